@@ -1,0 +1,28 @@
+#pragma once
+// Fixed-capacity history of the most recent samples, indexed by absolute
+// sample number. Capacity is a power of two so indexing is a mask.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace meter::dsp {
+
+template <typename T, std::size_t kCapacity>
+class SampleHistory {
+  static_assert(kCapacity >= 4 && (kCapacity & (kCapacity - 1)) == 0,
+                "history capacity must be a power of two");
+
+ public:
+  static constexpr std::size_t capacity() { return kCapacity; }
+  void Reset() { data_.fill(T{}); }
+  /// Stores the sample with absolute number `n`.
+  void Put(std::uint64_t n, T value) { data_[n & (kCapacity - 1)] = value; }
+  /// The sample with absolute number `n`. @pre n is within the last kCapacity samples.
+  T At(std::uint64_t n) const { return data_[n & (kCapacity - 1)]; }
+
+ private:
+  std::array<T, kCapacity> data_{};
+};
+
+}  // namespace meter::dsp

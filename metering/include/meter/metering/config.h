@@ -1,0 +1,73 @@
+#pragma once
+// What a meter is told at set-up. Everything here is validated once by
+// Meter::Init; processing never re-checks it.
+
+#include <array>
+#include <cstdint>
+
+namespace meter {
+
+enum class Wiring : std::uint8_t {
+  k1P2W,         ///< Single phase, two wires: va, ia.
+  k2P3W,         ///< Split phase: va, vb (180 degrees apart), ia, ib, neutral.
+  k3P3W,         ///< Three wires, no neutral: two-wattmeter totals.
+  k3P4W,         ///< Three phases and neutral.
+  k3P4WHighLeg,  ///< 3P4W high-leg ("wild leg") delta: one L-N voltage is sqrt(3) times the others.
+};
+
+constexpr int PhaseCount(Wiring w) {
+  switch (w) {
+    case Wiring::k1P2W: return 1;
+    case Wiring::k2P3W: return 2;
+    default: return 3;
+  }
+}
+/// Number of line-to-line voltages the wiring defines.
+constexpr int LineToLineCount(Wiring w) {
+  switch (w) {
+    case Wiring::k1P2W: return 0;
+    case Wiring::k2P3W: return 1;
+    default: return 3;
+  }
+}
+constexpr bool HasNeutral(Wiring w) {
+  return w == Wiring::k2P3W || w == Wiring::k3P4W || w == Wiring::k3P4WHighLeg;
+}
+constexpr bool HasUnbalance(Wiring w) { return PhaseCount(w) == 3; }
+
+/// Per-channel calibration: x_calibrated = (x - offset) * gain, in
+/// meter-input units (volts at the voltage terminals, amperes or volts at the
+/// current input). The VT/CT ratio then scales to primary values.
+struct ChannelCalibration {
+  float gain = 1.0f;
+  float offset = 0.0f;
+};
+
+struct MeterConfig {
+  Wiring wiring = Wiring::k3P4W;
+  float sample_rate_hz = 8000.0f;  ///< 4000 .. 32000.
+  float nominal_hz = 50.0f;        ///< 50 (10-cycle windows) or 60 (12-cycle windows).
+  float nominal_voltage_v = 230.0f;///< Un, L-N, primary volts (the high leg of a high-leg delta is sqrt(3) Un).
+  float rated_current_a = 5.0f;    ///< In, primary amperes.
+  int high_leg_phase = 1;          ///< 0..2 (A..C): the high leg of a 3P4W high-leg delta.
+
+  std::array<float, 3> vt_ratio{1.0f, 1.0f, 1.0f};  ///< Primary volts per input volt.
+  std::array<float, 3> ct_ratio{1.0f, 1.0f, 1.0f};  ///< Primary amperes per input unit (A or V).
+  std::array<ChannelCalibration, 3> voltage_cal{};
+  std::array<ChannelCalibration, 3> current_cal{};
+  /// Phase added to each current channel, degrees, within +-5: a CT whose
+  /// secondary lags its primary by 0.2 degrees is compensated with +0.2.
+  std::array<float, 3> phase_comp_deg{0.0f, 0.0f, 0.0f};
+
+  /// Clipping thresholds, meter-input units, peak. A sample at or beyond
+  /// full scale is flagged. Defaults: 1.15 * 277 V * sqrt(2) * 1.5 for the
+  /// voltage inputs, crest factor 3 at Imax 6 A for a 5 A CT input.
+  float voltage_full_scale = 676.0f;
+  float current_full_scale = 18.0f;
+
+  int max_harmonic_order = 31;  ///< Highest order in THD and the spectrum (2 .. METER_MAX_HARMONIC_ORDER).
+  /// A phase voltage below this fraction of Un is flagged missing.
+  float missing_voltage_fraction = 0.10f;
+};
+
+}  // namespace meter

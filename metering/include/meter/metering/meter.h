@@ -1,0 +1,217 @@
+#pragma once
+// The meter: one object per metering point. Feed it one frame of
+// simultaneous samples at a time; it publishes a WindowResult every 10
+// (50 Hz) or 12 (60 Hz) cycles of the measured fundamental and an
+// AggregateResult every 15 windows.
+//
+// Pipeline per sample (constant work, no division, no sqrt):
+//   condition (offset, gain, ratio; NaN hold; clip flag) -> history
+//   -> DC shift -> V-I phase compensation (cubic Lagrange on the current)
+//   -> products v^2, i^2, v*i, ... into edge-exact cycle integrals
+//   -> zero-crossing of the reference voltage -> cycle boundaries.
+// Per cycle: the cycle is resampled to 128 points (windowed sinc) and two
+// 128-point FFTs per channel add into the window's harmonic subgroup bins.
+// Per window: rms, P, S, PF from the integrals, with exact DC removal
+// (covariances over the window); Q (Budeanu), P1, Q1, THD and unbalance
+// from the equalised, phase-compensated spectrum.
+//
+// Everything is sized at compile time; the object is large (the sample
+// history dominates) and should be static or a member of one.
+
+#include <array>
+#include <cstdint>
+
+#include "meter/dsp/cycle_spectrum.h"
+#include "meter/dsp/edge_integrator.h"
+#include "meter/dsp/fractional_delay.h"
+#include "meter/dsp/ring_buffer.h"
+#include "meter/dsp/sinc_interpolator.h"
+#include "meter/dsp/status.h"
+#include "meter/dsp/zero_crossing.h"
+#include "meter/metering/config.h"
+#include "meter/metering/harmonic_spectrum.h"
+#include "meter/metering/window_result.h"
+
+#ifndef METER_HISTORY_SAMPLES
+// One cycle at 36 Hz (the slowest cycle accepted) plus the resampling kernel
+// at 32 kHz. Firmware fixed at 8 kHz can set 256.
+#define METER_HISTORY_SAMPLES 2048
+#endif
+
+namespace meter {
+
+/// One set of simultaneous samples at the meter inputs (volts at the voltage
+/// terminals; amperes or volts at the current inputs). Unused channels of a
+/// wiring are ignored.
+struct SampleFrame {
+  std::array<float, 3> v{};
+  std::array<float, 3> i{};
+};
+
+/// What ProcessFrame produced, as bits.
+enum MeterEvent : std::uint8_t {
+  kEventNone = 0,
+  kEventWindow = 1,     ///< LastWindow() and Spectrum() hold a new window.
+  kEventAggregate = 2,  ///< LastAggregate() holds a new 150/180-cycle value.
+  kEventFrequency10s = 4,  ///< Frequency10s() holds a new 10 s value.
+};
+
+class Meter {
+ public:
+  static constexpr std::size_t kHistory = METER_HISTORY_SAMPLES;
+  static constexpr int kWindowsPerAggregate = 15;
+
+  /// Validates the configuration and resets all state.
+  /// @returns kInvalidArgument for a rate outside 4000..32000 Hz, a nominal
+  ///   frequency other than 50/60, a zero or non-finite ratio or gain, a
+  ///   phase compensation beyond +-5 degrees, a harmonic order outside
+  ///   2..kMaxHarmonicOrder, a bad high-leg phase or non-positive ratings;
+  ///   kOutOfRange if the history cannot hold a cycle at this rate;
+  ///   kResourceExhausted if the FFT plans do not fit their arena.
+  Status Init(const MeterConfig& config);
+  const MeterConfig& config() const { return config_; }
+
+  /// Processes one frame. @returns a MeterEvent bit set.
+  std::uint8_t ProcessFrame(const SampleFrame& frame);
+
+  /// Tells the meter that `lost_samples` frames are missing before the next
+  /// frame (a DMA overrun, a gap in a file). The window is flagged and the
+  /// zero-crossing tracking restarts; time stamps account for the gap.
+  void MarkGap(std::uint64_t lost_samples);
+
+  const WindowResult& LastWindow() const { return published_; }
+  const HarmonicSpectrum& Spectrum() const { return spectrum_; }
+  const AggregateResult& LastAggregate() const { return aggregate_; }
+  /// The last IEC 61000-4-30 10 s frequency (whole cycles in the 10 s
+  /// interval over their duration); NaN if no cycle was counted.
+  float Frequency10s() const { return frequency_10s_; }
+
+  /// Samples lost to gaps so far (time stamps = (sample + gaps) / rate).
+  std::uint64_t gap_samples() const { return gap_samples_; }
+  /// Latency of the processing point behind the newest sample, in samples.
+  int processing_delay() const { return delay_; }
+
+ private:
+  // Position on the sample axis: whole sample number plus fraction.
+  struct Position {
+    std::int64_t whole = 0;
+    float frac = 0.0f;
+  };
+  static float Span(const Position& a, const Position& b) {
+    return static_cast<float>(b.whole - a.whole) + (b.frac - a.frac);
+  }
+
+  // Integrated quantities, in the order Meter fills them.
+  enum Quantity : int {
+    kQvSum = 0,    // per phase, stride kPerPhase
+    kQiSum,
+    kQicSum,
+    kQvv,
+    kQii,
+    kQvic,
+    kPerPhase,
+    kQLineToLine = 3 * kPerPhase,  // three slots
+    kQNeutral = kQLineToLine + 3,
+    kQTwoWattmeter,
+    kQuantityCount,
+  };
+
+  struct PendingCycle {
+    Position start;
+    Position end;
+    int index_in_window = 0;
+  };
+
+  struct WindowAccumulators {
+    std::array<float, kQuantityCount> integral{};
+    Position start{};
+    int cycles = 0;
+    std::uint32_t flags = 0;
+    int real_intervals = 0;      // zero-crossing intervals ending in the window
+    float real_interval_sum = 0; // their total length, samples
+    bool spectrum_ok = true;
+  };
+
+  void ConditionInputs(const SampleFrame& frame, std::uint64_t n);
+  void OnCycleBoundary(const Position& at, bool real);
+  void OnRealCrossing(const Position& at);
+  void CloseWindow(const Position& end);
+  void ServicePendingCycles(std::uint64_t newest);
+  void TransformCycle(const PendingCycle& cycle);
+  void FinishSpectrum();
+  void Publish();
+  void UpdateAggregate();
+  void UpdatePhaseCompensation(float f_hz);
+
+  MeterConfig config_{};
+  int phases_ = 3;
+  int ll_count_ = 0;
+  int quantity_count_ = 0;
+  int cycles_per_window_ = 10;
+  int delay_ = 0;
+  float rate_ = 8000.0f;
+  std::array<float, 3> v_scale_{}, i_scale_{};
+  std::array<float, 3> v_offset_{}, i_offset_{};
+  float min_cycle_ = 0, max_cycle_ = 0, nominal_cycle_ = 0;  // samples
+  float missing_threshold_v_ = 0;
+
+  // History of conditioned samples (primary units) and per-sample flags.
+  std::array<dsp::SampleHistory<float, kHistory>, 3> v_hist_{};
+  std::array<dsp::SampleHistory<float, kHistory>, 3> i_hist_{};
+  dsp::SampleHistory<std::uint16_t, kHistory> flag_hist_{};
+  std::array<float, 3> last_v_{}, last_i_{};
+  std::uint64_t raw_count_ = 0;
+
+  // Processing point (raw_count_ - 1 - delay_).
+  std::array<float, 3> dc_v_{}, dc_i_{};
+  std::array<int, 3> comp_whole_{};    // current advance, whole samples
+  std::array<dsp::LagrangeTaps, 3> comp_taps_{};  // and its fraction
+  bool pending_gap_ = false;
+  std::array<dsp::EdgeIntegrator<float>, kQuantityCount> integrators_{};
+  dsp::ZeroCrossingDetector crossing_{};
+  int reference_phase_ = 0;
+  float reference_peak_ = 0;
+  Position last_boundary_{};
+  Position last_real_crossing_{};
+  bool have_real_crossing_ = false;
+  bool free_running_ = true;
+  Position next_forced_{};
+  bool first_window_ = true;
+  WindowAccumulators window_{};
+  std::uint64_t gap_samples_ = 0;
+
+  // 10 s frequency.
+  std::int64_t f10_interval_end_ = 0;
+  int f10_cycles_ = 0;
+  float f10_span_ = 0;
+  float frequency_10s_ = 0;
+  bool f10_ready_ = false;
+
+  // Harmonic path.
+  dsp::SincInterpolator interpolator_{};
+  dsp::CycleTransform transform_{};
+  std::array<dsp::HarmonicBins, 6> bins_{};  // va vb vc ia ib ic
+  std::array<PendingCycle, 4> pending_{};
+  int pending_head_ = 0, pending_count_ = 0;
+  std::array<float, dsp::SincInterpolator::kMaxTaps> taps_{};
+  std::array<std::array<float, dsp::kPointsPerCycle>, 6> cycle_points_{};
+  std::array<dsp::HarmonicBins, 3> ll_bins_{};  // line-to-line, derived at window end
+  bool spectrum_valid_ = true;  // every cycle of the window in progress was transformed
+
+  // Window awaiting its spectrum, and what is published.
+  WindowResult pending_window_{};
+  bool window_pending_ = false;
+  std::array<float, 3> pending_phase_comp_rad_{};
+  WindowResult published_{};
+  HarmonicSpectrum spectrum_{};
+  std::uint32_t window_sequence_ = 0;
+  std::uint8_t events_ = 0;
+
+  // Aggregation.
+  AggregateResult aggregate_{};
+  AggregateResult aggregate_acc_{};
+  int aggregate_windows_ = 0;
+  std::uint32_t aggregate_sequence_ = 0;
+};
+
+}  // namespace meter

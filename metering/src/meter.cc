@@ -1,0 +1,680 @@
+#include "meter/metering/meter.h"
+
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <new>
+
+#include "meter/metering/symmetrical_components.h"
+
+namespace meter {
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kPi = 3.14159265358979f;
+constexpr float kSqrt2 = 1.41421356237f;
+constexpr float kSqrt3 = 1.73205080757f;
+
+// Accepted cycle lengths around 45-65 Hz: a boundary closer than 1/81 s to
+// the previous one is noise; none within 1/36 s means the crossing is lost.
+constexpr float kMinCycleHz = 36.0f;
+constexpr float kMaxCycleHz = 81.25f;
+// Zero-crossing intervals that still give a frequency reading (flagged when
+// outside 45-65 Hz).
+constexpr float kMinReadableHz = 15.0f;
+constexpr float kMaxReadableHz = 100.0f;
+constexpr float kRangeLowHz = 45.0f;
+constexpr float kRangeHighHz = 65.0f;
+
+// Per-sample flag bits in the flag history.
+constexpr std::uint16_t kSampleNonFiniteMask = 0x003F;  // channels 0..5
+constexpr int kSampleClippedShift = 6;                    // channels 0..5 at bits 6..11
+constexpr std::uint16_t kSampleGapBit = 1u << 12;
+
+constexpr int kMaxPhaseCompDeg = 5;
+
+bool IsFiniteFloat(float x) { return std::isfinite(x); }
+
+float SafeSqrt(float x) { return x > 0.0f ? std::sqrt(x) : 0.0f; }
+
+float Ratio(float num, float den) { return den > 0.0f ? num / den : kNaN; }
+
+std::complex<float> ToStd(dsp::ComplexF c) { return {c.re, c.im}; }
+
+float WrapDeg(float deg) {
+  while (deg > 180.0f) deg -= 360.0f;
+  while (deg <= -180.0f) deg += 360.0f;
+  return deg;
+}
+
+}  // namespace
+
+Status Meter::Init(const MeterConfig& config) {
+  const auto finite_positive = [](float x) { return std::isfinite(x) && x > 0.0f; };
+  if (!(config.sample_rate_hz >= 4000.0f && config.sample_rate_hz <= 32000.0f)) return Status::kInvalidArgument;
+  if (config.nominal_hz != 50.0f && config.nominal_hz != 60.0f) return Status::kInvalidArgument;
+  if (!finite_positive(config.nominal_voltage_v) || !finite_positive(config.rated_current_a)) {
+    return Status::kInvalidArgument;
+  }
+  if (config.high_leg_phase < 0 || config.high_leg_phase > 2) return Status::kInvalidArgument;
+  if (config.max_harmonic_order < 2 || config.max_harmonic_order > dsp::kMaxHarmonicOrder) {
+    return Status::kInvalidArgument;
+  }
+  if (!finite_positive(config.voltage_full_scale) || !finite_positive(config.current_full_scale)) {
+    return Status::kInvalidArgument;
+  }
+  if (!(config.missing_voltage_fraction >= 0.0f && config.missing_voltage_fraction < 1.0f)) {
+    return Status::kInvalidArgument;
+  }
+  for (int p = 0; p < 3; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    if (!finite_positive(config.vt_ratio[up]) || !finite_positive(config.ct_ratio[up])) return Status::kInvalidArgument;
+    if (!std::isfinite(config.voltage_cal[up].gain) || config.voltage_cal[up].gain == 0.0f ||
+        !std::isfinite(config.current_cal[up].gain) || config.current_cal[up].gain == 0.0f ||
+        !std::isfinite(config.voltage_cal[up].offset) || !std::isfinite(config.current_cal[up].offset)) {
+      return Status::kInvalidArgument;
+    }
+    if (!(std::fabs(config.phase_comp_deg[up]) <= static_cast<float>(kMaxPhaseCompDeg))) {
+      return Status::kInvalidArgument;
+    }
+  }
+
+  // Start from a clean object: Init may be called again to reconfigure.
+  // Rebuilt in place: a temporary of this size would not fit a firmware stack.
+  this->~Meter();
+  new (this) Meter();
+  config_ = config;
+  rate_ = config.sample_rate_hz;
+  phases_ = PhaseCount(config.wiring);
+  ll_count_ = LineToLineCount(config.wiring);
+  cycles_per_window_ = config.nominal_hz == 50.0f ? 10 : 12;
+  quantity_count_ = kQuantityCount;
+  for (int p = 0; p < 3; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    v_scale_[up] = config.voltage_cal[up].gain * config.vt_ratio[up];
+    i_scale_[up] = config.current_cal[up].gain * config.ct_ratio[up];
+    v_offset_[up] = config.voltage_cal[up].offset;
+    i_offset_[up] = config.current_cal[up].offset;
+  }
+
+  // The processing point lags the newest sample far enough for the largest
+  // phase advance (5 degrees at 40 Hz) plus the Lagrange taps after it.
+  delay_ = static_cast<int>(std::ceil(kMaxPhaseCompDeg / 360.0f * rate_ / 40.0f)) + 3;
+  min_cycle_ = rate_ / kMaxCycleHz;
+  max_cycle_ = rate_ / kMinCycleHz;
+  nominal_cycle_ = rate_ / config.nominal_hz;
+
+  // Resample to 128 points per cycle; the kernel cuts below both the input
+  // Nyquist and that of the slowest resampled grid (128 * 45 Hz).
+  const float cutoff = 0.45f * std::fmin(rate_, static_cast<float>(dsp::kPointsPerCycle) * kRangeLowHz) / rate_;
+  if (Status s = interpolator_.Init(cutoff); s != Status::kOk) return s;
+  if (static_cast<std::size_t>(max_cycle_) + static_cast<std::size_t>(2 * interpolator_.half_span() + delay_ + 8) > kHistory) {
+    return Status::kOutOfRange;
+  }
+  if (Status s = transform_.Init(cycles_per_window_); s != Status::kOk) return s;
+
+  missing_threshold_v_ = config.missing_voltage_fraction * config.nominal_voltage_v;
+  crossing_.SetHysteresis(0.01f * kSqrt2 * config.nominal_voltage_v);
+  UpdatePhaseCompensation(config.nominal_hz);
+  window_.start = {0, 0.0f};
+  f10_interval_end_ = static_cast<std::int64_t>(std::lround(10.0 * static_cast<double>(rate_)));
+  frequency_10s_ = kNaN;
+  spectrum_valid_ = true;
+  return Status::kOk;
+}
+
+void Meter::UpdatePhaseCompensation(float f_hz) {
+  const float f = std::fmin(std::fmax(f_hz, 40.0f), 70.0f);
+  for (int p = 0; p < 3; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    const float shift = config_.phase_comp_deg[up] / 360.0f * rate_ / f;
+    const float whole = std::floor(shift);
+    comp_whole_[up] = static_cast<int>(whole);
+    comp_taps_[up] = dsp::LagrangeTaps::ForFraction(shift - whole);
+  }
+}
+
+void Meter::MarkGap(std::uint64_t lost_samples) {
+  if (lost_samples == 0) return;
+  gap_samples_ += lost_samples;
+  pending_gap_ = true;
+}
+
+void Meter::ConditionInputs(const SampleFrame& frame, std::uint64_t n) {
+  std::uint16_t flags = pending_gap_ ? kSampleGapBit : 0;
+  pending_gap_ = false;
+  for (int p = 0; p < phases_; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    const float x = frame.v[up];
+    if (!IsFiniteFloat(x)) {
+      flags = static_cast<std::uint16_t>(flags | (1u << p));
+    } else {
+      if (std::fabs(x) >= config_.voltage_full_scale) flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + p)));
+      last_v_[up] = (x - v_offset_[up]) * v_scale_[up];
+    }
+    v_hist_[up].Put(n, last_v_[up]);
+
+    const float y = frame.i[up];
+    if (!IsFiniteFloat(y)) {
+      flags = static_cast<std::uint16_t>(flags | (1u << (3 + p)));
+    } else {
+      if (std::fabs(y) >= config_.current_full_scale) flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + 3 + p)));
+      last_i_[up] = (y - i_offset_[up]) * i_scale_[up];
+    }
+    i_hist_[up].Put(n, last_i_[up]);
+  }
+  flag_hist_.Put(n, flags);
+}
+
+std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
+  events_ = kEventNone;
+  const std::uint64_t n = raw_count_++;
+  ConditionInputs(frame, n);
+  if (n < static_cast<std::uint64_t>(delay_)) return events_;
+  const std::uint64_t m = n - static_cast<std::uint64_t>(delay_);
+  const auto m_signed = static_cast<std::int64_t>(m);
+
+  const std::uint16_t sample_flags = flag_hist_.At(m);
+  if (sample_flags != 0) {
+    window_.flags |= static_cast<std::uint32_t>(sample_flags & kSampleNonFiniteMask) << 8;
+    window_.flags |= static_cast<std::uint32_t>((sample_flags >> kSampleClippedShift) & 0x3Fu) << 16;
+    if (sample_flags & kSampleGapBit) {
+      window_.flags |= kFlagGap;
+      crossing_.Reset();
+      have_real_crossing_ = false;
+    }
+  }
+
+  // Samples at the processing point, DC-shifted; the current for power is
+  // read at the phase-compensated position.
+  std::array<float, 3> v{}, i{}, ic{};
+  for (int p = 0; p < phases_; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    v[up] = v_hist_[up].At(m) - dc_v_[up];
+    i[up] = i_hist_[up].At(m) - dc_i_[up];
+    const std::uint64_t k = m + static_cast<std::uint64_t>(static_cast<std::int64_t>(comp_whole_[up]));
+    const auto& h = i_hist_[up];
+    ic[up] = comp_taps_[up].Apply(h.At(k - 1), h.At(k), h.At(k + 1), h.At(k + 2)) - dc_i_[up];
+  }
+  if (config_.wiring == Wiring::k3P3W) {
+    // No neutral: phase voltages are taken to the virtual star point.
+    const float star = (v[0] + v[1] + v[2]) * (1.0f / 3.0f);
+    for (auto& x : v) x -= star;
+  }
+
+  std::array<float, kQuantityCount> q{};
+  for (int p = 0; p < phases_; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    float* qp = &q[static_cast<std::size_t>(p * kPerPhase)];
+    qp[kQvSum] = v[up];
+    qp[kQiSum] = i[up];
+    qp[kQicSum] = ic[up];
+    qp[kQvv] = v[up] * v[up];
+    qp[kQii] = i[up] * i[up];
+    qp[kQvic] = v[up] * ic[up];
+  }
+  if (ll_count_ == 1) {
+    const float d = v[0] - v[1];
+    q[kQLineToLine] = d * d;
+  } else if (ll_count_ == 3) {
+    const float ab = v[0] - v[1], bc = v[1] - v[2], ca = v[2] - v[0];
+    q[kQLineToLine] = ab * ab;
+    q[kQLineToLine + 1] = bc * bc;
+    q[kQLineToLine + 2] = ca * ca;
+  }
+  {
+    const float in = i[0] + i[1] + i[2];
+    q[kQNeutral] = in * in;
+  }
+  if (config_.wiring == Wiring::k3P3W) {
+    q[kQTwoWattmeter] = (v[0] - v[1]) * ic[0] + (v[2] - v[1]) * ic[2];
+  }
+
+  if (m == 0) {
+    for (int k = 0; k < kQuantityCount; ++k) integrators_[static_cast<std::size_t>(k)].Start(q[static_cast<std::size_t>(k)]);
+    return events_;
+  }
+
+  // Cycle boundary: a usable zero crossing of the reference voltage, or a
+  // boundary at nominal length when there is none.
+  bool boundary = false;
+  bool real = false;
+  Position at{};
+  float frac = 0.0f;
+  if (crossing_.Process(v[static_cast<std::size_t>(reference_phase_)], frac)) {
+    at = {m_signed - 1, frac};
+    OnRealCrossing(at);
+    if (Span(last_boundary_, at) >= min_cycle_) {
+      boundary = true;
+      real = true;
+    }
+  }
+  if (!boundary) {
+    if (!free_running_) {
+      if (static_cast<float>(m_signed - last_boundary_.whole) > max_cycle_) {
+        at = {m_signed - 1, 0.0f};
+        boundary = true;
+      }
+    } else if (next_forced_.whole <= m_signed - 1) {
+      at = next_forced_.whole == m_signed - 1 ? next_forced_ : Position{m_signed - 1, 0.0f};
+      boundary = true;
+    }
+  }
+
+  if (boundary) {
+    for (int k = 0; k < kQuantityCount; ++k) {
+      const auto uk = static_cast<std::size_t>(k);
+      window_.integral[uk] += integrators_[uk].SplitAndAdd(q[uk], at.frac);
+    }
+    OnCycleBoundary(at, real);
+  } else {
+    for (int k = 0; k < kQuantityCount; ++k) integrators_[static_cast<std::size_t>(k)].Add(q[static_cast<std::size_t>(k)]);
+  }
+
+  if (m_signed >= f10_interval_end_) {
+    frequency_10s_ = f10_cycles_ > 0 ? static_cast<float>(f10_cycles_) / f10_span_ * rate_ : kNaN;
+    f10_cycles_ = 0;
+    f10_span_ = 0.0f;
+    f10_interval_end_ += static_cast<std::int64_t>(std::lround(10.0 * static_cast<double>(rate_)));
+    events_ |= kEventFrequency10s;
+  }
+
+  ServicePendingCycles(n);
+  return events_;
+}
+
+void Meter::OnRealCrossing(const Position& at) {
+  if (have_real_crossing_) {
+    const float interval = Span(last_real_crossing_, at);
+    if (interval >= rate_ / kMaxReadableHz && interval <= rate_ / kMinReadableHz) {
+      window_.real_intervals++;
+      window_.real_interval_sum += interval;
+      // 10 s frequency: whole cycles that lie inside the 10 s interval.
+      const std::int64_t interval_start =
+          f10_interval_end_ - static_cast<std::int64_t>(std::lround(10.0 * static_cast<double>(rate_)));
+      if (last_real_crossing_.whole >= interval_start) {
+        f10_cycles_++;
+        f10_span_ += interval;
+      }
+    }
+  }
+  last_real_crossing_ = at;
+  have_real_crossing_ = true;
+}
+
+void Meter::OnCycleBoundary(const Position& at, bool real) {
+  if (real) {
+    free_running_ = false;
+  } else {
+    window_.flags |= kFlagNoZeroCrossing;
+    free_running_ = true;
+    const float next = at.frac + nominal_cycle_;
+    const float whole = std::floor(next);
+    next_forced_ = {at.whole + static_cast<std::int64_t>(whole), next - whole};
+  }
+
+  if (pending_count_ < static_cast<int>(pending_.size())) {
+    const int tail = (pending_head_ + pending_count_) % static_cast<int>(pending_.size());
+    pending_[static_cast<std::size_t>(tail)] = {last_boundary_, at, window_.cycles};
+    pending_count_++;
+  } else {
+    spectrum_valid_ = false;  // cannot happen with a sane history size; never block metering
+  }
+  last_boundary_ = at;
+  window_.cycles++;
+  if (window_.cycles >= cycles_per_window_) CloseWindow(at);
+}
+
+void Meter::CloseWindow(const Position& end) {
+  const float span = Span(window_.start, end);
+  const float inv = 1.0f / span;
+  std::array<float, kQuantityCount> mean{};
+  for (int k = 0; k < kQuantityCount; ++k) mean[static_cast<std::size_t>(k)] = window_.integral[static_cast<std::size_t>(k)] * inv;
+
+  WindowResult r;
+  r.sequence = window_sequence_++;
+  r.end_sample = static_cast<std::uint64_t>(end.whole);
+  r.end_frac = end.frac;
+  r.duration_s = span / rate_;
+  r.cycles = window_.cycles;
+  r.flags = window_.flags;
+  if (first_window_) r.flags |= kFlagSettling;
+  r.phase_count = phases_;
+  r.line_to_line_count = ll_count_;
+  r.has_neutral = HasNeutral(config_.wiring);
+  r.has_unbalance = HasUnbalance(config_.wiring);
+
+  std::array<float, 3> mv{}, mi{}, mic{};
+  for (int p = 0; p < phases_; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    const float* mp = &mean[static_cast<std::size_t>(p * kPerPhase)];
+    mv[up] = mp[kQvSum];
+    mi[up] = mp[kQiSum];
+    mic[up] = mp[kQicSum];
+    PhaseValues& ph = r.phases[up];
+    // Covariances over the window: any DC left after the running shift is
+    // removed exactly, whatever the waveform.
+    ph.v_rms = SafeSqrt(mp[kQvv] - mv[up] * mv[up]);
+    ph.i_rms = SafeSqrt(mp[kQii] - mi[up] * mi[up]);
+    ph.p_w = mp[kQvic] - mv[up] * mic[up];
+    ph.s_va = ph.v_rms * ph.i_rms;
+    r.total.p_w += ph.p_w;
+    r.total.s_va += ph.s_va;
+  }
+  if (ll_count_ == 1) {
+    const float d = mv[0] - mv[1];
+    r.v_ll_rms[0] = SafeSqrt(mean[kQLineToLine] - d * d);
+  } else if (ll_count_ == 3) {
+    for (int l = 0; l < 3; ++l) {
+      const float d = mv[static_cast<std::size_t>(l)] - mv[static_cast<std::size_t>((l + 1) % 3)];
+      r.v_ll_rms[static_cast<std::size_t>(l)] = SafeSqrt(mean[static_cast<std::size_t>(kQLineToLine + l)] - d * d);
+    }
+  }
+  if (r.has_neutral) {
+    const float d = mi[0] + mi[1] + mi[2];
+    r.i_n_rms = SafeSqrt(mean[kQNeutral] - d * d);
+  }
+  if (config_.wiring == Wiring::k3P3W) {
+    r.total.p_w = mean[kQTwoWattmeter] - ((mv[0] - mv[1]) * mic[0] + (mv[2] - mv[1]) * mic[2]);
+  }
+
+  // Frequency from the whole zero-crossing intervals that ended in the window.
+  r.f_hz = window_.real_intervals > 0 ? static_cast<float>(window_.real_intervals) / window_.real_interval_sum * rate_ : kNaN;
+  if (!(r.f_hz >= kRangeLowHz && r.f_hz <= kRangeHighHz)) {
+    r.flags |= IsFiniteFloat(r.f_hz) ? kFlagFrequencyOutOfRange : kFlagNoZeroCrossing;
+  }
+
+  // Missing voltages, and the reference for the next window.
+  int new_reference = -1;
+  for (int p = 0; p < phases_; ++p) {
+    const float threshold = (config_.wiring == Wiring::k3P4WHighLeg && p == config_.high_leg_phase)
+                                ? missing_threshold_v_ * kSqrt3
+                                : missing_threshold_v_;
+    if (r.phases[static_cast<std::size_t>(p)].v_rms < threshold) {
+      r.flags |= VoltageMissingFlag(p);
+    } else if (new_reference < 0) {
+      new_reference = p;
+    }
+  }
+  const bool reference_ok = (r.flags & VoltageMissingFlag(reference_phase_)) == 0;
+  if (!reference_ok && new_reference >= 0) {
+    reference_phase_ = new_reference;
+    crossing_.Reset();
+    have_real_crossing_ = false;
+  }
+  const float ref_rms = r.phases[static_cast<std::size_t>(reference_phase_)].v_rms;
+  crossing_.SetHysteresis(std::fmax(0.05f * kSqrt2 * ref_rms, 0.01f * kSqrt2 * config_.nominal_voltage_v));
+
+  // The running DC shift follows the window means.
+  for (int p = 0; p < phases_; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    dc_v_[up] += mv[up];
+    dc_i_[up] += mi[up];
+  }
+  UpdatePhaseCompensation(IsFiniteFloat(r.f_hz) ? r.f_hz : config_.nominal_hz);
+
+  pending_window_ = r;
+  window_pending_ = true;
+  first_window_ = false;
+  window_ = WindowAccumulators{};
+  window_.start = end;
+}
+
+void Meter::ServicePendingCycles(std::uint64_t newest) {
+  const int half = interpolator_.half_span();
+  while (pending_count_ > 0) {
+    const PendingCycle& c = pending_[static_cast<std::size_t>(pending_head_)];
+    const std::int64_t last_needed = c.end.whole + half + 1;
+    if (static_cast<std::int64_t>(newest) < last_needed) break;
+    const std::int64_t first_needed = c.start.whole - half;
+    if (first_needed < 0 || static_cast<std::int64_t>(newest) - first_needed >= static_cast<std::int64_t>(kHistory)) {
+      spectrum_valid_ = false;  // outside the history (start-up, or a cycle too long)
+    } else {
+      TransformCycle(c);
+    }
+    const bool last_of_window = c.index_in_window == cycles_per_window_ - 1;
+    pending_head_ = (pending_head_ + 1) % static_cast<int>(pending_.size());
+    pending_count_--;
+    if (last_of_window && window_pending_) FinishSpectrum();
+  }
+}
+
+void Meter::TransformCycle(const PendingCycle& c) {
+  const int half = interpolator_.half_span();
+  const int taps = interpolator_.tap_count();
+  const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
+  for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
+    const float rel = c.start.frac + static_cast<float>(j) * step;
+    const float whole = std::floor(rel);
+    interpolator_.ComputeTaps(rel - whole, taps_.data());
+    const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
+    for (int p = 0; p < phases_; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      float sv = 0.0f, si = 0.0f;
+      for (int t = 0; t < taps; ++t) {
+        const float w = taps_[static_cast<std::size_t>(t)];
+        sv += w * v_hist_[up].At(base + static_cast<std::uint64_t>(t));
+        si += w * i_hist_[up].At(base + static_cast<std::uint64_t>(t));
+      }
+      cycle_points_[up][static_cast<std::size_t>(j)] = sv - dc_v_[up];
+      cycle_points_[3 + up][static_cast<std::size_t>(j)] = si - dc_i_[up];
+    }
+  }
+  for (int p = 0; p < phases_; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    transform_.AccumulateCycle(cycle_points_[up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, bins_[up]);
+    transform_.AccumulateCycle(cycle_points_[3 + up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, bins_[3 + up]);
+  }
+}
+
+void Meter::FinishSpectrum() {
+  WindowResult r = pending_window_;
+  window_pending_ = false;
+  const int cycles = cycles_per_window_;
+  const float f1 = IsFiniteFloat(r.f_hz) ? r.f_hz : config_.nominal_hz;
+
+  // Highest order whose subgroup lies inside the interpolator's passband.
+  int usable = 0;
+  for (int h = 1; h <= dsp::kMaxHarmonicOrder; ++h) {
+    const float f_top = (static_cast<float>(h) + 1.0f / static_cast<float>(cycles)) * f1;
+    if (f_top < interpolator_.cutoff() * rate_) usable = h;
+  }
+  int thd_order = config_.max_harmonic_order;
+  if (thd_order > usable) {
+    thd_order = usable;
+    r.flags |= kFlagThdOrderLimited;
+  }
+  r.thd_max_order = thd_order;
+
+  if (!spectrum_valid_ || usable < 2) {
+    r.flags |= kFlagSpectrumIncomplete;
+    for (int p = 0; p < phases_; ++p) {
+      PhaseValues& ph = r.phases[static_cast<std::size_t>(p)];
+      ph.q_var = ph.p1_w = ph.q1_var = ph.thd_v_pct = ph.thd_i_pct = kNaN;
+    }
+    r.total.q_var = kNaN;
+    for (auto& x : r.thd_v_ll_pct) x = kNaN;
+    r.unbalance_v_pct = r.unbalance_v0_pct = r.unbalance_i_pct = r.unbalance_i0_pct = kNaN;
+    spectrum_.max_order = 0;
+  } else {
+    // Scale DFT sums to rms phasors, undo the interpolator's response and
+    // apply each current channel's phase compensation as an exact rotation.
+    const float scale = kSqrt2 / static_cast<float>(dsp::kPointsPerCycle * cycles);
+    for (int h = 1; h <= usable; ++h) {
+      for (int d = -1; d <= 1; ++d) {
+        const float order = static_cast<float>(h) + static_cast<float>(d) / static_cast<float>(cycles);
+        const float gain = scale / interpolator_.Response(order * f1 / rate_);
+        for (int p = 0; p < phases_; ++p) {
+          const auto up = static_cast<std::size_t>(p);
+          bins_[up].at(h, d) = bins_[up].at(h, d) * gain;
+          const float angle = order * config_.phase_comp_deg[up] * (kPi / 180.0f);
+          const dsp::ComplexF rot{std::cos(angle), std::sin(angle)};
+          bins_[3 + up].at(h, d) = bins_[3 + up].at(h, d) * gain * rot;
+        }
+        if (config_.wiring == Wiring::k3P3W) {
+          const dsp::ComplexF star = (bins_[0].at(h, d) + bins_[1].at(h, d) + bins_[2].at(h, d)) * (1.0f / 3.0f);
+          for (int p = 0; p < 3; ++p) bins_[static_cast<std::size_t>(p)].at(h, d) = bins_[static_cast<std::size_t>(p)].at(h, d) - star;
+        }
+      }
+    }
+
+    const auto subgroup_sq = [&](const dsp::HarmonicBins& b, int h) {
+      return dsp::Norm(b.at(h, -1)) + dsp::Norm(b.at(h, 0)) + dsp::Norm(b.at(h, 1));
+    };
+    const auto thd_pct = [&](const dsp::HarmonicBins& b, float min_fundamental) {
+      const float g1 = std::sqrt(subgroup_sq(b, 1));
+      if (!(g1 > min_fundamental)) return kNaN;
+      float sum = 0.0f;
+      for (int h = 2; h <= thd_order; ++h) sum += subgroup_sq(b, h);
+      return 100.0f * std::sqrt(sum) / g1;
+    };
+    const float min_v = 1e-4f * config_.nominal_voltage_v;
+    const float min_i = 1e-5f * config_.rated_current_a;
+
+    r.total.q_var = 0.0f;
+    for (int p = 0; p < phases_; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      const dsp::HarmonicBins& vb = bins_[up];
+      const dsp::HarmonicBins& ib = bins_[3 + up];
+      PhaseValues& ph = r.phases[up];
+      // Budeanu Q: the voltage shifted by 90 degrees at every frequency, i.e.
+      // Im(V conj(I)) summed over every analysed bin.
+      float q = 0.0f;
+      for (int h = 1; h <= usable; ++h) {
+        for (int d = -1; d <= 1; ++d) q += dsp::CrossIm(vb.at(h, d), ib.at(h, d));
+      }
+      ph.q_var = q;
+      ph.p1_w = dsp::CrossRe(vb.at(1, 0), ib.at(1, 0));
+      ph.q1_var = dsp::CrossIm(vb.at(1, 0), ib.at(1, 0));
+      ph.thd_v_pct = thd_pct(vb, min_v);
+      ph.thd_i_pct = thd_pct(ib, min_i);
+      r.total.q_var += q;
+    }
+    if (config_.wiring == Wiring::k3P3W) {
+      float q = 0.0f;
+      for (int h = 1; h <= usable; ++h) {
+        for (int d = -1; d <= 1; ++d) {
+          q += dsp::CrossIm(bins_[0].at(h, d) - bins_[1].at(h, d), bins_[3].at(h, d)) +
+               dsp::CrossIm(bins_[2].at(h, d) - bins_[1].at(h, d), bins_[5].at(h, d));
+        }
+      }
+      r.total.q_var = q;
+    }
+
+    // Line-to-line spectra are differences of phase spectra.
+    std::array<dsp::HarmonicBins, 3>& ll = ll_bins_;
+    for (int l = 0; l < ll_count_; ++l) {
+      const auto a = static_cast<std::size_t>(l), b = static_cast<std::size_t>((l + 1) % 3);
+      for (int h = 1; h <= usable; ++h) {
+        for (int d = -1; d <= 1; ++d) ll[a].at(h, d) = bins_[a].at(h, d) - bins_[ll_count_ == 1 ? 1 : b].at(h, d);
+      }
+      r.thd_v_ll_pct[a] = thd_pct(ll[a], min_v);
+    }
+
+    if (r.has_unbalance) {
+      const auto fundamental = [&](const dsp::HarmonicBins& b) { return ToStd(b.at(1, 0)); };
+      SequenceComponents vs;
+      if (config_.wiring == Wiring::k3P4W) {
+        vs = ComputeSequenceComponents(fundamental(bins_[0]), fundamental(bins_[1]), fundamental(bins_[2]));
+        r.unbalance_v0_pct = vs.ZeroRatioPct();
+      } else {
+        // 3P3W and high-leg delta: the L-L set, which carries no zero
+        // sequence (the high leg makes the L-N set unbalanced by design).
+        vs = ComputeSequenceComponents(fundamental(ll[0]), fundamental(ll[1]), fundamental(ll[2]));
+        r.unbalance_v0_pct = kNaN;
+      }
+      r.unbalance_v_pct = vs.NegativeRatioPct();
+      const SequenceComponents is =
+          ComputeSequenceComponents(fundamental(bins_[3]), fundamental(bins_[4]), fundamental(bins_[5]));
+      r.unbalance_i_pct = is.NegativeRatioPct();
+      r.unbalance_i0_pct = is.ZeroRatioPct();
+    }
+
+    // Spectrum for the API: subgroup magnitudes, phases relative to the
+    // reference voltage's fundamental.
+    const float ref_angle = std::atan2(bins_[static_cast<std::size_t>(reference_phase_)].at(1, 0).im,
+                                       bins_[static_cast<std::size_t>(reference_phase_)].at(1, 0).re);
+    spectrum_.max_order = thd_order;
+    const auto fill = [&](SpectrumChannel ch, const dsp::HarmonicBins& b) {
+      const auto uc = static_cast<std::size_t>(ch);
+      for (int h = 1; h <= thd_order; ++h) {
+        const auto uh = static_cast<std::size_t>(h);
+        spectrum_.magnitude[uc][uh] = std::sqrt(subgroup_sq(b, h));
+        const float angle = std::atan2(b.at(h, 0).im, b.at(h, 0).re) - static_cast<float>(h) * ref_angle;
+        spectrum_.phase_deg[uc][uh] = WrapDeg(std::fmod(angle * (180.0f / kPi), 360.0f));
+      }
+    };
+    for (int p = 0; p < phases_; ++p) {
+      fill(static_cast<SpectrumChannel>(p), bins_[static_cast<std::size_t>(p)]);
+      fill(static_cast<SpectrumChannel>(3 + p), bins_[static_cast<std::size_t>(3 + p)]);
+    }
+    for (int l = 0; l < ll_count_; ++l) fill(static_cast<SpectrumChannel>(6 + l), ll[static_cast<std::size_t>(l)]);
+  }
+
+  for (int p = 0; p < phases_; ++p) {
+    PhaseValues& ph = r.phases[static_cast<std::size_t>(p)];
+    ph.pf = Ratio(ph.p_w, ph.s_va);
+  }
+  r.total.pf = Ratio(r.total.p_w, r.total.s_va);
+
+  for (auto& b : bins_) b.Reset();
+  spectrum_valid_ = true;
+  published_ = r;
+  events_ |= kEventWindow;
+  UpdateAggregate();
+}
+
+void Meter::UpdateAggregate() {
+  const WindowResult& w = published_;
+  AggregateResult& a = aggregate_acc_;
+  const float dt = w.duration_s;
+  a.flags |= w.flags;
+  a.duration_s += dt;
+  a.phase_count = w.phase_count;
+  a.line_to_line_count = w.line_to_line_count;
+  for (int p = 0; p < w.phase_count; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    a.phases[up].v_rms += w.phases[up].v_rms * w.phases[up].v_rms;
+    a.phases[up].i_rms += w.phases[up].i_rms * w.phases[up].i_rms;
+    a.phases[up].p_w += w.phases[up].p_w * dt;
+    a.phases[up].q_var += w.phases[up].q_var * dt;
+    a.phases[up].s_va += w.phases[up].s_va * dt;
+  }
+  for (int l = 0; l < w.line_to_line_count; ++l) {
+    const auto ul = static_cast<std::size_t>(l);
+    a.v_ll_rms[ul] += w.v_ll_rms[ul] * w.v_ll_rms[ul];
+  }
+  a.i_n_rms += w.i_n_rms * w.i_n_rms;
+  a.total.p_w += w.total.p_w * dt;
+  a.total.q_var += w.total.q_var * dt;
+  a.total.s_va += w.total.s_va * dt;
+  if (++aggregate_windows_ < kWindowsPerAggregate) return;
+
+  const float n = static_cast<float>(aggregate_windows_);
+  AggregateResult out = a;
+  out.sequence = aggregate_sequence_++;
+  out.end_sample = w.end_sample;
+  out.end_frac = w.end_frac;
+  for (int p = 0; p < out.phase_count; ++p) {
+    PhaseValues& ph = out.phases[static_cast<std::size_t>(p)];
+    ph.v_rms = std::sqrt(ph.v_rms / n);
+    ph.i_rms = std::sqrt(ph.i_rms / n);
+    ph.p_w /= a.duration_s;
+    ph.q_var /= a.duration_s;
+    ph.s_va /= a.duration_s;
+    ph.pf = Ratio(ph.p_w, ph.s_va);
+    ph.p1_w = ph.q1_var = ph.thd_v_pct = ph.thd_i_pct = kNaN;
+  }
+  for (auto& x : out.v_ll_rms) x = std::sqrt(x / n);
+  out.i_n_rms = std::sqrt(out.i_n_rms / n);
+  out.total.p_w /= a.duration_s;
+  out.total.q_var /= a.duration_s;
+  out.total.s_va /= a.duration_s;
+  out.total.pf = Ratio(out.total.p_w, out.total.s_va);
+  aggregate_ = out;
+  events_ |= kEventAggregate;
+  aggregate_acc_ = AggregateResult{};
+  aggregate_windows_ = 0;
+}
+
+}  // namespace meter
