@@ -117,6 +117,9 @@ Status Meter::Init(const MeterConfig& config) {
   crossing_.SetHysteresis(0.01f * kSqrt2 * config.nominal_voltage_v);
   UpdatePhaseCompensation(config.nominal_hz);
   window_.start = {0, 0.0f};
+  // Free-running from the first sample until the first zero crossing.
+  free_running_ = true;
+  next_forced_ = {static_cast<std::int64_t>(nominal_cycle_), nominal_cycle_ - std::floor(nominal_cycle_)};
   f10_interval_end_ = static_cast<std::int64_t>(std::lround(10.0 * static_cast<double>(rate_)));
   frequency_10s_ = kNaN;
   spectrum_valid_ = true;
@@ -243,8 +246,16 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
   float frac = 0.0f;
   if (crossing_.Process(v[static_cast<std::size_t>(reference_phase_)], frac)) {
     at = {m_signed - 1, frac};
+    // After start-up or a gap any crossing is the first; later ones must
+    // follow the previous crossing by a plausible cycle.
+    const bool first_or_regular = !have_real_crossing_ || (Span(last_real_crossing_, at) >= min_cycle_ &&
+                                                           Span(last_real_crossing_, at) <= max_cycle_);
     OnRealCrossing(at);
-    if (Span(last_boundary_, at) >= min_cycle_) {
+    // Locked: a crossing at least a short cycle after the last boundary.
+    // Free-running: resynchronise on the first regular crossing, even if it
+    // makes one short cycle (its window is flagged already).
+    const float since_boundary = Span(last_boundary_, at);
+    if (since_boundary >= min_cycle_ || (free_running_ && first_or_regular && since_boundary >= 1.0f)) {
       boundary = true;
       real = true;
     }
@@ -380,7 +391,8 @@ void Meter::CloseWindow(const Position& end) {
 
   // Frequency from the whole zero-crossing intervals that ended in the window.
   r.f_hz = window_.real_intervals > 0 ? static_cast<float>(window_.real_intervals) / window_.real_interval_sum * rate_ : kNaN;
-  if (!(r.f_hz >= kRangeLowHz && r.f_hz <= kRangeHighHz)) {
+  // Out of range at the reporting resolution (0.001 Hz): 44.9999 reads 45.000.
+  if (!(r.f_hz >= kRangeLowHz - 0.0005f && r.f_hz <= kRangeHighHz + 0.0005f)) {
     r.flags |= IsFiniteFloat(r.f_hz) ? kFlagFrequencyOutOfRange : kFlagNoZeroCrossing;
   }
 
@@ -405,8 +417,10 @@ void Meter::CloseWindow(const Position& end) {
   const float ref_rms = r.phases[static_cast<std::size_t>(reference_phase_)].v_rms;
   crossing_.SetHysteresis(std::fmax(0.05f * kSqrt2 * ref_rms, 0.01f * kSqrt2 * config_.nominal_voltage_v));
 
-  // The running DC shift follows the window means.
-  for (int p = 0; p < phases_; ++p) {
+  // The running DC shift follows the window means, from synchronised
+  // windows only: the settling window's mean is biased by its partial cycle
+  // and would move the next zero crossings.
+  for (int p = 0; p < phases_ && !first_window_; ++p) {
     const auto up = static_cast<std::size_t>(p);
     dc_v_[up] += mv[up];
     dc_i_[up] += mi[up];

@@ -174,7 +174,7 @@ class Meter {
   Position last_boundary_{};
   Position last_real_crossing_{};
   bool have_real_crossing_ = false;
-  bool free_running_ = true;
+  bool free_running_ = false;
   Position next_forced_{};
   bool first_window_ = true;
   WindowAccumulators window_{};
