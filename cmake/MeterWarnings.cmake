@@ -12,3 +12,9 @@ function(meter_core_flags target)
   meter_set_warnings(${target})
   target_compile_options(${target} PRIVATE -fno-exceptions -fno-rtti)
 endfunction()
+
+# Tests and host tools compute references in double and mix in float results
+# freely; promotion warnings there would only add casts.
+function(meter_set_host_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor)
+endfunction()

@@ -32,6 +32,9 @@ constexpr int kSampleClippedShift = 6;                    // channels 0..5 at bi
 constexpr std::uint16_t kSampleGapBit = 1u << 12;
 
 constexpr int kMaxPhaseCompDeg = 5;
+// Two band-pass sections at the nominal frequency: the 5th harmonic is
+// attenuated 24 times, the 3rd 8 times, before zero-crossing detection.
+constexpr float kCrossingFilterQ = 1.0f;
 
 bool IsFiniteFloat(float x) { return std::isfinite(x); }
 
@@ -97,9 +100,17 @@ Status Meter::Init(const MeterConfig& config) {
     i_offset_[up] = config.current_cal[up].offset;
   }
 
+  for (auto& f : crossing_filter_) {
+    if (Status s = f.InitBandPass(config.nominal_hz, kCrossingFilterQ, rate_); s != Status::kOk) return s;
+  }
   // The processing point lags the newest sample far enough for the largest
-  // phase advance (5 degrees at 40 Hz) plus the Lagrange taps after it.
-  delay_ = static_cast<int>(std::ceil(kMaxPhaseCompDeg / 360.0f * rate_ / 40.0f)) + 3;
+  // phase advance (5 degrees at 40 Hz) plus the Lagrange taps after it, and
+  // for the latest corrected zero crossing (the band-pass delays crossings
+  // above its centre).
+  float crossing_lag = 0.0f;
+  for (float f = kMinCycleHz; f <= kMaxCycleHz; f += 0.25f) crossing_lag = std::fmax(crossing_lag, -CrossingFilterDelay(f));
+  delay_ = static_cast<int>(std::ceil(kMaxPhaseCompDeg / 360.0f * rate_ / 40.0f)) + 3 +
+           static_cast<int>(std::ceil(crossing_lag)) + 2;
   min_cycle_ = rate_ / kMaxCycleHz;
   max_cycle_ = rate_ / kMinCycleHz;
   nominal_cycle_ = rate_ / config.nominal_hz;
@@ -173,6 +184,7 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
   events_ = kEventNone;
   const std::uint64_t n = raw_count_++;
   ConditionInputs(frame, n);
+  DetectCrossing(n);
   if (n < static_cast<std::uint64_t>(delay_)) return events_;
   const std::uint64_t m = n - static_cast<std::uint64_t>(delay_);
   const auto m_signed = static_cast<std::int64_t>(m);
@@ -183,7 +195,6 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
     window_.flags |= static_cast<std::uint32_t>((sample_flags >> kSampleClippedShift) & 0x3Fu) << 16;
     if (sample_flags & kSampleGapBit) {
       window_.flags |= kFlagGap;
-      crossing_.Reset();
       have_real_crossing_ = false;
     }
   }
@@ -243,9 +254,11 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
   bool boundary = false;
   bool real = false;
   Position at{};
-  float frac = 0.0f;
-  if (crossing_.Process(v[static_cast<std::size_t>(reference_phase_)], frac)) {
-    at = {m_signed - 1, frac};
+  if (crossing_count_ > 0 && crossing_queue_[static_cast<std::size_t>(crossing_head_)].whole <= m_signed - 1) {
+    at = crossing_queue_[static_cast<std::size_t>(crossing_head_)];
+    crossing_head_ = (crossing_head_ + 1) % static_cast<int>(crossing_queue_.size());
+    crossing_count_--;
+    if (at.whole < m_signed - 1) at = {m_signed - 1, 0.0f};  // only after a reference switch
     // After start-up or a gap any crossing is the first; later ones must
     // follow the previous crossing by a plausible cycle.
     const bool first_or_regular = !have_real_crossing_ || (Span(last_real_crossing_, at) >= min_cycle_ &&
@@ -283,15 +296,59 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
   }
 
   if (m_signed >= f10_interval_end_) {
-    frequency_10s_ = f10_cycles_ > 0 ? static_cast<float>(f10_cycles_) / f10_span_ * rate_ : kNaN;
+    frequency_10s_ = f10_cycles_ > 0 ? static_cast<float>(static_cast<double>(f10_cycles_) * 65536.0 /
+                                                         static_cast<double>(f10_span_q16_) * static_cast<double>(rate_))
+                                     : kNaN;
     f10_cycles_ = 0;
-    f10_span_ = 0.0f;
+    f10_span_q16_ = 0;
     f10_interval_end_ += static_cast<std::int64_t>(std::lround(10.0 * static_cast<double>(rate_)));
     events_ |= kEventFrequency10s;
   }
 
   ServicePendingCycles(n);
   return events_;
+}
+
+float Meter::CrossingFilterDelay(float f_hz) const {
+  // Positive: the filtered signal leads, so the true crossing is later.
+  const double omega = 2.0 * 3.14159265358979323846 * static_cast<double>(f_hz) / static_cast<double>(rate_);
+  double phase = 0.0;
+  for (const auto& f : crossing_filter_) phase += f.PhaseAt(omega);
+  return static_cast<float>(phase / omega);
+}
+
+void Meter::DetectCrossing(std::uint64_t n) {
+  if (flag_hist_.At(n) & kSampleGapBit) {
+    for (auto& f : crossing_filter_) f.Reset();
+    crossing_.Reset();
+    have_detected_ = false;
+  }
+  float ref = v_hist_[static_cast<std::size_t>(reference_phase_)].At(n);
+  if (config_.wiring == Wiring::k3P3W) {
+    ref -= (v_hist_[0].At(n) + v_hist_[1].At(n) + v_hist_[2].At(n)) * (1.0f / 3.0f);
+  }
+  for (auto& f : crossing_filter_) ref = f.Process(ref);
+  float frac = 0.0f;
+  if (!crossing_.Process(ref, frac)) return;
+
+  const Position detected{static_cast<std::int64_t>(n) - 1, frac};
+  float f_est = config_.nominal_hz;
+  if (have_detected_) {
+    const float interval = Span(last_detected_, detected);
+    if (interval >= min_cycle_ && interval <= max_cycle_) f_est = rate_ / interval;
+  }
+  last_detected_ = detected;
+  have_detected_ = true;
+
+  const float corrected = frac + CrossingFilterDelay(f_est);
+  const float whole = std::floor(corrected);
+  const Position at{detected.whole + static_cast<std::int64_t>(whole), corrected - whole};
+  if (crossing_count_ == static_cast<int>(crossing_queue_.size())) {
+    crossing_head_ = (crossing_head_ + 1) % static_cast<int>(crossing_queue_.size());
+    crossing_count_--;
+  }
+  crossing_queue_[static_cast<std::size_t>((crossing_head_ + crossing_count_) % static_cast<int>(crossing_queue_.size()))] = at;
+  crossing_count_++;
 }
 
 void Meter::OnRealCrossing(const Position& at) {
@@ -303,9 +360,10 @@ void Meter::OnRealCrossing(const Position& at) {
       // 10 s frequency: whole cycles that lie inside the 10 s interval.
       const std::int64_t interval_start =
           f10_interval_end_ - static_cast<std::int64_t>(std::lround(10.0 * static_cast<double>(rate_)));
-      if (last_real_crossing_.whole >= interval_start) {
+      // Cycles of the settling window (band-pass transient) do not count.
+      if (last_real_crossing_.whole >= interval_start && !first_window_) {
         f10_cycles_++;
-        f10_span_ += interval;
+        f10_span_q16_ += static_cast<std::int64_t>(std::lround(interval * 65536.0f));
       }
     }
   }
@@ -411,8 +469,11 @@ void Meter::CloseWindow(const Position& end) {
   const bool reference_ok = (r.flags & VoltageMissingFlag(reference_phase_)) == 0;
   if (!reference_ok && new_reference >= 0) {
     reference_phase_ = new_reference;
+    for (auto& f : crossing_filter_) f.Reset();
     crossing_.Reset();
+    have_detected_ = false;
     have_real_crossing_ = false;
+    crossing_count_ = 0;
   }
   const float ref_rms = r.phases[static_cast<std::size_t>(reference_phase_)].v_rms;
   crossing_.SetHysteresis(std::fmax(0.05f * kSqrt2 * ref_rms, 0.01f * kSqrt2 * config_.nominal_voltage_v));

@@ -1,7 +1,9 @@
 #pragma once
-// Second-order IIR section, direct form I. Used to smooth the reference
-// voltage before zero-crossing detection, where only a stable, repeatable
-// phase delay matters (the delay is identical for every cycle).
+// Second-order IIR section, direct form I, with its exact phase response.
+// The zero-crossing path band-passes the reference voltage around the
+// nominal frequency, so harmonics and noise cannot add crossings; the
+// filter's phase at the measured frequency is known exactly and removed
+// from every crossing time.
 
 #include <cmath>
 
@@ -11,17 +13,18 @@ namespace meter::dsp {
 
 class Biquad {
  public:
-  /// Butterworth low-pass. @returns kInvalidArgument unless 0 < cutoff < rate/2.
-  Status InitLowPass(float cutoff_hz, float sample_rate_hz) {
-    if (!(cutoff_hz > 0.0f) || !(sample_rate_hz > 2.0f * cutoff_hz)) return Status::kInvalidArgument;
-    const double k = std::tan(3.14159265358979323846 * cutoff_hz / sample_rate_hz);
-    const double q = 0.70710678118654752440;
-    const double norm = 1.0 / (1.0 + k / q + k * k);
-    b0_ = static_cast<float>(k * k * norm);
-    b1_ = 2.0f * b0_;
-    b2_ = b0_;
-    a1_ = static_cast<float>(2.0 * (k * k - 1.0) * norm);
-    a2_ = static_cast<float>((1.0 - k / q + k * k) * norm);
+  /// Constant-peak band-pass (RBJ cookbook form): unity gain and zero phase
+  /// at `center_hz`. @returns kInvalidArgument unless 0 < center < rate/2 and q > 0.
+  Status InitBandPass(float center_hz, float q, float sample_rate_hz) {
+    if (!(center_hz > 0.0f) || !(sample_rate_hz > 2.0f * center_hz) || !(q > 0.0f)) return Status::kInvalidArgument;
+    const double w0 = 2.0 * 3.14159265358979323846 * static_cast<double>(center_hz) / static_cast<double>(sample_rate_hz);
+    const double alpha = std::sin(w0) / (2.0 * static_cast<double>(q));
+    const double a0 = 1.0 + alpha;
+    b0_ = static_cast<float>(alpha / a0);
+    b1_ = 0.0f;
+    b2_ = -b0_;
+    a1_ = static_cast<float>(-2.0 * std::cos(w0) / a0);
+    a2_ = static_cast<float>((1.0 - alpha) / a0);
     Reset();
     return Status::kOk;
   }
@@ -33,6 +36,18 @@ class Biquad {
     y2_ = y1_;
     y1_ = y;
     return y;
+  }
+  /// Phase of the response at `omega` radians per sample, radians, for the
+  /// coefficients as stored. Evaluated in double: near DC the denominator
+  /// cancels to a few parts in 1e4 and float would leave ~1e-3 rad of error.
+  /// Called once per zero crossing, never per sample.
+  double PhaseAt(double omega) const {
+    const double c1 = std::cos(omega), s1 = std::sin(omega);
+    const double c2 = std::cos(2.0 * omega), s2 = std::sin(2.0 * omega);
+    const double b0 = b0_, b1 = b1_, b2 = b2_, a1 = a1_, a2 = a2_;
+    const double num_re = b0 + b1 * c1 + b2 * c2, num_im = -(b1 * s1 + b2 * s2);
+    const double den_re = 1.0 + a1 * c1 + a2 * c2, den_im = -(a1 * s1 + a2 * s2);
+    return std::atan2(num_im, num_re) - std::atan2(den_im, den_re);
   }
 
  private:

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 
+#include "meter/dsp/biquad.h"
 #include "meter/dsp/cycle_spectrum.h"
 #include "meter/dsp/edge_integrator.h"
 #include "meter/dsp/fractional_delay.h"
@@ -134,7 +135,9 @@ class Meter {
 
   void ConditionInputs(const SampleFrame& frame, std::uint64_t n);
   void OnCycleBoundary(const Position& at, bool real);
+  void DetectCrossing(std::uint64_t n);
   void OnRealCrossing(const Position& at);
+  float CrossingFilterDelay(float f_hz) const;
   void CloseWindow(const Position& end);
   void ServicePendingCycles(std::uint64_t newest);
   void TransformCycle(const PendingCycle& cycle);
@@ -168,7 +171,15 @@ class Meter {
   std::array<dsp::LagrangeTaps, 3> comp_taps_{};  // and its fraction
   bool pending_gap_ = false;
   std::array<dsp::EdgeIntegrator<float>, kQuantityCount> integrators_{};
+  // Zero-crossing path, at the newest sample: band-passed reference, its
+  // crossings corrected by the filter's phase and queued for the
+  // processing point, which lags far enough to receive them in time.
+  std::array<dsp::Biquad, 2> crossing_filter_{};
   dsp::ZeroCrossingDetector crossing_{};
+  Position last_detected_{};
+  bool have_detected_ = false;
+  std::array<Position, 4> crossing_queue_{};
+  int crossing_head_ = 0, crossing_count_ = 0;
   int reference_phase_ = 0;
   float reference_peak_ = 0;
   Position last_boundary_{};
@@ -183,7 +194,7 @@ class Meter {
   // 10 s frequency.
   std::int64_t f10_interval_end_ = 0;
   int f10_cycles_ = 0;
-  float f10_span_ = 0;
+  std::int64_t f10_span_q16_ = 0;  // total cycle length, samples * 2^16: exact over 10 s
   float frequency_10s_ = 0;
   bool f10_ready_ = false;
 
