@@ -38,7 +38,12 @@ constexpr float kCrossingFilterQ = 1.0f;
 
 bool IsFiniteFloat(float x) { return std::isfinite(x); }
 
-float SafeSqrt(float x) { return x > 0.0f ? std::sqrt(x) : 0.0f; }
+// Root of a variance: rounding may leave a tiny negative value (read as 0);
+// a non-finite one (overflowing input) stays NaN rather than a plausible 0.
+float SafeSqrt(float x) {
+  if (!std::isfinite(x)) return std::numeric_limits<float>::quiet_NaN();
+  return x > 0.0f ? std::sqrt(x) : 0.0f;
+}
 
 float Ratio(float num, float den) { return den > 0.0f ? num / den : kNaN; }
 
@@ -328,6 +333,13 @@ void Meter::DetectCrossing(std::uint64_t n) {
     ref -= (v_hist_[0].At(n) + v_hist_[1].At(n) + v_hist_[2].At(n)) * (1.0f / 3.0f);
   }
   for (auto& f : crossing_filter_) ref = f.Process(ref);
+  if (!IsFiniteFloat(ref)) {
+    // Overflowing input (a full-scale float): restart the filters rather
+    // than let an infinite state silence every later crossing.
+    for (auto& f : crossing_filter_) f.Reset();
+    crossing_.Reset();
+    return;
+  }
   float frac = 0.0f;
   if (!crossing_.Process(ref, frac)) return;
 
@@ -478,13 +490,18 @@ void Meter::CloseWindow(const Position& end) {
   const float ref_rms = r.phases[static_cast<std::size_t>(reference_phase_)].v_rms;
   crossing_.SetHysteresis(std::fmax(0.05f * kSqrt2 * ref_rms, 0.01f * kSqrt2 * config_.nominal_voltage_v));
 
-  // The running DC shift follows the window means, from synchronised
-  // windows only: the settling window's mean is biased by its partial cycle
-  // and would move the next zero crossings.
-  for (int p = 0; p < phases_ && !first_window_; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    dc_v_[up] += mv[up];
-    dc_i_[up] += mi[up];
+  // The running DC shift follows the window means, from clean synchronised
+  // windows only: the settling window's mean is biased by its partial cycle,
+  // and a clipped, non-finite or spliced window's mean is not the offset.
+  const std::uint32_t unclean = kFlagGap | (0x3Fu << 8) | (0x3Fu << 16);
+  if (!first_window_ && (r.flags & unclean) == 0) {
+    for (int p = 0; p < phases_; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      if (IsFiniteFloat(mv[up]) && IsFiniteFloat(mi[up])) {
+        dc_v_[up] += mv[up];
+        dc_i_[up] += mi[up];
+      }
+    }
   }
   UpdatePhaseCompensation(IsFiniteFloat(r.f_hz) ? r.f_hz : config_.nominal_hz);
 
