@@ -1,0 +1,47 @@
+#include "meter/dsp/zero_crossing.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "meter/dsp/biquad.h"
+
+namespace meter::dsp {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+TEST(ZeroCrossingDetector, InterpolatesAndIgnoresNoiseNearZero) {
+  ZeroCrossingDetector zc;
+  zc.SetHysteresis(0.1f);
+  float frac = 0;
+  EXPECT_FALSE(zc.Process(0.05f, frac));  // not armed yet
+  EXPECT_FALSE(zc.Process(-0.2f, frac));  // arms
+  EXPECT_TRUE(zc.Process(0.6f, frac));
+  EXPECT_NEAR(frac, 0.25f, 1e-6f);
+  // Chatter around zero without going below -hysteresis: no new crossing.
+  EXPECT_FALSE(zc.Process(-0.05f, frac));
+  EXPECT_FALSE(zc.Process(0.05f, frac));
+}
+
+// The band-pass has unity gain and zero phase at its centre; PhaseAt()
+// matches what the filter does to a sinusoid off centre.
+TEST(Biquad, BandPassPhaseMatchesTheFilter) {
+  Biquad bp;
+  ASSERT_EQ(bp.InitBandPass(50.0f, 1.0f, 8000.0f), Status::kOk);
+  EXPECT_NEAR(bp.PhaseAt(2 * kPi * 50.0 / 8000.0), 0.0, 1e-4);  // float coefficients move the centre slightly
+  const double f = 45.0, w = 2 * kPi * f / 8000.0;
+  double re = 0, im = 0;
+  for (int n = 0; n < 64000; ++n) {
+    const float y = bp.Process(static_cast<float>(std::cos(w * n)));
+    if (n >= 32000) {
+      re += y * std::cos(w * n);
+      im += y * std::sin(w * n);
+    }
+  }
+  EXPECT_NEAR(std::atan2(-im, re), bp.PhaseAt(w), 1e-4);
+  EXPECT_EQ(bp.InitBandPass(5000.0f, 1.0f, 8000.0f), Status::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace meter::dsp
