@@ -27,6 +27,22 @@ constexpr std::uint32_t NonFiniteFlag(int channel) { return kFlagNonFiniteBase <
 constexpr std::uint32_t ClippedFlag(int channel) { return kFlagClippedBase << channel; }
 constexpr std::uint32_t VoltageMissingFlag(int phase) { return kFlagVoltageMissingBase << phase; }
 
+/// Stable short name of flag bit `bit` (0..31), e.g. "clipped_ia"; nullptr
+/// for an unused bit. These names are part of the replay JSON contract.
+constexpr const char* WindowFlagName(int bit) {
+  constexpr const char* kGeneral[] = {"settling", "no_zero_crossing", "frequency_out_of_range", "gap",
+                                      "spectrum_incomplete", "thd_order_limited"};
+  constexpr const char* kNonFinite[] = {"non_finite_va", "non_finite_vb", "non_finite_vc",
+                                        "non_finite_ia", "non_finite_ib", "non_finite_ic"};
+  constexpr const char* kClipped[] = {"clipped_va", "clipped_vb", "clipped_vc", "clipped_ia", "clipped_ib", "clipped_ic"};
+  constexpr const char* kMissing[] = {"voltage_missing_a", "voltage_missing_b", "voltage_missing_c"};
+  if (bit >= 0 && bit < 6) return kGeneral[bit];
+  if (bit >= 8 && bit < 14) return kNonFinite[bit - 8];
+  if (bit >= 16 && bit < 22) return kClipped[bit - 16];
+  if (bit >= 24 && bit < 27) return kMissing[bit - 24];
+  return nullptr;
+}
+
 struct PhaseValues {
   float v_rms = 0;    ///< V, L-N (3P3W: to the virtual star point).
   float i_rms = 0;    ///< A.

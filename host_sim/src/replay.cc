@@ -1,0 +1,188 @@
+#include "meter/host_sim/replay.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace meter::host_sim {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// A float as JSON: its shortest round-trip decimal, so 230.1 prints as
+// 230.1 and not as the float's exact binary expansion. NaN becomes null.
+Json Num(float x) {
+  if (!std::isfinite(x)) return nullptr;
+  return std::stod(fmt::format("{}", x));
+}
+
+Json PhaseJson(const PhaseValues& p) {
+  return Json{{"v_rms", Num(p.v_rms)},   {"i_rms", Num(p.i_rms)},         {"p_w", Num(p.p_w)},
+              {"q_var", Num(p.q_var)},   {"s_va", Num(p.s_va)},           {"pf", Num(p.pf)},
+              {"p1_w", Num(p.p1_w)},     {"q1_var", Num(p.q1_var)},       {"thd_v_pct", Num(p.thd_v_pct)},
+              {"thd_i_pct", Num(p.thd_i_pct)}};
+}
+
+Json TotalJson(const TotalValues& t) {
+  return Json{{"p_w", Num(t.p_w)}, {"q_var", Num(t.q_var)}, {"s_va", Num(t.s_va)}, {"pf", Num(t.pf)}};
+}
+
+double Seconds(std::uint64_t sample, float frac, std::uint64_t gaps, float rate) {
+  return (static_cast<double>(sample) + static_cast<double>(frac) + static_cast<double>(gaps)) / static_cast<double>(rate);
+}
+
+std::string Fixed(float x, int width, int decimals) {
+  if (!std::isfinite(x)) return fmt::format("{:>{}}", "-", width);
+  return fmt::format("{:>{}.{}f}", x, width, decimals);
+}
+
+}  // namespace
+
+std::vector<std::string> FlagNames(std::uint32_t flags) {
+  std::vector<std::string> names;
+  for (int bit = 0; bit < 32; ++bit) {
+    if ((flags >> bit) & 1u) {
+      const char* n = WindowFlagName(bit);
+      names.emplace_back(n ? n : fmt::format("bit{}", bit));
+    }
+  }
+  return names;
+}
+
+bool Replay(SampleSource& source, Meter& meter, ReplaySink& sink, ReplaySummary& summary, SourceError& error,
+            ProgressCallback progress) {
+  const float rate = meter.config().sample_rate_hz;
+  SampleFrame frame;
+  bool ok = true;
+  for (;;) {
+    const auto r = source.Next(frame);
+    if (r == SampleSource::Read::kEnd) break;
+    if (r == SampleSource::Read::kError) {
+      error = source.error();
+      ok = false;
+      break;
+    }
+    ++summary.frames;
+    const std::uint8_t ev = meter.ProcessFrame(frame);
+    if (ev & kEventWindow) {
+      const WindowResult& w = meter.LastWindow();
+      ++summary.windows;
+      sink.OnWindow(w, meter.Spectrum(), Seconds(w.end_sample, w.end_frac, meter.gap_samples(), rate));
+    }
+    if (ev & kEventAggregate) {
+      const AggregateResult& a = meter.LastAggregate();
+      sink.OnAggregate(a, Seconds(a.end_sample, a.end_frac, meter.gap_samples(), rate));
+    }
+    if (ev & kEventFrequency10s) summary.f_hz_10s.push_back(static_cast<double>(meter.Frequency10s()));
+    if (progress && (summary.frames & 0xFFFF) == 0) progress(source.progress());
+  }
+  summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(meter.gap_samples())) / static_cast<double>(rate);
+  if (progress) progress(1.0);
+  sink.OnSummary(summary);
+  return ok;
+}
+
+void JsonLinesSink::OnWindow(const WindowResult& w, const HarmonicSpectrum&, double t_s) {
+  Json j;
+  j["type"] = "window";
+  j["t_s"] = std::round(t_s * 1e7) / 1e7;
+  j["f_hz"] = Num(w.f_hz);
+  j["flags"] = FlagNames(w.flags);
+  Json phases = Json::array();
+  for (int p = 0; p < w.phase_count; ++p) phases.push_back(PhaseJson(w.phases[static_cast<std::size_t>(p)]));
+  j["phases"] = phases;
+  if (w.line_to_line_count > 0) {
+    Json ll = Json::array(), thd = Json::array();
+    for (int l = 0; l < w.line_to_line_count; ++l) {
+      ll.push_back(Num(w.v_ll_rms[static_cast<std::size_t>(l)]));
+      thd.push_back(Num(w.thd_v_ll_pct[static_cast<std::size_t>(l)]));
+    }
+    j["v_ll_rms"] = ll;
+    j["thd_v_ll_pct"] = thd;
+  }
+  if (w.has_neutral) j["i_n_rms"] = Num(w.i_n_rms);
+  if (w.has_unbalance) j["unbalance_v_pct"] = Num(w.unbalance_v_pct);
+  j["total"] = TotalJson(w.total);
+  // Additions to the contract (never renamed, only added).
+  j["duration_s"] = Num(w.duration_s);
+  j["cycles"] = w.cycles;
+  j["thd_max_order"] = w.thd_max_order;
+  if (w.has_unbalance) {
+    j["unbalance_v0_pct"] = Num(w.unbalance_v0_pct);
+    j["unbalance_i_pct"] = Num(w.unbalance_i_pct);
+    j["unbalance_i0_pct"] = Num(w.unbalance_i0_pct);
+  }
+  out_ << j.dump() << '\n';
+}
+
+void JsonLinesSink::OnAggregate(const AggregateResult& a, double t_s) {
+  if (!aggregates_) return;
+  Json j;
+  j["type"] = "aggregate";
+  j["t_s"] = std::round(t_s * 1e7) / 1e7;
+  j["duration_s"] = Num(a.duration_s);
+  j["flags"] = FlagNames(a.flags);
+  Json phases = Json::array();
+  for (int p = 0; p < a.phase_count; ++p) {
+    const auto& ph = a.phases[static_cast<std::size_t>(p)];
+    phases.push_back(Json{{"v_rms", Num(ph.v_rms)}, {"i_rms", Num(ph.i_rms)}, {"p_w", Num(ph.p_w)},
+                          {"q_var", Num(ph.q_var)}, {"s_va", Num(ph.s_va)}, {"pf", Num(ph.pf)}});
+  }
+  j["phases"] = phases;
+  j["total"] = TotalJson(a.total);
+  out_ << j.dump() << '\n';
+}
+
+void JsonLinesSink::OnSummary(const ReplaySummary& s) {
+  Json j;
+  j["type"] = "summary";
+  j["duration_s"] = std::round(s.duration_s * 1e7) / 1e7;
+  j["windows"] = s.windows;
+  Json f = Json::array();
+  for (double x : s.f_hz_10s) f.push_back(Num(static_cast<float>(x)));
+  j["f_hz_10s"] = f;
+  out_ << j.dump() << '\n';
+  out_.flush();
+}
+
+void TableSink::OnWindow(const WindowResult& w, const HarmonicSpectrum&, double t_s) {
+  const auto flags = FlagNames(w.flags);
+  fmt::print(out_, "window {:<5} t {:>10.4f} s   f {} Hz   flags: {}\n", w.sequence, t_s, Fixed(w.f_hz, 8, 3),
+             flags.empty() ? "-" : fmt::format("{}", fmt::join(flags, " ")));
+  fmt::print(out_, "  {:<6}{:>10}{:>10}{:>12}{:>12}{:>12}{:>8}{:>12}{:>12}{:>8}{:>8}\n", "phase", "V", "A", "W", "var",
+             "VA", "PF", "W fund", "var fund", "THD V%", "THD I%");
+  static constexpr const char* kNames[] = {"A", "B", "C"};
+  for (int p = 0; p < w.phase_count; ++p) {
+    const auto& ph = w.phases[static_cast<std::size_t>(p)];
+    fmt::print(out_, "  {:<6}{}{}{}{}{}{}{}{}{}{}\n", kNames[p], Fixed(ph.v_rms, 10, 2), Fixed(ph.i_rms, 10, 3),
+               Fixed(ph.p_w, 12, 1), Fixed(ph.q_var, 12, 1), Fixed(ph.s_va, 12, 1), Fixed(ph.pf, 8, 3),
+               Fixed(ph.p1_w, 12, 1), Fixed(ph.q1_var, 12, 1), Fixed(ph.thd_v_pct, 8, 2), Fixed(ph.thd_i_pct, 8, 2));
+  }
+  fmt::print(out_, "  {:<6}{:>20}{}{}{}{}\n", "total", "", Fixed(w.total.p_w, 12, 1), Fixed(w.total.q_var, 12, 1),
+             Fixed(w.total.s_va, 12, 1), Fixed(w.total.pf, 8, 3));
+  if (w.line_to_line_count > 0 || w.has_neutral || w.has_unbalance) {
+    std::string extra = " ";
+    static constexpr const char* kLl[] = {"AB", "BC", "CA"};
+    for (int l = 0; l < w.line_to_line_count; ++l) {
+      extra += fmt::format(" V{} {} V (THD {}%)", kLl[l], Fixed(w.v_ll_rms[static_cast<std::size_t>(l)], 0, 2),
+                           Fixed(w.thd_v_ll_pct[static_cast<std::size_t>(l)], 0, 2));
+    }
+    if (w.has_neutral) extra += fmt::format("  In {} A", Fixed(w.i_n_rms, 0, 3));
+    if (w.has_unbalance) extra += fmt::format("  unbalance V {}%", Fixed(w.unbalance_v_pct, 0, 3));
+    fmt::print(out_, "{}\n", extra);
+  }
+}
+
+void TableSink::OnSummary(const ReplaySummary& s) {
+  fmt::print(out_, "summary: {:.4f} s, {} windows", s.duration_s, s.windows);
+  if (!s.f_hz_10s.empty()) {
+    std::vector<std::string> f;
+    for (double x : s.f_hz_10s) f.push_back(std::isfinite(x) ? fmt::format("{:.3f}", x) : "-");
+    fmt::print(out_, ", 10 s frequency: {} Hz", fmt::join(f, " "));
+  }
+  fmt::print(out_, "\n");
+}
+
+}  // namespace meter::host_sim

@@ -1,0 +1,145 @@
+// The meter-sim executable as a user runs it: exit codes, messages, and the
+// JSON lines contract.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct ExecResult {
+  int exit_code;
+  std::string out;  // stdout and stderr
+};
+
+ExecResult Exec(const std::string& args) {
+  const std::string cmd = std::string(METER_SIM_PATH) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ExecResult r{-1, {}};
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string Temp(const std::string& name) { return ::testing::TempDir() + name; }
+
+TEST(MeterSimCli, JsonLinesFollowTheContract) {
+  const std::string csv = Temp("cli_good.csv");
+  ASSERT_EQ(Exec("generate " + csv + " --seconds 1.5 --f 50 --un 230 --i 5 --phi 60 --v-harmonic 5:0.1 --i-harmonic 5:0.4").exit_code, 0);
+  const ExecResult r = Exec("replay " + csv + " --rate 8000 --wiring 3p4w --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::istringstream lines(r.out);
+  std::string line;
+  int windows = 0;
+  double last_t = 0;
+  nlohmann::json summary;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["type"] == "window") {
+      ++windows;
+      for (const char* key : {"t_s", "f_hz", "flags", "phases", "v_ll_rms", "thd_v_ll_pct", "i_n_rms",
+                              "unbalance_v_pct", "total"}) {
+        EXPECT_TRUE(j.contains(key)) << key;
+      }
+      ASSERT_EQ(j["phases"].size(), 3u);
+      for (const char* key : {"v_rms", "i_rms", "p_w", "q_var", "s_va", "pf", "p1_w", "q1_var", "thd_v_pct", "thd_i_pct"}) {
+        EXPECT_TRUE(j["phases"][0].contains(key)) << key;
+      }
+      EXPECT_GT(j["t_s"].get<double>(), last_t);
+      last_t = j["t_s"].get<double>();
+      if (windows > 1) {
+        EXPECT_TRUE(j["flags"].empty());
+        EXPECT_NEAR(j["phases"][0]["v_rms"].get<double>(), 230.0 * std::sqrt(1.01), 0.01);
+        EXPECT_NEAR(j["phases"][1]["thd_i_pct"].get<double>(), 40.0, 0.05);
+        EXPECT_NEAR(j["f_hz"].get<double>(), 50.0, 1e-3);
+        EXPECT_EQ(j["v_ll_rms"].size(), 3u);
+      } else {
+        EXPECT_EQ(j["flags"][0], "settling");
+      }
+    } else {
+      summary = j;
+    }
+  }
+  EXPECT_EQ(windows, 7);
+  ASSERT_EQ(summary["type"], "summary");
+  EXPECT_EQ(summary["windows"], 7);
+  EXPECT_NEAR(summary["duration_s"].get<double>(), 1.5, 1e-9);
+  EXPECT_TRUE(summary["f_hz_10s"].is_array());
+}
+
+TEST(MeterSimCli, SinglePhaseHasNoLineToLineFields) {
+  const std::string csv = Temp("cli_1p.csv");
+  std::ofstream(csv) << "va,ia\n";
+  {
+    std::ofstream out(csv, std::ios::app);
+    for (int k = 0; k < 8000; ++k) {
+      const double wt = 2 * 3.14159265358979 * 60.0 * k / 8000.0;
+      out << 169.7 * std::cos(wt) << "," << 14.1 * std::cos(wt - 0.3) << "\n";
+    }
+  }
+  const ExecResult r = Exec("replay " + csv + " --rate 8000 --wiring 1p2w --nominal-hz 60 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(0, r.out.find('\n')));
+  EXPECT_EQ(j["phases"].size(), 1u);
+  EXPECT_FALSE(j.contains("v_ll_rms"));
+  EXPECT_FALSE(j.contains("i_n_rms"));
+  EXPECT_FALSE(j.contains("unbalance_v_pct"));
+}
+
+TEST(MeterSimCli, TableOutputByDefault) {
+  const std::string csv = Temp("cli_table.csv");
+  ASSERT_EQ(Exec("generate " + csv + " --seconds 0.6").exit_code, 0);
+  const ExecResult r = Exec("replay " + csv + " --rate 8000 --wiring 3p4w");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("window 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("THD V%"), std::string::npos);
+  EXPECT_NE(r.out.find("summary: 0.6000 s"), std::string::npos) << r.out;
+}
+
+TEST(MeterSimCli, BadFilesGiveAClearMessageAndNonZeroExit) {
+  const std::string ragged = Temp("cli_ragged.csv");
+  std::ofstream(ragged) << "va,vb,vc,ia,ib,ic\n1,2,3,4,5,6\n1,2,3,4,5\n";
+  ExecResult r = Exec("replay " + ragged + " --rate 8000 --wiring 3p4w --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(ragged + ":3: ragged row"), std::string::npos) << r.out;
+
+  const std::string text = Temp("cli_text.csv");
+  std::ofstream(text) << "va,vb,vc,ia,ib,ic\n1,2,3,4,five,6\n";
+  r = Exec("replay " + text + " --rate 8000 --wiring 3p4w");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find(text + ":2:5: column 'ib': not a number: 'five'"), std::string::npos) << r.out;
+
+  const std::string missing = Temp("cli_missing.csv");
+  std::ofstream(missing) << "va,vb,ia,ib\n1,2,3,4\n";
+  r = Exec("replay " + missing + " --rate 8000 --wiring 3p4w");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("missing column 'vc'"), std::string::npos) << r.out;
+
+  r = Exec("replay " + missing + " --rate 8000 --wiring 4p5w");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--wiring"), std::string::npos) << r.out;
+
+  r = Exec("replay " + missing + " --wiring 2p3w");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("--rate is required"), std::string::npos) << r.out;
+
+  r = Exec("replay " + missing + " --rate 1000 --wiring 2p3w");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("invalid meter configuration"), std::string::npos) << r.out;
+
+  r = Exec("replay " + Temp("nope.csv") + " --rate 8000 --wiring 3p4w");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("cannot open file"), std::string::npos) << r.out;
+}
+
+}  // namespace
