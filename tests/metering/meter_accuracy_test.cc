@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -45,7 +46,24 @@ MeterConfig ConfigFor(double f_hz) {
   return cfg;
 }
 
-class MeterAccuracy : public ::testing::TestWithParam<Case> {};
+// Worst errors over the whole sweep, printed at the end so the figures in
+// the README can be reproduced: ctest --preset host -R MeterAccuracy -V
+struct WorstErrors {
+  double rms = 0, p = 0, s = 0, q = 0, q1 = 0, thd = 0, f = 0, ll = 0;
+};
+WorstErrors g_worst;
+
+void Track(double& worst, double error) { worst = std::max(worst, std::fabs(error)); }
+
+class MeterAccuracy : public ::testing::TestWithParam<Case> {
+ public:
+  static void TearDownTestSuite() {
+    std::printf(
+        "worst errors over the sweep: Vrms/Irms %.2e, S %.2e, P %.2e of S, Q %.2e of S, Q1 %.2e of S, "
+        "L-L %.2e, THD %.4f pp, f %.2e Hz\n",
+        g_worst.rms, g_worst.s, g_worst.p, g_worst.q, g_worst.q1, g_worst.ll, g_worst.thd, g_worst.f);
+  }
+};
 
 TEST_P(MeterAccuracy, EveryWindowMeetsTheLimits) {
   const Case c = GetParam();
@@ -61,6 +79,7 @@ TEST_P(MeterAccuracy, EveryWindowMeetsTheLimits) {
     SCOPED_TRACE(::testing::Message() << "window " << w);
     EXPECT_EQ(r.flags, 0u);
     EXPECT_NEAR(r.f_hz, c.f_hz, 1e-3);
+    Track(g_worst.f, r.f_hz - c.f_hz);
     double total_p = 0, total_q = 0, total_s = 0;
     for (int p = 0; p < 3; ++p) {
       const auto up = static_cast<std::size_t>(p);
@@ -76,6 +95,14 @@ TEST_P(MeterAccuracy, EveryWindowMeetsTheLimits) {
       EXPECT_NEAR(ph.pf, e.p / e.s, 1e-4);
       EXPECT_NEAR(ph.thd_v_pct, e.thd_v, 0.05);
       EXPECT_NEAR(ph.thd_i_pct, e.thd_i, 0.05);
+      Track(g_worst.rms, (ph.v_rms - e.v_rms) / e.v_rms);
+      Track(g_worst.rms, (ph.i_rms - e.i_rms) / e.i_rms);
+      Track(g_worst.s, (ph.s_va - e.s) / e.s);
+      Track(g_worst.p, (ph.p_w - e.p) / e.s);
+      Track(g_worst.q, (ph.q_var - e.q) / e.s);
+      Track(g_worst.q1, (ph.q1_var - e.q1) / e.s);
+      Track(g_worst.thd, ph.thd_v_pct - e.thd_v);
+      Track(g_worst.thd, ph.thd_i_pct - e.thd_i);
       total_p += e.p;
       total_q += e.q;
       total_s += e.s;
@@ -84,6 +111,7 @@ TEST_P(MeterAccuracy, EveryWindowMeetsTheLimits) {
       const auto ll = Difference(signal.v[static_cast<std::size_t>(l)], signal.v[static_cast<std::size_t>((l + 1) % 3)]);
       const double expected = testing::Rms(ll);
       EXPECT_NEAR(r.v_ll_rms[static_cast<std::size_t>(l)], expected, 1e-4 * expected);
+      Track(g_worst.ll, (r.v_ll_rms[static_cast<std::size_t>(l)] - expected) / expected);
       EXPECT_NEAR(r.thd_v_ll_pct[static_cast<std::size_t>(l)], testing::Thd(ll, 31), 0.05);
     }
     EXPECT_NEAR(r.total.p_w, total_p, 1e-4 * total_s);

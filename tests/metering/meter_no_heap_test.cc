@@ -17,6 +17,10 @@ std::atomic<bool> g_armed{false};
 std::atomic<long> g_allocations{0};
 }  // namespace
 
+// These replace the global allocation functions, so malloc/free pairs here
+// are the definition of new/delete; GCC cannot tell and warns.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t size) {
   if (g_armed.load()) g_allocations.fetch_add(1);
   if (void* p = std::malloc(size ? size : 1)) return p;
@@ -27,6 +31,7 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace meter {
 namespace {
