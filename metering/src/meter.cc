@@ -156,6 +156,7 @@ void Meter::UpdatePhaseCompensation(float f_hz) {
 void Meter::MarkGap(std::uint64_t lost_samples) {
   if (lost_samples == 0) return;
   gap_samples_ += lost_samples;
+  gap_ticks_unassigned_ += lost_samples * kTicksPerSample;
   pending_gap_ = true;
 }
 
@@ -201,6 +202,8 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
     if (sample_flags & kSampleGapBit) {
       window_.flags |= kFlagGap;
       have_real_crossing_ = false;
+      cycle_gap_ticks_ += gap_ticks_unassigned_;
+      gap_ticks_unassigned_ = 0;
     }
   }
 
@@ -291,11 +294,13 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
   }
 
   if (boundary) {
+    std::array<float, kQuantityCount> cycle_integral{};
     for (int k = 0; k < kQuantityCount; ++k) {
       const auto uk = static_cast<std::size_t>(k);
-      window_.integral[uk] += integrators_[uk].SplitAndAdd(q[uk], at.frac);
+      cycle_integral[uk] = integrators_[uk].SplitAndAdd(q[uk], at.frac);
+      window_.integral[uk] += cycle_integral[uk];
     }
-    OnCycleBoundary(at, real);
+    OnCycleBoundary(at, real, cycle_integral);
   } else {
     for (int k = 0; k < kQuantityCount; ++k) integrators_[static_cast<std::size_t>(k)].Add(q[static_cast<std::size_t>(k)]);
   }
@@ -383,7 +388,77 @@ void Meter::OnRealCrossing(const Position& at) {
   have_real_crossing_ = true;
 }
 
-void Meter::OnCycleBoundary(const Position& at, bool real) {
+std::uint64_t Meter::Tick(const Position& p) {
+  return static_cast<std::uint64_t>(p.whole) * kTicksPerSample +
+         static_cast<std::uint64_t>(std::lround(p.frac * static_cast<float>(kTicksPerSample)));
+}
+
+void Meter::FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
+                                const Position& end, CycleEnergy& out) const {
+  const float inv = 1.0f / Span(start, end);
+  out.start_tick = Tick(start);
+  out.end_tick = Tick(end);
+  out.phase_count = phases_;
+  std::array<float, 3> mv{}, mic{};
+  for (int p = 0; p < phases_; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    const float* ip = &integral[static_cast<std::size_t>(p * kPerPhase)];
+    mv[up] = ip[kQvSum] * inv;
+    const float mi = ip[kQiSum] * inv;
+    mic[up] = ip[kQicSum] * inv;
+    out.p_w[up] = ip[kQvic] * inv - mv[up] * mic[up];
+    out.s_va[up] = SafeSqrt(ip[kQvv] * inv - mv[up] * mv[up]) * SafeSqrt(ip[kQii] * inv - mi * mi);
+    out.p_total_w += out.p_w[up];
+    out.s_total_va += out.s_va[up];
+  }
+  if (config_.wiring == Wiring::k3P3W) {
+    out.p_total_w = integral[kQTwoWattmeter] * inv - ((mv[0] - mv[1]) * mic[0] + (mv[2] - mv[1]) * mic[2]);
+  }
+}
+
+void Meter::PublishCycle(CycleEnergy& cycle) {
+  if (cycle.q_estimated) {
+    cycle.q_total_var = 0.0f;
+    for (int p = 0; p < cycle.phase_count; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      cycle.q_var[up] = last_q_over_s_[up] * cycle.s_va[up];
+      cycle.q_total_var += cycle.q_var[up];
+    }
+  } else {
+    for (int p = 0; p < cycle.phase_count; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      if (cycle.s_va[up] > 0.0f && IsFiniteFloat(cycle.q_var[up])) last_q_over_s_[up] = cycle.q_var[up] / cycle.s_va[up];
+    }
+  }
+  if (cycle_out_count_ == kCycleQueue) {
+    dropped_cycles_++;  // the caller stopped draining: count it, never block metering
+    return;
+  }
+  cycle_out_[static_cast<std::size_t>((cycle_out_head_ + cycle_out_count_) % kCycleQueue)] = cycle;
+  cycle_out_count_++;
+  events_ |= kEventCycle;
+}
+
+bool Meter::PopCycle(CycleEnergy& out) {
+  if (cycle_out_count_ == 0) return false;
+  out = cycle_out_[static_cast<std::size_t>(cycle_out_head_)];
+  cycle_out_head_ = (cycle_out_head_ + 1) % kCycleQueue;
+  cycle_out_count_--;
+  return true;
+}
+
+int Meter::UsableOrder(float f1) const {
+  // Highest order whose subgroup lies inside the interpolator's passband.
+  const int cycles = cycles_per_window_;
+  int usable = 0;
+  for (int h = 1; h <= dsp::kMaxHarmonicOrder; ++h) {
+    const float f_top = (static_cast<float>(h) + 1.0f / static_cast<float>(cycles)) * f1;
+    if (f_top < interpolator_.cutoff() * rate_) usable = h;
+  }
+  return usable;
+}
+
+void Meter::OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral) {
   if (real) {
     free_running_ = false;
   } else {
@@ -394,12 +469,20 @@ void Meter::OnCycleBoundary(const Position& at, bool real) {
     next_forced_ = {at.whole + static_cast<std::int64_t>(whole), next - whole};
   }
 
+  PendingCycle cycle{last_boundary_, at, window_.cycles, CycleEnergy{}};
+  FillCycleTimeDomain(cycle_integral, last_boundary_, at, cycle.energy);
+  cycle.energy.gap_ticks = cycle_gap_ticks_;
+  cycle_gap_ticks_ = 0;
   if (pending_count_ < static_cast<int>(pending_.size())) {
     const int tail = (pending_head_ + pending_count_) % static_cast<int>(pending_.size());
-    pending_[static_cast<std::size_t>(tail)] = {last_boundary_, at, window_.cycles};
+    pending_[static_cast<std::size_t>(tail)] = cycle;
     pending_count_++;
   } else {
-    spectrum_valid_ = false;  // cannot happen with a sane history size; never block metering
+    // Cannot happen with a sane history size; never block metering and
+    // never lose the cycle's energy.
+    spectrum_valid_ = false;
+    cycle.energy.q_estimated = true;
+    PublishCycle(cycle.energy);
   }
   last_boundary_ = at;
   window_.cycles++;
@@ -515,15 +598,19 @@ void Meter::CloseWindow(const Position& end) {
 void Meter::ServicePendingCycles(std::uint64_t newest) {
   const int half = interpolator_.half_span();
   while (pending_count_ > 0) {
-    const PendingCycle& c = pending_[static_cast<std::size_t>(pending_head_)];
+    PendingCycle& c = pending_[static_cast<std::size_t>(pending_head_)];
     const std::int64_t last_needed = c.end.whole + half + 1;
     if (static_cast<std::int64_t>(newest) < last_needed) break;
     const std::int64_t first_needed = c.start.whole - half;
-    if (first_needed < 0 || static_cast<std::int64_t>(newest) - first_needed >= static_cast<std::int64_t>(kHistory)) {
-      spectrum_valid_ = false;  // outside the history (start-up, or a cycle too long)
+    // Before the history first wraps, samples "before the first" read as the
+    // zeros it started with, so the first cycle has a spectrum too.
+    if (static_cast<std::int64_t>(newest) - first_needed >= static_cast<std::int64_t>(kHistory)) {
+      spectrum_valid_ = false;  // outside the history (a cycle too long)
+      c.energy.q_estimated = true;
     } else {
       TransformCycle(c);
     }
+    PublishCycle(c.energy);
     const bool last_of_window = c.index_in_window == cycles_per_window_ - 1;
     pending_head_ = (pending_head_ + 1) % static_cast<int>(pending_.size());
     pending_count_--;
@@ -531,7 +618,7 @@ void Meter::ServicePendingCycles(std::uint64_t newest) {
   }
 }
 
-void Meter::TransformCycle(const PendingCycle& c) {
+void Meter::TransformCycle(PendingCycle& c) {
   const int half = interpolator_.half_span();
   const int taps = interpolator_.tap_count();
   const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
@@ -552,11 +639,47 @@ void Meter::TransformCycle(const PendingCycle& c) {
       cycle_points_[3 + up][static_cast<std::size_t>(j)] = si - dc_i_[up];
     }
   }
+  // The window's bins, and this cycle's own spectrum for its Budeanu Q:
+  // voltages first (kept), then each current against them.
+  const float span = Span(c.start, c.end);
+  const int usable = UsableOrder(rate_ / span);
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
     transform_.AccumulateCycle(cycle_points_[up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, bins_[up]);
-    transform_.AccumulateCycle(cycle_points_[3 + up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, bins_[3 + up]);
+    const dsp::ComplexF* x = transform_.last_cycle_spectrum();
+    for (int h = 1; h <= usable; ++h) cycle_v_bins_[up][static_cast<std::size_t>(h)] = x[h];
   }
+  if (config_.wiring == Wiring::k3P3W) {
+    for (int h = 1; h <= usable; ++h) {
+      const auto uh = static_cast<std::size_t>(h);
+      const dsp::ComplexF star = (cycle_v_bins_[0][uh] + cycle_v_bins_[1][uh] + cycle_v_bins_[2][uh]) * (1.0f / 3.0f);
+      for (auto& vb : cycle_v_bins_) vb[uh] = vb[uh] - star;
+    }
+  }
+  // rms phasors of one 128-point cycle: sqrt(2)/128 * X; Q sums V_h I_h sin.
+  const float scale = 2.0f / static_cast<float>(dsp::kPointsPerCycle * dsp::kPointsPerCycle);
+  std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1> i_bins{};
+  c.energy.q_total_var = 0.0f;
+  float q_two_wattmeter = 0.0f;
+  for (int p = 0; p < phases_; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    transform_.AccumulateCycle(cycle_points_[3 + up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, bins_[3 + up]);
+    const dsp::ComplexF* x = transform_.last_cycle_spectrum();
+    float q = 0.0f;
+    for (int h = 1; h <= usable; ++h) {
+      const auto uh = static_cast<std::size_t>(h);
+      const float r = interpolator_.Response(static_cast<float>(h) / span);
+      const float angle = static_cast<float>(h) * config_.phase_comp_deg[up] * (kPi / 180.0f);
+      i_bins[uh] = x[h] * dsp::ComplexF{std::cos(angle), std::sin(angle)} * (scale / (r * r));
+      q += dsp::CrossIm(cycle_v_bins_[up][uh], i_bins[uh]);
+      if (config_.wiring == Wiring::k3P3W && p != 1) {
+        q_two_wattmeter += dsp::CrossIm(cycle_v_bins_[up][uh] - cycle_v_bins_[1][uh], i_bins[uh]);
+      }
+    }
+    c.energy.q_var[up] = q;
+    c.energy.q_total_var += q;
+  }
+  if (config_.wiring == Wiring::k3P3W) c.energy.q_total_var = q_two_wattmeter;
 }
 
 void Meter::FinishSpectrum() {
@@ -565,12 +688,7 @@ void Meter::FinishSpectrum() {
   const int cycles = cycles_per_window_;
   const float f1 = IsFiniteFloat(r.f_hz) ? r.f_hz : config_.nominal_hz;
 
-  // Highest order whose subgroup lies inside the interpolator's passband.
-  int usable = 0;
-  for (int h = 1; h <= dsp::kMaxHarmonicOrder; ++h) {
-    const float f_top = (static_cast<float>(h) + 1.0f / static_cast<float>(cycles)) * f1;
-    if (f_top < interpolator_.cutoff() * rate_) usable = h;
-  }
+  const int usable = UsableOrder(f1);
   int thd_order = config_.max_harmonic_order;
   if (thd_order > usable) {
     thd_order = usable;

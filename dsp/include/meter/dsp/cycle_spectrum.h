@@ -62,6 +62,10 @@ class CycleTransform {
   /// subgroup bins of orders 1..max_order. `x` is not modified.
   void AccumulateCycle(const float* x, int cycle_index, int max_order, HarmonicBins& bins);
 
+  /// The last cycle's own spectrum (un-normalised P-point DFT, orders
+  /// 0..P/2): harmonic phasors of that single synchronous cycle.
+  const ComplexF* last_cycle_spectrum() const { return real_out_.data(); }
+
  private:
   static constexpr std::size_t kArenaBytes = 6144;
   alignas(16) unsigned char arena_[kArenaBytes];

@@ -13,6 +13,8 @@ enum class Status : std::uint8_t {
   kOutOfRange,        ///< A value does not fit the compile-time capacity.
   kFailedPrecondition,///< The object is not in a state that allows the call.
   kResourceExhausted, ///< A static arena is too small (e.g. the FFT arena).
+  kUnavailable,       ///< A device failed part-way (power lost during a write).
+  kDataLoss,          ///< Stored data is missing or corrupt.
 };
 
 /// Short dotted name for logs and test messages.
@@ -23,6 +25,8 @@ constexpr const char* StatusName(Status s) {
     case Status::kOutOfRange: return "out_of_range";
     case Status::kFailedPrecondition: return "failed_precondition";
     case Status::kResourceExhausted: return "resource_exhausted";
+    case Status::kUnavailable: return "unavailable";
+    case Status::kDataLoss: return "data_loss";
   }
   return "unknown";
 }

@@ -30,6 +30,7 @@
 #include "meter/dsp/status.h"
 #include "meter/dsp/zero_crossing.h"
 #include "meter/metering/config.h"
+#include "meter/metering/cycle_energy.h"
 #include "meter/metering/harmonic_spectrum.h"
 #include "meter/metering/window_result.h"
 
@@ -55,6 +56,7 @@ enum MeterEvent : std::uint8_t {
   kEventWindow = 1,     ///< LastWindow() and Spectrum() hold a new window.
   kEventAggregate = 2,  ///< LastAggregate() holds a new 150/180-cycle value.
   kEventFrequency10s = 4,  ///< Frequency10s() holds a new 10 s value.
+  kEventCycle = 8,         ///< One or more CycleEnergy records wait in PopCycle().
 };
 
 class Meter {
@@ -86,6 +88,13 @@ class Meter {
   /// The last IEC 61000-4-30 10 s frequency (whole cycles in the 10 s
   /// interval over their duration); NaN if no cycle was counted.
   float Frequency10s() const { return frequency_10s_; }
+
+  /// Takes the oldest unread cycle record. Records wait in a FIFO of
+  /// kCycleQueue; a caller draining after every ProcessFrame never loses one
+  /// (at most two complete per frame). @returns false when none waits.
+  bool PopCycle(CycleEnergy& out);
+  /// Cycle records dropped because the FIFO was full (a caller bug).
+  std::uint32_t dropped_cycles() const { return dropped_cycles_; }
 
   /// Samples lost to gaps so far (time stamps = (sample + gaps) / rate).
   std::uint64_t gap_samples() const { return gap_samples_; }
@@ -121,6 +130,7 @@ class Meter {
     Position start;
     Position end;
     int index_in_window = 0;
+    CycleEnergy energy{};  // time-domain part filled at the boundary, Q when transformed
   };
 
   struct WindowAccumulators {
@@ -134,13 +144,18 @@ class Meter {
   };
 
   void ConditionInputs(const SampleFrame& frame, std::uint64_t n);
-  void OnCycleBoundary(const Position& at, bool real);
+  void OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral);
   void DetectCrossing(std::uint64_t n);
   void OnRealCrossing(const Position& at);
   float CrossingFilterDelay(float f_hz) const;
   void CloseWindow(const Position& end);
   void ServicePendingCycles(std::uint64_t newest);
-  void TransformCycle(const PendingCycle& cycle);
+  void TransformCycle(PendingCycle& cycle);
+  void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start, const Position& end,
+                           CycleEnergy& out) const;
+  void PublishCycle(CycleEnergy& cycle);
+  int UsableOrder(float f1) const;
+  static std::uint64_t Tick(const Position& p);
   void FinishSpectrum();
   void Publish();
   void UpdateAggregate();
@@ -208,6 +223,16 @@ class Meter {
   std::array<std::array<float, dsp::kPointsPerCycle>, 6> cycle_points_{};
   std::array<dsp::HarmonicBins, 3> ll_bins_{};  // line-to-line, derived at window end
   bool spectrum_valid_ = true;  // every cycle of the window in progress was transformed
+
+  // Per-cycle energy records awaiting the caller.
+  static constexpr int kCycleQueue = 8;
+  std::array<CycleEnergy, kCycleQueue> cycle_out_{};
+  int cycle_out_head_ = 0, cycle_out_count_ = 0;
+  std::uint32_t dropped_cycles_ = 0;
+  std::uint64_t gap_ticks_unassigned_ = 0;
+  std::uint64_t cycle_gap_ticks_ = 0;  // gaps inside the cycle in progress
+  std::array<float, 3> last_q_over_s_{};  // for a cycle without spectrum
+  std::array<std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1>, 3> cycle_v_bins_{};
 
   // Window awaiting its spectrum, and what is published.
   WindowResult pending_window_{};

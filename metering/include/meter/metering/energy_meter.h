@@ -1,0 +1,66 @@
+#pragma once
+// A complete metering point: the measurement pipeline, the register set
+// integrated cycle by cycle, the pulse output of the active-import register,
+// and power-fail-safe persistence. This is the object firmware instantiates
+// (statically) and feeds frame by frame.
+
+#include <cstdint>
+
+#include "meter/dsp/status.h"
+#include "meter/hal/nv_store.h"
+#include "meter/hal/pulse_output.h"
+#include "meter/metering/energy_registers.h"
+#include "meter/metering/meter.h"
+#include "meter/metering/pulse_generator.h"
+#include "meter/metering/register_store.h"
+
+namespace meter {
+
+struct EnergyMeterConfig {
+  MeterConfig meter{};
+  float anti_creep_fraction = 0.0004f;  ///< See EnergyConfig.
+  std::uint64_t pulse_weight_wh = 1;    ///< Wh per pulse of the kWh-import output.
+  float save_period_s = 900.0f;         ///< Periodic save of the registers (0: only on power fail).
+};
+
+class EnergyMeter {
+ public:
+  /// Sets up every part. `pulse` and `store` may be null (no pulse output,
+  /// no persistence). With a store, the newest valid record is loaded;
+  /// none (a new meter) starts from zero.
+  /// @returns the first failing part's status (kInvalidArgument for a bad
+  /// configuration; a store error other than "no record").
+  Status Init(const EnergyMeterConfig& config, hal::PulseOutput* pulse, hal::NonVolatileStore* store,
+              int first_sector = 0);
+
+  /// Processes one frame; integrates every completed cycle and drives the
+  /// pulse output. @returns the meter's events.
+  std::uint8_t ProcessFrame(const SampleFrame& frame);
+  /// From the main loop (not an interrupt): saves when the period is due.
+  Status Service();
+  /// The power-fail signal: save now.
+  Status OnPowerFail();
+
+  Meter& meter() { return meter_; }
+  const Meter& meter() const { return meter_; }
+  EnergyRegisters& registers() { return registers_; }
+  const EnergyRegisters& registers() const { return registers_; }
+  const PulseGenerator& pulses() const { return pulses_; }
+  /// True when Init found a saved record.
+  bool restored() const { return restored_; }
+  std::uint64_t now_tick() const { return now_tick_; }
+
+ private:
+  Meter meter_{};
+  EnergyRegisters registers_{};
+  PulseGenerator pulses_{};
+  RegisterStore store_{};
+  hal::PulseOutput* pulse_out_ = nullptr;
+  bool has_store_ = false;
+  bool restored_ = false;
+  std::uint64_t now_tick_ = 0;
+  std::uint64_t last_save_tick_ = 0;
+  std::uint64_t save_period_ticks_ = 0;
+};
+
+}  // namespace meter

@@ -1,0 +1,67 @@
+#include "meter/metering/energy_meter.h"
+
+#include <cmath>
+
+namespace meter {
+
+Status EnergyMeter::Init(const EnergyMeterConfig& config, hal::PulseOutput* pulse, hal::NonVolatileStore* store,
+                         int first_sector) {
+  if (Status s = meter_.Init(config.meter); s != Status::kOk) return s;
+  EnergyConfig ec;
+  ec.sample_rate_hz = config.meter.sample_rate_hz;
+  ec.nominal_voltage_v = config.meter.nominal_voltage_v;
+  ec.rated_current_a = config.meter.rated_current_a;
+  ec.anti_creep_fraction = config.anti_creep_fraction;
+  if (Status s = registers_.Init(ec); s != Status::kOk) return s;
+  if (!(config.save_period_s >= 0.0f)) return Status::kInvalidArgument;
+
+  restored_ = false;
+  has_store_ = store != nullptr;
+  if (has_store_) {
+    if (Status s = store_.Init(*store, first_sector); s != Status::kOk) return s;
+    EnergyState saved;
+    const Status s = store_.Load(saved);
+    if (s == Status::kOk) {
+      registers_.Restore(saved);
+      restored_ = true;
+    } else if (s != Status::kDataLoss) {
+      return s;
+    }
+  }
+  pulse_out_ = pulse;
+  if (Status s = pulses_.Init(config.pulse_weight_wh * 1000u, registers_.ticks_per_second(),
+                              registers_.state().total.kwh_imp.milli());
+      s != Status::kOk) {
+    return s;
+  }
+  now_tick_ = 0;
+  last_save_tick_ = 0;
+  save_period_ticks_ = static_cast<std::uint64_t>(std::llround(static_cast<double>(config.save_period_s) *
+                                                               registers_.ticks_per_second()));
+  return Status::kOk;
+}
+
+std::uint8_t EnergyMeter::ProcessFrame(const SampleFrame& frame) {
+  const std::uint8_t events = meter_.ProcessFrame(frame);
+  now_tick_ += kTicksPerSample;
+  if (events & kEventCycle) {
+    CycleEnergy cycle;
+    while (meter_.PopCycle(cycle)) registers_.Integrate(cycle);
+  }
+  if (pulse_out_ != nullptr) pulses_.Update(registers_.state().total.kwh_imp.milli(), now_tick_, *pulse_out_);
+  return events;
+}
+
+Status EnergyMeter::Service() {
+  if (!has_store_ || save_period_ticks_ == 0 || now_tick_ - last_save_tick_ < save_period_ticks_) return Status::kOk;
+  last_save_tick_ = now_tick_;
+  return store_.Save(registers_.state());
+}
+
+Status EnergyMeter::OnPowerFail() {
+  if (!has_store_) return Status::kFailedPrecondition;
+  last_save_tick_ = now_tick_;
+  return store_.Save(registers_.state());
+}
+
+}  // namespace meter
