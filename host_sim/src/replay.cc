@@ -51,8 +51,37 @@ std::vector<std::string> FlagNames(std::uint32_t flags) {
   return names;
 }
 
-bool Replay(SampleSource& source, Meter& meter, ReplaySink& sink, ReplaySummary& summary, SourceError& error,
-            ProgressCallback progress) {
+namespace {
+
+void FillEnergy(const EnergyMeter& em, const CountingPulseOutput* pulses, ReplaySummary& s) {
+  const EnergyRegisters& r = em.registers();
+  const EnergyState& st = r.state();
+  s.kwh_imp = r.Kilo(st.total.kwh_imp);
+  s.kwh_exp = r.Kilo(st.total.kwh_exp);
+  s.kvarh_imp = r.Kilo(st.total.kvarh_imp);
+  s.kvarh_exp = r.Kilo(st.total.kvarh_exp);
+  s.kvah = r.Kilo(st.total.kvah);
+  for (std::size_t q = 0; q < 4; ++q) {
+    s.kwh_q[q] = r.Kilo(st.total.kwh_q[q]);
+    s.kvarh_q[q] = r.Kilo(st.total.kvarh_q[q]);
+    s.kvah_q[q] = r.Kilo(st.total.kvah_q[q]);
+  }
+  s.phases.clear();
+  for (int p = 0; p < PhaseCount(em.meter().config().wiring); ++p) {
+    const auto& ph = st.phases[static_cast<std::size_t>(p)];
+    s.phases.push_back({r.Kilo(ph.kwh_imp), r.Kilo(ph.kwh_exp), r.Kilo(ph.kvarh_imp), r.Kilo(ph.kvarh_exp)});
+  }
+  s.pulses = pulses != nullptr ? pulses->pulses() : 0;
+  s.import_s = r.Seconds(st.import_ticks);
+  s.export_s = r.Seconds(st.export_ticks);
+  s.on_s = r.Seconds(st.on_ticks);
+}
+
+}  // namespace
+
+bool Replay(SampleSource& source, EnergyMeter& em, ReplaySink& sink, ReplaySummary& summary, SourceError& error,
+            ProgressCallback progress, const CountingPulseOutput* pulses) {
+  const Meter& meter = em.meter();
   const float rate = meter.config().sample_rate_hz;
   SampleFrame frame;
   bool ok = true;
@@ -65,7 +94,7 @@ bool Replay(SampleSource& source, Meter& meter, ReplaySink& sink, ReplaySummary&
       break;
     }
     ++summary.frames;
-    const std::uint8_t ev = meter.ProcessFrame(frame);
+    const std::uint8_t ev = em.ProcessFrame(frame);
     if (ev & kEventWindow) {
       const WindowResult& w = meter.LastWindow();
       ++summary.windows;
@@ -79,6 +108,7 @@ bool Replay(SampleSource& source, Meter& meter, ReplaySink& sink, ReplaySummary&
     if (progress && (summary.frames & 0xFFFF) == 0) progress(source.progress());
   }
   summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(meter.gap_samples())) / static_cast<double>(rate);
+  FillEnergy(em, pulses, summary);
   if (progress) progress(1.0);
   sink.OnSummary(summary);
   return ok;
@@ -143,6 +173,16 @@ void JsonLinesSink::OnSummary(const ReplaySummary& s) {
   Json f = Json::array();
   for (double x : s.f_hz_10s) f.push_back(Num(static_cast<float>(x)));
   j["f_hz_10s"] = f;
+  const auto four = [](const double* v) { return Json::array({v[0], v[1], v[2], v[3]}); };
+  Json phases = Json::array();
+  for (const auto& p : s.phases) {
+    phases.push_back(Json{{"kwh_imp", p.kwh_imp}, {"kwh_exp", p.kwh_exp}, {"kvarh_imp", p.kvarh_imp}, {"kvarh_exp", p.kvarh_exp}});
+  }
+  j["energy"] = Json{{"kwh_imp", s.kwh_imp},     {"kwh_exp", s.kwh_exp},     {"kvarh_imp", s.kvarh_imp},
+                     {"kvarh_exp", s.kvarh_exp}, {"kvah", s.kvah},           {"kwh_q", four(s.kwh_q)},
+                     {"kvarh_q", four(s.kvarh_q)}, {"kvah_q", four(s.kvah_q)}, {"phases", phases}};
+  j["pulses"] = s.pulses;
+  j["hours"] = Json{{"import_s", s.import_s}, {"export_s", s.export_s}, {"on_s", s.on_s}};
   out_ << j.dump() << '\n';
   out_.flush();
 }
@@ -183,6 +223,12 @@ void TableSink::OnSummary(const ReplaySummary& s) {
     fmt::print(out_, ", 10 s frequency: {} Hz", fmt::join(f, " "));
   }
   fmt::print(out_, "\n");
+  fmt::print(out_, "energy: kWh import {:.6f}  export {:.6f}   kvarh import {:.6f}  export {:.6f}   kVAh {:.6f}\n",
+             s.kwh_imp, s.kwh_exp, s.kvarh_imp, s.kvarh_exp, s.kvah);
+  fmt::print(out_, "        quadrants I..IV  kWh {:.6f} {:.6f} {:.6f} {:.6f}   kvarh {:.6f} {:.6f} {:.6f} {:.6f}\n",
+             s.kwh_q[0], s.kwh_q[1], s.kwh_q[2], s.kwh_q[3], s.kvarh_q[0], s.kvarh_q[1], s.kvarh_q[2], s.kvarh_q[3]);
+  fmt::print(out_, "        pulses {}   import {:.1f} s  export {:.1f} s  on {:.1f} s\n", s.pulses, s.import_s,
+             s.export_s, s.on_s);
 }
 
 }  // namespace meter::host_sim

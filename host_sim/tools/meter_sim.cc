@@ -37,6 +37,7 @@ struct ReplayArgs {
   double un = 230.0;
   double in = 5.0;
   int max_order = 31;
+  int pulse_wh = 0;
   bool no_progress = false;
 };
 
@@ -52,18 +53,22 @@ int RunReplay(const ReplayArgs& a) {
     std::cerr << "meter-sim: " << error.ToString() << "\n";
     return 1;
   }
-  meter::MeterConfig cfg;
-  cfg.wiring = wiring;
-  cfg.sample_rate_hz = static_cast<float>(a.rate);
-  cfg.nominal_hz = static_cast<float>(a.nominal_hz);
-  cfg.nominal_voltage_v = static_cast<float>(a.un);
-  cfg.rated_current_a = static_cast<float>(a.in);
-  cfg.max_harmonic_order = a.max_order;
+  meter::EnergyMeterConfig cfg;
+  cfg.meter.wiring = wiring;
+  cfg.meter.sample_rate_hz = static_cast<float>(a.rate);
+  cfg.meter.nominal_hz = static_cast<float>(a.nominal_hz);
+  cfg.meter.nominal_voltage_v = static_cast<float>(a.un);
+  cfg.meter.rated_current_a = static_cast<float>(a.in);
+  cfg.meter.max_harmonic_order = a.max_order;
   // Recordings hold primary values: no clipping at the meter input.
-  cfg.voltage_full_scale = 3.0e38f;
-  cfg.current_full_scale = 3.0e38f;
-  static meter::Meter meter_instance;
-  if (const meter::Status s = meter_instance.Init(cfg); s != meter::Status::kOk) {
+  cfg.meter.voltage_full_scale = 3.0e38f;
+  cfg.meter.current_full_scale = 3.0e38f;
+  // The reference meter's weight for this rated primary current (333 mV table).
+  cfg.pulse_weight_wh = a.pulse_wh > 0 ? static_cast<std::uint64_t>(a.pulse_wh)
+                                       : meter::ReferencePulseWeightWh(meter::CurrentInput::kSensor333mV, static_cast<float>(a.in));
+  static meter::EnergyMeter meter_instance;
+  static meter::host_sim::CountingPulseOutput pulses;
+  if (const meter::Status s = meter_instance.Init(cfg, &pulses, nullptr); s != meter::Status::kOk) {
     std::cerr << "meter-sim: invalid meter configuration (" << meter::StatusName(s) << "): rate " << a.rate
               << " Hz, nominal " << a.nominal_hz << " Hz, max order " << a.max_order << "\n";
     return 2;
@@ -76,7 +81,8 @@ int RunReplay(const ReplayArgs& a) {
   }
   meter::host_sim::ReplaySummary summary;
   const bool progress = !a.no_progress && isatty(STDERR_FILENO);
-  if (!meter::host_sim::Replay(*source, meter_instance, *sink, summary, error, progress ? ShowProgress : nullptr)) {
+  if (!meter::host_sim::Replay(*source, meter_instance, *sink, summary, error, progress ? ShowProgress : nullptr,
+                              &pulses)) {
     std::cerr << "meter-sim: " << error.ToString() << "\n";
     return 1;
   }
@@ -168,6 +174,8 @@ int main(int argc, char** argv) {
   replay->add_option("--un", r.un, "Nominal L-N voltage, primary V (missing-voltage threshold)")->check(CLI::PositiveNumber);
   replay->add_option("--in", r.in, "Rated current, primary A")->check(CLI::PositiveNumber);
   replay->add_option("--max-order", r.max_order, "Highest harmonic order in THD")->check(CLI::Range(2, 50));
+  replay->add_option("--pulse-wh", r.pulse_wh, "Wh per pulse (default: the reference meter's weight for --in)")
+      ->check(CLI::IsMember({1, 10, 100, 1000}));
   replay->add_flag("--no-progress", r.no_progress, "No progress indicator on stderr");
 
   GenerateArgs g;

@@ -75,6 +75,22 @@ TEST(MeterSimCli, JsonLinesFollowTheContract) {
   EXPECT_EQ(summary["windows"], 7);
   EXPECT_NEAR(summary["duration_s"].get<double>(), 1.5, 1e-9);
   EXPECT_TRUE(summary["f_hz_10s"].is_array());
+  // Registers: PF 0.5 inductive import, quadrant I only.
+  const auto& e = summary["energy"];
+  for (const char* key : {"kwh_imp", "kwh_exp", "kvarh_imp", "kvarh_exp", "kvah", "kwh_q", "kvarh_q", "kvah_q", "phases"}) {
+    EXPECT_TRUE(e.contains(key)) << key;
+  }
+  const double on_s = summary["hours"]["on_s"].get<double>();
+  EXPECT_NEAR(on_s, 1.5, 0.03);
+  const double p_true = 3 * 230.0 * 5.0 * (std::cos(60.0 * 3.14159265358979 / 180.0) + 0.1 * 0.4 * 0.5);
+  EXPECT_NEAR(e["kwh_imp"].get<double>(), p_true * on_s / 3.6e6, 0.01 * p_true * on_s / 3.6e6);
+  EXPECT_EQ(e["kwh_exp"].get<double>(), 0.0);
+  EXPECT_EQ(e["kwh_q"][0].get<double>(), e["kwh_imp"].get<double>());
+  EXPECT_EQ(e["kwh_q"][3].get<double>(), 0.0);
+  EXPECT_EQ(e["phases"].size(), 3u);
+  EXPECT_TRUE(summary["pulses"].is_number_unsigned());
+  EXPECT_EQ(summary["pulses"].get<int>(), static_cast<int>(e["kwh_imp"].get<double>() * 1000.0));
+  EXPECT_NEAR(summary["hours"]["import_s"].get<double>(), on_s, 0.03);
 }
 
 TEST(MeterSimCli, SinglePhaseHasNoLineToLineFields) {

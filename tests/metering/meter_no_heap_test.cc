@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "meter/hal/host/emulated_flash.h"
+#include "meter/metering/energy_meter.h"
 #include "meter/metering/meter.h"
 #include "support/synthetic_signal.h"
 
@@ -65,6 +67,40 @@ TEST(MeterNoHeap, InitAndProcessingNeverAllocate) {
 
   EXPECT_EQ(status, Status::kOk);
   EXPECT_GE(windows, 18);
+  EXPECT_EQ(g_allocations.load(), 0);
+}
+
+// The whole metering point: registers, pulses and saves included.
+class NullPulse final : public hal::PulseOutput {
+  void DoSet(bool) override {}
+};
+
+TEST(MeterNoHeap, EnergyMeterNeverAllocates) {
+  static EnergyMeter em;
+  static hal::host::EmulatedFlash flash(4096, 2);  // the backend allocates at construction, before arming
+  static NullPulse pulse;
+  const auto s = testing::Balanced(50.0, 230.0, 50.0, 30.0);
+  static SampleFrame frames[16000];
+  for (int k = 0; k < 16000; ++k) frames[k] = s.FrameAt(k / 8000.0);
+  EnergyMeterConfig cfg;
+  cfg.meter.current_full_scale = 200.0f;
+  cfg.save_period_s = 0.5f;
+  g_allocations = 0;
+  Eigen::internal::set_is_malloc_allowed(false);
+  g_armed = true;
+  const Status status = em.Init(cfg, &pulse, &flash);
+  Status service = Status::kOk;
+  for (const auto& f : frames) {
+    em.ProcessFrame(f);
+    if (Status st = em.Service(); st != Status::kOk) service = st;
+  }
+  const Status fail_save = em.OnPowerFail();
+  g_armed = false;
+  Eigen::internal::set_is_malloc_allowed(true);
+  EXPECT_EQ(status, Status::kOk);
+  EXPECT_EQ(service, Status::kOk);
+  EXPECT_EQ(fail_save, Status::kOk);
+  EXPECT_GT(em.registers().state().total.kwh_imp.milli(), 0u);
   EXPECT_EQ(g_allocations.load(), 0);
 }
 

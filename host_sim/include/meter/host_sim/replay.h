@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "meter/host_sim/sample_source.h"
+#include "meter/metering/energy_meter.h"
 #include "meter/metering/meter.h"
 
 namespace meter::host_sim {
@@ -14,6 +15,15 @@ struct ReplaySummary {
   long windows = 0;
   double duration_s = 0;
   std::vector<double> f_hz_10s;  ///< One value per completed 10 s interval (NaN when none).
+  // Registers at the end, in kilo-units (unrounded), and the pulse count.
+  struct PhaseEnergy {
+    double kwh_imp = 0, kwh_exp = 0, kvarh_imp = 0, kvarh_exp = 0;
+  };
+  double kwh_imp = 0, kwh_exp = 0, kvarh_imp = 0, kvarh_exp = 0, kvah = 0;
+  double kwh_q[4] = {}, kvarh_q[4] = {}, kvah_q[4] = {};
+  std::vector<PhaseEnergy> phases;
+  std::uint64_t pulses = 0;
+  double import_s = 0, export_s = 0, on_s = 0;
 };
 
 class ReplaySink {
@@ -28,10 +38,23 @@ class ReplaySink {
 /// Called now and then with the fraction of the input consumed.
 using ProgressCallback = void (*)(double fraction);
 
-/// Runs the whole source. @returns false with `error` set when the source
-/// fails (the results up to that point have been delivered).
-bool Replay(SampleSource& source, Meter& meter, ReplaySink& sink, ReplaySummary& summary, SourceError& error,
-            ProgressCallback progress = nullptr);
+/// Runs the whole source through `meter` (initialised by the caller),
+/// counting the pulses of its kWh-import output. @returns false with `error`
+/// set when the source fails (the results up to that point have been
+/// delivered, the summary included).
+class CountingPulseOutput;
+bool Replay(SampleSource& source, EnergyMeter& meter, ReplaySink& sink, ReplaySummary& summary, SourceError& error,
+            ProgressCallback progress = nullptr, const CountingPulseOutput* pulses = nullptr);
+
+/// A pulse output that counts, for replay summaries.
+class CountingPulseOutput final : public hal::PulseOutput {
+ public:
+  std::uint64_t pulses() const { return pulses_; }
+
+ private:
+  void DoSet(bool active) override { pulses_ += active ? 1 : 0; }
+  std::uint64_t pulses_ = 0;
+};
 
 /// JSON lines: {"type":"window",...} per window, then {"type":"summary",...}
 /// (and {"type":"aggregate",...} per 150/180 cycles when asked for).
