@@ -4,7 +4,8 @@
 
 namespace meter {
 
-Status EnergyMeter::Init(const EnergyMeterConfig& config, hal::PulseOutput* pulse, hal::NonVolatileStore* store,
+template <typename Numeric>
+Status BasicEnergyMeter<Numeric>::Init(const EnergyMeterConfig& config, hal::PulseOutput* pulse, hal::NonVolatileStore* store,
                          int first_sector) {
   if (Status s = meter_.Init(config.meter); s != Status::kOk) return s;
   EnergyConfig ec;
@@ -41,7 +42,8 @@ Status EnergyMeter::Init(const EnergyMeterConfig& config, hal::PulseOutput* puls
   return Status::kOk;
 }
 
-std::uint8_t EnergyMeter::ProcessFrame(const SampleFrame& frame) {
+template <typename Numeric>
+std::uint8_t BasicEnergyMeter<Numeric>::ProcessFrame(const Input& frame) {
   const std::uint8_t events = meter_.ProcessFrame(frame);
   now_tick_ += kTicksPerSample;
   if (events & kEventCycle) {
@@ -52,16 +54,21 @@ std::uint8_t EnergyMeter::ProcessFrame(const SampleFrame& frame) {
   return events;
 }
 
-Status EnergyMeter::Service() {
+template <typename Numeric>
+Status BasicEnergyMeter<Numeric>::Service() {
   if (!has_store_ || save_period_ticks_ == 0 || now_tick_ - last_save_tick_ < save_period_ticks_) return Status::kOk;
   last_save_tick_ = now_tick_;
   return store_.Save(registers_.state());
 }
 
-Status EnergyMeter::OnPowerFail() {
+template <typename Numeric>
+Status BasicEnergyMeter<Numeric>::OnPowerFail() {
   if (!has_store_) return Status::kFailedPrecondition;
   last_save_tick_ = now_tick_;
   return store_.Save(registers_.state());
 }
+
+template class BasicEnergyMeter<dsp::FloatNumeric>;
+template class BasicEnergyMeter<dsp::Q31Numeric>;
 
 }  // namespace meter

@@ -4,6 +4,7 @@
 #include <complex>
 #include <limits>
 #include <new>
+#include <type_traits>
 
 #include "meter/metering/symmetrical_components.h"
 
@@ -57,7 +58,8 @@ float WrapDeg(float deg) {
 
 }  // namespace
 
-Status Meter::Init(const MeterConfig& config) {
+template <typename Numeric>
+Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   const auto finite_positive = [](float x) { return std::isfinite(x) && x > 0.0f; };
   if (!(config.sample_rate_hz >= 4000.0f && config.sample_rate_hz <= 32000.0f)) return Status::kInvalidArgument;
   if (config.nominal_hz != 50.0f && config.nominal_hz != 60.0f) return Status::kInvalidArgument;
@@ -89,21 +91,15 @@ Status Meter::Init(const MeterConfig& config) {
 
   // Start from a clean object: Init may be called again to reconfigure.
   // Rebuilt in place: a temporary of this size would not fit a firmware stack.
-  this->~Meter();
-  new (this) Meter();
+  this->~BasicMeter();
+  new (this) BasicMeter();
   config_ = config;
   rate_ = config.sample_rate_hz;
   phases_ = PhaseCount(config.wiring);
   ll_count_ = LineToLineCount(config.wiring);
   cycles_per_window_ = config.nominal_hz == 50.0f ? 10 : 12;
   quantity_count_ = kQuantityCount;
-  for (int p = 0; p < 3; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    v_scale_[up] = config.voltage_cal[up].gain * config.vt_ratio[up];
-    i_scale_[up] = config.current_cal[up].gain * config.ct_ratio[up];
-    v_offset_[up] = config.voltage_cal[up].offset;
-    i_offset_[up] = config.current_cal[up].offset;
-  }
+  if (Status s = InitConditioning(config); s != Status::kOk) return s;
 
   for (auto& f : crossing_filter_) {
     if (Status s = f.InitBandPass(config.nominal_hz, kCrossingFilterQ, rate_); s != Status::kOk) return s;
@@ -130,7 +126,7 @@ Status Meter::Init(const MeterConfig& config) {
   if (Status s = transform_.Init(cycles_per_window_); s != Status::kOk) return s;
 
   missing_threshold_v_ = config.missing_voltage_fraction * config.nominal_voltage_v;
-  crossing_.SetHysteresis(0.01f * kSqrt2 * config.nominal_voltage_v);
+  SetCrossingHysteresis(0.01f * kSqrt2 * config.nominal_voltage_v);
   UpdatePhaseCompensation(config.nominal_hz);
   window_.start = {0, 0.0f};
   // Free-running from the first sample until the first zero crossing.
@@ -142,51 +138,136 @@ Status Meter::Init(const MeterConfig& config) {
   return Status::kOk;
 }
 
-void Meter::UpdatePhaseCompensation(float f_hz) {
+template <typename Numeric>
+Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
+  for (int p = 0; p < 3; ++p) {
+    const auto up = static_cast<std::size_t>(p);
+    v_offset_[up] = config.voltage_cal[up].offset;
+    i_offset_[up] = config.current_cal[up].offset;
+  }
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    // Input units straight to primary units.
+    for (int p = 0; p < 3; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      v_gain_[up] = config.voltage_cal[up].gain * config.vt_ratio[up];
+      i_gain_[up] = config.current_cal[up].gain * config.ct_ratio[up];
+    }
+    v_unit_ = i_unit_ = 1.0f;
+  } else {
+    // Codes to Q29 of full scale: shift the code to Q29 exactly, then one
+    // Q30 gain folds calibration and the phase's ratio relative to the
+    // largest ratio of its kind, so every channel of a kind shares one
+    // scale (line-to-line differences and the neutral sum stay meaningful).
+    if (config.adc_bits != 16 && config.adc_bits != 24) return Status::kInvalidArgument;
+    code_shift_ = Numeric::kSampleBits - (config.adc_bits - 1);
+    code_limit_ = (1 << (config.adc_bits - 1)) - 1;
+    float v_ratio_max = 0.0f, i_ratio_max = 0.0f;
+    for (int p = 0; p < 3; ++p) {
+      v_ratio_max = std::fmax(v_ratio_max, config.vt_ratio[static_cast<std::size_t>(p)]);
+      i_ratio_max = std::fmax(i_ratio_max, config.ct_ratio[static_cast<std::size_t>(p)]);
+    }
+    const float code_per_v = static_cast<float>(1 << (config.adc_bits - 1)) / config.voltage_full_scale;
+    const float code_per_i = static_cast<float>(1 << (config.adc_bits - 1)) / config.current_full_scale;
+    for (int p = 0; p < 3; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      const float gv = config.voltage_cal[up].gain * config.vt_ratio[up] / v_ratio_max;
+      const float gi = config.current_cal[up].gain * config.ct_ratio[up] / i_ratio_max;
+      if (!(gv > 0.0f && gv <= 1.25f && gi > 0.0f && gi <= 1.25f)) return Status::kInvalidArgument;
+      v_gain_q_[up] = Numeric::CoefFromFloat(gv);
+      i_gain_q_[up] = Numeric::CoefFromFloat(gi);
+      v_offset_code_[up] = static_cast<std::int32_t>(std::lround(v_offset_[up] * code_per_v));
+      i_offset_code_[up] = static_cast<std::int32_t>(std::lround(i_offset_[up] * code_per_i));
+    }
+    v_unit_ = config.voltage_full_scale * v_ratio_max;
+    i_unit_ = config.current_full_scale * i_ratio_max;
+  }
+  // Physical value of one integrated unit, per quantity.
+  const float sample_scale = std::is_same_v<Numeric, dsp::FloatNumeric> ? 1.0f : Numeric::ToFloat(1);
+  const float vv = v_unit_ * v_unit_ * Numeric::kProductScale, ii = i_unit_ * i_unit_ * Numeric::kProductScale;
+  const float vi = v_unit_ * i_unit_ * Numeric::kProductScale;
+  for (int p = 0; p < 3; ++p) {
+    float* qs = &quantity_scale_[static_cast<std::size_t>(p * kPerPhase)];
+    qs[kQvSum] = v_unit_ * sample_scale;
+    qs[kQiSum] = i_unit_ * sample_scale;
+    qs[kQicSum] = i_unit_ * sample_scale;
+    qs[kQvv] = vv;
+    qs[kQii] = ii;
+    qs[kQvic] = vi;
+  }
+  for (int l = 0; l < 3; ++l) quantity_scale_[static_cast<std::size_t>(kQLineToLine + l)] = vv;
+  quantity_scale_[kQNeutral] = ii;
+  quantity_scale_[kQTwoWattmeter] = vi;
+  return Status::kOk;
+}
+
+template <typename Numeric>
+void BasicMeter<Numeric>::SetCrossingHysteresis(float volts) {
+  crossing_.SetHysteresis(Numeric::ForFilter(Numeric::FromFloat(volts / v_unit_)));
+}
+
+template <typename Numeric>
+void BasicMeter<Numeric>::UpdatePhaseCompensation(float f_hz) {
   const float f = std::fmin(std::fmax(f_hz, 40.0f), 70.0f);
   for (int p = 0; p < 3; ++p) {
     const auto up = static_cast<std::size_t>(p);
     const float shift = config_.phase_comp_deg[up] / 360.0f * rate_ / f;
     const float whole = std::floor(shift);
     comp_whole_[up] = static_cast<int>(whole);
-    comp_taps_[up] = dsp::LagrangeTaps::ForFraction(shift - whole);
+    comp_taps_[up] = dsp::LagrangeTaps<Numeric>::ForFraction(shift - whole);
   }
 }
 
-void Meter::MarkGap(std::uint64_t lost_samples) {
+template <typename Numeric>
+void BasicMeter<Numeric>::MarkGap(std::uint64_t lost_samples) {
   if (lost_samples == 0) return;
   gap_samples_ += lost_samples;
   gap_ticks_unassigned_ += lost_samples * kTicksPerSample;
   pending_gap_ = true;
 }
 
-void Meter::ConditionInputs(const SampleFrame& frame, std::uint64_t n) {
+template <typename Numeric>
+void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
   std::uint16_t flags = pending_gap_ ? kSampleGapBit : 0;
   pending_gap_ = false;
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
-    const float x = frame.v[up];
-    if (!IsFiniteFloat(x)) {
-      flags = static_cast<std::uint16_t>(flags | (1u << p));
+    if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+      const float x = frame.v[up];
+      if (!IsFiniteFloat(x)) {
+        flags = static_cast<std::uint16_t>(flags | (1u << p));  // held: the previous sample stays
+      } else {
+        if (std::fabs(x) >= config_.voltage_full_scale) flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + p)));
+        last_v_[up] = (x - v_offset_[up]) * v_gain_[up];
+      }
+      const float y = frame.i[up];
+      if (!IsFiniteFloat(y)) {
+        flags = static_cast<std::uint16_t>(flags | (1u << (3 + p)));
+      } else {
+        if (std::fabs(y) >= config_.current_full_scale) flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + 3 + p)));
+        last_i_[up] = (y - i_offset_[up]) * i_gain_[up];
+      }
     } else {
-      if (std::fabs(x) >= config_.voltage_full_scale) flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + p)));
-      last_v_[up] = (x - v_offset_[up]) * v_scale_[up];
+      // Codes beyond the ADC's range are clipped (and flagged): a 24-bit
+      // code in an int32 cannot be trusted past +-2^23.
+      const auto condition = [&](std::int32_t code, std::int32_t offset, std::int32_t gain, int channel) {
+        if (code >= code_limit_ || code <= -code_limit_) {
+          flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + channel)));
+          code = code >= code_limit_ ? code_limit_ : -code_limit_;
+        }
+        const std::int64_t x = (static_cast<std::int64_t>(code) - offset) * (std::int64_t{1} << code_shift_);
+        return dsp::Q31Numeric::Saturate((x * gain) >> dsp::Q31Numeric::kCoefBits);
+      };
+      last_v_[up] = condition(frame.v[up], v_offset_code_[up], v_gain_q_[up], p);
+      last_i_[up] = condition(frame.i[up], i_offset_code_[up], i_gain_q_[up], 3 + p);
     }
     v_hist_[up].Put(n, last_v_[up]);
-
-    const float y = frame.i[up];
-    if (!IsFiniteFloat(y)) {
-      flags = static_cast<std::uint16_t>(flags | (1u << (3 + p)));
-    } else {
-      if (std::fabs(y) >= config_.current_full_scale) flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + 3 + p)));
-      last_i_[up] = (y - i_offset_[up]) * i_scale_[up];
-    }
     i_hist_[up].Put(n, last_i_[up]);
   }
   flag_hist_.Put(n, flags);
 }
 
-std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
+template <typename Numeric>
+std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
   events_ = kEventNone;
   const std::uint64_t n = raw_count_++;
   ConditionInputs(frame, n);
@@ -209,47 +290,48 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
 
   // Samples at the processing point, DC-shifted; the current for power is
   // read at the phase-compensated position.
-  std::array<float, 3> v{}, i{}, ic{};
+  using N = Numeric;
+  std::array<Sample, 3> v{}, i{}, ic{};
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
-    v[up] = v_hist_[up].At(m) - dc_v_[up];
-    i[up] = i_hist_[up].At(m) - dc_i_[up];
+    v[up] = N::Sub(v_hist_[up].At(m), dc_v_[up]);
+    i[up] = N::Sub(i_hist_[up].At(m), dc_i_[up]);
     const std::uint64_t k = m + static_cast<std::uint64_t>(static_cast<std::int64_t>(comp_whole_[up]));
     const auto& h = i_hist_[up];
-    ic[up] = comp_taps_[up].Apply(h.At(k - 1), h.At(k), h.At(k + 1), h.At(k + 2)) - dc_i_[up];
+    ic[up] = N::Sub(comp_taps_[up].Apply(h.At(k - 1), h.At(k), h.At(k + 1), h.At(k + 2)), dc_i_[up]);
   }
   if (config_.wiring == Wiring::k3P3W) {
     // No neutral: phase voltages are taken to the virtual star point.
-    const float star = (v[0] + v[1] + v[2]) * (1.0f / 3.0f);
-    for (auto& x : v) x -= star;
+    const Sample star = N::Mean3(v[0], v[1], v[2]);
+    for (auto& x : v) x = N::Sub(x, star);
   }
 
-  std::array<float, kQuantityCount> q{};
+  std::array<typename N::Product, kQuantityCount> q{};
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
-    float* qp = &q[static_cast<std::size_t>(p * kPerPhase)];
-    qp[kQvSum] = v[up];
-    qp[kQiSum] = i[up];
-    qp[kQicSum] = ic[up];
-    qp[kQvv] = v[up] * v[up];
-    qp[kQii] = i[up] * i[up];
-    qp[kQvic] = v[up] * ic[up];
+    auto* qp = &q[static_cast<std::size_t>(p * kPerPhase)];
+    qp[kQvSum] = N::Widen(v[up]);
+    qp[kQiSum] = N::Widen(i[up]);
+    qp[kQicSum] = N::Widen(ic[up]);
+    qp[kQvv] = N::Mul(v[up], v[up]);
+    qp[kQii] = N::Mul(i[up], i[up]);
+    qp[kQvic] = N::Mul(v[up], ic[up]);
   }
   if (ll_count_ == 1) {
-    const float d = v[0] - v[1];
-    q[kQLineToLine] = d * d;
+    const Sample d = N::Sub(v[0], v[1]);
+    q[kQLineToLine] = N::Mul(d, d);
   } else if (ll_count_ == 3) {
-    const float ab = v[0] - v[1], bc = v[1] - v[2], ca = v[2] - v[0];
-    q[kQLineToLine] = ab * ab;
-    q[kQLineToLine + 1] = bc * bc;
-    q[kQLineToLine + 2] = ca * ca;
+    const Sample ab = N::Sub(v[0], v[1]), bc = N::Sub(v[1], v[2]), ca = N::Sub(v[2], v[0]);
+    q[kQLineToLine] = N::Mul(ab, ab);
+    q[kQLineToLine + 1] = N::Mul(bc, bc);
+    q[kQLineToLine + 2] = N::Mul(ca, ca);
   }
   {
-    const float in = i[0] + i[1] + i[2];
-    q[kQNeutral] = in * in;
+    const Sample in = N::Add3(i[0], i[1], i[2]);
+    q[kQNeutral] = N::Mul(in, in);
   }
   if (config_.wiring == Wiring::k3P3W) {
-    q[kQTwoWattmeter] = (v[0] - v[1]) * ic[0] + (v[2] - v[1]) * ic[2];
+    q[kQTwoWattmeter] = N::Mul(N::Sub(v[0], v[1]), ic[0]) + N::Mul(N::Sub(v[2], v[1]), ic[2]);
   }
 
   if (m == 0) {
@@ -297,7 +379,8 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
     std::array<float, kQuantityCount> cycle_integral{};
     for (int k = 0; k < kQuantityCount; ++k) {
       const auto uk = static_cast<std::size_t>(k);
-      cycle_integral[uk] = integrators_[uk].SplitAndAdd(q[uk], at.frac);
+      // Cycle integrals leave the numeric type here: physical units, float.
+      cycle_integral[uk] = static_cast<float>(integrators_[uk].SplitAndAdd(q[uk], at.frac)) * quantity_scale_[uk];
       window_.integral[uk] += cycle_integral[uk];
     }
     OnCycleBoundary(at, real, cycle_integral);
@@ -319,7 +402,8 @@ std::uint8_t Meter::ProcessFrame(const SampleFrame& frame) {
   return events_;
 }
 
-float Meter::CrossingFilterDelay(float f_hz) const {
+template <typename Numeric>
+float BasicMeter<Numeric>::CrossingFilterDelay(float f_hz) const {
   // Positive: the filtered signal leads, so the true crossing is later.
   const double omega = 2.0 * 3.14159265358979323846 * static_cast<double>(f_hz) / static_cast<double>(rate_);
   double phase = 0.0;
@@ -327,18 +411,20 @@ float Meter::CrossingFilterDelay(float f_hz) const {
   return static_cast<float>(phase / omega);
 }
 
-void Meter::DetectCrossing(std::uint64_t n) {
+template <typename Numeric>
+void BasicMeter<Numeric>::DetectCrossing(std::uint64_t n) {
   if (flag_hist_.At(n) & kSampleGapBit) {
     for (auto& f : crossing_filter_) f.Reset();
     crossing_.Reset();
     have_detected_ = false;
   }
-  float ref = v_hist_[static_cast<std::size_t>(reference_phase_)].At(n);
+  Sample ref = v_hist_[static_cast<std::size_t>(reference_phase_)].At(n);
   if (config_.wiring == Wiring::k3P3W) {
-    ref -= (v_hist_[0].At(n) + v_hist_[1].At(n) + v_hist_[2].At(n)) * (1.0f / 3.0f);
+    ref = Numeric::Sub(ref, Numeric::Mean3(v_hist_[0].At(n), v_hist_[1].At(n), v_hist_[2].At(n)));
   }
+  ref = Numeric::ForFilter(ref);
   for (auto& f : crossing_filter_) ref = f.Process(ref);
-  if (!IsFiniteFloat(ref)) {
+  if (!IsFiniteFloat(static_cast<float>(ref))) {
     // Overflowing input (a full-scale float): restart the filters rather
     // than let an infinite state silence every later crossing.
     for (auto& f : crossing_filter_) f.Reset();
@@ -368,7 +454,8 @@ void Meter::DetectCrossing(std::uint64_t n) {
   crossing_count_++;
 }
 
-void Meter::OnRealCrossing(const Position& at) {
+template <typename Numeric>
+void BasicMeter<Numeric>::OnRealCrossing(const Position& at) {
   if (have_real_crossing_) {
     const float interval = Span(last_real_crossing_, at);
     if (interval >= rate_ / kMaxReadableHz && interval <= rate_ / kMinReadableHz) {
@@ -388,12 +475,14 @@ void Meter::OnRealCrossing(const Position& at) {
   have_real_crossing_ = true;
 }
 
-std::uint64_t Meter::Tick(const Position& p) {
+template <typename Numeric>
+std::uint64_t BasicMeter<Numeric>::Tick(const Position& p) {
   return static_cast<std::uint64_t>(p.whole) * kTicksPerSample +
          static_cast<std::uint64_t>(std::lround(p.frac * static_cast<float>(kTicksPerSample)));
 }
 
-void Meter::FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
+template <typename Numeric>
+void BasicMeter<Numeric>::FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
                                 const Position& end, CycleEnergy& out) const {
   const float inv = 1.0f / Span(start, end);
   out.start_tick = Tick(start);
@@ -416,7 +505,8 @@ void Meter::FillCycleTimeDomain(const std::array<float, kQuantityCount>& integra
   }
 }
 
-void Meter::PublishCycle(CycleEnergy& cycle) {
+template <typename Numeric>
+void BasicMeter<Numeric>::PublishCycle(CycleEnergy& cycle) {
   if (cycle.q_estimated) {
     cycle.q_total_var = 0.0f;
     for (int p = 0; p < cycle.phase_count; ++p) {
@@ -439,7 +529,8 @@ void Meter::PublishCycle(CycleEnergy& cycle) {
   events_ |= kEventCycle;
 }
 
-bool Meter::PopCycle(CycleEnergy& out) {
+template <typename Numeric>
+bool BasicMeter<Numeric>::PopCycle(CycleEnergy& out) {
   if (cycle_out_count_ == 0) return false;
   out = cycle_out_[static_cast<std::size_t>(cycle_out_head_)];
   cycle_out_head_ = (cycle_out_head_ + 1) % kCycleQueue;
@@ -447,7 +538,8 @@ bool Meter::PopCycle(CycleEnergy& out) {
   return true;
 }
 
-int Meter::UsableOrder(float f1) const {
+template <typename Numeric>
+int BasicMeter<Numeric>::UsableOrder(float f1) const {
   // Highest order whose subgroup lies inside the interpolator's passband.
   const int cycles = cycles_per_window_;
   int usable = 0;
@@ -458,7 +550,8 @@ int Meter::UsableOrder(float f1) const {
   return usable;
 }
 
-void Meter::OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral) {
+template <typename Numeric>
+void BasicMeter<Numeric>::OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral) {
   if (real) {
     free_running_ = false;
   } else {
@@ -489,7 +582,8 @@ void Meter::OnCycleBoundary(const Position& at, bool real, const std::array<floa
   if (window_.cycles >= cycles_per_window_) CloseWindow(at);
 }
 
-void Meter::CloseWindow(const Position& end) {
+template <typename Numeric>
+void BasicMeter<Numeric>::CloseWindow(const Position& end) {
   const float span = Span(window_.start, end);
   const float inv = 1.0f / span;
   std::array<float, kQuantityCount> mean{};
@@ -571,7 +665,7 @@ void Meter::CloseWindow(const Position& end) {
     crossing_count_ = 0;
   }
   const float ref_rms = r.phases[static_cast<std::size_t>(reference_phase_)].v_rms;
-  crossing_.SetHysteresis(std::fmax(0.05f * kSqrt2 * ref_rms, 0.01f * kSqrt2 * config_.nominal_voltage_v));
+  SetCrossingHysteresis(std::fmax(0.05f * kSqrt2 * ref_rms, 0.01f * kSqrt2 * config_.nominal_voltage_v));
 
   // The running DC shift follows the window means, from clean synchronised
   // windows only: the settling window's mean is biased by its partial cycle,
@@ -581,8 +675,8 @@ void Meter::CloseWindow(const Position& end) {
     for (int p = 0; p < phases_; ++p) {
       const auto up = static_cast<std::size_t>(p);
       if (IsFiniteFloat(mv[up]) && IsFiniteFloat(mi[up])) {
-        dc_v_[up] += mv[up];
-        dc_i_[up] += mi[up];
+        dc_v_[up] = Numeric::Sub(dc_v_[up], Numeric::FromFloat(-mv[up] / v_unit_));
+        dc_i_[up] = Numeric::Sub(dc_i_[up], Numeric::FromFloat(-mi[up] / i_unit_));
       }
     }
   }
@@ -595,7 +689,8 @@ void Meter::CloseWindow(const Position& end) {
   window_.start = end;
 }
 
-void Meter::ServicePendingCycles(std::uint64_t newest) {
+template <typename Numeric>
+void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
   const int half = interpolator_.half_span();
   while (pending_count_ > 0) {
     PendingCycle& c = pending_[static_cast<std::size_t>(pending_head_)];
@@ -618,7 +713,8 @@ void Meter::ServicePendingCycles(std::uint64_t newest) {
   }
 }
 
-void Meter::TransformCycle(PendingCycle& c) {
+template <typename Numeric>
+void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
   const int half = interpolator_.half_span();
   const int taps = interpolator_.tap_count();
   const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
@@ -626,17 +722,16 @@ void Meter::TransformCycle(PendingCycle& c) {
     const float rel = c.start.frac + static_cast<float>(j) * step;
     const float whole = std::floor(rel);
     interpolator_.ComputeTaps(rel - whole, taps_.data());
+    for (int t = 0; t < taps; ++t) taps_q_[static_cast<std::size_t>(t)] = Numeric::CoefFromFloat(taps_[static_cast<std::size_t>(t)]);
     const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
     for (int p = 0; p < phases_; ++p) {
       const auto up = static_cast<std::size_t>(p);
-      float sv = 0.0f, si = 0.0f;
-      for (int t = 0; t < taps; ++t) {
-        const float w = taps_[static_cast<std::size_t>(t)];
-        sv += w * v_hist_[up].At(base + static_cast<std::uint64_t>(t));
-        si += w * i_hist_[up].At(base + static_cast<std::uint64_t>(t));
-      }
-      cycle_points_[up][static_cast<std::size_t>(j)] = sv - dc_v_[up];
-      cycle_points_[3 + up][static_cast<std::size_t>(j)] = si - dc_i_[up];
+      const auto& vh = v_hist_[up];
+      const auto& ih = i_hist_[up];
+      const Sample sv = Numeric::Dot(taps_q_.data(), taps, [&](int t) { return vh.At(base + static_cast<std::uint64_t>(t)); });
+      const Sample si = Numeric::Dot(taps_q_.data(), taps, [&](int t) { return ih.At(base + static_cast<std::uint64_t>(t)); });
+      cycle_points_[up][static_cast<std::size_t>(j)] = Numeric::Sub(sv, dc_v_[up]);
+      cycle_points_[3 + up][static_cast<std::size_t>(j)] = Numeric::Sub(si, dc_i_[up]);
     }
   }
   // The window's bins, and this cycle's own spectrum for its Budeanu Q:
@@ -645,7 +740,7 @@ void Meter::TransformCycle(PendingCycle& c) {
   const int usable = UsableOrder(rate_ / span);
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
-    transform_.AccumulateCycle(cycle_points_[up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, bins_[up]);
+    transform_.AccumulateCycle(cycle_points_[up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, v_unit_, bins_[up]);
     const dsp::ComplexF* x = transform_.last_cycle_spectrum();
     for (int h = 1; h <= usable; ++h) cycle_v_bins_[up][static_cast<std::size_t>(h)] = x[h];
   }
@@ -663,7 +758,7 @@ void Meter::TransformCycle(PendingCycle& c) {
   float q_two_wattmeter = 0.0f;
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
-    transform_.AccumulateCycle(cycle_points_[3 + up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, bins_[3 + up]);
+    transform_.AccumulateCycle(cycle_points_[3 + up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, i_unit_, bins_[3 + up]);
     const dsp::ComplexF* x = transform_.last_cycle_spectrum();
     float q = 0.0f;
     for (int h = 1; h <= usable; ++h) {
@@ -682,7 +777,8 @@ void Meter::TransformCycle(PendingCycle& c) {
   if (config_.wiring == Wiring::k3P3W) c.energy.q_total_var = q_two_wattmeter;
 }
 
-void Meter::FinishSpectrum() {
+template <typename Numeric>
+void BasicMeter<Numeric>::FinishSpectrum() {
   WindowResult r = pending_window_;
   window_pending_ = false;
   const int cycles = cycles_per_window_;
@@ -834,7 +930,8 @@ void Meter::FinishSpectrum() {
   UpdateAggregate();
 }
 
-void Meter::UpdateAggregate() {
+template <typename Numeric>
+void BasicMeter<Numeric>::UpdateAggregate() {
   const WindowResult& w = published_;
   AggregateResult& a = aggregate_acc_;
   const float dt = w.duration_s;
@@ -886,5 +983,8 @@ void Meter::UpdateAggregate() {
   aggregate_acc_ = AggregateResult{};
   aggregate_windows_ = 0;
 }
+
+template class BasicMeter<dsp::FloatNumeric>;
+template class BasicMeter<dsp::Q31Numeric>;
 
 }  // namespace meter

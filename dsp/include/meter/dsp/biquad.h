@@ -6,13 +6,22 @@
 // from every crossing time.
 
 #include <cmath>
+#include <type_traits>
 
+#include "meter/dsp/numeric.h"
 #include "meter/dsp/status.h"
 
 namespace meter::dsp {
 
+/// Direct form I on the policy's types. Q31Numeric: Q29 samples, Q30
+/// coefficients, an int64 accumulator (five products below 2^62 each for
+/// full-scale signals; the band-pass keeps |y| near |x|), result saturated.
+template <typename Numeric>
 class Biquad {
  public:
+  using Sample = typename Numeric::Sample;
+  using Coef = typename Numeric::Coef;
+
   /// Constant-peak band-pass (RBJ cookbook form): unity gain and zero phase
   /// at `center_hz`. @returns kInvalidArgument unless 0 < center < rate/2 and q > 0.
   Status InitBandPass(float center_hz, float q, float sample_rate_hz) {
@@ -20,17 +29,19 @@ class Biquad {
     const double w0 = 2.0 * 3.14159265358979323846 * static_cast<double>(center_hz) / static_cast<double>(sample_rate_hz);
     const double alpha = std::sin(w0) / (2.0 * static_cast<double>(q));
     const double a0 = 1.0 + alpha;
-    b0_ = static_cast<float>(alpha / a0);
-    b1_ = 0.0f;
+    b0_ = Numeric::CoefFromFloat(static_cast<float>(alpha / a0));
+    b1_ = Coef{};
     b2_ = -b0_;
-    a1_ = static_cast<float>(-2.0 * std::cos(w0) / a0);
-    a2_ = static_cast<float>((1.0 - alpha) / a0);
+    a1_ = Numeric::CoefFromFloat(static_cast<float>(-2.0 * std::cos(w0) / a0));
+    a2_ = Numeric::CoefFromFloat(static_cast<float>((1.0 - alpha) / a0));
     Reset();
     return Status::kOk;
   }
-  void Reset() { x1_ = x2_ = y1_ = y2_ = 0.0f; }
-  float Process(float x) {
-    const float y = b0_ * x + b1_ * x1_ + b2_ * x2_ - a1_ * y1_ - a2_ * y2_;
+  void Reset() { x1_ = x2_ = y1_ = y2_ = Sample{}; }
+  Sample Process(Sample x) {
+    const Coef c[5] = {b0_, b1_, b2_, -a1_, -a2_};
+    const Sample v[5] = {x, x1_, x2_, y1_, y2_};
+    const Sample y = Numeric::Dot(c, 5, [&](int k) { return v[k]; });
     x2_ = x1_;
     x1_ = x;
     y2_ = y1_;
@@ -44,15 +55,22 @@ class Biquad {
   double PhaseAt(double omega) const {
     const double c1 = std::cos(omega), s1 = std::sin(omega);
     const double c2 = std::cos(2.0 * omega), s2 = std::sin(2.0 * omega);
-    const double b0 = b0_, b1 = b1_, b2 = b2_, a1 = a1_, a2 = a2_;
+    const double b0 = ToDouble(b0_), b1 = ToDouble(b1_), b2 = ToDouble(b2_), a1 = ToDouble(a1_), a2 = ToDouble(a2_);
     const double num_re = b0 + b1 * c1 + b2 * c2, num_im = -(b1 * s1 + b2 * s2);
     const double den_re = 1.0 + a1 * c1 + a2 * c2, den_im = -(a1 * s1 + a2 * s2);
     return std::atan2(num_im, num_re) - std::atan2(den_im, den_re);
   }
 
  private:
-  float b0_ = 1, b1_ = 0, b2_ = 0, a1_ = 0, a2_ = 0;
-  float x1_ = 0, x2_ = 0, y1_ = 0, y2_ = 0;
+  static double ToDouble(Coef c) {
+    if constexpr (std::is_floating_point_v<Coef>) {
+      return static_cast<double>(c);
+    } else {
+      return static_cast<double>(c) / static_cast<double>(1 << Numeric::kCoefBits);
+    }
+  }
+  Coef b0_{}, b1_{}, b2_{}, a1_{}, a2_{};
+  Sample x1_{}, x2_{}, y1_{}, y2_{};
 };
 
 }  // namespace meter::dsp

@@ -18,18 +18,15 @@
 #include <cstddef>
 
 #include "meter/dsp/complex.h"
+#include "meter/dsp/cycle_fft.h"
 #include "meter/dsp/status.h"
 
 #ifndef METER_MAX_HARMONIC_ORDER
 #define METER_MAX_HARMONIC_ORDER 50
 #endif
 
-struct kiss_fft_state;
-struct kiss_fftr_state;
-
 namespace meter::dsp {
 
-inline constexpr int kPointsPerCycle = 128;   ///< P: resampled points per fundamental cycle.
 inline constexpr int kMaxHarmonicOrder = METER_MAX_HARMONIC_ORDER;
 inline constexpr int kMaxCyclesPerWindow = 12;
 static_assert(kMaxHarmonicOrder >= 2 && kMaxHarmonicOrder < kPointsPerCycle / 2,
@@ -48,34 +45,35 @@ class HarmonicBins {
   std::array<ComplexF, 3 * (kMaxHarmonicOrder + 1)> bins_{};
 };
 
-/// The shared transform engine: FFT plans in a static arena, the shift table
-/// and scratch buffers. One instance serves every channel of a meter.
+/// The shared transform engine: FFT plans, the shift table and scratch
+/// buffers, for one numeric policy. One instance serves every channel.
+template <typename Numeric>
 class CycleTransform {
  public:
+  using Sample = typename Numeric::Sample;
+
   /// @returns kInvalidArgument unless 1 <= cycles_per_window <= kMaxCyclesPerWindow;
-  ///          kResourceExhausted if the FFT plans do not fit the arena.
+  ///          kResourceExhausted if the FFT plans do not fit their arena.
   Status Init(int cycles_per_window);
   int cycles_per_window() const { return cycles_; }
 
   /// Transforms one resampled cycle `x[0 .. kPointsPerCycle)` (the
   /// `cycle_index`-th of the window) and adds its contribution to the
-  /// subgroup bins of orders 1..max_order. `x` is not modified.
-  void AccumulateCycle(const float* x, int cycle_index, int max_order, HarmonicBins& bins);
+  /// subgroup bins of orders 1..max_order, multiplied by `scale` (the
+  /// channel's value of one Numeric::ToFloat unit). `x` is not modified.
+  void AccumulateCycle(const Sample* x, int cycle_index, int max_order, float scale, HarmonicBins& bins);
 
-  /// The last cycle's own spectrum (un-normalised P-point DFT, orders
-  /// 0..P/2): harmonic phasors of that single synchronous cycle.
+  /// The last cycle's own spectrum (un-normalised P-point DFT times `scale`,
+  /// orders 0..P/2): harmonic phasors of that single synchronous cycle.
   const ComplexF* last_cycle_spectrum() const { return real_out_.data(); }
 
  private:
-  static constexpr std::size_t kArenaBytes = 6144;
-  alignas(16) unsigned char arena_[kArenaBytes];
-  kiss_fftr_state* real_plan_ = nullptr;
-  kiss_fft_state* complex_plan_ = nullptr;
+  CycleFft<Numeric> fft_{};
   int cycles_ = 0;
-  std::array<ComplexF, kPointsPerCycle> shift_{};               // exp(-j 2 pi m / N)
+  using Coef = typename Numeric::Coef;
+  std::array<Coef, kPointsPerCycle> shift_re_{}, shift_im_{};  // exp(-j 2 pi m / N)
   std::array<ComplexF, kMaxCyclesPerWindow> cycle_twiddle_{};   // exp(-j 2 pi c / C)
   std::array<ComplexF, kPointsPerCycle / 2 + 1> real_out_{};
-  std::array<ComplexF, kPointsPerCycle> shifted_in_{};
   std::array<ComplexF, kPointsPerCycle> shifted_out_{};
 };
 

@@ -8,16 +8,22 @@
 // Time is in samples: the integral of a constant 1 over a span of
 // 160.37 samples is 160.37.
 
+#include "meter/dsp/numeric.h"
+
 namespace meter::dsp {
 
-template <typename Acc>
+/// `Numeric` is FloatNumeric or Q31Numeric (see numeric.h): the sums are
+/// its Product type, the fraction a float in [0, 1).
+template <typename Numeric>
 class EdgeIntegrator {
  public:
+  using Acc = typename Numeric::Product;
+
   void Reset() { sum_ = Acc{}; last_ = Acc{}; }
 
   /// Opens the first span exactly at the current sample `f`.
   void Start(Acc f) {
-    sum_ = f * Acc(0.5);
+    sum_ = Numeric::Half(f);
     last_ = f;
   }
 
@@ -31,12 +37,12 @@ class EdgeIntegrator {
   /// and opens the next span there. `f_now` is the current sample, which
   /// belongs to the new span and is added by this call.
   /// @returns the integral of the closed span.
-  Acc SplitAndAdd(Acc f_now, Acc frac) {
-    const Acc f_edge = last_ + frac * (f_now - last_);
-    const Acc closed = sum_ - last_ * Acc(0.5) + frac * (last_ + f_edge) * Acc(0.5);
+  Acc SplitAndAdd(Acc f_now, float frac) {
+    const Acc f_edge = last_ + Numeric::MulFraction(f_now - last_, frac);
+    const Acc closed = sum_ - Numeric::Half(last_) + Numeric::Half(Numeric::MulFraction(last_ + f_edge, frac));
     // The new span starts with the partial interval [edge, now] and counts
     // f_now as a trapezoid end point (half weight) plus its next interval.
-    sum_ = (Acc(1) - frac) * (f_edge + f_now) * Acc(0.5) + f_now * Acc(0.5);
+    sum_ = Numeric::Half(Numeric::MulFraction(f_edge + f_now, 1.0f - frac)) + Numeric::Half(f_now);
     last_ = f_now;
     return closed;
   }

@@ -7,21 +7,24 @@
 
 namespace meter::dsp {
 
+/// `Sample` is float or int32 (Q29): the interpolated position is a float
+/// either way, computed only at a crossing (once per cycle).
+template <typename Sample>
 class ZeroCrossingDetector {
  public:
   void Reset() {
     armed_ = false;
-    previous_ = 0.0f;
+    previous_ = Sample{};
   }
-  void SetHysteresis(float h) { hysteresis_ = h; }
+  void SetHysteresis(Sample h) { hysteresis_ = h; }
 
   /// Feeds one sample. @returns true when a positive-going crossing lies
   /// between the previous sample and this one; `frac` then holds its
   /// position after the previous sample, in [0, 1).
-  bool Process(float y, float& frac) {
+  bool Process(Sample y, float& frac) {
     bool crossed = false;
-    if (armed_ && previous_ < 0.0f && y >= 0.0f) {
-      frac = -previous_ / (y - previous_);
+    if (armed_ && previous_ < Sample{} && y >= Sample{}) {
+      frac = -static_cast<float>(previous_) / (static_cast<float>(y) - static_cast<float>(previous_));
       if (frac >= 1.0f) frac = 0.99999994f;  // y == 0 exactly and rounding
       armed_ = false;
       crossed = true;
@@ -32,8 +35,8 @@ class ZeroCrossingDetector {
   }
 
  private:
-  float hysteresis_ = 0.0f;
-  float previous_ = 0.0f;
+  Sample hysteresis_{};
+  Sample previous_{};
   bool armed_ = false;
 };
 

@@ -64,6 +64,10 @@ struct MeterConfig {
   /// voltage inputs, crest factor 3 at Imax 6 A for a 5 A CT input.
   float voltage_full_scale = 676.0f;
   float current_full_scale = 18.0f;
+  /// Fixed-point meter (MeterQ31) only: width of the ADC codes it is fed,
+  /// 16 or 24 bits, full scale +-2^(bits-1) = the full scales above. Gains
+  /// times ratio / (largest ratio of the kind) must lie in (0, 1.25].
+  int adc_bits = 24;
 
   int max_harmonic_order = 31;  ///< Highest order in THD and the spectrum (2 .. METER_MAX_HARMONIC_ORDER).
   /// A phase voltage below this fraction of Un is flagged missing.

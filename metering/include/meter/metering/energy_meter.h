@@ -23,8 +23,11 @@ struct EnergyMeterConfig {
   float save_period_s = 900.0f;         ///< Periodic save of the registers (0: only on power fail).
 };
 
-class EnergyMeter {
+template <typename Numeric>
+class BasicEnergyMeter {
  public:
+  using Input = typename BasicMeter<Numeric>::Input;
+
   /// Sets up every part. `pulse` and `store` may be null (no pulse output,
   /// no persistence). With a store, the newest valid record is loaded;
   /// none (a new meter) starts from zero.
@@ -35,14 +38,14 @@ class EnergyMeter {
 
   /// Processes one frame; integrates every completed cycle and drives the
   /// pulse output. @returns the meter's events.
-  std::uint8_t ProcessFrame(const SampleFrame& frame);
+  std::uint8_t ProcessFrame(const Input& frame);
   /// From the main loop (not an interrupt): saves when the period is due.
   Status Service();
   /// The power-fail signal: save now.
   Status OnPowerFail();
 
-  Meter& meter() { return meter_; }
-  const Meter& meter() const { return meter_; }
+  BasicMeter<Numeric>& meter() { return meter_; }
+  const BasicMeter<Numeric>& meter() const { return meter_; }
   EnergyRegisters& registers() { return registers_; }
   const EnergyRegisters& registers() const { return registers_; }
   const PulseGenerator& pulses() const { return pulses_; }
@@ -51,7 +54,7 @@ class EnergyMeter {
   std::uint64_t now_tick() const { return now_tick_; }
 
  private:
-  Meter meter_{};
+  BasicMeter<Numeric> meter_{};
   EnergyRegisters registers_{};
   PulseGenerator pulses_{};
   RegisterStore store_{};
@@ -62,5 +65,10 @@ class EnergyMeter {
   std::uint64_t last_save_tick_ = 0;
   std::uint64_t save_period_ticks_ = 0;
 };
+
+using EnergyMeter = BasicEnergyMeter<dsp::FloatNumeric>;
+using EnergyMeterQ31 = BasicEnergyMeter<dsp::Q31Numeric>;
+extern template class BasicEnergyMeter<dsp::FloatNumeric>;
+extern template class BasicEnergyMeter<dsp::Q31Numeric>;
 
 }  // namespace meter

@@ -25,6 +25,7 @@
 #include "meter/dsp/cycle_spectrum.h"
 #include "meter/dsp/edge_integrator.h"
 #include "meter/dsp/fractional_delay.h"
+#include "meter/dsp/numeric.h"
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_interpolator.h"
 #include "meter/dsp/status.h"
@@ -42,12 +43,29 @@
 
 namespace meter {
 
-/// One set of simultaneous samples at the meter inputs (volts at the voltage
-/// terminals; amperes or volts at the current inputs). Unused channels of a
-/// wiring are ignored.
-struct SampleFrame {
-  std::array<float, 3> v{};
-  std::array<float, 3> i{};
+/// One set of simultaneous samples. Unused channels of a wiring are ignored.
+template <typename T>
+struct Frame {
+  std::array<T, 3> v{};
+  std::array<T, 3> i{};
+};
+/// Float meter input: volts at the voltage terminals; amperes (5 A CT) or
+/// volts (333 mV sensor) at the current inputs.
+using SampleFrame = Frame<float>;
+/// Fixed-point meter input: signed ADC codes (24-bit sigma-delta codes in
+/// int32, or 16-bit codes), full scale +-2^(adc_bits-1).
+using AdcFrame = Frame<std::int32_t>;
+
+/// The input frame of each numeric variant.
+template <typename Numeric>
+struct InputOf;
+template <>
+struct InputOf<dsp::FloatNumeric> {
+  using Type = SampleFrame;
+};
+template <>
+struct InputOf<dsp::Q31Numeric> {
+  using Type = AdcFrame;
 };
 
 /// What ProcessFrame produced, as bits.
@@ -59,8 +77,13 @@ enum MeterEvent : std::uint8_t {
   kEventCycle = 8,         ///< One or more CycleEnergy records wait in PopCycle().
 };
 
-class Meter {
+/// The meter for one numeric policy: `Meter` (float) or `MeterQ31`.
+template <typename Numeric>
+class BasicMeter {
  public:
+  using Sample = typename Numeric::Sample;
+  using Input = typename InputOf<Numeric>::Type;
+
   static constexpr std::size_t kHistory = METER_HISTORY_SAMPLES;
   static constexpr int kWindowsPerAggregate = 15;
 
@@ -75,7 +98,7 @@ class Meter {
   const MeterConfig& config() const { return config_; }
 
   /// Processes one frame. @returns a MeterEvent bit set.
-  std::uint8_t ProcessFrame(const SampleFrame& frame);
+  std::uint8_t ProcessFrame(const Input& frame);
 
   /// Tells the meter that `lost_samples` frames are missing before the next
   /// frame (a DMA overrun, a gap in a file). The window is flagged and the
@@ -143,7 +166,7 @@ class Meter {
     bool spectrum_ok = true;
   };
 
-  void ConditionInputs(const SampleFrame& frame, std::uint64_t n);
+  void ConditionInputs(const Input& frame, std::uint64_t n);
   void OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral);
   void DetectCrossing(std::uint64_t n);
   void OnRealCrossing(const Position& at);
@@ -160,6 +183,8 @@ class Meter {
   void Publish();
   void UpdateAggregate();
   void UpdatePhaseCompensation(float f_hz);
+  Status InitConditioning(const MeterConfig& config);
+  void SetCrossingHysteresis(float volts);
 
   MeterConfig config_{};
   int phases_ = 3;
@@ -168,29 +193,37 @@ class Meter {
   int cycles_per_window_ = 10;
   int delay_ = 0;
   float rate_ = 8000.0f;
-  std::array<float, 3> v_scale_{}, i_scale_{};
-  std::array<float, 3> v_offset_{}, i_offset_{};
+  // Conditioning: x = (input - offset) * gain. Float: input units to
+  // primary units. Q31: codes to Q29 with every channel of a kind on one
+  // scale; v_unit_/i_unit_ are the primary value of one Sample unit (1.0 / 2^29).
+  std::array<float, 3> v_gain_{}, i_gain_{}, v_offset_{}, i_offset_{};
+  std::array<typename Numeric::Coef, 3> v_gain_q_{}, i_gain_q_{};
+  std::array<std::int32_t, 3> v_offset_code_{}, i_offset_code_{};
+  std::int32_t code_limit_ = 0;
+  int code_shift_ = 0;
+  float v_unit_ = 1.0f, i_unit_ = 1.0f;
+  std::array<float, kQuantityCount> quantity_scale_{};  // integral units to physical units
   float min_cycle_ = 0, max_cycle_ = 0, nominal_cycle_ = 0;  // samples
   float missing_threshold_v_ = 0;
 
   // History of conditioned samples (primary units) and per-sample flags.
-  std::array<dsp::SampleHistory<float, kHistory>, 3> v_hist_{};
-  std::array<dsp::SampleHistory<float, kHistory>, 3> i_hist_{};
+  std::array<dsp::SampleHistory<Sample, kHistory>, 3> v_hist_{};
+  std::array<dsp::SampleHistory<Sample, kHistory>, 3> i_hist_{};
   dsp::SampleHistory<std::uint16_t, kHistory> flag_hist_{};
-  std::array<float, 3> last_v_{}, last_i_{};
+  std::array<Sample, 3> last_v_{}, last_i_{};
   std::uint64_t raw_count_ = 0;
 
   // Processing point (raw_count_ - 1 - delay_).
-  std::array<float, 3> dc_v_{}, dc_i_{};
+  std::array<Sample, 3> dc_v_{}, dc_i_{};
   std::array<int, 3> comp_whole_{};    // current advance, whole samples
-  std::array<dsp::LagrangeTaps, 3> comp_taps_{};  // and its fraction
+  std::array<dsp::LagrangeTaps<Numeric>, 3> comp_taps_{};  // and its fraction
   bool pending_gap_ = false;
-  std::array<dsp::EdgeIntegrator<float>, kQuantityCount> integrators_{};
+  std::array<dsp::EdgeIntegrator<Numeric>, kQuantityCount> integrators_{};
   // Zero-crossing path, at the newest sample: band-passed reference, its
   // crossings corrected by the filter's phase and queued for the
   // processing point, which lags far enough to receive them in time.
-  std::array<dsp::Biquad, 2> crossing_filter_{};
-  dsp::ZeroCrossingDetector crossing_{};
+  std::array<dsp::Biquad<Numeric>, 2> crossing_filter_{};
+  dsp::ZeroCrossingDetector<Sample> crossing_{};
   Position last_detected_{};
   bool have_detected_ = false;
   std::array<Position, 4> crossing_queue_{};
@@ -215,12 +248,13 @@ class Meter {
 
   // Harmonic path.
   dsp::SincInterpolator interpolator_{};
-  dsp::CycleTransform transform_{};
+  dsp::CycleTransform<Numeric> transform_{};
   std::array<dsp::HarmonicBins, 6> bins_{};  // va vb vc ia ib ic
   std::array<PendingCycle, 4> pending_{};
   int pending_head_ = 0, pending_count_ = 0;
   std::array<float, dsp::SincInterpolator::kMaxTaps> taps_{};
-  std::array<std::array<float, dsp::kPointsPerCycle>, 6> cycle_points_{};
+  std::array<typename Numeric::Coef, dsp::SincInterpolator::kMaxTaps> taps_q_{};
+  std::array<std::array<Sample, dsp::kPointsPerCycle>, 6> cycle_points_{};
   std::array<dsp::HarmonicBins, 3> ll_bins_{};  // line-to-line, derived at window end
   bool spectrum_valid_ = true;  // every cycle of the window in progress was transformed
 
@@ -249,5 +283,10 @@ class Meter {
   int aggregate_windows_ = 0;
   std::uint32_t aggregate_sequence_ = 0;
 };
+
+using Meter = BasicMeter<dsp::FloatNumeric>;
+using MeterQ31 = BasicMeter<dsp::Q31Numeric>;
+extern template class BasicMeter<dsp::FloatNumeric>;
+extern template class BasicMeter<dsp::Q31Numeric>;
 
 }  // namespace meter

@@ -1,0 +1,114 @@
+#pragma once
+// The numeric type of the per-sample path, chosen once by a policy type:
+// FloatNumeric (single precision) or Q31Numeric (integer, bit-exact,
+// deterministic, for MCUs without an FPU). Kernels are written once against
+// this interface; per-cycle and per-window arithmetic is single-precision
+// float in both variants (a few hundred operations per cycle).
+//
+// Q31Numeric scaling and overflow:
+//   Sample  int32, Q29: +-1.0 = +-2^29 is the ADC's full scale, leaving two
+//           guard bits so gain calibration up to 1.25, line-to-line
+//           differences (2 FS) and the neutral sum (3.75 FS) cannot wrap.
+//   Coef    int32, Q30: filter and interpolation coefficients in [-2, 2).
+//   Product int64: a Sample*Sample product (Q58; at most 2^62 for saturated
+//           samples) shifted right by kProductShift = 16 to Q42, at most
+//           2^46: a cycle of up to 2^12 samples sums below 2^58, and the edge
+//           interpolation's difference (2^47) times a Q15 fraction stays
+//           below 2^62.
+//   Dot     sum of up to 128 Coef*Sample products in int64 (each below 2^61
+//           only for full-scale inputs and unit taps; the taps of an
+//           interpolator or filter sum to about 1), rounded back to Q29 and
+//           saturated, never wrapped.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace meter::dsp {
+
+struct FloatNumeric {
+  using Sample = float;
+  using Coef = float;
+  using Product = float;
+  static constexpr const char* kName = "float";
+
+  static Sample FromFloat(float x) { return x; }
+  static float ToFloat(Sample x) { return x; }
+  static Coef CoefFromFloat(float c) { return c; }
+  static Product Mul(Sample a, Sample b) { return a * b; }
+  /// Value of one Product unit relative to Sample units squared.
+  static constexpr float kProductScale = 1.0f;
+  static float ProductToFloat(Product p) { return p; }
+  static Product MulFraction(Product x, float frac) { return x * frac; }
+  static Product Half(Product x) { return x * 0.5f; }
+  /// sum(c[k] * x[k]).
+  template <typename Reader>
+  static Sample Dot(const Coef* c, int n, Reader x) {
+    float acc = 0.0f;
+    for (int k = 0; k < n; ++k) acc += c[k] * x(k);
+    return acc;
+  }
+  /// (x0 + x1 + x2) / 3.
+  static Sample Mean3(Sample a, Sample b, Sample c) { return (a + b + c) * (1.0f / 3.0f); }
+  /// Input scaling of the zero-crossing band-pass (see Q31Numeric).
+  static Sample ForFilter(Sample x) { return x; }
+  static Sample Sub(Sample a, Sample b) { return a - b; }
+  static Sample Add3(Sample a, Sample b, Sample c) { return a + b + c; }
+  static Product Widen(Sample x) { return x; }
+};
+
+struct Q31Numeric {
+  using Sample = std::int32_t;
+  using Coef = std::int32_t;
+  using Product = std::int64_t;
+  static constexpr const char* kName = "q31";
+  static constexpr int kSampleBits = 29;
+  static constexpr int kCoefBits = 30;
+  static constexpr int kProductShift = 16;
+
+  static Sample Saturate(std::int64_t x) {
+    constexpr std::int64_t kMax = std::numeric_limits<std::int32_t>::max();
+    return static_cast<Sample>(x > kMax ? kMax : (x < -kMax ? -kMax : x));
+  }
+  /// From float in units of full scale (1.0 = 2^29).
+  static Sample FromFloat(float x) {
+    const double v = std::nearbyint(static_cast<double>(x) * (1 << kSampleBits));
+    return Saturate(v >= 9.2e18 ? INT64_MAX : (v <= -9.2e18 ? -INT64_MAX : static_cast<std::int64_t>(v)));
+  }
+  static float ToFloat(Sample x) { return static_cast<float>(x) * (1.0f / static_cast<float>(1 << kSampleBits)); }
+  static Coef CoefFromFloat(float c) {
+    return static_cast<Coef>(std::lround(static_cast<double>(c) * static_cast<double>(1 << kCoefBits)));
+  }
+  static Product Mul(Sample a, Sample b) {
+    return (static_cast<std::int64_t>(a) * b) >> kProductShift;
+  }
+  /// One Product unit in full-scale-squared units: 2^(16 - 58).
+  static constexpr float kProductScale = 1.0f / 4398046511104.0f;  // 2^-42
+  static float ProductToFloat(Product p) { return static_cast<float>(p) * kProductScale; }
+  /// x * frac, frac in [0, 1] as Q15: |x| <= 2^47 keeps the product below 2^62.
+  static Product MulFraction(Product x, float frac) {
+    const auto f15 = static_cast<std::int64_t>(frac * 32768.0f);
+    return (x * f15) >> 15;
+  }
+  static Product Half(Product x) { return x / 2; }
+  template <typename Reader>
+  static Sample Dot(const Coef* c, int n, Reader x) {
+    std::int64_t acc = 0;
+    for (int k = 0; k < n; ++k) acc += static_cast<std::int64_t>(c[k]) * x(k);
+    return Saturate((acc + (1ll << (kCoefBits - 1))) >> kCoefBits);
+  }
+  static Sample Mean3(Sample a, Sample b, Sample c) {
+    return static_cast<Sample>((static_cast<std::int64_t>(a) + b + c) / 3);
+  }
+  /// The band-pass runs two bits lower (Q27): its five Q30 x Q27 products
+  /// then stay below 2^61 each and their sum below 2^63 even for saturated
+  /// input. Crossing times do not depend on the scale.
+  static Sample ForFilter(Sample x) { return x >> 2; }
+  /// Differences and sums of Q29 samples (at most 1.25 FS each) fit int32
+  /// with the guard bits; computed wide and saturated all the same.
+  static Sample Sub(Sample a, Sample b) { return Saturate(static_cast<std::int64_t>(a) - b); }
+  static Sample Add3(Sample a, Sample b, Sample c) { return Saturate(static_cast<std::int64_t>(a) + b + c); }
+  static Product Widen(Sample x) { return x; }
+};
+
+}  // namespace meter::dsp
