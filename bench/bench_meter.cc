@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "meter/metering/meter.h"
@@ -30,15 +31,27 @@ std::vector<meter::SampleFrame> RecordedStyleSignal() {
   return frames;
 }
 
+template <typename Numeric>
 void RunMeter(benchmark::State& state, meter::Wiring wiring) {
-  static meter::Meter m;
+  static meter::BasicMeter<Numeric> m;
   meter::MeterConfig cfg;
   cfg.wiring = wiring;
   if (m.Init(cfg) != meter::Status::kOk) {
     state.SkipWithError("meter init failed");
     return;
   }
-  const auto frames = RecordedStyleSignal();
+  const auto floats = RecordedStyleSignal();
+  std::vector<typename meter::BasicMeter<Numeric>::Input> frames(floats.size());
+  for (std::size_t k = 0; k < floats.size(); ++k) {
+    if constexpr (std::is_same_v<Numeric, meter::dsp::FloatNumeric>) {
+      frames[k] = floats[k];
+    } else {
+      for (std::size_t p = 0; p < 3; ++p) {  // 24-bit codes at the default full scales
+        frames[k].v[p] = static_cast<std::int32_t>(floats[k].v[p] / cfg.voltage_full_scale * 8388608.0f);
+        frames[k].i[p] = static_cast<std::int32_t>(floats[k].i[p] / cfg.current_full_scale * 8388608.0f);
+      }
+    }
+  }
   std::size_t k = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(m.ProcessFrame(frames[k]));
@@ -46,14 +59,16 @@ void RunMeter(benchmark::State& state, meter::Wiring wiring) {
   }
   const double seconds_of_signal = static_cast<double>(state.iterations()) / kRate;
   state.counters["realtime_x"] = benchmark::Counter(seconds_of_signal, benchmark::Counter::kIsRate);
-  state.counters["bytes"] = static_cast<double>(sizeof(meter::Meter));
+  state.counters["bytes"] = static_cast<double>(sizeof(m));
 }
 
-void BM_Meter3P4W_Float(benchmark::State& state) { RunMeter(state, meter::Wiring::k3P4W); }
-void BM_Meter1P2W_Float(benchmark::State& state) { RunMeter(state, meter::Wiring::k1P2W); }
+void BM_Meter3P4W_Float(benchmark::State& state) { RunMeter<meter::dsp::FloatNumeric>(state, meter::Wiring::k3P4W); }
+void BM_Meter3P4W_Q31(benchmark::State& state) { RunMeter<meter::dsp::Q31Numeric>(state, meter::Wiring::k3P4W); }
+void BM_Meter1P2W_Float(benchmark::State& state) { RunMeter<meter::dsp::FloatNumeric>(state, meter::Wiring::k1P2W); }
 
 }  // namespace
 
 BENCHMARK(BM_Meter3P4W_Float);
+BENCHMARK(BM_Meter3P4W_Q31);
 BENCHMARK(BM_Meter1P2W_Float);
 BENCHMARK_MAIN();

@@ -4,6 +4,7 @@
 #include <fmt/ostream.h>
 
 #include <cmath>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 namespace meter::host_sim {
@@ -53,7 +54,8 @@ std::vector<std::string> FlagNames(std::uint32_t flags) {
 
 namespace {
 
-void FillEnergy(const EnergyMeter& em, const CountingPulseOutput* pulses, ReplaySummary& s) {
+template <typename Numeric>
+void FillEnergy(const BasicEnergyMeter<Numeric>& em, const CountingPulseOutput* pulses, ReplaySummary& s) {
   const EnergyRegisters& r = em.registers();
   const EnergyState& st = r.state();
   s.kwh_imp = r.Kilo(st.total.kwh_imp);
@@ -79,9 +81,26 @@ void FillEnergy(const EnergyMeter& em, const CountingPulseOutput* pulses, Replay
 
 }  // namespace
 
-bool Replay(SampleSource& source, EnergyMeter& em, ReplaySink& sink, ReplaySummary& summary, SourceError& error,
-            ProgressCallback progress, const CountingPulseOutput* pulses) {
-  const Meter& meter = em.meter();
+AdcFrame QuantiseToAdc(const SampleFrame& x, float v_full_scale, float i_full_scale, int adc_bits) {
+  const double full = std::ldexp(1.0, adc_bits - 1);
+  const auto code = [&](float value, float fs) {
+    const double q = std::nearbyint(static_cast<double>(value) / static_cast<double>(fs) * full);
+    if (!(q == q)) return std::int32_t{0};  // NaN: the CSV reader already refuses it; never garbage
+    return static_cast<std::int32_t>(std::fmax(-full, std::fmin(full - 1.0, q)));
+  };
+  AdcFrame out;
+  for (std::size_t p = 0; p < 3; ++p) {
+    out.v[p] = code(x.v[p], v_full_scale);
+    out.i[p] = code(x.i[p], i_full_scale);
+  }
+  return out;
+}
+
+template <typename Numeric>
+bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& em, ReplaySink& sink, ReplaySummary& summary,
+            SourceError& error, ProgressCallback progress, const CountingPulseOutput* pulses) {
+  const auto& meter = em.meter();
+  const MeterConfig& config = meter.config();
   const float rate = meter.config().sample_rate_hz;
   SampleFrame frame;
   bool ok = true;
@@ -94,7 +113,12 @@ bool Replay(SampleSource& source, EnergyMeter& em, ReplaySink& sink, ReplaySumma
       break;
     }
     ++summary.frames;
-    const std::uint8_t ev = em.ProcessFrame(frame);
+    std::uint8_t ev = 0;
+    if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+      ev = em.ProcessFrame(frame);
+    } else {
+      ev = em.ProcessFrame(QuantiseToAdc(frame, config.voltage_full_scale, config.current_full_scale, config.adc_bits));
+    }
     if (ev & kEventWindow) {
       const WindowResult& w = meter.LastWindow();
       ++summary.windows;
@@ -113,6 +137,11 @@ bool Replay(SampleSource& source, EnergyMeter& em, ReplaySink& sink, ReplaySumma
   sink.OnSummary(summary);
   return ok;
 }
+
+template bool Replay<dsp::FloatNumeric>(SampleSource&, BasicEnergyMeter<dsp::FloatNumeric>&, ReplaySink&, ReplaySummary&,
+                                       SourceError&, ProgressCallback, const CountingPulseOutput*);
+template bool Replay<dsp::Q31Numeric>(SampleSource&, BasicEnergyMeter<dsp::Q31Numeric>&, ReplaySink&, ReplaySummary&,
+                                     SourceError&, ProgressCallback, const CountingPulseOutput*);
 
 void JsonLinesSink::OnWindow(const WindowResult& w, const HarmonicSpectrum&, double t_s) {
   Json j;

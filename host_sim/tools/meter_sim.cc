@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <type_traits>
 
 #include "meter/host_sim/csv_source.h"
 #include "meter/host_sim/replay.h"
@@ -38,35 +39,34 @@ struct ReplayArgs {
   double in = 5.0;
   int max_order = 31;
   int pulse_wh = 0;
+  std::string numeric = "float";
   bool no_progress = false;
 };
 
-int RunReplay(const ReplayArgs& a) {
-  const meter::Wiring wiring = kWirings.at(a.wiring);
-  if (!(a.rate > 0)) {
-    std::cerr << "meter-sim: " << a.file << ": --rate is required for CSV recordings\n";
-    return 2;
-  }
-  SourceError error;
-  auto source = meter::host_sim::CsvSource::Open(a.file, wiring, error);
-  if (!source) {
-    std::cerr << "meter-sim: " << error.ToString() << "\n";
-    return 1;
-  }
+template <typename Numeric>
+int ReplayWith(const ReplayArgs& a, meter::host_sim::CsvSource& source) {
   meter::EnergyMeterConfig cfg;
-  cfg.meter.wiring = wiring;
+  cfg.meter.wiring = kWirings.at(a.wiring);
   cfg.meter.sample_rate_hz = static_cast<float>(a.rate);
   cfg.meter.nominal_hz = static_cast<float>(a.nominal_hz);
   cfg.meter.nominal_voltage_v = static_cast<float>(a.un);
   cfg.meter.rated_current_a = static_cast<float>(a.in);
   cfg.meter.max_harmonic_order = a.max_order;
-  // Recordings hold primary values: no clipping at the meter input.
-  cfg.meter.voltage_full_scale = 3.0e38f;
-  cfg.meter.current_full_scale = 3.0e38f;
+  if constexpr (std::is_same_v<Numeric, meter::dsp::FloatNumeric>) {
+    // Recordings hold primary values: no clipping at the meter input.
+    cfg.meter.voltage_full_scale = 3.0e38f;
+    cfg.meter.current_full_scale = 3.0e38f;
+  } else {
+    // The ADC scaling the rated values imply: 1.5 Un (the continuous
+    // overload) and crest factor 3 at Imax = 1.2 In, as peaks.
+    cfg.meter.voltage_full_scale = static_cast<float>(1.5 * std::sqrt(2.0) * a.un);
+    cfg.meter.current_full_scale = static_cast<float>(3.0 * 1.2 * a.in);
+    cfg.meter.adc_bits = 24;
+  }
   // The reference meter's weight for this rated primary current (333 mV table).
   cfg.pulse_weight_wh = a.pulse_wh > 0 ? static_cast<std::uint64_t>(a.pulse_wh)
                                        : meter::ReferencePulseWeightWh(meter::CurrentInput::kSensor333mV, static_cast<float>(a.in));
-  static meter::EnergyMeter meter_instance;
+  static meter::BasicEnergyMeter<Numeric> meter_instance;
   static meter::host_sim::CountingPulseOutput pulses;
   if (const meter::Status s = meter_instance.Init(cfg, &pulses, nullptr); s != meter::Status::kOk) {
     std::cerr << "meter-sim: invalid meter configuration (" << meter::StatusName(s) << "): rate " << a.rate
@@ -80,13 +80,30 @@ int RunReplay(const ReplayArgs& a) {
     sink = std::make_unique<meter::host_sim::TableSink>(std::cout);
   }
   meter::host_sim::ReplaySummary summary;
+  SourceError error;
   const bool progress = !a.no_progress && isatty(STDERR_FILENO);
-  if (!meter::host_sim::Replay(*source, meter_instance, *sink, summary, error, progress ? ShowProgress : nullptr,
-                              &pulses)) {
+  if (!meter::host_sim::Replay(source, meter_instance, *sink, summary, error, progress ? ShowProgress : nullptr,
+                               &pulses)) {
     std::cerr << "meter-sim: " << error.ToString() << "\n";
     return 1;
   }
   return 0;
+}
+
+int RunReplay(const ReplayArgs& a) {
+  const meter::Wiring wiring = kWirings.at(a.wiring);
+  if (!(a.rate > 0)) {
+    std::cerr << "meter-sim: " << a.file << ": --rate is required for CSV recordings\n";
+    return 2;
+  }
+  SourceError error;
+  auto source = meter::host_sim::CsvSource::Open(a.file, wiring, error);
+  if (!source) {
+    std::cerr << "meter-sim: " << error.ToString() << "\n";
+    return 1;
+  }
+  return a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, *source)
+                            : ReplayWith<meter::dsp::FloatNumeric>(a, *source);
 }
 
 struct GenerateArgs {
@@ -171,8 +188,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({50, 60}));
   replay->add_flag("--json", r.json, "JSON lines: one object per window, then a summary object");
   replay->add_flag("--aggregates", r.aggregates, "With --json, also one object per 150/180-cycle aggregate");
-  replay->add_option("--un", r.un, "Nominal L-N voltage, primary V (missing-voltage threshold)")->check(CLI::PositiveNumber);
-  replay->add_option("--in", r.in, "Rated current, primary A")->check(CLI::PositiveNumber);
+  replay->add_option("--numeric", r.numeric, "Numeric variant of the core: float, or q31 (fed 24-bit ADC codes)")
+      ->check(CLI::IsMember({"float", "q31"}));
+  replay->add_option("--un", r.un, "Rated L-N voltage, primary V (missing-voltage threshold; q31: full scale 1.5 Un peak)")
+      ->check(CLI::PositiveNumber);
+  replay->add_option("--in", r.in, "Rated current, primary A (q31: full scale 3 x 1.2 In peak)")->check(CLI::PositiveNumber);
   replay->add_option("--max-order", r.max_order, "Highest harmonic order in THD")->check(CLI::Range(2, 50));
   replay->add_option("--pulse-wh", r.pulse_wh, "Wh per pulse (default: the reference meter's weight for --in)")
       ->check(CLI::IsMember({1, 10, 100, 1000}));

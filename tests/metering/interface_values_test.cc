@@ -34,3 +34,21 @@ TEST(InterfaceValues, RegisterDisplayTruncates) {
 
 }  // namespace
 }  // namespace meter
+
+#include <cstring>
+#include <type_traits>
+
+#include "meter/metering/firmware_meter.h"
+
+namespace meter {
+namespace {
+
+TEST(FirmwareVariant, FollowsTheCMakeOption) {
+  // The host build's default is float; a q31 configure flips it.
+  const bool q31 = std::is_same_v<FirmwareNumeric, dsp::Q31Numeric>;
+  EXPECT_EQ(q31, METER_FIRMWARE_NUMERIC_Q31 == 1);
+  EXPECT_STREQ(FirmwareNumeric::kName, q31 ? "q31" : "float");
+}
+
+}  // namespace
+}  // namespace meter

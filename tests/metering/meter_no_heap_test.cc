@@ -70,6 +70,31 @@ TEST(MeterNoHeap, InitAndProcessingNeverAllocate) {
   EXPECT_EQ(g_allocations.load(), 0);
 }
 
+TEST(MeterNoHeap, FixedPointMeterNeverAllocates) {
+  static MeterQ31 m;
+  const auto s = testing::Balanced(50.0, 230.0, 5.0, 30.0, {{5, 0.1}}, {{5, 0.4}});
+  static AdcFrame frames[16000];
+  for (int k = 0; k < 16000; ++k) {
+    const SampleFrame f = s.FrameAt(k / 8000.0);
+    for (std::size_t p = 0; p < 3; ++p) {
+      frames[k].v[p] = static_cast<std::int32_t>(f.v[p] / 676.0f * 8388608.0f);
+      frames[k].i[p] = static_cast<std::int32_t>(f.i[p] / 18.0f * 8388608.0f);
+    }
+  }
+  g_allocations = 0;
+  Eigen::internal::set_is_malloc_allowed(false);
+  g_armed = true;
+  const Status status = m.Init(MeterConfig{});
+  int windows = 0;
+  for (const auto& f : frames) windows += (m.ProcessFrame(f) & kEventWindow) ? 1 : 0;
+  g_armed = false;
+  Eigen::internal::set_is_malloc_allowed(true);
+  EXPECT_EQ(status, Status::kOk);
+  EXPECT_GE(windows, 8);
+  EXPECT_NEAR(m.LastWindow().phases[0].v_rms, 230.0f * std::sqrt(1.01f), 0.01f);
+  EXPECT_EQ(g_allocations.load(), 0);
+}
+
 // The whole metering point: registers, pulses and saves included.
 class NullPulse final : public hal::PulseOutput {
   void DoSet(bool) override {}

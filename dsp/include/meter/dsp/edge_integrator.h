@@ -7,6 +7,11 @@
 //
 // Time is in samples: the integral of a constant 1 over a span of
 // 160.37 samples is 160.37.
+//
+// Q31 scaling and overflow: sums of Q42 products (|f| <= 2^46) over up to
+// 4096 samples stay below 2^58; the edge terms multiply differences
+// (<= 2^47) by a Q15 fraction, below 2^62. The caller converts the closed
+// integral (int64) to float once per cycle.
 
 #include "meter/dsp/numeric.h"
 

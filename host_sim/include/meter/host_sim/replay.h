@@ -43,8 +43,14 @@ using ProgressCallback = void (*)(double fraction);
 /// set when the source fails (the results up to that point have been
 /// delivered, the summary included).
 class CountingPulseOutput;
-bool Replay(SampleSource& source, EnergyMeter& meter, ReplaySink& sink, ReplaySummary& summary, SourceError& error,
-            ProgressCallback progress = nullptr, const CountingPulseOutput* pulses = nullptr);
+template <typename Numeric>
+bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& meter, ReplaySink& sink, ReplaySummary& summary,
+            SourceError& error, ProgressCallback progress = nullptr, const CountingPulseOutput* pulses = nullptr);
+
+/// The fixed-point meter takes ADC codes: primary values are quantised
+/// through full scales given in primary units (peak), saturating at the
+/// code limits (the meter flags such samples as clipped).
+AdcFrame QuantiseToAdc(const SampleFrame& primary, float v_full_scale, float i_full_scale, int adc_bits);
 
 /// A pulse output that counts, for replay summaries.
 class CountingPulseOutput final : public hal::PulseOutput {
