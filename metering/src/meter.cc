@@ -260,9 +260,13 @@ void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
       last_v_[up] = condition(frame.v[up], v_offset_code_[up], v_gain_q_[up], p);
       last_i_[up] = condition(frame.i[up], i_offset_code_[up], i_gain_q_[up], 3 + p);
     }
-    v_hist_[up].Put(n, last_v_[up]);
-    i_hist_[up].Put(n, last_i_[up]);
   }
+  HistoryFrame frame_out{};
+  for (std::size_t p = 0; p < 3; ++p) {
+    frame_out[p] = last_v_[p];
+    frame_out[3 + p] = last_i_[p];
+  }
+  hist_.Put(n, frame_out);
   flag_hist_.Put(n, flags);
 }
 
@@ -294,11 +298,13 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
   std::array<Sample, 3> v{}, i{}, ic{};
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
-    v[up] = N::Sub(v_hist_[up].At(m), dc_v_[up]);
-    i[up] = N::Sub(i_hist_[up].At(m), dc_i_[up]);
+    const HistoryFrame& now = hist_.At(m);
+    v[up] = N::Sub(now[up], dc_v_[up]);
+    i[up] = N::Sub(now[3 + up], dc_i_[up]);
     const std::uint64_t k = m + static_cast<std::uint64_t>(static_cast<std::int64_t>(comp_whole_[up]));
-    const auto& h = i_hist_[up];
-    ic[up] = N::Sub(comp_taps_[up].Apply(h.At(k - 1), h.At(k), h.At(k + 1), h.At(k + 2)), dc_i_[up]);
+    const std::size_t ch = 3 + up;
+    ic[up] = N::Sub(comp_taps_[up].Apply(hist_.At(k - 1)[ch], hist_.At(k)[ch], hist_.At(k + 1)[ch], hist_.At(k + 2)[ch]),
+                    dc_i_[up]);
   }
   if (config_.wiring == Wiring::k3P3W) {
     // No neutral: phase voltages are taken to the virtual star point.
@@ -418,9 +424,10 @@ void BasicMeter<Numeric>::DetectCrossing(std::uint64_t n) {
     crossing_.Reset();
     have_detected_ = false;
   }
-  Sample ref = v_hist_[static_cast<std::size_t>(reference_phase_)].At(n);
+  const HistoryFrame& newest = hist_.At(n);
+  Sample ref = newest[static_cast<std::size_t>(reference_phase_)];
   if (config_.wiring == Wiring::k3P3W) {
-    ref = Numeric::Sub(ref, Numeric::Mean3(v_hist_[0].At(n), v_hist_[1].At(n), v_hist_[2].At(n)));
+    ref = Numeric::Sub(ref, Numeric::Mean3(newest[0], newest[1], newest[2]));
   }
   ref = Numeric::ForFilter(ref);
   for (auto& f : crossing_filter_) ref = f.Process(ref);
@@ -724,14 +731,14 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
     interpolator_.ComputeTaps(rel - whole, taps_.data());
     for (int t = 0; t < taps; ++t) taps_q_[static_cast<std::size_t>(t)] = Numeric::CoefFromFloat(taps_[static_cast<std::size_t>(t)]);
     const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
+    Sample point[6];
+    Numeric::template DotFrames<6>(taps_q_.data(), taps,
+                                   [&](int t) -> const HistoryFrame& { return hist_.At(base + static_cast<std::uint64_t>(t)); },
+                                   point);
     for (int p = 0; p < phases_; ++p) {
       const auto up = static_cast<std::size_t>(p);
-      const auto& vh = v_hist_[up];
-      const auto& ih = i_hist_[up];
-      const Sample sv = Numeric::Dot(taps_q_.data(), taps, [&](int t) { return vh.At(base + static_cast<std::uint64_t>(t)); });
-      const Sample si = Numeric::Dot(taps_q_.data(), taps, [&](int t) { return ih.At(base + static_cast<std::uint64_t>(t)); });
-      cycle_points_[up][static_cast<std::size_t>(j)] = Numeric::Sub(sv, dc_v_[up]);
-      cycle_points_[3 + up][static_cast<std::size_t>(j)] = Numeric::Sub(si, dc_i_[up]);
+      cycle_points_[up][static_cast<std::size_t>(j)] = Numeric::Sub(point[up], dc_v_[up]);
+      cycle_points_[3 + up][static_cast<std::size_t>(j)] = Numeric::Sub(point[3 + up], dc_i_[up]);
     }
   }
   // The window's bins, and this cycle's own spectrum for its Budeanu Q:

@@ -21,6 +21,7 @@
 //           saturated, never wrapped.
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -47,6 +48,18 @@ struct FloatNumeric {
     float acc = 0.0f;
     for (int k = 0; k < n; ++k) acc += c[k] * x(k);
     return acc;
+  }
+  /// out[ch] = sum_k c[k] * frame(k)[ch] for every channel of a frame at
+  /// once: the channel loop is contiguous and vectorises.
+  template <std::size_t kChannels, typename FrameAt>
+  static void DotFrames(const Coef* c, int n, FrameAt frame, Sample* out) {
+    float acc[kChannels] = {};
+    for (int k = 0; k < n; ++k) {
+      const auto& f = frame(k);
+      const float ck = c[k];
+      for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += ck * f[ch];
+    }
+    for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = acc[ch];
   }
   /// (x0 + x1 + x2) / 3.
   static Sample Mean3(Sample a, Sample b, Sample c) { return (a + b + c) * (1.0f / 3.0f); }
@@ -96,6 +109,16 @@ struct Q31Numeric {
     std::int64_t acc = 0;
     for (int k = 0; k < n; ++k) acc += static_cast<std::int64_t>(c[k]) * x(k);
     return Saturate((acc + (1ll << (kCoefBits - 1))) >> kCoefBits);
+  }
+  template <std::size_t kChannels, typename FrameAt>
+  static void DotFrames(const Coef* c, int n, FrameAt frame, Sample* out) {
+    std::int64_t acc[kChannels] = {};
+    for (int k = 0; k < n; ++k) {
+      const auto& f = frame(k);
+      const std::int64_t ck = c[k];
+      for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += ck * f[ch];
+    }
+    for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = Saturate((acc[ch] + (1ll << (kCoefBits - 1))) >> kCoefBits);
   }
   static Sample Mean3(Sample a, Sample b, Sample c) {
     return static_cast<Sample>((static_cast<std::int64_t>(a) + b + c) / 3);

@@ -19,7 +19,7 @@ class SampleHistory {
   /// Stores the sample with absolute number `n`.
   void Put(std::uint64_t n, T value) { data_[n & (kCapacity - 1)] = value; }
   /// The sample with absolute number `n`. @pre n is within the last kCapacity samples.
-  T At(std::uint64_t n) const { return data_[n & (kCapacity - 1)]; }
+  const T& At(std::uint64_t n) const { return data_[n & (kCapacity - 1)]; }
 
  private:
   std::array<T, kCapacity> data_{};

@@ -207,8 +207,10 @@ class BasicMeter {
   float missing_threshold_v_ = 0;
 
   // History of conditioned samples (primary units) and per-sample flags.
-  std::array<dsp::SampleHistory<Sample, kHistory>, 3> v_hist_{};
-  std::array<dsp::SampleHistory<Sample, kHistory>, 3> i_hist_{};
+  // One frame per sample, channels va vb vc ia ib ic side by side: the
+  // resampler reads a whole frame per tap (contiguous, vectorised).
+  using HistoryFrame = std::array<Sample, 6>;
+  dsp::SampleHistory<HistoryFrame, kHistory> hist_{};
   dsp::SampleHistory<std::uint16_t, kHistory> flag_hist_{};
   std::array<Sample, 3> last_v_{}, last_i_{};
   std::uint64_t raw_count_ = 0;
