@@ -68,7 +68,50 @@ void BM_Meter1P2W_Float(benchmark::State& state) { RunMeter<meter::dsp::FloatNum
 
 }  // namespace
 
+// How cost grows: sample rate x wiring (1 or 3 phases) x highest THD order.
+void BM_MeterSweep(benchmark::State& state) {
+  static meter::Meter m;
+  meter::MeterConfig cfg;
+  cfg.sample_rate_hz = static_cast<float>(state.range(0));
+  cfg.wiring = state.range(1) == 1 ? meter::Wiring::k1P2W : meter::Wiring::k3P4W;
+  cfg.max_harmonic_order = static_cast<int>(state.range(2));
+  if (m.Init(cfg) != meter::Status::kOk) {
+    state.SkipWithError("meter init failed");
+    return;
+  }
+  const double rate = cfg.sample_rate_hz;
+  std::vector<meter::SampleFrame> frames(static_cast<std::size_t>(rate));
+  for (std::size_t k = 0; k < frames.size(); ++k) {
+    const double wt = 2 * 3.14159265358979 * 50.02 * static_cast<double>(k) / rate;
+    for (int p = 0; p < 3; ++p) {
+      frames[k].v[static_cast<std::size_t>(p)] = static_cast<float>(325.3 * std::cos(wt - 2.0944 * p) + 16.3 * std::cos(5 * (wt - 2.0944 * p)));
+      frames[k].i[static_cast<std::size_t>(p)] = static_cast<float>(7.07 * std::cos(wt - 2.0944 * p - 0.5));
+    }
+  }
+  std::size_t k = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(m.ProcessFrame(frames[k]));
+    if (++k == frames.size()) k = 0;
+  }
+  state.counters["realtime_x"] = benchmark::Counter(static_cast<double>(state.iterations()) / rate, benchmark::Counter::kIsRate);
+}
+
+// THD cost per window does not depend on the recording's length: the
+// meter streams, so a 100 s recording costs 100 times a 1 s one.
+void BM_MeterRecordingLength(benchmark::State& state) {
+  static meter::Meter m;
+  const auto frames = RecordedStyleSignal();
+  const long n = state.range(0) * 8000;
+  for (auto _ : state) {
+    (void)m.Init(meter::MeterConfig{});
+    for (long k = 0; k < n; ++k) benchmark::DoNotOptimize(m.ProcessFrame(frames[static_cast<std::size_t>(k) % frames.size()]));
+  }
+  state.counters["windows"] = static_cast<double>(n) / 1600.0;  // time per iteration / windows = cost per window
+}
+
 BENCHMARK(BM_Meter3P4W_Float);
 BENCHMARK(BM_Meter3P4W_Q31);
 BENCHMARK(BM_Meter1P2W_Float);
-BENCHMARK_MAIN();
+BENCHMARK(BM_MeterSweep)->ArgsProduct({{4000, 8000, 16000, 32000}, {1, 3}, {31}});
+BENCHMARK(BM_MeterSweep)->ArgsProduct({{8000}, {3}, {15, 50}});
+BENCHMARK(BM_MeterRecordingLength)->Arg(1)->Arg(10)->Arg(100)->Unit(benchmark::kMillisecond);

@@ -1,0 +1,147 @@
+// Per-kernel costs, float and Q31: the pieces of the per-sample, per-cycle
+// and per-window paths measured alone.
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "meter/dsp/biquad.h"
+#include "meter/dsp/cycle_spectrum.h"
+#include "meter/dsp/edge_integrator.h"
+#include "meter/dsp/fractional_delay.h"
+#include "meter/dsp/numeric.h"
+#include "meter/dsp/sinc_interpolator.h"
+#include "meter/dsp/zero_crossing.h"
+
+namespace {
+
+using meter::dsp::FloatNumeric;
+using meter::dsp::Q31Numeric;
+
+template <typename N>
+std::vector<typename N::Sample> Wave(int n, double cycles_per_sample = 50.0 / 8000.0) {
+  std::vector<typename N::Sample> x(static_cast<std::size_t>(n));
+  for (int k = 0; k < n; ++k) {
+    x[static_cast<std::size_t>(k)] = N::FromFloat(static_cast<float>(
+        0.7 * std::cos(2 * 3.14159265358979 * cycles_per_sample * k) + 0.05 * std::cos(2 * 3.14159265358979 * 5 * cycles_per_sample * k)));
+  }
+  return x;
+}
+
+// Power/rms accumulation: the products and edge-exact sums of one phase
+// (v^2, i^2, v*i), per sample.
+template <typename N>
+void BM_PowerRmsAccumulation(benchmark::State& state) {
+  const auto v = Wave<N>(4096), i = Wave<N>(4096, 51.0 / 8000.0);
+  meter::dsp::EdgeIntegrator<N> vv, ii, vi;
+  std::size_t k = 0;
+  for (auto _ : state) {
+    vv.Add(N::Mul(v[k], v[k]));
+    ii.Add(N::Mul(i[k], i[k]));
+    vi.Add(N::Mul(v[k], i[k]));
+    k = (k + 1) & 4095;
+  }
+  benchmark::DoNotOptimize(vv.SplitAndAdd(N::Mul(v[0], v[0]), 0.5f));
+}
+
+// DC removal: the running shift applied per sample (the exact removal is a
+// per-window covariance, a few operations per window).
+template <typename N>
+void BM_DcRemoval(benchmark::State& state) {
+  const auto v = Wave<N>(4096);
+  const typename N::Sample dc = N::FromFloat(0.01f);
+  std::size_t k = 0;
+  typename N::Sample out{};
+  for (auto _ : state) {
+    out = N::Sub(v[k], dc);
+    benchmark::DoNotOptimize(out);
+    k = (k + 1) & 4095;
+  }
+}
+
+// Phase compensation: the cubic Lagrange fractional delay, per sample.
+template <typename N>
+void BM_PhaseCompensation(benchmark::State& state) {
+  const auto x = Wave<N>(4096 + 4);
+  const auto taps = meter::dsp::LagrangeTaps<N>::ForFraction(0.37f);
+  std::size_t k = 1;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(taps.Apply(x[k - 1], x[k], x[k + 1], x[k + 2]));
+    k = k == 4096 ? 1 : k + 1;
+  }
+}
+
+// Frequency: the band-passed zero-crossing detector, per sample.
+template <typename N>
+void BM_Frequency(benchmark::State& state) {
+  const auto x = Wave<N>(4096);
+  std::array<meter::dsp::Biquad<N>, 2> bp;
+  for (auto& b : bp) (void)b.InitBandPass(50.0f, 1.0f, 8000.0f);
+  meter::dsp::ZeroCrossingDetector<typename N::Sample> zc;
+  zc.SetHysteresis(N::ForFilter(N::FromFloat(0.01f)));
+  std::size_t k = 0;
+  float frac = 0;
+  for (auto _ : state) {
+    auto y = N::ForFilter(x[k]);
+    for (auto& b : bp) y = b.Process(y);
+    benchmark::DoNotOptimize(zc.Process(y, frac));
+    k = (k + 1) & 4095;
+  }
+}
+
+// Resampler: one output point of six channels (taps plus the dot product),
+// 128 of them per cycle.
+template <typename N>
+void BM_ResamplerPoint(benchmark::State& state) {
+  meter::dsp::SincInterpolator interp;
+  (void)interp.Init(0.45f * 5760.0f / 8000.0f);
+  const int taps = interp.tap_count();
+  std::vector<std::array<typename N::Sample, 6>> frames(64);
+  const auto w = Wave<N>(64);
+  for (std::size_t k = 0; k < 64; ++k) frames[k].fill(w[k]);
+  std::array<float, 128> t{};
+  std::array<typename N::Coef, 128> tq{};
+  typename N::Sample out[6];
+  float u = 0.1f;
+  for (auto _ : state) {
+    interp.ComputeTaps(u, t.data());
+    for (int j = 0; j < taps; ++j) tq[static_cast<std::size_t>(j)] = N::CoefFromFloat(t[static_cast<std::size_t>(j)]);
+    N::template DotFrames<6>(tq.data(), taps, [&](int j) -> const std::array<typename N::Sample, 6>& { return frames[static_cast<std::size_t>(j)]; }, out);
+    benchmark::DoNotOptimize(out);
+    u = u > 0.9f ? 0.05f : u + 0.0137f;
+  }
+  state.counters["taps"] = taps;
+}
+
+// FFT/THD: one channel's cycle (real + shifted complex 128-point FFTs and
+// the subgroup accumulation), the per-cycle harmonic cost.
+template <typename N>
+void BM_CycleFftThd(benchmark::State& state) {
+  static meter::dsp::CycleTransform<N> t;
+  (void)t.Init(10);
+  const auto x = Wave<N>(128, 1.0 / 128.0);
+  meter::dsp::HarmonicBins bins;
+  bins.Reset();
+  int c = 0;
+  for (auto _ : state) {
+    t.AccumulateCycle(x.data(), c, 31, 1.0f, bins);
+    c = (c + 1) % 10;
+  }
+  benchmark::DoNotOptimize(bins.at(1, 0));
+}
+
+}  // namespace
+
+BENCHMARK_TEMPLATE(BM_DcRemoval, FloatNumeric);
+BENCHMARK_TEMPLATE(BM_DcRemoval, Q31Numeric);
+BENCHMARK_TEMPLATE(BM_PhaseCompensation, FloatNumeric);
+BENCHMARK_TEMPLATE(BM_PhaseCompensation, Q31Numeric);
+BENCHMARK_TEMPLATE(BM_PowerRmsAccumulation, FloatNumeric);
+BENCHMARK_TEMPLATE(BM_PowerRmsAccumulation, Q31Numeric);
+BENCHMARK_TEMPLATE(BM_Frequency, FloatNumeric);
+BENCHMARK_TEMPLATE(BM_Frequency, Q31Numeric);
+BENCHMARK_TEMPLATE(BM_ResamplerPoint, FloatNumeric);
+BENCHMARK_TEMPLATE(BM_ResamplerPoint, Q31Numeric);
+BENCHMARK_TEMPLATE(BM_CycleFftThd, FloatNumeric);
+BENCHMARK_TEMPLATE(BM_CycleFftThd, Q31Numeric);
