@@ -12,6 +12,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "meter/host_sim/campaign.h"
 #include "meter/host_sim/csv_source.h"
 #include "meter/host_sim/replay.h"
 
@@ -211,11 +212,54 @@ int main(int argc, char** argv) {
   generate->add_option("--i-harmonic", g.i_harmonics, "Current harmonic ORDER:FRACTION (repeatable)");
   generate->add_option("--noise", g.noise, "Uniform noise, fraction of the rated values");
 
+  meter::host_sim::CampaignOptions campaign;
+  std::string front_end = "mv5", accuracy_class = "0.5S", campaign_numeric = "float", json_file, report_dir;
+  auto* accuracy = app.add_subcommand("accuracy", "IEC 62053-22 / 62053-23 accuracy campaign on the simulated default meter "
+                                                  "(3P4W, 230 V, 50 Hz): calibrate, then measure every test point");
+  accuracy->add_option("--front-end", front_end, "mv5 (333 mV sensor) or av5 (5 A CT)")->check(CLI::IsMember({"mv5", "av5"}));
+  accuracy->add_option("--class", accuracy_class, "Active-energy class to judge against")
+      ->check(CLI::IsMember({"0.5S", "0.2S", "0.1S"}));
+  accuracy->add_option("--numeric", campaign_numeric, "Numeric variant of the core")->check(CLI::IsMember({"float", "q31"}));
+  accuracy->add_option("--json", json_file, "Write the result as JSON to FILE");
+  accuracy->add_option("--report", report_dir, "Write report.md, points.csv and PNG plots to DIR");
+  accuracy->add_option("--measure-s", campaign.measure_s, "Energy measurement time per point, s")->check(CLI::PositiveNumber);
+  accuracy->add_option("--no-load-minutes", campaign.no_load_minutes,
+                       "No-load test duration (default: the IEC 62053-22 duration for this meter)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   if (replay->parsed()) return RunReplay(r);
+  if (accuracy->parsed()) {
+    campaign.front_end = front_end == "av5" ? meter::host_sim::FrontEndKind::kAv5 : meter::host_sim::FrontEndKind::kMv5;
+    campaign.accuracy_class = accuracy_class == "0.1S"   ? meter::host_sim::AccuracyClass::k0_1S
+                              : accuracy_class == "0.2S" ? meter::host_sim::AccuracyClass::k0_2S
+                                                         : meter::host_sim::AccuracyClass::k0_5S;
+    campaign.q31 = campaign_numeric == "q31";
+    std::printf("accuracy campaign: class %s, front end %s, %s core, 3P4W 230 V 50 Hz\n", accuracy_class.c_str(),
+                front_end.c_str(), campaign_numeric.c_str());
+    const auto result = meter::host_sim::RunCampaign(campaign, stdout);
+    if (!json_file.empty()) {
+      std::ofstream out(json_file);
+      out << meter::host_sim::CampaignJson(result) << "\n";
+      if (!out) {
+        std::cerr << "meter-sim: " << json_file << ": cannot write\n";
+        return 1;
+      }
+    }
+    if (!report_dir.empty()) {
+      const std::string err = meter::host_sim::WriteCampaignReport(result, report_dir);
+      if (!err.empty()) {
+        std::cerr << "meter-sim: " << err << "\n";
+        return 1;
+      }
+    }
+    std::printf("result: class %s %s (0.1S %s, 0.2S %s, 0.5S %s)\n", accuracy_class.c_str(), result.pass ? "PASS" : "FAIL",
+                result.pass_class[0] ? "pass" : "fail", result.pass_class[1] ? "pass" : "fail",
+                result.pass_class[2] ? "pass" : "fail");
+    return result.pass ? 0 : 1;
+  }
   return RunGenerate(g);
 }

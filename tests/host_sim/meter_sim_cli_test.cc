@@ -152,6 +152,30 @@ TEST(MeterSimCli, NumericQ31MatchesFloatAndFlagsClipping) {
   EXPECT_NE(Exec("replay " + big + " --rate 8000 --wiring 3p4w --numeric q64").exit_code, 0);
 }
 
+TEST(MeterSimCli, AccuracyCampaignWritesJsonAndReport) {
+  const std::string json = Temp("accuracy.json"), dir = Temp("accuracy-report");
+  const ExecResult r = Exec("accuracy --front-end av5 --numeric q31 --measure-s 1 --no-load-minutes 0.5 --json " + json +
+                            " --report " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("result: class 0.5S PASS"), std::string::npos) << r.out;
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["class"], "0.5S");
+  EXPECT_EQ(j["front_end"], "av5");
+  EXPECT_EQ(j["numeric"], "q31");
+  EXPECT_EQ(j["pass"], true);
+  bool reactive = false;
+  for (const auto& p : j["points"]) reactive |= p.value("quantity", "") == "reactive";
+  EXPECT_TRUE(reactive);
+  for (const char* f : {"/report.md", "/points.csv", "/pf_1.png", "/pf_0.5L.png", "/pf_0.8C.png", "/pf_sin1.png"}) {
+    EXPECT_TRUE(std::ifstream(dir + f).good()) << f;
+  }
+  // Judged against 0.1S, the same meter fails, and the exit status says so.
+  const ExecResult strict = Exec("accuracy --class 0.1S --measure-s 1 --no-load-minutes 0.2");
+  EXPECT_EQ(strict.exit_code, 1) << strict.out;
+  EXPECT_NE(strict.out.find("result: class 0.1S FAIL"), std::string::npos);
+}
+
 TEST(MeterSimCli, BadFilesGiveAClearMessageAndNonZeroExit) {
   const std::string ragged = Temp("cli_ragged.csv");
   std::ofstream(ragged) << "va,vb,vc,ia,ib,ic\n1,2,3,4,5,6\n1,2,3,4,5\n";

@@ -119,6 +119,17 @@ class BasicMeter {
   /// Cycle records dropped because the FIFO was full (a caller bug).
   std::uint32_t dropped_cycles() const { return dropped_cycles_; }
 
+  /// The running DC estimates of va vb vc ia ib ic, primary units (what an
+  /// offset calibration at no load reads).
+  std::array<float, 6> ChannelOffsets() const {
+    std::array<float, 6> out{};
+    for (std::size_t p = 0; p < 3; ++p) {
+      out[p] = Numeric::ToFloat(dc_v_[p]) * v_unit_;
+      out[3 + p] = Numeric::ToFloat(dc_i_[p]) * i_unit_;
+    }
+    return out;
+  }
+
   /// Samples lost to gaps so far (time stamps = (sample + gaps) / rate).
   std::uint64_t gap_samples() const { return gap_samples_; }
   /// Latency of the processing point behind the newest sample, in samples.
