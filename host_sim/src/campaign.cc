@@ -498,13 +498,15 @@ std::string WriteCampaignReport(const CampaignResult& r, const std::string& dir)
     const std::string png = fmt::format("pf_{}.png", pf);
     const std::string script = fmt::format(
         "set terminal pngcairo size 800,480\nset output '{}/{}'\nset logscale x\nset grid\n"
+        "set xrange [0.008:1.5]\nset yrange [-{}:{}]\n"
         "set xlabel 'I / In'\nset ylabel 'error (%)'\nset title 'error against current, PF {} ({} front end, {})'\n"
         "set key outside\n"
         "plot '{}' using 1:2 with linespoints lw 2 pt 7 title 'meter', "
         "'' using 1:5 with steps dt 2 lc 'red' title '0.5S / class 2 limit', '' using 1:(-$5) with steps dt 2 lc 'red' notitle, "
         "'' using 1:4 with steps dt 3 lc 'orange' title '0.2S', '' using 1:(-$4) with steps dt 3 lc 'orange' notitle, "
         "'' using 1:3 with steps dt 4 lc 'green' title '0.1S', '' using 1:(-$3) with steps dt 4 lc 'green' notitle\n",
-        dir, png, pf, fe, numeric, dat);
+        dir, png, std::string(pf).rfind("sin", 0) == 0 ? 3.0 : 1.2, std::string(pf).rfind("sin", 0) == 0 ? 3.0 : 1.2, pf, fe,
+        numeric, dat);
     const std::string script_path = fmt::format("{}/pf_{}.gp", dir, pf);
     std::ofstream(script_path) << script;
     const int rc = std::system(fmt::format("gnuplot '{}' 2>/dev/null", script_path).c_str());
