@@ -9,10 +9,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <cctype>
+#include <filesystem>
 #include <memory>
 #include <type_traits>
 
 #include "meter/host_sim/campaign.h"
+#include "meter/host_sim/comtrade_source.h"
 #include "meter/host_sim/csv_source.h"
 #include "meter/host_sim/replay.h"
 
@@ -41,11 +44,14 @@ struct ReplayArgs {
   int max_order = 31;
   int pulse_wh = 0;
   std::string numeric = "float";
+  std::string map;
+  std::string dat;
+  bool nominal_given = false;
   bool no_progress = false;
 };
 
 template <typename Numeric>
-int ReplayWith(const ReplayArgs& a, meter::host_sim::CsvSource& source) {
+int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source) {
   meter::EnergyMeterConfig cfg;
   cfg.meter.wiring = kWirings.at(a.wiring);
   cfg.meter.sample_rate_hz = static_cast<float>(a.rate);
@@ -91,17 +97,49 @@ int ReplayWith(const ReplayArgs& a, meter::host_sim::CsvSource& source) {
   return 0;
 }
 
-int RunReplay(const ReplayArgs& a) {
+int RunReplay(ReplayArgs a) {
   const meter::Wiring wiring = kWirings.at(a.wiring);
-  if (!(a.rate > 0)) {
-    std::cerr << "meter-sim: " << a.file << ": --rate is required for CSV recordings\n";
-    return 2;
-  }
+  std::string ext = std::filesystem::path(a.file).extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   SourceError error;
-  auto source = meter::host_sim::CsvSource::Open(a.file, wiring, error);
-  if (!source) {
-    std::cerr << "meter-sim: " << error.ToString() << "\n";
-    return 1;
+  std::unique_ptr<meter::host_sim::SampleSource> source;
+  if (ext == ".cfg" || ext == ".cff") {
+    auto comtrade = meter::host_sim::ComtradeSource::Open(a.file, a.map, error, a.dat);
+    if (!comtrade) {
+      std::cerr << "meter-sim: " << error.ToString() << "\n";
+      return 1;
+    }
+    // Rate and nominal frequency from the file unless given.
+    const auto& cfg = comtrade->config();
+    if (!(a.rate > 0)) a.rate = cfg.sample_rate;
+    if (!a.nominal_given) {
+      if (cfg.line_frequency == 50.0 || cfg.line_frequency == 60.0) {
+        a.nominal_hz = static_cast<int>(cfg.line_frequency);
+      } else {
+        std::cerr << "meter-sim: " << a.file << ": line frequency " << cfg.line_frequency
+                  << " Hz is not 50 or 60; assuming 50 (use --nominal-hz)\n";
+      }
+    }
+    const auto missing = comtrade->unmapped(meter::PhaseCount(wiring));
+    if (!missing.empty()) {
+      std::string list;
+      for (const auto& m : missing) list += (list.empty() ? "" : ",") + m;
+      std::cerr << "meter-sim: " << a.file << ": no channel for " << list
+                << " (fed zeros; map channels with --map va=ID,...; channels:";
+      for (const auto& ch : cfg.analog) std::cerr << " " << ch.index << "=" << ch.id << "[" << ch.units << "]";
+      std::cerr << ")\n";
+    }
+    source = std::move(comtrade);
+  } else {
+    if (!(a.rate > 0)) {
+      std::cerr << "meter-sim: " << a.file << ": --rate is required for CSV recordings\n";
+      return 2;
+    }
+    source = meter::host_sim::CsvSource::Open(a.file, wiring, error);
+    if (!source) {
+      std::cerr << "meter-sim: " << error.ToString() << "\n";
+      return 1;
+    }
   }
   return a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, *source)
                             : ReplayWith<meter::dsp::FloatNumeric>(a, *source);
@@ -180,12 +218,16 @@ int main(int argc, char** argv) {
 
   ReplayArgs r;
   auto* replay = app.add_subcommand("replay", "Replay a recording (CSV) and report every 10/12-cycle window");
-  replay->add_option("file", r.file, "Recording: CSV with a header naming va,vb,vc,ia,ib,ic (primary V and A)")->required();
-  replay->add_option("--rate", r.rate, "Sample rate, Hz (4000..32000)");
+  replay->add_option("file", r.file,
+                     "Recording: CSV with a header naming va,vb,vc,ia,ib,ic (primary V and A), or COMTRADE FILE.cfg / FILE.cff")
+      ->required();
+  replay->add_option("--rate", r.rate, "Sample rate, Hz (CSV: required; COMTRADE: from the file)");
+  replay->add_option("--dat", r.dat, "COMTRADE data file, when it is not FILE.dat beside FILE.cfg");
+  replay->add_option("--map", r.map, "COMTRADE channels for the meter inputs: va=ID,vb=ID,...,ia=ID (id or 1-based index; vn, in too)");
   replay->add_option("--wiring", r.wiring, "Wiring")
       ->required()
       ->check(CLI::IsMember({"1p2w", "2p3w", "3p3w", "3p4w", "3p4w-highleg"}));
-  replay->add_option("--nominal-hz", r.nominal_hz, "Nominal frequency: 50 (10-cycle windows) or 60 (12-cycle)")
+  auto* nominal = replay->add_option("--nominal-hz", r.nominal_hz, "Nominal frequency: 50 (10-cycle windows) or 60 (12-cycle); COMTRADE: from the file")
       ->check(CLI::IsMember({50, 60}));
   replay->add_flag("--json", r.json, "JSON lines: one object per window, then a summary object");
   replay->add_flag("--aggregates", r.aggregates, "With --json, also one object per 150/180-cycle aggregate");
@@ -231,7 +273,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (replay->parsed()) return RunReplay(r);
+  if (replay->parsed()) {
+    r.nominal_given = nominal->count() > 0;
+    return RunReplay(r);
+  }
   if (accuracy->parsed()) {
     campaign.front_end = front_end == "av5" ? meter::host_sim::FrontEndKind::kAv5 : meter::host_sim::FrontEndKind::kMv5;
     campaign.accuracy_class = accuracy_class == "0.1S"   ? meter::host_sim::AccuracyClass::k0_1S

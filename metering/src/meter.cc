@@ -61,7 +61,11 @@ float WrapDeg(float deg) {
 template <typename Numeric>
 Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   const auto finite_positive = [](float x) { return std::isfinite(x) && x > 0.0f; };
-  if (!(config.sample_rate_hz >= 4000.0f && config.sample_rate_hz <= 32000.0f)) return Status::kInvalidArgument;
+  // 4-32 kSPS is the meter's range; recordings down to 100 samples/s are
+  // accepted for replay: THD stops below their Nyquist (flagged), and below
+  // 2.5 samples per nominal cycle there is no zero-crossing path (windows
+  // run at nominal length, flagged).
+  if (!(config.sample_rate_hz >= 100.0f && config.sample_rate_hz <= 32000.0f)) return Status::kInvalidArgument;
   if (config.nominal_hz != 50.0f && config.nominal_hz != 60.0f) return Status::kInvalidArgument;
   if (!finite_positive(config.nominal_voltage_v) || !finite_positive(config.rated_current_a)) {
     return Status::kInvalidArgument;
@@ -101,7 +105,9 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   quantity_count_ = kQuantityCount;
   if (Status s = InitConditioning(config); s != Status::kOk) return s;
 
+  crossing_enabled_ = rate_ > 2.5f * config.nominal_hz;
   for (auto& f : crossing_filter_) {
+    if (!crossing_enabled_) break;
     if (Status s = f.InitBandPass(config.nominal_hz, kCrossingFilterQ, rate_); s != Status::kOk) return s;
   }
   // The processing point lags the newest sample far enough for the largest
@@ -271,27 +277,7 @@ void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
 }
 
 template <typename Numeric>
-std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
-  events_ = kEventNone;
-  const std::uint64_t n = raw_count_++;
-  ConditionInputs(frame, n);
-  DetectCrossing(n);
-  if (n < static_cast<std::uint64_t>(delay_)) return events_;
-  const std::uint64_t m = n - static_cast<std::uint64_t>(delay_);
-  const auto m_signed = static_cast<std::int64_t>(m);
-
-  const std::uint16_t sample_flags = flag_hist_.At(m);
-  if (sample_flags != 0) {
-    window_.flags |= static_cast<std::uint32_t>(sample_flags & kSampleNonFiniteMask) << 8;
-    window_.flags |= static_cast<std::uint32_t>((sample_flags >> kSampleClippedShift) & 0x3Fu) << 16;
-    if (sample_flags & kSampleGapBit) {
-      window_.flags |= kFlagGap;
-      have_real_crossing_ = false;
-      cycle_gap_ticks_ += gap_ticks_unassigned_;
-      gap_ticks_unassigned_ = 0;
-    }
-  }
-
+void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename Numeric::Product, kQuantityCount>& q) const {
   // Samples at the processing point, DC-shifted; the current for power is
   // read at the phase-compensated position.
   using N = Numeric;
@@ -312,7 +298,6 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
     for (auto& x : v) x = N::Sub(x, star);
   }
 
-  std::array<typename N::Product, kQuantityCount> q{};
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
     auto* qp = &q[static_cast<std::size_t>(p * kPerPhase)];
@@ -339,6 +324,33 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
   if (config_.wiring == Wiring::k3P3W) {
     q[kQTwoWattmeter] = N::Mul(N::Sub(v[0], v[1]), ic[0]) + N::Mul(N::Sub(v[2], v[1]), ic[2]);
   }
+
+}
+
+template <typename Numeric>
+std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
+  events_ = kEventNone;
+  const std::uint64_t n = raw_count_++;
+  ConditionInputs(frame, n);
+  DetectCrossing(n);
+  if (n < static_cast<std::uint64_t>(delay_)) return events_;
+  const std::uint64_t m = n - static_cast<std::uint64_t>(delay_);
+  const auto m_signed = static_cast<std::int64_t>(m);
+
+  const std::uint16_t sample_flags = flag_hist_.At(m);
+  if (sample_flags != 0) {
+    window_.flags |= static_cast<std::uint32_t>(sample_flags & kSampleNonFiniteMask) << 8;
+    window_.flags |= static_cast<std::uint32_t>((sample_flags >> kSampleClippedShift) & 0x3Fu) << 16;
+    if (sample_flags & kSampleGapBit) {
+      window_.flags |= kFlagGap;
+      have_real_crossing_ = false;
+      cycle_gap_ticks_ += gap_ticks_unassigned_;
+      gap_ticks_unassigned_ = 0;
+    }
+  }
+
+  std::array<typename Numeric::Product, kQuantityCount> q{};
+  ComputeQuantities(m, q);
 
   if (m == 0) {
     for (int k = 0; k < kQuantityCount; ++k) integrators_[static_cast<std::size_t>(k)].Start(q[static_cast<std::size_t>(k)]);
@@ -389,7 +401,20 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
       cycle_integral[uk] = static_cast<float>(integrators_[uk].SplitAndAdd(q[uk], at.frac)) * quantity_scale_[uk];
       window_.integral[uk] += cycle_integral[uk];
     }
+    const std::uint32_t windows_before = window_sequence_;
     OnCycleBoundary(at, real, cycle_integral);
+    if (window_sequence_ != windows_before) {
+      // A window closed and its DC shift (and phase compensation) moved on:
+      // the new window must see one shift on every sample, the two around its
+      // first edge included, or the covariance would not remove it exactly.
+      std::array<typename Numeric::Product, kQuantityCount> q_prev{}, q_now{};
+      ComputeQuantities(m - 1, q_prev);
+      ComputeQuantities(m, q_now);
+      for (int k = 0; k < kQuantityCount; ++k) {
+        const auto uk = static_cast<std::size_t>(k);
+        integrators_[uk].Reopen(q_prev[uk], q_now[uk], at.frac);
+      }
+    }
   } else {
     for (int k = 0; k < kQuantityCount; ++k) integrators_[static_cast<std::size_t>(k)].Add(q[static_cast<std::size_t>(k)]);
   }
@@ -419,6 +444,7 @@ float BasicMeter<Numeric>::CrossingFilterDelay(float f_hz) const {
 
 template <typename Numeric>
 void BasicMeter<Numeric>::DetectCrossing(std::uint64_t n) {
+  if (!crossing_enabled_) return;
   if (flag_hist_.At(n) & kSampleGapBit) {
     for (auto& f : crossing_filter_) f.Reset();
     crossing_.Reset();

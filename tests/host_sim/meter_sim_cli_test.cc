@@ -203,7 +203,7 @@ TEST(MeterSimCli, BadFilesGiveAClearMessageAndNonZeroExit) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--rate is required"), std::string::npos) << r.out;
 
-  r = Exec("replay " + missing + " --rate 1000 --wiring 2p3w");
+  r = Exec("replay " + missing + " --rate 50 --wiring 2p3w");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("invalid meter configuration"), std::string::npos) << r.out;
 

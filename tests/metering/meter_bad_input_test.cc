@@ -198,7 +198,7 @@ TEST(MeterConfigValidation, RejectsBadSettings) {
     mutate(cfg);
     return m.Init(cfg);
   };
-  EXPECT_EQ(bad([](MeterConfig& c) { c.sample_rate_hz = 3999; }), Status::kInvalidArgument);
+  EXPECT_EQ(bad([](MeterConfig& c) { c.sample_rate_hz = 99; }), Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig& c) { c.sample_rate_hz = 32001; }), Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig& c) { c.nominal_hz = 55; }), Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig& c) { c.vt_ratio[2] = 0; }), Status::kInvalidArgument);

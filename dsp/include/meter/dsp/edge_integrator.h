@@ -32,6 +32,15 @@ class EdgeIntegrator {
     last_ = f;
   }
 
+  /// Re-opens the running span at t = (previous sample) + frac from the two
+  /// samples around it, discarding what it held: used when the samples'
+  /// shift changes exactly at that boundary.
+  void Reopen(Acc f_prev, Acc f_now, float frac) {
+    const Acc f_edge = f_prev + Numeric::MulFraction(f_now - f_prev, frac);
+    sum_ = Numeric::Half(Numeric::MulFraction(f_edge + f_now, 1.0f - frac)) + Numeric::Half(f_now);
+    last_ = f_now;
+  }
+
   /// Adds the sample that follows the previous one. Per-sample cost: one add.
   void Add(Acc f) {
     sum_ += f;
