@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -174,6 +175,32 @@ TEST(MeterSimCli, AccuracyCampaignWritesJsonAndReport) {
   const ExecResult strict = Exec("accuracy --class 0.1S --measure-s 1 --no-load-minutes 0.2");
   EXPECT_EQ(strict.exit_code, 1) << strict.out;
   EXPECT_NE(strict.out.find("result: class 0.1S FAIL"), std::string::npos);
+}
+
+// Every recording in ../shared/recordings replays without error. Two
+// configurations of the format samples come without their own data file;
+// the collection pairs them with sample_ascii.dat.
+TEST(MeterSimCli, EveryRecordingReplays) {
+  const std::string shared = METER_SHARED_DIR;
+  if (!std::filesystem::exists(shared + "/recordings")) GTEST_SKIP() << "../shared/recordings is absent (a user's clone): skipped";
+  int replayed = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(shared + "/recordings")) {
+    const std::string path = entry.path().string();
+    const std::string ext = entry.path().extension().string();
+    if (ext != ".cfg" && ext != ".cff") continue;
+    std::string extra;
+    const std::string name = entry.path().filename().string();
+    if (name == "sample_ascii_utf-8.cfg" || name == "sample_sub_char.cfg") {
+      extra = " --dat " + entry.path().parent_path().string() + "/sample_ascii.dat";
+    }
+    if (name == "Comtrade1.cfg") extra = " --map 'va=HV Bus VR,vb=HV Bus VS,vc=HV Bus VT,ia=HV IR,ib=HV IS,ic=HV IT' --un 127000";
+    if (name == "sample_float32.cff") extra = " --map va=1 --nominal-hz 50";
+    const ExecResult r = Exec("replay '" + path + "' --wiring 3p4w --json --no-progress" + extra);
+    EXPECT_EQ(r.exit_code, 0) << path << "\n" << r.out.substr(0, 600);
+    EXPECT_NE(r.out.find("\"type\":\"summary\""), std::string::npos) << path;
+    ++replayed;
+  }
+  EXPECT_EQ(replayed, 10);  // 8 format samples (6 .cfg, 2 .cff) and the two real records
 }
 
 TEST(MeterSimCli, BadFilesGiveAClearMessageAndNonZeroExit) {
