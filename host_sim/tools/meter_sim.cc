@@ -18,6 +18,7 @@
 #include "meter/host_sim/comtrade_source.h"
 #include "meter/host_sim/csv_source.h"
 #include "meter/host_sim/replay.h"
+#include "meter/host_sim/wav_source.h"
 
 namespace {
 
@@ -46,6 +47,7 @@ struct ReplayArgs {
   std::string numeric = "float";
   std::string map;
   std::string dat;
+  std::string scale;
   bool nominal_given = false;
   bool no_progress = false;
 };
@@ -130,6 +132,14 @@ int RunReplay(ReplayArgs a) {
       std::cerr << ")\n";
     }
     source = std::move(comtrade);
+  } else if (ext == ".wav") {
+    auto wav = meter::host_sim::WavSource::Open(a.file, wiring, a.map, a.scale, error);
+    if (!wav) {
+      std::cerr << "meter-sim: " << error.ToString() << "\n";
+      return 1;
+    }
+    if (!(a.rate > 0)) a.rate = wav->sample_rate();
+    source = std::move(wav);
   } else {
     if (!(a.rate > 0)) {
       std::cerr << "meter-sim: " << a.file << ": --rate is required for CSV recordings\n";
@@ -219,11 +229,14 @@ int main(int argc, char** argv) {
   ReplayArgs r;
   auto* replay = app.add_subcommand("replay", "Replay a recording (CSV) and report every 10/12-cycle window");
   replay->add_option("file", r.file,
-                     "Recording: CSV with a header naming va,vb,vc,ia,ib,ic (primary V and A), or COMTRADE FILE.cfg / FILE.cff")
+                     "Recording: CSV with a header naming va,vb,vc,ia,ib,ic (primary V and A), COMTRADE FILE.cfg / FILE.cff, or WAV")
       ->required();
   replay->add_option("--rate", r.rate, "Sample rate, Hz (CSV: required; COMTRADE: from the file)");
   replay->add_option("--dat", r.dat, "COMTRADE data file, when it is not FILE.dat beside FILE.cfg");
-  replay->add_option("--map", r.map, "COMTRADE channels for the meter inputs: va=ID,vb=ID,...,ia=ID (id or 1-based index; vn, in too)");
+  replay->add_option("--map", r.map,
+                     "Channels for the meter inputs: va=ID,vb=ID,...,ia=ID (COMTRADE: id or 1-based index, vn and in too; "
+                     "WAV: 1-based channel)");
+  replay->add_option("--scale", r.scale, "WAV: primary units at full scale per input, e.g. va=400,ia=50 (default 1)");
   replay->add_option("--wiring", r.wiring, "Wiring")
       ->required()
       ->check(CLI::IsMember({"1p2w", "2p3w", "3p3w", "3p4w", "3p4w-highleg"}));
