@@ -80,7 +80,7 @@ TEST(WavSource, ClearErrors) {
   EXPECT_NE(err.ToString().find("cannot read as audio"), std::string::npos) << err.ToString();
   const auto two = WriteWav("two.wav", 2, SF_FORMAT_FLOAT, 0.1);
   EXPECT_EQ(WavSource::Open(two, Wiring::k3P4W, "", "", err), nullptr);
-  EXPECT_NE(err.ToString().find("input vb needs channel 2"), std::string::npos) << err.ToString();
+  EXPECT_NE(err.ToString().find("input vc needs channel 3 but the file has 2"), std::string::npos) << err.ToString();
   EXPECT_EQ(WavSource::Open(two, Wiring::k1P2W, "", "va=abc", err), nullptr);
   EXPECT_NE(err.ToString().find("--scale: 'va=abc'"), std::string::npos) << err.ToString();
 }
