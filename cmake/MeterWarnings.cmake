@@ -18,5 +18,6 @@ endfunction()
 # -Wno-restrict: GCC 12 reports a false positive inside libstdc++'s
 # std::string concatenation at -O3 (GCC bug 105329); it is not our code.
 function(meter_set_host_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wno-restrict)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor
+                         $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
 endfunction()

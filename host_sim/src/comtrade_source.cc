@@ -47,7 +47,9 @@ bool ParseDouble(const std::string& text, double& out) {
 }
 bool ParseLong(const std::string& text, long& out) {
   double d = 0;
-  if (!ParseDouble(text, d) || d != std::floor(d)) return false;
+  // Whole numbers within +-1e15 only: casting a larger double is undefined
+  // (the fuzzer found "1e300" as a channel count).
+  if (!ParseDouble(text, d) || d != std::floor(d) || std::fabs(d) > 1e15) return false;
   out = static_cast<long>(d);
   return true;
 }

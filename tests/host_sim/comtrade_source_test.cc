@@ -122,6 +122,10 @@ TEST(ComtradeMalformed, ClearErrorsNamingTheSpot) {
   write("ok.dat", "1,0,1,2\n2,250,3,4\n3,500,5,6\n");
   ASSERT_NE(ComtradeSource::Open(write("ok.cfg", good_head + good_tail), "", err), nullptr) << err.ToString();
 
+  // Found by the fuzzer: a huge count once reached an undefined cast.
+  EXPECT_EQ(ComtradeSource::Open(write("huge.cfg", "st,dev,1999\n1e300,1e300A,0D\n"), "", err), nullptr);
+  EXPECT_NE(err.ToString().find("channel counts"), std::string::npos) << err.ToString();
+
   EXPECT_EQ(ComtradeSource::Open(write("bad1.cfg", "st,dev,1999\n2,3A,0D\n"), "", err), nullptr);
   EXPECT_NE(err.ToString().find("bad1.cfg:2: channel counts"), std::string::npos) << err.ToString();
 
