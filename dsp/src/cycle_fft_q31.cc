@@ -4,6 +4,7 @@
 
 #include "kiss_fft.h"
 #include "kiss_fftr.h"
+#include "fft_plan_arena.h"
 #include "meter/dsp/cycle_fft.h"
 
 static_assert(sizeof(kiss_fft_cpx) == 8, "int32 complex expected");
@@ -39,16 +40,7 @@ int Headroom(const std::int32_t* x) {
 
 template <>
 Status CycleFft<Q31Numeric>::Init() {
-  std::size_t real_len = 0, complex_len = 0;
-  kiss_fftr_alloc(kPointsPerCycle, 0, nullptr, &real_len);
-  kiss_fft_alloc(kPointsPerCycle, 0, nullptr, &complex_len);
-  real_len = (real_len + 15u) & ~static_cast<std::size_t>(15u);
-  if (real_len + complex_len > kArenaBytes) return Status::kResourceExhausted;
-  std::size_t len = real_len;
-  real_plan_ = kiss_fftr_alloc(kPointsPerCycle, 0, arena_, &len);
-  len = complex_len;
-  complex_plan_ = kiss_fft_alloc(kPointsPerCycle, 0, arena_ + real_len, &len);
-  return real_plan_ != nullptr && complex_plan_ != nullptr ? Status::kOk : Status::kResourceExhausted;
+  return PlacePlans(arena_, kArenaBytes, kPointsPerCycle, kiss_fftr_alloc, kiss_fft_alloc, &real_plan_, &complex_plan_);
 }
 
 template <>
