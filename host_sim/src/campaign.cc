@@ -261,7 +261,12 @@ template <typename Numeric>
 CampaignResult Run(const CampaignOptions& o, std::FILE* log) {
   CampaignResult result;
   result.options = o;
-  const FrontEndConfig fe = FrontEndConfig::Default(o.front_end);
+  FrontEndConfig fe = FrontEndConfig::Default(o.front_end);
+  if (o.front_end == FrontEndKind::kMv5 && o.rated_primary_a > 0) fe.in_a = o.rated_primary_a;
+  if (o.front_end == FrontEndKind::kAv5 && o.ct_ratio > 0) {
+    fe.ct_ratio = o.ct_ratio;
+    fe.in_a = 5.0 * o.ct_ratio;
+  }
   const double un = fe.un_v, in = fe.in_a;
   EnergyMeterConfig cfg;
   cfg.meter = MeterConfigFor(fe);
@@ -528,13 +533,14 @@ std::string WriteCampaignReport(const CampaignResult& r, const std::string& dir)
                     "V gains {:.5f} {:.5f} {:.5f}; I gains {:.5f} {:.5f} {:.5f}; phase {:.3f} {:.3f} {:.3f} degrees.\n\n",
                     c.v_gain[0], c.v_gain[1], c.v_gain[2], c.i_gain[0], c.i_gain[1], c.i_gain[2], c.phase_deg[0],
                     c.phase_deg[1], c.phase_deg[2]);
-  md << "| test | quantity | kind | I/In | PF | f (Hz) | error (%) | limit 0.1S | limit 0.2S | limit 0.5S | result |\n";
-  md << "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  md << fmt::format("| test | quantity | kind | I/In | PF | f (Hz) | error (%) | limit 0.1S | limit 0.2S | limit 0.5S | margin to {} | result |\n",
+                    ClassName(r.options.accuracy_class));
+  md << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   const auto cell = [](double x) { return std::isnan(x) ? std::string("-") : fmt::format("{:g}", x); };
   for (const auto& p : r.points) {
-    md << fmt::format("| {} | {} | {} | {} | {} | {:g} | {:+.4f} | {} | {} | {} | {} |\n", p.test, p.quantity, p.kind,
+    md << fmt::format("| {} | {} | {} | {} | {} | {:g} | {:+.4f} | {} | {} | {} | {} | {} |\n", p.test, p.quantity, p.kind,
                       p.i_over_in, p.pf, p.f_hz, p.error_pct, cell(p.limit_pct[0]), cell(p.limit_pct[1]),
-                      cell(p.limit_pct[2]), p.pass ? "pass" : "**FAIL**");
+                      cell(p.limit_pct[2]), cell(p.limit_pct_selected - std::fabs(p.error_pct)), p.pass ? "pass" : "**FAIL**");
   }
   for (const auto& p : r.points) {
     if (!p.note.empty()) md << fmt::format("\n{}: {}\n", p.test, p.note);

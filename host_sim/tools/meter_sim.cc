@@ -277,6 +277,9 @@ int main(int argc, char** argv) {
   accuracy->add_option("--numeric", campaign_numeric, "Numeric variant of the core")->check(CLI::IsMember({"float", "q31"}));
   accuracy->add_option("--json", json_file, "Write the result as JSON to FILE");
   accuracy->add_option("--report", report_dir, "Write report.md, points.csv and PNG plots to DIR");
+  accuracy->add_option("--rated-primary", campaign.rated_primary_a, "mv5: sensor rated primary current, A (1..10000; default 100)")
+      ->check(CLI::Range(1.0, 10000.0));
+  accuracy->add_option("--ct-ratio", campaign.ct_ratio, "av5: CT ratio (1..2000; default 20, a 100/5 CT)")->check(CLI::Range(1.0, 2000.0));
   accuracy->add_option("--measure-s", campaign.measure_s, "Energy measurement time per point, s")->check(CLI::PositiveNumber);
   accuracy->add_option("--no-load-minutes", campaign.no_load_minutes,
                        "No-load test duration (default: the IEC 62053-22 duration for this meter)");

@@ -49,6 +49,19 @@ TEST_P(Campaign, CalibratedMeterPassesClassHalfS) {
 INSTANTIATE_TEST_SUITE_P(FrontEndsAndNumerics, Campaign,
                          ::testing::Combine(::testing::Values(FrontEndKind::kMv5, FrontEndKind::kAv5), ::testing::Bool()));
 
+// The ratings' extremes: a 1 A and a 10 kA sensor, a 2000:1 CT (10 kA).
+TEST(CampaignRatings, ExtremesPass) {
+  CampaignOptions a = Quick(FrontEndKind::kMv5, true);
+  a.rated_primary_a = 1.0;
+  EXPECT_TRUE(RunCampaign(a, nullptr).pass);
+  CampaignOptions b = Quick(FrontEndKind::kMv5, false);
+  b.rated_primary_a = 10000.0;
+  EXPECT_TRUE(RunCampaign(b, nullptr).pass);
+  CampaignOptions c = Quick(FrontEndKind::kAv5, false);
+  c.ct_ratio = 2000.0;
+  EXPECT_TRUE(RunCampaign(c, nullptr).pass);
+}
+
 TEST(CampaignNegative, UncalibratedMeterFails) {
   CampaignOptions o = Quick(FrontEndKind::kAv5, false);
   o.calibrate = false;  // 0.2-0.6 % channel gain errors, 0.2 degree CT phase error, 8 us skew

@@ -25,6 +25,8 @@ struct CampaignOptions {
   double no_load_minutes = -1.0;  ///< < 0: the IEC 62053-22 duration
   double starting_s = 60.0;
   bool calibrate = true;          ///< false: the meter as it leaves assembly (for negative tests)
+  double rated_primary_a = 0;     ///< MV5: the sensor's rated primary current, 1 A .. 10 kA (0: 100 A)
+  double ct_ratio = 0;            ///< AV5: the CT ratio, 1 .. 2000 (0: 20, a 100/5 CT)
 };
 
 struct CampaignPoint {
