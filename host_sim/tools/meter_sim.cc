@@ -9,7 +9,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
 #include <filesystem>
 #include <memory>
 #include <type_traits>
@@ -53,7 +59,8 @@ struct ReplayArgs {
 };
 
 template <typename Numeric>
-int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source) {
+int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::ostream& out, std::ostream& err,
+               meter::host_sim::ReplaySummary& summary) {
   meter::EnergyMeterConfig cfg;
   cfg.meter.wiring = kWirings.at(a.wiring);
   cfg.meter.sample_rate_hz = static_cast<float>(a.rate);
@@ -75,31 +82,31 @@ int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source) {
   // The reference meter's weight for this rated primary current (333 mV table).
   cfg.pulse_weight_wh = a.pulse_wh > 0 ? static_cast<std::uint64_t>(a.pulse_wh)
                                        : meter::ReferencePulseWeightWh(meter::CurrentInput::kSensor333mV, static_cast<float>(a.in));
-  static meter::BasicEnergyMeter<Numeric> meter_instance;
-  static meter::host_sim::CountingPulseOutput pulses;
-  if (const meter::Status s = meter_instance.Init(cfg, &pulses, nullptr); s != meter::Status::kOk) {
-    std::cerr << "meter-sim: invalid meter configuration (" << meter::StatusName(s) << "): rate " << a.rate
-              << " Hz, nominal " << a.nominal_hz << " Hz, max order " << a.max_order << "\n";
+  // One meter per replay (on the heap: host code, and replays run in parallel).
+  auto meter_instance = std::make_unique<meter::BasicEnergyMeter<Numeric>>();
+  meter::host_sim::CountingPulseOutput pulses;
+  if (const meter::Status s = meter_instance->Init(cfg, &pulses, nullptr); s != meter::Status::kOk) {
+    err << "meter-sim: invalid meter configuration (" << meter::StatusName(s) << "): rate " << a.rate << " Hz, nominal "
+        << a.nominal_hz << " Hz, max order " << a.max_order << "\n";
     return 2;
   }
   std::unique_ptr<meter::host_sim::ReplaySink> sink;
   if (a.json) {
-    sink = std::make_unique<meter::host_sim::JsonLinesSink>(std::cout, a.aggregates);
+    sink = std::make_unique<meter::host_sim::JsonLinesSink>(out, a.aggregates);
   } else {
-    sink = std::make_unique<meter::host_sim::TableSink>(std::cout);
+    sink = std::make_unique<meter::host_sim::TableSink>(out);
   }
-  meter::host_sim::ReplaySummary summary;
   SourceError error;
   const bool progress = !a.no_progress && isatty(STDERR_FILENO);
-  if (!meter::host_sim::Replay(source, meter_instance, *sink, summary, error, progress ? ShowProgress : nullptr,
+  if (!meter::host_sim::Replay(source, *meter_instance, *sink, summary, error, progress ? ShowProgress : nullptr,
                                &pulses)) {
-    std::cerr << "meter-sim: " << error.ToString() << "\n";
+    err << "meter-sim: " << error.ToString() << "\n";
     return 1;
   }
   return 0;
 }
 
-int RunReplay(ReplayArgs a) {
+int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_sim::ReplaySummary& summary) {
   const meter::Wiring wiring = kWirings.at(a.wiring);
   std::string ext = std::filesystem::path(a.file).extension().string();
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -108,7 +115,7 @@ int RunReplay(ReplayArgs a) {
   if (ext == ".cfg" || ext == ".cff") {
     auto comtrade = meter::host_sim::ComtradeSource::Open(a.file, a.map, error, a.dat);
     if (!comtrade) {
-      std::cerr << "meter-sim: " << error.ToString() << "\n";
+      err << "meter-sim: " << error.ToString() << "\n";
       return 1;
     }
     // Rate and nominal frequency from the file unless given.
@@ -118,7 +125,7 @@ int RunReplay(ReplayArgs a) {
       if (cfg.line_frequency == 50.0 || cfg.line_frequency == 60.0) {
         a.nominal_hz = static_cast<int>(cfg.line_frequency);
       } else {
-        std::cerr << "meter-sim: " << a.file << ": line frequency " << cfg.line_frequency
+        err << "meter-sim: " << a.file << ": line frequency " << cfg.line_frequency
                   << " Hz is not 50 or 60; assuming 50 (use --nominal-hz)\n";
       }
     }
@@ -126,33 +133,104 @@ int RunReplay(ReplayArgs a) {
     if (!missing.empty()) {
       std::string list;
       for (const auto& m : missing) list += (list.empty() ? "" : ",") + m;
-      std::cerr << "meter-sim: " << a.file << ": no channel for " << list
+      err << "meter-sim: " << a.file << ": no channel for " << list
                 << " (fed zeros; map channels with --map va=ID,...; channels:";
-      for (const auto& ch : cfg.analog) std::cerr << " " << ch.index << "=" << ch.id << "[" << ch.units << "]";
-      std::cerr << ")\n";
+      for (const auto& ch : cfg.analog) err << " " << ch.index << "=" << ch.id << "[" << ch.units << "]";
+      err << ")\n";
     }
     source = std::move(comtrade);
   } else if (ext == ".wav") {
     auto wav = meter::host_sim::WavSource::Open(a.file, wiring, a.map, a.scale, error);
     if (!wav) {
-      std::cerr << "meter-sim: " << error.ToString() << "\n";
+      err << "meter-sim: " << error.ToString() << "\n";
       return 1;
     }
     if (!(a.rate > 0)) a.rate = wav->sample_rate();
     source = std::move(wav);
   } else {
     if (!(a.rate > 0)) {
-      std::cerr << "meter-sim: " << a.file << ": --rate is required for CSV recordings\n";
+      err << "meter-sim: " << a.file << ": --rate is required for CSV recordings\n";
       return 2;
     }
     source = meter::host_sim::CsvSource::Open(a.file, wiring, error);
     if (!source) {
-      std::cerr << "meter-sim: " << error.ToString() << "\n";
+      err << "meter-sim: " << error.ToString() << "\n";
       return 1;
     }
   }
-  return a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, *source)
-                            : ReplayWith<meter::dsp::FloatNumeric>(a, *source);
+  return a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, *source, out, err, summary)
+                            : ReplayWith<meter::dsp::FloatNumeric>(a, *source, out, err, summary);
+}
+
+// Several recordings (files, or the recordings in a directory), one per
+// core at a time; per-file output to --out-dir, a summary line per file, and
+// the aggregate throughput on stderr.
+int RunReplayMany(const ReplayArgs& base, std::vector<std::string> files, const std::string& out_dir) {
+  std::vector<std::string> expanded;
+  for (const auto& f : files) {
+    if (std::filesystem::is_directory(f)) {
+      std::vector<std::string> inside;
+      for (const auto& e : std::filesystem::recursive_directory_iterator(f)) {
+        std::string ext = e.path().extension().string();
+        for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (ext == ".csv" || ext == ".cfg" || ext == ".cff" || ext == ".wav") inside.push_back(e.path().string());
+      }
+      std::sort(inside.begin(), inside.end());
+      expanded.insert(expanded.end(), inside.begin(), inside.end());
+    } else {
+      expanded.push_back(f);
+    }
+  }
+  if (!out_dir.empty()) std::filesystem::create_directories(out_dir);
+  struct Result {
+    int status = 0;
+    std::string output, errors;
+    meter::host_sim::ReplaySummary summary;
+  };
+  std::vector<Result> results(expanded.size());
+  std::atomic<std::size_t> next{0};
+  const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(expanded.size())));
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (std::size_t i = next++; i < expanded.size(); i = next++) {
+        ReplayArgs a = base;
+        a.file = expanded[i];
+        a.no_progress = true;
+        std::ostringstream out, err;
+        results[i].status = RunReplay(a, out, err, results[i].summary);
+        results[i].output = out.str();
+        results[i].errors = err.str();
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double signal = 0;
+  int failed = 0;
+  for (std::size_t i = 0; i < expanded.size(); ++i) {
+    const Result& r = results[i];
+    signal += r.summary.duration_s;
+    failed += r.status != 0 ? 1 : 0;
+    std::cerr << r.errors;
+    if (!out_dir.empty()) {
+      std::ofstream(out_dir + "/" + std::filesystem::path(expanded[i]).filename().string() + (base.json ? ".jsonl" : ".txt"))
+          << r.output;
+    }
+    if (base.json) {
+      nlohmann::ordered_json j{{"type", "file"},         {"file", expanded[i]},  {"status", r.status},
+                               {"duration_s", r.summary.duration_s}, {"windows", r.summary.windows},
+                               {"kwh_imp", r.summary.kwh_imp}};
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cout << fmt::format("{}: {} ({:.3f} s, {} windows, {:.6f} kWh import)\n", expanded[i],
+                               r.status == 0 ? "ok" : "FAILED", r.summary.duration_s, r.summary.windows, r.summary.kwh_imp);
+    }
+  }
+  std::cerr << fmt::format("meter-sim: replayed {} recordings ({} failed): {:.1f} s of signal in {:.2f} s on {} threads, {:.0f}x real time\n",
+                           expanded.size(), failed, signal, wall, threads, wall > 0 ? signal / wall : 0.0);
+  return failed == 0 ? 0 : 1;
 }
 
 struct GenerateArgs {
@@ -228,9 +306,13 @@ int main(int argc, char** argv) {
 
   ReplayArgs r;
   auto* replay = app.add_subcommand("replay", "Replay a recording (CSV) and report every 10/12-cycle window");
-  replay->add_option("file", r.file,
-                     "Recording: CSV with a header naming va,vb,vc,ia,ib,ic (primary V and A), COMTRADE FILE.cfg / FILE.cff, or WAV")
+  std::vector<std::string> replay_files;
+  std::string out_dir;
+  replay->add_option("file", replay_files,
+                     "Recordings: CSV with a header naming va,vb,vc,ia,ib,ic (primary V and A), COMTRADE FILE.cfg / FILE.cff, WAV; "
+                     "several files or a directory replay in parallel")
       ->required();
+  replay->add_option("--out-dir", out_dir, "With several recordings: write each one's full output to DIR");
   replay->add_option("--rate", r.rate, "Sample rate, Hz (CSV: required; COMTRADE: from the file)");
   replay->add_option("--dat", r.dat, "COMTRADE data file, when it is not FILE.dat beside FILE.cfg");
   replay->add_option("--map", r.map,
@@ -291,7 +373,12 @@ int main(int argc, char** argv) {
   }
   if (replay->parsed()) {
     r.nominal_given = nominal->count() > 0;
-    return RunReplay(r);
+    if (replay_files.size() > 1 || std::filesystem::is_directory(replay_files[0])) {
+      return RunReplayMany(r, replay_files, out_dir);
+    }
+    r.file = replay_files[0];
+    meter::host_sim::ReplaySummary summary;
+    return RunReplay(r, std::cout, std::cerr, summary);
   }
   if (accuracy->parsed()) {
     campaign.front_end = front_end == "av5" ? meter::host_sim::FrontEndKind::kAv5 : meter::host_sim::FrontEndKind::kMv5;
