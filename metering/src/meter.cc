@@ -102,7 +102,6 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   phases_ = PhaseCount(config.wiring);
   ll_count_ = LineToLineCount(config.wiring);
   cycles_per_window_ = config.nominal_hz == 50.0f ? 10 : 12;
-  quantity_count_ = kQuantityCount;
   if (Status s = InitConditioning(config); s != Status::kOk) return s;
 
   crossing_enabled_ = rate_ > 2.5f * config.nominal_hz;

@@ -204,7 +204,6 @@ class BasicMeter {
   MeterConfig config_{};
   int phases_ = 3;
   int ll_count_ = 0;
-  int quantity_count_ = 0;
   int cycles_per_window_ = 10;
   int delay_ = 0;
   float rate_ = 8000.0f;
@@ -247,7 +246,6 @@ class BasicMeter {
   std::array<Position, 4> crossing_queue_{};
   int crossing_head_ = 0, crossing_count_ = 0;
   int reference_phase_ = 0;
-  float reference_peak_ = 0;
   Position last_boundary_{};
   Position last_real_crossing_{};
   bool have_real_crossing_ = false;
@@ -289,7 +287,6 @@ class BasicMeter {
   // Window awaiting its spectrum, and what is published.
   WindowResult pending_window_{};
   bool window_pending_ = false;
-  std::array<float, 3> pending_phase_comp_rad_{};
   WindowResult published_{};
   HarmonicSpectrum spectrum_{};
   std::uint32_t window_sequence_ = 0;
