@@ -101,6 +101,7 @@ void FrontEnd::SetSignal(const PrimarySignal& s) {
       w.components.push_back({c.order, std::abs(x), std::arg(x)});
     }
     w.gain = 1.0 + config_.channel_gain_error[static_cast<std::size_t>(ch)];
+    w.noise_rms = w.full_scale / std::sqrt(2.0) * std::pow(10.0, -config_.adc.snr_db / 20.0);
     w.dc = config_.adc.offset_fs * w.full_scale * (ch % 2 == 0 ? 1.0 : -0.7);
   }
 }
@@ -112,8 +113,7 @@ std::array<double, 6> FrontEnd::RawSample(long n) {
     const Wave& w = waves_[ch];
     double x = w.dc;
     for (const auto& c : w.components) x += std::sqrt(2.0) * c.rms * std::cos(2.0 * kPi * c.order * f_hz_ * t + c.phase_rad);
-    const double noise_rms = w.full_scale / std::sqrt(2.0) * std::pow(10.0, -config_.adc.snr_db / 20.0);
-    out[ch] = x * w.gain + noise_rms * normal_(rng_);
+    out[ch] = x * w.gain + w.noise_rms * normal_(rng_);
   }
   return out;
 }

@@ -129,6 +129,16 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
     return Status::kOutOfRange;
   }
   if (Status s = transform_.Init(cycles_per_window_); s != Status::kOk) return s;
+  // Phase compensation in the spectrum: a rotation by h * phi at order h,
+  // fixed by the configuration, so computed once here, not per cycle.
+  for (std::size_t p = 0; p < 3; ++p) {
+    const double phi = static_cast<double>(config.phase_comp_deg[p]) * 3.14159265358979323846 / 180.0;
+    for (int h = 0; h <= dsp::kMaxHarmonicOrder; ++h) {
+      comp_rotation_[p][static_cast<std::size_t>(h)] = {static_cast<float>(std::cos(h * phi)), static_cast<float>(std::sin(h * phi))};
+    }
+    const double sub = phi / cycles_per_window_;
+    comp_rotation_subgroup_[p] = {static_cast<float>(std::cos(sub)), static_cast<float>(std::sin(sub))};
+  }
 
   missing_threshold_v_ = config.missing_voltage_fraction * config.nominal_voltage_v;
   SetCrossingHysteresis(0.01f * kSqrt2 * config.nominal_voltage_v);
@@ -796,8 +806,7 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
     for (int h = 1; h <= usable; ++h) {
       const auto uh = static_cast<std::size_t>(h);
       const float r = interpolator_.Response(static_cast<float>(h) / span);
-      const float angle = static_cast<float>(h) * config_.phase_comp_deg[up] * (kPi / 180.0f);
-      i_bins[uh] = x[h] * dsp::ComplexF{std::cos(angle), std::sin(angle)} * (scale / (r * r));
+      i_bins[uh] = x[h] * comp_rotation_[up][uh] * (scale / (r * r));
       q += dsp::CrossIm(cycle_v_bins_[up][uh], i_bins[uh]);
       if (config_.wiring == Wiring::k3P3W && p != 1) {
         q_two_wattmeter += dsp::CrossIm(cycle_v_bins_[up][uh] - cycle_v_bins_[1][uh], i_bins[uh]);
@@ -845,8 +854,9 @@ void BasicMeter<Numeric>::FinishSpectrum() {
         for (int p = 0; p < phases_; ++p) {
           const auto up = static_cast<std::size_t>(p);
           bins_[up].at(h, d) = bins_[up].at(h, d) * gain;
-          const float angle = order * config_.phase_comp_deg[up] * (kPi / 180.0f);
-          const dsp::ComplexF rot{std::cos(angle), std::sin(angle)};
+          // The rotation of order h + d/C: that of h, turned by +-1/C of the angle.
+          dsp::ComplexF rot = comp_rotation_[up][static_cast<std::size_t>(h)];
+          if (d != 0) rot = rot * (d > 0 ? comp_rotation_subgroup_[up] : dsp::Conj(comp_rotation_subgroup_[up]));
           bins_[3 + up].at(h, d) = bins_[3 + up].at(h, d) * gain * rot;
         }
         if (config_.wiring == Wiring::k3P3W) {

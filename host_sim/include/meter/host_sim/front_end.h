@@ -90,6 +90,7 @@ class FrontEnd {
     double dc = 0;
     double gain = 1;
     double full_scale = 1;  // ADC input at the full-scale code
+    double noise_rms = 0;   // from the ADC's SNR, per sample
   };
   std::array<double, 6> RawSample(long n);
 

@@ -283,6 +283,10 @@ class BasicMeter {
   std::uint64_t cycle_gap_ticks_ = 0;  // gaps inside the cycle in progress
   std::array<float, 3> last_q_over_s_{};  // for a cycle without spectrum
   std::array<std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1>, 3> cycle_v_bins_{};
+  // Current-channel phase compensation as rotations: order h per phase, and
+  // the step of 1/C of an order (subgroup neighbours). Set by Init.
+  std::array<std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1>, 3> comp_rotation_{};
+  std::array<dsp::ComplexF, 3> comp_rotation_subgroup_{};
 
   // Window awaiting its spectrum, and what is published.
   WindowResult pending_window_{};
