@@ -39,6 +39,12 @@ class BasicEnergyMeter {
   /// Processes one frame; integrates every completed cycle and drives the
   /// pulse output. @returns the meter's events.
   std::uint8_t ProcessFrame(const Input& frame);
+  /// `lost_frames` frames are missing before the next one (a DMA overrun):
+  /// the meter flags the window and bridges the cycle's energy over the gap.
+  void MarkGap(std::uint64_t lost_frames) {
+    meter_.MarkGap(lost_frames);
+    now_tick_ += lost_frames * kTicksPerSample;
+  }
   /// From the main loop (not an interrupt): saves when the period is due.
   Status Service();
   /// The power-fail signal: save now.
