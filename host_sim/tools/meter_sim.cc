@@ -24,6 +24,7 @@
 #include "meter/host_sim/comtrade_source.h"
 #include "meter/host_sim/csv_source.h"
 #include "meter/host_sim/replay.h"
+#include "meter/host_sim/target_vectors.h"
 #include "meter/host_sim/wav_source.h"
 
 namespace {
@@ -366,6 +367,12 @@ int main(int argc, char** argv) {
   accuracy->add_option("--no-load-minutes", campaign.no_load_minutes,
                        "No-load test duration (default: the IEC 62053-22 duration for this meter)");
 
+  std::string expect_numeric = "float", expect_out;
+  auto* expect = app.add_subcommand("self-test-expect",
+                                    "Write the firmware self-test's expected figures (a C++ header), computed with this host build");
+  expect->add_option("--numeric", expect_numeric, "Numeric variant of the core")->check(CLI::IsMember({"float", "q31"}));
+  expect->add_option("--out", expect_out, "Header to write")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -379,6 +386,15 @@ int main(int argc, char** argv) {
     r.file = replay_files[0];
     meter::host_sim::ReplaySummary summary;
     return RunReplay(r, std::cout, std::cerr, summary);
+  }
+  if (expect->parsed()) {
+    std::ofstream out(expect_out);
+    out << meter::host_sim::SelfTestExpectedHeader(expect_numeric == "q31");
+    if (!out) {
+      std::cerr << "meter-sim: " << expect_out << ": cannot write\n";
+      return 1;
+    }
+    return 0;
   }
   if (accuracy->parsed()) {
     campaign.front_end = front_end == "av5" ? meter::host_sim::FrontEndKind::kAv5 : meter::host_sim::FrontEndKind::kMv5;

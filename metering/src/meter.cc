@@ -6,6 +6,7 @@
 #include <new>
 #include <type_traits>
 
+#include "meter/dsp/profile.h"
 #include "meter/metering/symmetrical_components.h"
 
 namespace meter {
@@ -745,13 +746,17 @@ void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
       spectrum_valid_ = false;  // outside the history (a cycle too long)
       c.energy.q_estimated = true;
     } else {
+      METER_PROFILE_SCOPE(dsp::ProfileRegion::kHarmonics);
       TransformCycle(c);
     }
     PublishCycle(c.energy);
     const bool last_of_window = c.index_in_window == cycles_per_window_ - 1;
     pending_head_ = (pending_head_ + 1) % static_cast<int>(pending_.size());
     pending_count_--;
-    if (last_of_window && window_pending_) FinishSpectrum();
+    if (last_of_window && window_pending_) {
+      METER_PROFILE_SCOPE(dsp::ProfileRegion::kHarmonics);
+      FinishSpectrum();
+    }
   }
 }
 

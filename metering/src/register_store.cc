@@ -95,9 +95,24 @@ Status RegisterStore::Init(hal::NonVolatileStore& store, int first_sector) {
   }
   store_ = &store;
   first_sector_ = first_sector;
+  // Know the newest record from the start, so that a Save without a Load
+  // still erases the other sector, never the newest record.
+  FindNewest();
+  return Status::kOk;
+}
+
+void RegisterStore::FindNewest() {
   newest_ = -1;
   sequence_ = 0;
-  return Status::kOk;
+  for (int s = 0; s < 2; ++s) {
+    std::uint32_t seq = 0;
+    if (!ReadRecord(s, seq, buffer_)) continue;
+    // Serial-number comparison: correct across a (theoretical) wrap.
+    if (newest_ < 0 || static_cast<std::int32_t>(seq - sequence_) > 0) {
+      newest_ = s;
+      sequence_ = seq;
+    }
+  }
 }
 
 bool RegisterStore::ReadRecord(int sector, std::uint32_t& sequence, std::array<std::uint32_t, kRecordWords>& words) const {
@@ -112,16 +127,7 @@ bool RegisterStore::ReadRecord(int sector, std::uint32_t& sequence, std::array<s
 
 Status RegisterStore::Load(EnergyState& out) {
   if (store_ == nullptr) return Status::kFailedPrecondition;
-  newest_ = -1;
-  for (int s = 0; s < 2; ++s) {
-    std::uint32_t seq = 0;
-    if (!ReadRecord(s, seq, buffer_)) continue;
-    // Serial-number comparison: correct across a (theoretical) wrap.
-    if (newest_ < 0 || static_cast<std::int32_t>(seq - sequence_) > 0) {
-      newest_ = s;
-      sequence_ = seq;
-    }
-  }
+  FindNewest();
   if (newest_ < 0) return Status::kDataLoss;
   std::uint32_t seq = 0;
   if (!ReadRecord(newest_, seq, buffer_)) return Status::kDataLoss;

@@ -6,16 +6,17 @@
 
 namespace meter::hal {
 
-/// Input levels as bits, true = terminal energised.
-enum InputBit : std::uint8_t {
-  kInputTariff2 = 1,        ///< Level: tariff 2 while energised, tariff 1 otherwise.
-  kInputPartialRun = 2,     ///< Level: the partial counters run while energised.
-  kInputPartialReset = 4,   ///< Edge: a rising edge resets the partial counters.
-};
+// Input levels as bits, set = terminal energised.
+/// Level: tariff 2 while energised, tariff 1 otherwise.
+inline constexpr std::uint8_t kInputTariff2 = 1;
+/// Level: the partial counters run while energised.
+inline constexpr std::uint8_t kInputPartialRun = 2;
+/// Edge: a rising edge resets the partial counters.
+inline constexpr std::uint8_t kInputPartialReset = 4;
 
 class DigitalInputs {
  public:
-  /// The raw (not debounced) levels of every input, as InputBit bits.
+  /// The raw (not debounced) levels of every input, as kInput... bits.
   std::uint8_t Read() { return DoRead(); }
 
  protected:

@@ -61,7 +61,7 @@ class MeteringLoop {
   }
 
   const MeteringLoopStats& stats() const { return stats_; }
-  /// Debounced input levels (InputBit bits).
+  /// Debounced input levels (kInput... bits).
   std::uint8_t input_levels() const { return stable_levels_; }
 
  private:

@@ -31,7 +31,8 @@ class RegisterStore {
   static constexpr std::size_t kPayloadWords = 212;
   static constexpr std::size_t kRecordWords = 4 + kPayloadWords + 2;
 
-  /// Uses sectors `first_sector` and `first_sector + 1` of `store`.
+  /// Uses sectors `first_sector` and `first_sector + 1` of `store`, and
+  /// finds the newest valid record there (the next Save goes to the other).
   /// @returns kInvalidArgument if they do not exist or cannot hold a record.
   Status Init(hal::NonVolatileStore& store, int first_sector);
 
@@ -45,6 +46,7 @@ class RegisterStore {
   std::uint32_t sequence() const { return sequence_; }
 
  private:
+  void FindNewest();
   bool ReadRecord(int sector, std::uint32_t& sequence, std::array<std::uint32_t, kRecordWords>& words) const;
 
   hal::NonVolatileStore* store_ = nullptr;

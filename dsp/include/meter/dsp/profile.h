@@ -1,0 +1,38 @@
+#pragma once
+// Optional profiling points in the core, for per-region instruction counts on
+// a target. A build with METER_PROFILE_HOOKS=1 (the cortex-m4f images) defines
+// the two hooks in its application, typically reading a cycle counter;
+// otherwise a scope compiles to nothing.
+
+namespace meter::dsp {
+
+enum class ProfileRegion : int {
+  kHarmonics = 0,  ///< Resampling, per-cycle FFTs, window spectrum and THD.
+  kCount,
+};
+
+}  // namespace meter::dsp
+
+#if defined(METER_PROFILE_HOOKS) && METER_PROFILE_HOOKS
+extern "C" void meter_profile_enter(int region);
+extern "C" void meter_profile_exit(int region);
+
+namespace meter::dsp {
+
+class ProfileScope {
+ public:
+  explicit ProfileScope(ProfileRegion region) : region_(static_cast<int>(region)) { meter_profile_enter(region_); }
+  ~ProfileScope() { meter_profile_exit(region_); }
+  ProfileScope(const ProfileScope&) = delete;
+  ProfileScope& operator=(const ProfileScope&) = delete;
+
+ private:
+  int region_;
+};
+
+}  // namespace meter::dsp
+
+#define METER_PROFILE_SCOPE(region) const ::meter::dsp::ProfileScope meter_profile_scope_(region)
+#else
+#define METER_PROFILE_SCOPE(region) static_cast<void>(0)
+#endif

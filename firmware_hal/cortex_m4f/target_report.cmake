@@ -1,0 +1,106 @@
+# Target figures of the Cortex-M4F images, from their link maps and the
+# reports they printed under QEMU (-icount shift=0): writes OUT (JSON) and
+# prints a table against the targets.
+#
+# Metering core = the input sections of the core's archives (dsp, metering,
+# KissFFT) that the linker kept: flash = code, read-only data, exception
+# index and .data initialisers; RAM = their .data and .bss plus the meter
+# instance (a static object in the image, its size printed by the image).
+set(core_archive_regex "lib(meter_dsp|meter_metering|meter_kissfft_float|meter_kissfft_q31)\\.a\\(")
+set(targets_insn 1250)
+set(targets_ram 32768)
+set(targets_flash 98304)
+
+function(core_sizes map flash_out ram_out)
+  file(STRINGS ${map} lines)
+  set(in_map FALSE)
+  set(section "")
+  set(flash 0)
+  set(ram 0)
+  foreach(line IN LISTS lines)
+    if(NOT in_map)
+      if(line MATCHES "^Linker script and memory map")
+        set(in_map TRUE)
+      endif()
+      continue()
+    endif()
+    if(line MATCHES "^(\\.[A-Za-z0-9_.]+)")
+      set(section ${CMAKE_MATCH_1})
+    endif()
+    if(NOT line MATCHES "${core_archive_regex}")
+      continue()
+    endif()
+    if(NOT line MATCHES "^ [^ ]*[ ]+0x[0-9a-f]+[ ]+(0x[0-9a-f]+) ")
+      continue()
+    endif()
+    math(EXPR size "${CMAKE_MATCH_1}")
+    if(section MATCHES "^\\.(text|ARM\\.exidx|ARM\\.extab|rodata)")
+      math(EXPR flash "${flash} + ${size}")
+    elseif(section STREQUAL ".data")
+      math(EXPR flash "${flash} + ${size}")
+      math(EXPR ram "${ram} + ${size}")
+    elseif(section STREQUAL ".bss")
+      math(EXPR ram "${ram} + ${size}")
+    endif()
+  endforeach()
+  set(${flash_out} ${flash} PARENT_SCOPE)
+  set(${ram_out} ${ram} PARENT_SCOPE)
+endfunction()
+
+function(max_of out a b)
+  if(a GREATER b)
+    set(${out} ${a} PARENT_SCOPE)
+  else()
+    set(${out} ${b} PARENT_SCOPE)
+  endif()
+endfunction()
+
+foreach(variant float q31)
+  if(NOT EXISTS "${LOG_${variant}}")
+    message(FATAL_ERROR "${LOG_${variant}} missing: run the cortex_m4f_self_test_${variant} test first")
+  endif()
+  file(READ ${LOG_${variant}} log)
+  if(NOT log MATCHES "TARGET_REPORT ({[^\n]*})")
+    message(FATAL_ERROR "${LOG_${variant}}: no TARGET_REPORT line")
+  endif()
+  set(report "${CMAKE_MATCH_1}")
+  string(JSON meter_bytes GET "${report}" meter_bytes)
+  string(JSON stack_${variant} GET "${report}" stack_bytes)
+  string(JSON insn_${variant} GET "${report}" insn_per_sample_set)
+  string(JSON thd_${variant} GET "${report}" insn_thd_per_window)
+  core_sizes(${MAP_${variant}} flash_${variant} core_ram)
+  math(EXPR ram_${variant} "${core_ram} + ${meter_bytes}")
+endforeach()
+max_of(flash ${flash_float} ${flash_q31})
+max_of(ram ${ram_float} ${ram_q31})
+max_of(stack ${stack_float} ${stack_q31})
+
+set(json "{\"flash_bytes\":${flash},\"ram_bytes\":${ram},\"stack_bytes\":${stack},")
+string(APPEND json "\"insn_per_sample_set_float\":${insn_float},\"insn_per_sample_set_q31\":${insn_q31},")
+string(APPEND json "\"insn_thd_per_window_float\":${thd_float},\"insn_thd_per_window_q31\":${thd_q31},")
+string(APPEND json "\"flash_bytes_float\":${flash_float},\"flash_bytes_q31\":${flash_q31},")
+string(APPEND json "\"ram_bytes_float\":${ram_float},\"ram_bytes_q31\":${ram_q31},")
+string(APPEND json "\"stack_bytes_float\":${stack_float},\"stack_bytes_q31\":${stack_q31},")
+string(APPEND json "\"targets\":{\"insn_per_sample_set\":${targets_insn},\"ram_bytes\":${targets_ram},\"flash_bytes\":${targets_flash}}}")
+file(WRITE ${OUT} "${json}\n")
+
+function(verdict out value target)
+  if(value GREATER target)
+    math(EXPR pct "(100 * ${value} + ${target} / 2) / ${target} - 100")
+    set(${out} "MISSED by ${pct} %" PARENT_SCOPE)
+  else()
+    set(${out} "met" PARENT_SCOPE)
+  endif()
+endfunction()
+verdict(v_insn_f ${insn_float} ${targets_insn})
+verdict(v_insn_q ${insn_q31} ${targets_insn})
+verdict(v_ram ${ram} ${targets_ram})
+verdict(v_flash ${flash} ${targets_flash})
+message("Cortex-M4F target figures (metering core; instructions under qemu -icount shift=0):\n"
+        "  instructions per 3P4W sample set, float: ${insn_float}  (target <= ${targets_insn}: ${v_insn_f})\n"
+        "  instructions per 3P4W sample set, q31:   ${insn_q31}  (target <= ${targets_insn}: ${v_insn_q})\n"
+        "  harmonic path per window, float / q31:   ${thd_float} / ${thd_q31} instructions\n"
+        "  RAM   ${ram} bytes (float ${ram_float}, q31 ${ram_q31}; target <= ${targets_ram}: ${v_ram})\n"
+        "  flash ${flash} bytes (float ${flash_float}, q31 ${flash_q31}; target <= ${targets_flash}: ${v_flash})\n"
+        "  stack ${stack} bytes (high-water mark, painted)\n"
+        "written: ${OUT}\n${json}")
