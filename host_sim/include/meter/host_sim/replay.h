@@ -4,36 +4,12 @@
 #include <ostream>
 #include <vector>
 
+#include "meter/host_sim/result_sinks.h"
 #include "meter/host_sim/sample_source.h"
 #include "meter/metering/energy_meter.h"
 #include "meter/metering/meter.h"
 
 namespace meter::host_sim {
-
-struct ReplaySummary {
-  long frames = 0;
-  long windows = 0;
-  double duration_s = 0;
-  std::vector<double> f_hz_10s;  ///< One value per completed 10 s interval (NaN when none).
-  // Registers at the end, in kilo-units (unrounded), and the pulse count.
-  struct PhaseEnergy {
-    double kwh_imp = 0, kwh_exp = 0, kvarh_imp = 0, kvarh_exp = 0;
-  };
-  double kwh_imp = 0, kwh_exp = 0, kvarh_imp = 0, kvarh_exp = 0, kvah = 0;
-  double kwh_q[4] = {}, kvarh_q[4] = {}, kvah_q[4] = {};
-  std::vector<PhaseEnergy> phases;
-  std::uint64_t pulses = 0;
-  double import_s = 0, export_s = 0, on_s = 0;
-};
-
-class ReplaySink {
- public:
-  virtual ~ReplaySink() = default;
-  /// `t_s`: end of the window, seconds from the first sample.
-  virtual void OnWindow(const WindowResult& w, const HarmonicSpectrum& spectrum, double t_s) = 0;
-  virtual void OnAggregate(const AggregateResult& a, double t_s) = 0;
-  virtual void OnSummary(const ReplaySummary& s) = 0;
-};
 
 /// Called now and then with the fraction of the input consumed.
 using ProgressCallback = void (*)(double fraction);
@@ -42,7 +18,6 @@ using ProgressCallback = void (*)(double fraction);
 /// counting the pulses of its kWh-import output. @returns false with `error`
 /// set when the source fails (the results up to that point have been
 /// delivered, the summary included).
-class CountingPulseOutput;
 template <typename Numeric>
 bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& meter, ReplaySink& sink, ReplaySummary& summary,
             SourceError& error, ProgressCallback progress = nullptr, const CountingPulseOutput* pulses = nullptr);
@@ -51,44 +26,5 @@ bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& meter, ReplaySink& 
 /// through full scales given in primary units (peak), saturating at the
 /// code limits (the meter flags such samples as clipped).
 AdcFrame QuantiseToAdc(const SampleFrame& primary, float v_full_scale, float i_full_scale, int adc_bits);
-
-/// A pulse output that counts, for replay summaries.
-class CountingPulseOutput final : public hal::PulseOutput {
- public:
-  std::uint64_t pulses() const { return pulses_; }
-
- private:
-  void DoSet(bool active) override { pulses_ += active ? 1 : 0; }
-  std::uint64_t pulses_ = 0;
-};
-
-/// JSON lines: {"type":"window",...} per window, then {"type":"summary",...}
-/// (and {"type":"aggregate",...} per 150/180 cycles when asked for).
-class JsonLinesSink final : public ReplaySink {
- public:
-  JsonLinesSink(std::ostream& out, bool aggregates) : out_(out), aggregates_(aggregates) {}
-  void OnWindow(const WindowResult& w, const HarmonicSpectrum& spectrum, double t_s) override;
-  void OnAggregate(const AggregateResult& a, double t_s) override;
-  void OnSummary(const ReplaySummary& s) override;
-
- private:
-  std::ostream& out_;
-  bool aggregates_;
-};
-
-/// A readable table per window for people at a terminal.
-class TableSink final : public ReplaySink {
- public:
-  explicit TableSink(std::ostream& out) : out_(out) {}
-  void OnWindow(const WindowResult& w, const HarmonicSpectrum& spectrum, double t_s) override;
-  void OnAggregate(const AggregateResult&, double) override {}
-  void OnSummary(const ReplaySummary& s) override;
-
- private:
-  std::ostream& out_;
-};
-
-/// Flag names of a flag word, in bit order.
-std::vector<std::string> FlagNames(std::uint32_t flags);
 
 }  // namespace meter::host_sim
