@@ -57,6 +57,40 @@ struct ReplayArgs {
   std::string scale;
   bool nominal_given = false;
   bool no_progress = false;
+  std::string export_scan;
+};
+
+// The ADC scaling the rated values imply for the fixed-point meter: 1.5 Un
+// (the continuous overload) and crest factor 3 at Imax = 1.2 In, as peaks.
+float VoltageFullScale(double un) { return static_cast<float>(1.5 * std::sqrt(2.0) * un); }
+float CurrentFullScale(double in) { return static_cast<float>(3.0 * 1.2 * in); }
+
+// Passes frames through and writes each one's 24-bit ADC codes (the q31
+// meter's input) as IIO scans: le:s24/32>>0, elements va vb vc ia ib ic.
+class ScanExportingSource final : public meter::host_sim::SampleSource {
+ public:
+  ScanExportingSource(meter::host_sim::SampleSource& inner, std::ostream& out, float v_full_scale, float i_full_scale)
+      : inner_(inner), out_(out), v_fs_(v_full_scale), i_fs_(i_full_scale) {}
+
+ private:
+  Read DoNext(meter::SampleFrame& frame) override {
+    const Read r = inner_.Next(frame);
+    if (r == Read::kError) error_ = inner_.error();
+    if (r != Read::kFrame) return r;
+    const meter::AdcFrame codes = meter::host_sim::QuantiseToAdc(frame, v_fs_, i_fs_, 24);
+    char bytes[24];
+    for (std::size_t c = 0; c < 6; ++c) {
+      const auto u = static_cast<std::uint32_t>(c < 3 ? codes.v[c] : codes.i[c - 3]);
+      for (std::size_t b = 0; b < 4; ++b) bytes[4 * c + b] = static_cast<char>((u >> (8 * b)) & 0xFFu);
+    }
+    out_.write(bytes, sizeof(bytes));
+    return r;
+  }
+  double DoProgress() const override { return inner_.progress(); }
+
+  meter::host_sim::SampleSource& inner_;
+  std::ostream& out_;
+  float v_fs_, i_fs_;
 };
 
 template <typename Numeric>
@@ -74,10 +108,8 @@ int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::
     cfg.meter.voltage_full_scale = 3.0e38f;
     cfg.meter.current_full_scale = 3.0e38f;
   } else {
-    // The ADC scaling the rated values imply: 1.5 Un (the continuous
-    // overload) and crest factor 3 at Imax = 1.2 In, as peaks.
-    cfg.meter.voltage_full_scale = static_cast<float>(1.5 * std::sqrt(2.0) * a.un);
-    cfg.meter.current_full_scale = static_cast<float>(3.0 * 1.2 * a.in);
+    cfg.meter.voltage_full_scale = VoltageFullScale(a.un);
+    cfg.meter.current_full_scale = CurrentFullScale(a.in);
     cfg.meter.adc_bits = 24;
   }
   // The reference meter's weight for this rated primary current (333 mV table).
@@ -159,8 +191,24 @@ int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_si
       return 1;
     }
   }
-  return a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, *source, out, err, summary)
-                            : ReplayWith<meter::dsp::FloatNumeric>(a, *source, out, err, summary);
+  std::ofstream scan_out;
+  std::unique_ptr<ScanExportingSource> exporting;
+  if (!a.export_scan.empty()) {
+    scan_out.open(a.export_scan, std::ios::binary);
+    if (!scan_out) {
+      err << "meter-sim: " << a.export_scan << ": cannot write\n";
+      return 1;
+    }
+    exporting = std::make_unique<ScanExportingSource>(*source, scan_out, VoltageFullScale(a.un), CurrentFullScale(a.in));
+  }
+  meter::host_sim::SampleSource& feed = exporting ? static_cast<meter::host_sim::SampleSource&>(*exporting) : *source;
+  const int status = a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, feed, out, err, summary)
+                                        : ReplayWith<meter::dsp::FloatNumeric>(a, feed, out, err, summary);
+  if (exporting && !scan_out.flush()) {
+    err << "meter-sim: " << a.export_scan << ": write failed\n";
+    return 1;
+  }
+  return status;
 }
 
 // Several recordings (files, or the recordings in a directory), one per
@@ -336,6 +384,9 @@ int main(int argc, char** argv) {
   replay->add_option("--pulse-wh", r.pulse_wh, "Wh per pulse (default: the reference meter's weight for --in)")
       ->check(CLI::IsMember({1, 10, 100, 1000}));
   replay->add_flag("--no-progress", r.no_progress, "No progress indicator on stderr");
+  replay->add_option("--export-scan", r.export_scan,
+                     "Also write the 24-bit ADC codes the q31 meter sees (full scales from --un/--in) as IIO scans "
+                     "le:s24/32>>0, elements va vb vc ia ib ic: the input of meter-linux");
 
   GenerateArgs g;
   auto* generate = app.add_subcommand("generate", "Write a synthetic three-phase CSV recording with known content");
