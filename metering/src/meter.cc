@@ -755,6 +755,7 @@ void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
     pending_count_--;
     if (last_of_window && window_pending_) {
       METER_PROFILE_SCOPE(dsp::ProfileRegion::kHarmonics);
+      METER_PROFILE_SCOPE_NESTED(dsp::ProfileRegion::kWindowSpectrum);
       FinishSpectrum();
     }
   }
@@ -765,14 +766,23 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
   const int half = interpolator_.half_span();
   const int taps = interpolator_.tap_count();
   const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
+  {
+  METER_PROFILE_SCOPE(dsp::ProfileRegion::kResample);
   for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
+    // rel >= 0, so the conversion is the floor (no libm call per point).
     const float rel = c.start.frac + static_cast<float>(j) * step;
-    const float whole = std::floor(rel);
-    interpolator_.ComputeTaps(rel - whole, taps_.data());
-    for (int t = 0; t < taps; ++t) taps_q_[static_cast<std::size_t>(t)] = Numeric::CoefFromFloat(taps_[static_cast<std::size_t>(t)]);
+    const int whole = static_cast<int>(rel);
+    interpolator_.ComputeTaps(rel - static_cast<float>(whole), taps_.data());
+    const Coef* coefs = nullptr;
+    if constexpr (std::is_same_v<Coef, float>) {
+      coefs = taps_.data();  // float coefficients are the taps themselves
+    } else {
+      for (int t = 0; t < taps; ++t) taps_q_[static_cast<std::size_t>(t)] = Numeric::CoefFromFloat(taps_[static_cast<std::size_t>(t)]);
+      coefs = taps_q_.data();
+    }
     const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
     Sample point[6];
-    Numeric::template DotFrames<6>(taps_q_.data(), taps,
+    Numeric::template DotFrames<6>(coefs, taps,
                                    [&](int t) -> const HistoryFrame& { return hist_.At(base + static_cast<std::uint64_t>(t)); },
                                    point);
     for (int p = 0; p < phases_; ++p) {
@@ -781,13 +791,17 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
       cycle_points_[3 + up][static_cast<std::size_t>(j)] = Numeric::Sub(point[3 + up], dc_i_[up]);
     }
   }
+  }
   // The window's bins, and this cycle's own spectrum for its Budeanu Q:
   // voltages first (kept), then each current against them.
   const float span = Span(c.start, c.end);
   const int usable = UsableOrder(rate_ / span);
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
-    transform_.AccumulateCycle(cycle_points_[up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, v_unit_, bins_[up]);
+    {
+      METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleTransform);
+      transform_.AccumulateCycle(cycle_points_[up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, v_unit_, bins_[up]);
+    }
     const dsp::ComplexF* x = transform_.last_cycle_spectrum();
     for (int h = 1; h <= usable; ++h) cycle_v_bins_[up][static_cast<std::size_t>(h)] = x[h];
   }
@@ -805,7 +819,10 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
   float q_two_wattmeter = 0.0f;
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
-    transform_.AccumulateCycle(cycle_points_[3 + up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, i_unit_, bins_[3 + up]);
+    {
+      METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleTransform);
+      transform_.AccumulateCycle(cycle_points_[3 + up].data(), c.index_in_window, dsp::kMaxHarmonicOrder, i_unit_, bins_[3 + up]);
+    }
     const dsp::ComplexF* x = transform_.last_cycle_spectrum();
     float q = 0.0f;
     for (int h = 1; h <= usable; ++h) {
@@ -914,35 +931,6 @@ void BasicMeter<Numeric>::FinishSpectrum() {
       r.total.q_var = q;
     }
 
-    // Line-to-line spectra are differences of phase spectra.
-    std::array<dsp::HarmonicBins, 3>& ll = ll_bins_;
-    for (int l = 0; l < ll_count_; ++l) {
-      const auto a = static_cast<std::size_t>(l), b = static_cast<std::size_t>((l + 1) % 3);
-      for (int h = 1; h <= usable; ++h) {
-        for (int d = -1; d <= 1; ++d) ll[a].at(h, d) = bins_[a].at(h, d) - bins_[ll_count_ == 1 ? 1 : b].at(h, d);
-      }
-      r.thd_v_ll_pct[a] = thd_pct(ll[a], min_v);
-    }
-
-    if (r.has_unbalance) {
-      const auto fundamental = [&](const dsp::HarmonicBins& b) { return ToStd(b.at(1, 0)); };
-      SequenceComponents vs;
-      if (config_.wiring == Wiring::k3P4W) {
-        vs = ComputeSequenceComponents(fundamental(bins_[0]), fundamental(bins_[1]), fundamental(bins_[2]));
-        r.unbalance_v0_pct = vs.ZeroRatioPct();
-      } else {
-        // 3P3W and high-leg delta: the L-L set, which carries no zero
-        // sequence (the high leg makes the L-N set unbalanced by design).
-        vs = ComputeSequenceComponents(fundamental(ll[0]), fundamental(ll[1]), fundamental(ll[2]));
-        r.unbalance_v0_pct = kNaN;
-      }
-      r.unbalance_v_pct = vs.NegativeRatioPct();
-      const SequenceComponents is =
-          ComputeSequenceComponents(fundamental(bins_[3]), fundamental(bins_[4]), fundamental(bins_[5]));
-      r.unbalance_i_pct = is.NegativeRatioPct();
-      r.unbalance_i0_pct = is.ZeroRatioPct();
-    }
-
     // Spectrum for the API: subgroup magnitudes, phases relative to the
     // reference voltage's fundamental.
     const float ref_angle = std::atan2(bins_[static_cast<std::size_t>(reference_phase_)].at(1, 0).im,
@@ -961,7 +949,41 @@ void BasicMeter<Numeric>::FinishSpectrum() {
       fill(static_cast<SpectrumChannel>(p), bins_[static_cast<std::size_t>(p)]);
       fill(static_cast<SpectrumChannel>(3 + p), bins_[static_cast<std::size_t>(3 + p)]);
     }
-    for (int l = 0; l < ll_count_; ++l) fill(static_cast<SpectrumChannel>(6 + l), ll[static_cast<std::size_t>(l)]);
+    // Line-to-line spectra are differences of phase spectra, built one at a
+    // time (only their fundamentals are kept, for the unbalance).
+    std::array<dsp::ComplexF, 3> ll_fundamental{};
+    {
+      dsp::HarmonicBins ll;
+      for (int l = 0; l < ll_count_; ++l) {
+        const auto a = static_cast<std::size_t>(l), b = static_cast<std::size_t>((l + 1) % 3);
+        for (int h = 1; h <= usable; ++h) {
+          for (int d = -1; d <= 1; ++d) ll.at(h, d) = bins_[a].at(h, d) - bins_[ll_count_ == 1 ? 1 : b].at(h, d);
+        }
+        r.thd_v_ll_pct[a] = thd_pct(ll, min_v);
+        ll_fundamental[a] = ll.at(1, 0);
+        fill(static_cast<SpectrumChannel>(6 + l), ll);
+      }
+    }
+
+    if (r.has_unbalance) {
+      const auto fundamental = [&](const dsp::HarmonicBins& b) { return ToStd(b.at(1, 0)); };
+      SequenceComponents vs;
+      if (config_.wiring == Wiring::k3P4W) {
+        vs = ComputeSequenceComponents(fundamental(bins_[0]), fundamental(bins_[1]), fundamental(bins_[2]));
+        r.unbalance_v0_pct = vs.ZeroRatioPct();
+      } else {
+        // 3P3W and high-leg delta: the L-L set, which carries no zero
+        // sequence (the high leg makes the L-N set unbalanced by design).
+        vs = ComputeSequenceComponents(ToStd(ll_fundamental[0]), ToStd(ll_fundamental[1]), ToStd(ll_fundamental[2]));
+        r.unbalance_v0_pct = kNaN;
+      }
+      r.unbalance_v_pct = vs.NegativeRatioPct();
+      const SequenceComponents is =
+          ComputeSequenceComponents(fundamental(bins_[3]), fundamental(bins_[4]), fundamental(bins_[5]));
+      r.unbalance_i_pct = is.NegativeRatioPct();
+      r.unbalance_i0_pct = is.ZeroRatioPct();
+    }
+
   }
 
   for (int p = 0; p < phases_; ++p) {

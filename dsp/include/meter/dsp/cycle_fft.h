@@ -37,7 +37,9 @@ class CycleFft {
   void ShiftedComplex(const Sample* x, const Coef* shift_re, const Coef* shift_im, ComplexF* out);
 
  private:
-  static constexpr std::size_t kArenaBytes = 6144;
+  // KissFFT 131 needs 1568 + 1288 bytes for the 128-point real and complex
+  // plans on a 64-bit host (less on 32-bit); Init checks it.
+  static constexpr std::size_t kArenaBytes = 3072;
   alignas(16) unsigned char arena_[kArenaBytes];
   void* real_plan_ = nullptr;
   void* complex_plan_ = nullptr;

@@ -6,10 +6,25 @@
 
 namespace meter::dsp {
 
+/// Regions may nest: kHarmonics holds the three after it.
 enum class ProfileRegion : int {
-  kHarmonics = 0,  ///< Resampling, per-cycle FFTs, window spectrum and THD.
+  kHarmonics = 0,      ///< Everything per cycle and window for the spectrum, THD and Budeanu Q.
+  kResample,           ///< Sinc resampling of a cycle to 128 points (6 channels).
+  kCycleTransform,     ///< One channel's per-cycle FFT and its subgroup-bin accumulation.
+  kWindowSpectrum,     ///< Window spectrum, THD, line-to-line bins, publication.
   kCount,
 };
+
+constexpr const char* ProfileRegionName(ProfileRegion r) {
+  switch (r) {
+    case ProfileRegion::kHarmonics: return "harmonics";
+    case ProfileRegion::kResample: return "resample";
+    case ProfileRegion::kCycleTransform: return "cycle_transform";
+    case ProfileRegion::kWindowSpectrum: return "window_spectrum";
+    case ProfileRegion::kCount: break;
+  }
+  return "?";
+}
 
 }  // namespace meter::dsp
 
@@ -33,6 +48,8 @@ class ProfileScope {
 }  // namespace meter::dsp
 
 #define METER_PROFILE_SCOPE(region) const ::meter::dsp::ProfileScope meter_profile_scope_(region)
+#define METER_PROFILE_SCOPE_NESTED(region) const ::meter::dsp::ProfileScope meter_profile_scope_nested_(region)
 #else
 #define METER_PROFILE_SCOPE(region) static_cast<void>(0)
+#define METER_PROFILE_SCOPE_NESTED(region) static_cast<void>(0)
 #endif

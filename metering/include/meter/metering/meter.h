@@ -82,6 +82,7 @@ template <typename Numeric>
 class BasicMeter {
  public:
   using Sample = typename Numeric::Sample;
+  using Coef = typename Numeric::Coef;
   using Input = typename InputOf<Numeric>::Type;
 
   static constexpr std::size_t kHistory = METER_HISTORY_SAMPLES;
@@ -271,7 +272,6 @@ class BasicMeter {
   std::array<float, dsp::SincInterpolator::kMaxTaps> taps_{};
   std::array<typename Numeric::Coef, dsp::SincInterpolator::kMaxTaps> taps_q_{};
   std::array<std::array<Sample, dsp::kPointsPerCycle>, 6> cycle_points_{};
-  std::array<dsp::HarmonicBins, 3> ll_bins_{};  // line-to-line, derived at window end
   bool spectrum_valid_ = true;  // every cycle of the window in progress was transformed
 
   // Per-cycle energy records awaiting the caller.
