@@ -120,6 +120,9 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
            static_cast<int>(std::ceil(crossing_lag)) + 2;
   min_cycle_ = rate_ / kMaxCycleHz;
   max_cycle_ = rate_ / kMinCycleHz;
+  // An integer span d exceeds max_cycle_ exactly when d > floor(max_cycle_):
+  // the per-sample test stays in integers (no int64-to-float conversion).
+  max_cycle_whole_ = static_cast<std::int64_t>(std::floor(max_cycle_));
   nominal_cycle_ = rate_ / config.nominal_hz;
 
   // Resample to 128 points per cycle; the kernel cuts below both the input
@@ -393,7 +396,7 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
   }
   if (!boundary) {
     if (!free_running_) {
-      if (static_cast<float>(m_signed - last_boundary_.whole) > max_cycle_) {
+      if (m_signed - last_boundary_.whole > max_cycle_whole_) {
         at = {m_signed - 1, 0.0f};
         boundary = true;
       }

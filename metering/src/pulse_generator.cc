@@ -18,6 +18,7 @@ Status PulseGenerator::Init(std::uint64_t weight_milli, double ticks_per_second,
   weight_ = weight_milli;
   base_ = register_milli / weight_milli;
   emitted_ = 0;
+  next_due_milli_ = (base_ + 1) * weight_milli;
   period_ticks_ = static_cast<std::uint64_t>(std::ceil(ticks_per_second / static_cast<double>(kMaxRateHz)));
   width_ticks_ = static_cast<std::uint64_t>(std::ceil(ticks_per_second * static_cast<double>(kWidthS)));
   active_ = false;
@@ -30,12 +31,14 @@ void PulseGenerator::Update(std::uint64_t register_milli, std::uint64_t now_tick
     out.Set(false);
     active_ = false;
   }
-  if (!active_ && queued(register_milli) > 0 && (!started_ || now_tick - last_start_ >= period_ticks_)) {
+  // queued() > 0 without its 64-bit division (run every frame).
+  if (!active_ && register_milli >= next_due_milli_ && (!started_ || now_tick - last_start_ >= period_ticks_)) {
     out.Set(true);
     active_ = true;
     started_ = true;
     last_start_ = now_tick;
     ++emitted_;
+    next_due_milli_ += weight_;
   }
 }
 

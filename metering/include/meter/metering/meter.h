@@ -219,6 +219,7 @@ class BasicMeter {
   float v_unit_ = 1.0f, i_unit_ = 1.0f;
   std::array<float, kQuantityCount> quantity_scale_{};  // integral units to physical units
   float min_cycle_ = 0, max_cycle_ = 0, nominal_cycle_ = 0;  // samples
+  std::int64_t max_cycle_whole_ = 0;
   float missing_threshold_v_ = 0;
 
   // History of conditioned samples (primary units) and per-sample flags.

@@ -42,6 +42,7 @@ class PulseGenerator {
   std::uint64_t weight_ = 1;
   std::uint64_t base_ = 0;  // register pulses already accounted for at Init
   std::uint64_t emitted_ = 0;
+  std::uint64_t next_due_milli_ = 0;  // register value that owes the next pulse
   std::uint64_t period_ticks_ = 0, width_ticks_ = 0;
   std::uint64_t last_start_ = 0;
   bool active_ = false;
