@@ -280,7 +280,7 @@ void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
       last_i_[up] = condition(frame.i[up], i_offset_code_[up], i_gain_q_[up], 3 + p);
     }
   }
-  HistoryFrame frame_out{};
+  HistoryFrame frame_out;  // every element is set below
   for (std::size_t p = 0; p < 3; ++p) {
     frame_out[p] = last_v_[p];
     frame_out[3 + p] = last_i_[p];
@@ -362,7 +362,9 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
     }
   }
 
-  std::array<typename Numeric::Product, kQuantityCount> q{};
+  // A member, zeroed at Init: quantities the wiring does not use stay zero,
+  // and no per-frame clearing runs (newlib-nano's memset is a byte loop).
+  std::array<typename Numeric::Product, kQuantityCount>& q = quantities_;
   ComputeQuantities(m, q);
 
   if (m == 0) {

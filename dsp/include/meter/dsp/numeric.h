@@ -46,6 +46,9 @@ struct FloatNumeric {
   template <typename Reader>
   static Sample Dot(const Coef* c, int n, Reader x) {
     float acc = 0.0f;
+    // Short fixed lengths (5 for a biquad, 4 for Lagrange): unrolled once
+    // inlined, the operands stay in registers.
+#pragma GCC unroll 8
     for (int k = 0; k < n; ++k) acc += c[k] * x(k);
     return acc;
   }
@@ -114,6 +117,7 @@ struct Q31Numeric {
   template <typename Reader>
   static Sample Dot(const Coef* c, int n, Reader x) {
     std::int64_t acc = 0;
+#pragma GCC unroll 8
     for (int k = 0; k < n; ++k) acc += static_cast<std::int64_t>(c[k]) * x(k);
     return Saturate((acc + (1ll << (kCoefBits - 1))) >> kCoefBits);
   }
