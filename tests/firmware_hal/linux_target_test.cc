@@ -260,6 +260,30 @@ TEST(LinuxTarget, IioBufferDeviceWithItsScanElements) {
   EXPECT_EQ(value, "1");
 }
 
+TEST(LinuxTarget, StopSignalSavesTheRegistersAndExitsCleanly) {
+  // A live source that never ends (a pipe kept open), then SIGTERM.
+  const fs::path kWork = WorkDir();
+  fs::create_directories(kWork);
+  const std::string store = (kWork / "registers.bin").string();
+  fs::remove(store);
+  // $! is meter-linux itself (the last command of the pipeline): without
+  // its handler SIGTERM would kill it with status 143 and no save.
+  const std::string script = "(head -c 960000 /dev/zero; sleep 4) | " + std::string(METER_LINUX_PATH) +
+                             " --source - --rate 8000 --store " + store + " > " + (kWork / "out.jsonl").string() +
+                             " & sleep 1; kill -TERM $!; wait $!";
+  const int status = std::system(("bash -c '" + script + "'").c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(fs::exists(store));
+  std::ifstream out(kWork / "out.jsonl");
+  std::string line, last;
+  while (std::getline(out, line)) last = line;
+  ASSERT_FALSE(last.empty());
+  const Json summary = Json::parse(last);
+  EXPECT_EQ(summary["type"], "summary");
+  EXPECT_NEAR(summary["duration_s"].get<double>(), 5.0, 1e-9);  // 960000 bytes = 40000 scans of 24 bytes
+}
+
 TEST(LinuxTarget, BadSourcesGiveClearErrors) {
   const fs::path kWork = WorkDir();
   EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) + " --source /nonexistent.scan --rate 8000").exit_code, 1);

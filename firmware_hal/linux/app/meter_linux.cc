@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include <cmath>
@@ -30,6 +31,20 @@
 namespace {
 
 namespace board = meter::hal::linux_board;
+
+// SIGTERM / SIGINT: stop reading, keep the registers, exit 0 (a service
+// manager's normal shutdown).
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void OnStopSignal(int) { g_stop = 1; }
+
+void InstallStopHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocked read returns EINTR
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+}
 using Numeric = meter::FirmwareNumeric;
 using Input = meter::FirmwareEnergyMeter::Input;
 constexpr std::size_t kBlockFrames = 80;
@@ -257,7 +272,10 @@ int Run(const Args& a) {
 
   std::array<meter::AdcFrame, kBlockFrames> codes;
   int status = 0;
+  reader->set_stop_flag(&g_stop);
+  InstallStopHandlers();
   for (;;) {
+    if (g_stop != 0) break;
     const long n = reader->Read(codes.data(), codes.size());
     if (n < 0) {
       std::cerr << "meter-linux: " << reader->error() << "\n";
@@ -265,7 +283,7 @@ int Run(const Args& a) {
       break;
     }
     summary.frames += n;
-    if (static_cast<std::size_t>(n) == kBlockFrames) {
+    if (static_cast<std::size_t>(n) == kBlockFrames && !reader->stopped()) {
       auto half = dma->half(dma->producer_half());
       for (std::size_t k = 0; k < kBlockFrames; ++k) half[k] = ToInput<Input>(codes[k], cfg.meter.voltage_full_scale * per_code,
                                                                      cfg.meter.current_full_scale * per_code);
@@ -273,7 +291,8 @@ int Run(const Args& a) {
       report(loop.Poll());
       continue;
     }
-    // The input ended inside a block: the last frames go straight in.
+    // The input ended (or a stop signal came) inside a block: the last
+    // frames go straight in.
     for (long k = 0; k < n; ++k) {
       report(meter_instance->ProcessFrame(ToInput<Input>(codes[static_cast<std::size_t>(k)], cfg.meter.voltage_full_scale * per_code,
                                                   cfg.meter.current_full_scale * per_code)));
@@ -281,7 +300,7 @@ int Run(const Args& a) {
     break;
   }
   if (!a.store.empty()) {
-    // End of input is a shutdown: keep the registers.
+    // End of input or a stop signal is a shutdown: keep the registers.
     if (const meter::Status s = meter_instance->OnPowerFail(); s != meter::Status::kOk) {
       std::cerr << "meter-linux: " << a.store << ": save failed (" << meter::StatusName(s) << ")\n";
       status = 1;

@@ -25,11 +25,22 @@ long ScanReader::Read(AdcFrame* frames, std::size_t count) {
   while (have < want) {
     const ssize_t n = read(fd_, bytes_.data() + have, want - have);
     if (n < 0) {
+      if (errno == EINTR && stop_ != nullptr && *stop_ != 0) {
+        stopped_ = true;
+        have -= have % layout_.scan_bytes;  // shutting down: drop a partial scan
+        break;
+      }
       if (errno == EINTR) continue;
       error_ = std::string("read: ") + std::strerror(errno);
       return -1;
     }
     if (n == 0) break;  // end of file or pipe closed
+    if (stop_ != nullptr && *stop_ != 0) {
+      stopped_ = true;
+      have += static_cast<std::size_t>(n);
+      have -= have % layout_.scan_bytes;
+      break;
+    }
     have += static_cast<std::size_t>(n);
   }
   if (have % layout_.scan_bytes != 0) {

@@ -5,6 +5,7 @@
 // it fills a half of the DMA double buffer and calls its block-ready hook.
 
 #include <array>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -32,6 +33,10 @@ class ScanReader {
   /// read error (`error()` says which). A trailing partial scan is an error.
   long Read(AdcFrame* frames, std::size_t count);
   const std::string& error() const { return error_; }
+  /// A flag a signal handler sets: a read interrupted by a signal then ends
+  /// the input (the scans complete so far are returned) instead of resuming.
+  void set_stop_flag(const volatile std::sig_atomic_t* flag) { stop_ = flag; }
+  bool stopped() const { return stopped_; }
 
  private:
   int fd_;
@@ -39,6 +44,8 @@ class ScanReader {
   InputMap map_;
   std::vector<std::uint8_t> bytes_;
   std::string error_;
+  const volatile std::sig_atomic_t* stop_ = nullptr;
+  bool stopped_ = false;
 };
 
 /// An IIO device prepared for buffered capture: scan elements enabled
