@@ -129,7 +129,15 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   // Nyquist and that of the slowest resampled grid (128 * 45 Hz).
   const float cutoff = 0.45f * std::fmin(rate_, static_cast<float>(dsp::kPointsPerCycle) * kRangeLowHz) / rate_;
   if (Status s = interpolator_.Init(cutoff); s != Status::kOk) return s;
-  if (static_cast<std::size_t>(max_cycle_) + static_cast<std::size_t>(2 * interpolator_.half_span() + delay_ + 8) > kHistory) {
+  // The history must hold every in-range cycle (down to 45 Hz) with the
+  // kernel's span and the processing delay, so that its spectrum is
+  // complete. Slower cycles (36-45 Hz, flagged out of range) are still
+  // measured; in a small firmware history (METER_HISTORY_SAMPLES=256 at
+  // 8 kSPS holds cycles down to about 38 Hz) a cycle that does not fit loses
+  // only its spectrum (flagged spectrum_incomplete, Q from the last Q/S).
+  const float longest_in_range = rate_ / kRangeLowHz;
+  if (static_cast<std::size_t>(longest_in_range) + static_cast<std::size_t>(2 * interpolator_.half_span() + delay_ + 8) >
+      kHistory) {
     return Status::kOutOfRange;
   }
   if (Status s = transform_.Init(cycles_per_window_); s != Status::kOk) return s;

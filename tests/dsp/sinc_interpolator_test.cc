@@ -53,5 +53,16 @@ TEST(SincInterpolator, ResponseMatchesWhatInterpolationDoes) {
   EXPECT_LT(s.Response(0.49f), 0.05f);  // stopband
 }
 
+TEST(SincTables, CommittedTablesMatchTheirDefinition) {
+  // sinc_tables.inc is generated (make-sinc-tables); a changed definition
+  // must be followed by regenerating it.
+  const SincKernelTable kernel = ComputeSincKernelTable();
+  const SincResponseTable response = ComputeSincResponseTable(kernel);
+  for (std::size_t k = 0; k < kernel.size(); ++k) ASSERT_EQ(kernel[k], kSincKernelTable[k]) << "kernel " << k;
+  for (std::size_t k = 0; k < response.size(); ++k) ASSERT_EQ(response[k], kSincResponseTable[k]) << "response " << k;
+  EXPECT_EQ(kSincKernelTable[0], 1.0f);
+  EXPECT_NEAR(kSincResponseTable[0], 1.0f, 1e-3f);  // unit gain at DC
+}
+
 }  // namespace
 }  // namespace meter::dsp

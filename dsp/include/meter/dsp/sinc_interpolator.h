@@ -12,16 +12,17 @@
 #include <array>
 #include <cstdint>
 
+#include "meter/dsp/sinc_tables.h"
 #include "meter/dsp/status.h"
 
 namespace meter::dsp {
 
 class SincInterpolator {
  public:
-  static constexpr int kZeroCrossings = 8;       ///< Kernel half-width, in sinc zero crossings.
-  static constexpr int kPointsPerZero = 64;      ///< Table resolution.
+  static constexpr int kZeroCrossings = kSincZeroCrossings;  ///< Kernel half-width, in sinc zero crossings.
+  static constexpr int kPointsPerZero = kSincPointsPerZero;  ///< Table resolution.
   static constexpr int kMaxTaps = 128;           ///< Longest kernel, in input samples.
-  static constexpr int kResponsePoints = 256;    ///< Response table over r in [0, 1].
+  static constexpr int kResponsePoints = kSincResponsePoints;  ///< Response table over r in [0, 1].
 
   /// @param cutoff_cycles_per_sample cutoff relative to the input rate, in (0, 0.5].
   /// @returns kInvalidArgument for a cutoff outside (0, 0.5]; kOutOfRange when
@@ -45,8 +46,6 @@ class SincInterpolator {
  private:
   float Kernel(float t_samples) const;
 
-  std::array<float, kZeroCrossings * kPointsPerZero + 2> table_{};
-  std::array<float, kResponsePoints + 1> response_{};
   float two_fc_ = 0.0f;
   int half_span_ = 0;
 };

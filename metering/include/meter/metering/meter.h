@@ -37,7 +37,9 @@
 
 #ifndef METER_HISTORY_SAMPLES
 // One cycle at 36 Hz (the slowest cycle accepted) plus the resampling kernel
-// at 32 kHz. Firmware fixed at 8 kHz can set 256.
+// and the processing delay at 32 kHz. Firmware fixed at 8 kHz can set 256:
+// every in-range cycle (45-65 Hz) and cycles down to about 38 Hz keep their
+// spectrum (Init checks the in-range bound).
 #define METER_HISTORY_SAMPLES 2048
 #endif
 

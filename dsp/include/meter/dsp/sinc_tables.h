@@ -1,0 +1,29 @@
+#pragma once
+// The resampler's tables, which depend on no configuration: the
+// Kaiser-windowed sinc kernel (kernel_points per zero crossing) and the
+// continuous response of that kernel as evaluated (table samples joined
+// linearly), over r = frequency / cutoff in [0, 1]. They are constants in
+// flash (sinc_tables.inc, written by the host tool make-sinc-tables from
+// the Compute functions below; a test checks they still agree bit for bit),
+// which keeps 3 KiB out of a firmware's RAM and the double-precision trig
+// out of its start-up.
+
+#include <array>
+
+namespace meter::dsp {
+
+inline constexpr int kSincZeroCrossings = 8;    ///< Kernel half-width, in sinc zero crossings.
+inline constexpr int kSincPointsPerZero = 64;   ///< Table resolution.
+inline constexpr int kSincResponsePoints = 256; ///< Response table over r in [0, 1].
+
+using SincKernelTable = std::array<float, kSincZeroCrossings * kSincPointsPerZero + 2>;
+using SincResponseTable = std::array<float, kSincResponsePoints + 1>;
+
+extern const SincKernelTable kSincKernelTable;
+extern const SincResponseTable kSincResponseTable;
+
+/// The definitions, in double precision (host tools and tests only).
+SincKernelTable ComputeSincKernelTable();
+SincResponseTable ComputeSincResponseTable(const SincKernelTable& kernel);
+
+}  // namespace meter::dsp
