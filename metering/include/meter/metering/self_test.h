@@ -34,7 +34,8 @@ EnergyMeterConfig Config();
 /// The signal, one frame of ADC codes after another.
 class Signal {
  public:
-  Signal();
+  /// The same amplitudes and phases at another fundamental (off-range checks).
+  explicit Signal(double fundamental_hz = kSignalHz);
   AdcFrame Next();
   std::uint64_t position() const { return position_; }
 
