@@ -6,6 +6,7 @@
 # (it computes the images' expected values).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+./scripts/setup.sh
 cmake --preset host >/dev/null
 cmake --build --preset host --target meter-sim
 cmake --preset cortex-m4f >/dev/null
