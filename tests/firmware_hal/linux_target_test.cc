@@ -198,6 +198,16 @@ TEST(LinuxTarget, RegistersPersistInTheFileStoreAcrossRuns) {
   // A store of another layout is refused, never misread.
   { std::ofstream(store, std::ios::trunc) << "not a register store"; }
   EXPECT_NE(Shell(std::string(METER_LINUX_PATH) + " --source " + scan + " --store " + store + " " + rec.linux_args).exit_code, 0);
+  // The right size but no valid record: metering goes on from zero, and says so.
+  {
+    std::ofstream garbage(store, std::ios::trunc | std::ios::binary);
+    for (int k = 0; k < 8192; ++k) garbage.put(static_cast<char>(k * 37));
+  }
+  const ShellRun corrupt = Shell("(" + std::string(METER_LINUX_PATH) + " --source " + scan + " --store " + store + " " +
+                                 rec.linux_args + " 2>&1 >/dev/null)");
+  EXPECT_EQ(corrupt.exit_code, 0);
+  EXPECT_NE(corrupt.out.find("no valid register record"), std::string::npos) << corrupt.out;
+  EXPECT_NEAR(energy(), 2.0 * first, 1e-6 * first);  // the corrupt run saved a valid record of one run's energy
 }
 
 TEST(LinuxTarget, IioBufferDeviceWithItsScanElements) {

@@ -253,6 +253,11 @@ int Run(const Args& a) {
     std::cerr << "meter-linux: meter set-up failed (" << meter::StatusName(s) << ")\n";
     return 2;
   }
+  if (!a.store.empty() && !meter_instance->restored() && !store.erased()) {
+    // Written before, yet no record is valid: say so; metering goes on from
+    // zero (the registers cannot be guessed), and the next save is valid.
+    std::cerr << "meter-linux: " << a.store << ": no valid register record (corrupt store): registers start from zero\n";
+  }
   Loop loop(*meter_instance, *dma, inputs, power_fail);
   meter::host_sim::JsonLinesSink sink(std::cout, a.aggregates);
   meter::host_sim::ReplaySummary summary;

@@ -52,6 +52,13 @@ Status FileStore::Open(const std::string& path, std::size_t sector_size, int sec
   return Status::kOk;
 }
 
+bool FileStore::erased() const {
+  for (std::uint8_t b : image_) {
+    if (b != 0xFF) return false;
+  }
+  return true;
+}
+
 Status FileStore::Persist() {
   const std::string tmp = path_ + ".tmp";
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -20,6 +20,8 @@ class FileStore final : public NonVolatileStore {
   /// of the wrong size, kUnavailable if it cannot be read.
   Status Open(const std::string& path, std::size_t sector_size, int sectors, std::string& why);
   std::uint64_t writes() const { return writes_; }
+  /// True when every byte is erased (a new store).
+  bool erased() const;
 
  private:
   Status Persist();
