@@ -60,10 +60,6 @@ struct ReplayArgs {
   std::string export_scan;
 };
 
-// The ADC scaling the rated values imply for the fixed-point meter: 1.5 Un
-// (the continuous overload) and crest factor 3 at Imax = 1.2 In, as peaks.
-float VoltageFullScale(double un) { return static_cast<float>(1.5 * std::sqrt(2.0) * un); }
-float CurrentFullScale(double in) { return static_cast<float>(3.0 * 1.2 * in); }
 
 // Passes frames through and writes each one's 24-bit ADC codes (the q31
 // meter's input) as IIO scans: le:s24/32>>0, elements va vb vc ia ib ic.
@@ -108,8 +104,8 @@ int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::
     cfg.meter.voltage_full_scale = 3.0e38f;
     cfg.meter.current_full_scale = 3.0e38f;
   } else {
-    cfg.meter.voltage_full_scale = VoltageFullScale(a.un);
-    cfg.meter.current_full_scale = CurrentFullScale(a.in);
+    cfg.meter.voltage_full_scale = meter::VoltageFullScaleForRating(a.un);
+    cfg.meter.current_full_scale = meter::CurrentFullScaleForRating(a.in);
     cfg.meter.adc_bits = 24;
   }
   // The reference meter's weight for this rated primary current (333 mV table).
@@ -199,7 +195,7 @@ int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_si
       err << "meter-sim: " << a.export_scan << ": cannot write\n";
       return 1;
     }
-    exporting = std::make_unique<ScanExportingSource>(*source, scan_out, VoltageFullScale(a.un), CurrentFullScale(a.in));
+    exporting = std::make_unique<ScanExportingSource>(*source, scan_out, meter::VoltageFullScaleForRating(a.un), meter::CurrentFullScaleForRating(a.in));
   }
   meter::host_sim::SampleSource& feed = exporting ? static_cast<meter::host_sim::SampleSource&>(*exporting) : *source;
   const int status = a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, feed, out, err, summary)

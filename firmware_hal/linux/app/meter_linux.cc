@@ -200,10 +200,10 @@ int Run(const Args& a) {
   cfg.meter.nominal_voltage_v = static_cast<float>(a.un);
   cfg.meter.rated_current_a = static_cast<float>(a.in);
   cfg.meter.max_harmonic_order = a.max_order;
-  cfg.meter.voltage_full_scale = a.v_full_scale > 0 ? static_cast<float>(a.v_full_scale)
-                                                    : static_cast<float>(1.5 * std::sqrt(2.0) * a.un);
-  cfg.meter.current_full_scale = a.i_full_scale > 0 ? static_cast<float>(a.i_full_scale)
-                                                    : static_cast<float>(3.0 * 1.2 * a.in);
+  cfg.meter.voltage_full_scale =
+      a.v_full_scale > 0 ? static_cast<float>(a.v_full_scale) : meter::VoltageFullScaleForRating(a.un);
+  cfg.meter.current_full_scale =
+      a.i_full_scale > 0 ? static_cast<float>(a.i_full_scale) : meter::CurrentFullScaleForRating(a.in);
   cfg.meter.adc_bits = a.adc_bits;
   cfg.save_period_s = static_cast<float>(a.save_period_s);
   cfg.pulse_weight_wh = a.pulse_wh > 0 ? static_cast<std::uint64_t>(a.pulse_wh)

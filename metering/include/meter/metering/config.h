@@ -74,4 +74,11 @@ struct MeterConfig {
   float missing_voltage_fraction = 0.10f;
 };
 
+/// Full scales (peak, meter-input units) implied by the ratings when only
+/// they are known, e.g. for recordings replayed through the fixed-point
+/// meter: 1.5 Un (the continuous overload) for the voltage inputs, crest
+/// factor 3 at Imax = 1.2 In for the current inputs.
+inline float VoltageFullScaleForRating(double un_v) { return static_cast<float>(1.5 * 1.4142135623730950488 * un_v); }
+inline float CurrentFullScaleForRating(double in_a) { return static_cast<float>(3.0 * 1.2 * in_a); }
+
 }  // namespace meter
