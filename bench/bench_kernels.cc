@@ -114,19 +114,25 @@ void BM_ResamplerPoint(benchmark::State& state) {
   state.counters["taps"] = taps;
 }
 
-// FFT/THD: one channel's cycle (real + shifted complex 128-point FFTs and
-// the subgroup accumulation), the per-cycle harmonic cost.
+// FFT/THD: one channel's cycle (real 128-point FFT, centre bins, fold) and
+// a tenth of its window's close (the fold's complex 128-point FFT into the
+// neighbour bins), the per-cycle harmonic cost.
 template <typename N>
 void BM_CycleFftThd(benchmark::State& state) {
   static meter::dsp::CycleTransform<N> t;
   (void)t.Init(10);
   const auto x = Wave<N>(128, 1.0 / 128.0);
-  meter::dsp::HarmonicBins bins;
+  static meter::dsp::SubgroupBins<N> bins;
   bins.Reset();
   int c = 0;
   for (auto _ : state) {
-    t.AccumulateCycle(x.data(), c, 31, 1.0f, bins);
-    c = (c + 1) % 10;
+    t.AccumulateCycle(x.data(), c, 1.0f, bins);
+    if (++c == 10) {
+      t.FinishWindow(1.0f, bins);
+      benchmark::DoNotOptimize(bins.at(1, 1));
+      bins.Reset();
+      c = 0;
+    }
   }
   benchmark::DoNotOptimize(bins.at(1, 0));
 }

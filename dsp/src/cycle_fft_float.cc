@@ -21,15 +21,22 @@ void CycleFft<FloatNumeric>::Real(const float* x, ComplexF* out) {
 }
 
 template <>
-void CycleFft<FloatNumeric>::ShiftedComplex(const float* x, const float* shift_re, const float* shift_im,
-                                            ComplexF* out) {
-  auto* in = reinterpret_cast<kiss_fft_cpx*>(in_.data());
+void CycleFft<FloatNumeric>::ShiftedComplexInPlace(float* z, const float* shift_re, const float* shift_im, float unit) {
   for (int m = 0; m < kPointsPerCycle; ++m) {
-    in[m].r = shift_re[m] * x[m];
-    in[m].i = shift_im[m] * x[m];
+    const float re = z[2 * m], im = z[2 * m + 1];
+    z[2 * m] = re * shift_re[m] - im * shift_im[m];
+    z[2 * m + 1] = re * shift_im[m] + im * shift_re[m];
   }
-  // Never in place: KissFFT would allocate a temporary buffer.
-  kiss_fft(static_cast<kiss_fft_cfg>(complex_plan_), in, reinterpret_cast<kiss_fft_cpx*>(out));
+  // Out of place: in place, KissFFT would allocate a temporary buffer.
+  kiss_fft(static_cast<kiss_fft_cfg>(complex_plan_), reinterpret_cast<const kiss_fft_cpx*>(z),
+           reinterpret_cast<kiss_fft_cpx*>(out_.data()));
+  out_scale_ = unit;
+}
+
+template <>
+ComplexF CycleFft<FloatNumeric>::Bin(int k) const {
+  const auto* out = reinterpret_cast<const kiss_fft_cpx*>(out_.data());
+  return {out[k].r * out_scale_, out[k].i * out_scale_};
 }
 
 template class CycleFft<FloatNumeric>;

@@ -19,20 +19,22 @@ ComplexF ToFloat(const kiss_fft_cpx& c, float scale) {
   return {static_cast<float>(c.r) * scale, static_cast<float>(c.i) * scale};
 }
 
-// Block floating point: the shift that brings the cycle's largest magnitude
-// to [2^29, 2^30) (one guard bit under the sign for the butterflies, which
-// halve every stage so nothing grows). A small signal then keeps its full
-// precision through all seven halvings.
-int Headroom(const std::int32_t* x) {
-  std::uint32_t peak = 0;
-  for (int m = 0; m < kPointsPerCycle; ++m) {
-    const std::uint32_t a = x[m] < 0 ? static_cast<std::uint32_t>(-(static_cast<std::int64_t>(x[m])))
-                                     : static_cast<std::uint32_t>(x[m]);
-    peak |= a;
+// Block floating point: the left shift that brings the largest magnitude of
+// x[0..n) to [2^(top-1), 2^top). With top = 30, one guard bit stays under the
+// sign for the butterflies, which halve every stage so nothing grows; a
+// small signal then keeps its full precision through all seven halvings.
+std::uint32_t Peak(const std::int32_t* x, int n) {
+  std::uint32_t peak = 0;  // an OR of magnitudes: at least the largest, below twice it
+  for (int m = 0; m < n; ++m) {
+    peak |= x[m] < 0 ? static_cast<std::uint32_t>(-(static_cast<std::int64_t>(x[m]))) : static_cast<std::uint32_t>(x[m]);
   }
+  return peak;
+}
+
+int Headroom(std::uint32_t peak, int top) {
   if (peak == 0) return 0;
   int shift = 0;
-  while ((peak << shift) < (1u << 29)) ++shift;
+  while ((peak << shift) < (1u << (top - 1))) ++shift;
   return shift;
 }
 
@@ -45,8 +47,9 @@ Status CycleFft<Q31Numeric>::Init() {
 
 template <>
 void CycleFft<Q31Numeric>::Real(const std::int32_t* x, ComplexF* out) {
-  const int shift = Headroom(x);
-  auto* in = reinterpret_cast<std::int32_t*>(in_.data());
+  last_real_peak_ = Peak(x, kPointsPerCycle);
+  const int shift = Headroom(last_real_peak_, 30);
+  std::int32_t* in = in_.data();
   for (int m = 0; m < kPointsPerCycle; ++m) in[m] = static_cast<std::int32_t>(static_cast<std::uint32_t>(x[m]) << shift);
   auto* spectrum = reinterpret_cast<kiss_fft_cpx*>(out_.data());
   kiss_fftr(static_cast<kiss_fftr_cfg>(real_plan_), in, spectrum);
@@ -55,20 +58,27 @@ void CycleFft<Q31Numeric>::Real(const std::int32_t* x, ComplexF* out) {
 }
 
 template <>
-void CycleFft<Q31Numeric>::ShiftedComplex(const std::int32_t* x, const std::int32_t* shift_re,
-                                          const std::int32_t* shift_im, ComplexF* out) {
-  const int shift = Headroom(x);
-  auto* in = reinterpret_cast<kiss_fft_cpx*>(in_.data());
+void CycleFft<Q31Numeric>::ShiftedComplexInPlace(std::int32_t* z, const std::int32_t* shift_re,
+                                                 const std::int32_t* shift_im, float unit) {
+  // Normalised one bit lower than a real cycle (components below 2^29): a
+  // rotated complex value's components reach sqrt(2) times the largest
+  // input component, and must stay below 2^30.
+  const int shift = Headroom(Peak(z, 2 * kPointsPerCycle), 29);
   for (int m = 0; m < kPointsPerCycle; ++m) {
-    // The normalised sample times a unit rotation in Q30 stays below 2^30.
-    const std::int64_t xs = static_cast<std::int64_t>(x[m]) * (std::int64_t{1} << shift);
-    in[m].r = static_cast<std::int32_t>((xs * shift_re[m]) >> Q31Numeric::kCoefBits);
-    in[m].i = static_cast<std::int32_t>((xs * shift_im[m]) >> Q31Numeric::kCoefBits);
+    const std::int64_t re = static_cast<std::int64_t>(z[2 * m]) * (std::int64_t{1} << shift);
+    const std::int64_t im = static_cast<std::int64_t>(z[2 * m + 1]) * (std::int64_t{1} << shift);
+    z[2 * m] = static_cast<std::int32_t>((re * shift_re[m] - im * shift_im[m]) >> Q31Numeric::kCoefBits);
+    z[2 * m + 1] = static_cast<std::int32_t>((re * shift_im[m] + im * shift_re[m]) >> Q31Numeric::kCoefBits);
   }
-  auto* spectrum = reinterpret_cast<kiss_fft_cpx*>(out_.data());
-  kiss_fft(static_cast<kiss_fft_cfg>(complex_plan_), in, spectrum);
-  const float scale = std::ldexp(kOutputScale, -shift);
-  for (int k = 0; k < kPointsPerCycle; ++k) out[k] = ToFloat(spectrum[k], scale);
+  kiss_fft(static_cast<kiss_fft_cfg>(complex_plan_), reinterpret_cast<const kiss_fft_cpx*>(z),
+           reinterpret_cast<kiss_fft_cpx*>(out_.data()));
+  // The transform returned DFT / N of values in units of 2^-shift `unit`.
+  out_scale_ = std::ldexp(static_cast<float>(kPointsPerCycle) * unit, -shift);
+}
+
+template <>
+ComplexF CycleFft<Q31Numeric>::Bin(int k) const {
+  return ToFloat(reinterpret_cast<const kiss_fft_cpx*>(out_.data())[k], out_scale_);
 }
 
 template class CycleFft<Q31Numeric>;

@@ -26,9 +26,12 @@ TEST(CycleTransform, EqualsDirectDftOfTheWindow) {
     std::vector<float> x(static_cast<std::size_t>(n));
     for (auto& v : x) v = static_cast<float>(noise(rng));
 
-    HarmonicBins bins;
+    static SubgroupBins<FloatNumeric> bins;
     bins.Reset();
-    for (int c = 0; c < cycles; ++c) transform.AccumulateCycle(&x[static_cast<std::size_t>(c * kPointsPerCycle)], c, kMaxHarmonicOrder, 1.0f, bins);
+    for (int c = 0; c < cycles; ++c) transform.AccumulateCycle(&x[static_cast<std::size_t>(c * kPointsPerCycle)], c, 1.0f, bins);
+    EXPECT_FALSE(bins.finished());
+    transform.FinishWindow(1.0f, bins);
+    ASSERT_TRUE(bins.finished());
 
     for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
       for (int d = -1; d <= 1; ++d) {
@@ -49,39 +52,93 @@ TEST(CycleTransform, RejectsBadCycleCounts) {
   EXPECT_EQ(transform.Init(kMaxCyclesPerWindow + 1), Status::kInvalidArgument);
 }
 
-// The int32 KissFFT path agrees with the float one on the same Q29 input,
-// from full scale (crest factor 3) down to 1e-4 of it (0.001 In at Imax
-// full scale): relative error of the strong bins below 2e-6.
-TEST(CycleTransformQ31, AgreesWithFloatFromFullScaleToTenThousandthOfIt) {
-  static CycleTransform<FloatNumeric> f;
-  static CycleTransform<Q31Numeric> q;
-  ASSERT_EQ(f.Init(10), Status::kOk);
-  ASSERT_EQ(q.Init(10), Status::kOk);
-  for (double level : {1.0, 0.3, 1e-2, 1e-4}) {
+// The float and the Q31 transform over one 10-cycle window of the same Q29
+// samples: signal(m) is the value of point m in units of full scale.
+struct BothVariants {
+  CycleTransform<FloatNumeric> f;
+  CycleTransform<Q31Numeric> q;
+  SubgroupBins<FloatNumeric> bf;
+  SubgroupBins<Q31Numeric> bq;
+
+  template <typename Signal>
+  void RunWindow(Signal signal) {
+    ASSERT_EQ(f.Init(10), Status::kOk);
+    ASSERT_EQ(q.Init(10), Status::kOk);
     std::vector<float> xf(kPointsPerCycle * 10);
     std::vector<std::int32_t> xq(xf.size());
     for (std::size_t m = 0; m < xf.size(); ++m) {
-      // Fundamental plus 30 % 5th and 10 % 31st harmonic, peak = level * FS.
-      const double t = 2 * kPi * static_cast<double>(m) / kPointsPerCycle;
-      const double v = level * (0.72 * std::cos(t) + 0.216 * std::cos(5 * t + 1) + 0.072 * std::cos(31 * t + 2));
-      xq[m] = Q31Numeric::FromFloat(static_cast<float>(v));
+      xq[m] = Q31Numeric::FromFloat(static_cast<float>(signal(m)));
       xf[m] = Q31Numeric::ToFloat(xq[m]);
     }
-    HarmonicBins bf, bq;
     bf.Reset();
     bq.Reset();
     for (int c = 0; c < 10; ++c) {
-      f.AccumulateCycle(&xf[static_cast<std::size_t>(c * kPointsPerCycle)], c, kMaxHarmonicOrder, 1.0f, bf);
-      q.AccumulateCycle(&xq[static_cast<std::size_t>(c * kPointsPerCycle)], c, kMaxHarmonicOrder, 1.0f, bq);
+      f.AccumulateCycle(&xf[static_cast<std::size_t>(c * kPointsPerCycle)], c, 1.0f, bf);
+      q.AccumulateCycle(&xq[static_cast<std::size_t>(c * kPointsPerCycle)], c, 1.0f, bq);
     }
+    f.FinishWindow(1.0f, bf);
+    q.FinishWindow(1.0f, bq);
+  }
+};
+
+// The int32 KissFFT path agrees with the float one on the same Q29 input,
+// from full scale (crest factor 3) down to 1e-4 of it (0.001 In at Imax
+// full scale): relative error of the strong bins, centre and neighbour,
+// below 2e-6.
+TEST(CycleTransformQ31, AgreesWithFloatFromFullScaleToTenThousandthOfIt) {
+  static BothVariants both;
+  const auto& bf = both.bf;
+  const auto& bq = both.bq;
+  for (double level : {1.0, 0.3, 1e-2, 1e-4}) {
+    both.RunWindow([level](std::size_t m) {
+      // Fundamental plus 30 % 5th and 10 % 31st harmonic, peak = level * FS,
+      // plus a 10 % interharmonic on bin 5*C + 1 (a subgroup neighbour).
+      const double t = 2 * kPi * static_cast<double>(m) / kPointsPerCycle;
+      return level * (0.72 * std::cos(t) + 0.216 * std::cos(5 * t + 1) + 0.072 * std::cos(31 * t + 2) +
+                       0.072 * std::cos(2 * kPi * 51.0 * static_cast<double>(m) / (kPointsPerCycle * 10)));
+    });
     for (int h : {1, 5, 31}) {
       const ComplexF a = bf.at(h, 0), b = bq.at(h, 0);
       const double mag = std::hypot(a.re, a.im);
       EXPECT_NEAR(std::hypot(b.re - a.re, b.im - a.im) / mag, 0.0, 2e-6) << "level " << level << " h " << h;
     }
-    // Off-harmonic bins stay at the noise floor.
-    EXPECT_LT(std::hypot(bq.at(3, 0).re, bq.at(3, 0).im), 1e-6 * level * n_window_scale());
+    {
+      // The neighbour bins come from the window's fold (block floating point
+      // over the window): as precise as the centre bins at every level.
+      const ComplexF a = bf.at(5, 1), b = bq.at(5, 1);
+      const double mag = std::hypot(a.re, a.im);
+      EXPECT_NEAR(std::hypot(b.re - a.re, b.im - a.im) / mag, 0.0, 2e-6) << "level " << level << " neighbour";
+    }
+    // Off-harmonic bins, the neighbours included, stay at the noise floor
+    // relative to the fundamental's bin (1/2 * 0.72 * level * N).
+    for (int d = -1; d <= 1; ++d) {
+      EXPECT_LT(std::hypot(bq.at(3, d).re, bq.at(3, d).im), 1e-6 * level * n_window_scale()) << "level " << level << " d " << d;
+    }
+    EXPECT_LT(std::hypot(bq.at(5, -1).re, bq.at(5, -1).im), 1e-6 * level * n_window_scale()) << "level " << level;
   }
+}
+
+// A window whose level jumps from 1e-4 of full scale to full scale (an
+// inrush, a load switched on): the Q31 fold rescales instead of wrapping,
+// and every subgroup bin still agrees with the float path.
+TEST(CycleTransformQ31, FoldRescalesWhenALaterCycleIsLarger) {
+  static BothVariants both;
+  both.RunWindow([](std::size_t m) {
+    const double level = m < kPointsPerCycle * 3 ? 1e-4 : 1.2;
+    const double t = 2 * kPi * static_cast<double>(m) / kPointsPerCycle;
+    return level * (0.8 * std::cos(t) + 0.2 * std::cos(7 * t));
+  });
+  const auto& bf = both.bf;
+  const auto& bq = both.bq;
+  const double fundamental = std::hypot(bf.at(1, 0).re, bf.at(1, 0).im);
+  for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
+    for (int d = -1; d <= 1; ++d) {
+      const ComplexF a = bf.at(h, d), b = bq.at(h, d);
+      EXPECT_LT(std::hypot(b.re - a.re, b.im - a.im) / fundamental, 1e-6) << "h " << h << " d " << d;
+    }
+  }
+  // The step spreads the 7th into its neighbours: they are far from zero.
+  EXPECT_GT(std::hypot(bq.at(7, 1).re, bq.at(7, 1).im), 1e-3 * fundamental);
 }
 
 }  // namespace

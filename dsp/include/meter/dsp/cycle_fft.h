@@ -1,5 +1,6 @@
 #pragma once
-// The two 128-point transforms a cycle needs, per numeric policy. Float uses
+// The two 128-point transforms of the harmonic analysis, per numeric policy:
+// a real transform per resampled cycle and a complex one per window. Float uses
 // Debian's KissFFT (float); Q31 uses KissFFT's int32_t build, compiled from
 // the upstream source with its own symbol names so both live in one binary.
 // Plans live in a static arena inside the object: no heap.
@@ -14,6 +15,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "meter/dsp/complex.h"
 #include "meter/dsp/numeric.h"
@@ -27,25 +29,37 @@ template <typename Numeric>
 class CycleFft {
  public:
   using Sample = typename Numeric::Sample;
+  using Coef = typename Numeric::Coef;
   /// @returns kResourceExhausted if the plans do not fit the arena.
   Status Init();
   /// Real transform of x[0..P): out[0..P/2].
   void Real(const Sample* x, ComplexF* out);
-  using Coef = typename Numeric::Coef;
-  /// Transform of x[m] * (shift_re[m] + j shift_im[m]) (unit-magnitude
-  /// rotations in the coefficient type): out[0..P).
-  void ShiftedComplex(const Sample* x, const Coef* shift_re, const Coef* shift_im, ComplexF* out);
+  /// Complex transform of z[m] * (shift_re[m] + j shift_im[m]), where z is
+  /// P interleaved (re, im) values in units of `unit` (a Numeric::ToFloat
+  /// value per unit; Q31 folds are stored scaled down). z is overwritten;
+  /// Bin(k) then reads the result.
+  void ShiftedComplexInPlace(Sample* z, const Coef* shift_re, const Coef* shift_im, float unit);
+  /// Bin k (0..P) of the last ShiftedComplexInPlace, a DFT sum in float.
+  ComplexF Bin(int k) const;
+  /// Q31: a bound on |x[m]| of the last Real input (at least the largest
+  /// magnitude, below twice it); 0 for a silent cycle. Float: unused.
+  std::uint32_t last_real_peak() const { return last_real_peak_; }
 
  private:
   // KissFFT 131 needs 1568 + 1288 bytes for the 128-point real and complex
   // plans on a 64-bit host (less on 32-bit); Init checks it.
   static constexpr std::size_t kArenaBytes = 3072;
+  // The int32 transforms normalise a copy of the cycle first (block
+  // floating point); the float ones read their input directly.
+  static constexpr std::size_t kInputScratch = std::is_floating_point_v<Sample> ? 0 : kPointsPerCycle;
   alignas(16) unsigned char arena_[kArenaBytes];
   void* real_plan_ = nullptr;
   void* complex_plan_ = nullptr;
-  // Scratch in the transform's own element type (8 bytes a complex value).
-  std::array<std::uint64_t, kPointsPerCycle> in_{};
+  std::array<Sample, kInputScratch> in_{};
+  // Output in the transform's own element type (8 bytes a complex value).
   std::array<std::uint64_t, kPointsPerCycle> out_{};
+  float out_scale_ = 1.0f;  // float value of one output unit
+  std::uint32_t last_real_peak_ = 0;
 };
 
 }  // namespace meter::dsp

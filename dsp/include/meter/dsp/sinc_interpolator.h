@@ -15,13 +15,19 @@
 #include "meter/dsp/sinc_tables.h"
 #include "meter/dsp/status.h"
 
+#ifndef METER_RESAMPLER_MAX_TAPS
+// The kernel at the lowest cutoff the meter uses (32 kSPS: 100 taps). A
+// firmware fixed at 8 kSPS (26 taps) can set 32 and save the tap buffers.
+#define METER_RESAMPLER_MAX_TAPS 128
+#endif
+
 namespace meter::dsp {
 
 class SincInterpolator {
  public:
   static constexpr int kZeroCrossings = kSincZeroCrossings;  ///< Kernel half-width, in sinc zero crossings.
   static constexpr int kPointsPerZero = kSincPointsPerZero;  ///< Table resolution.
-  static constexpr int kMaxTaps = 128;           ///< Longest kernel, in input samples.
+  static constexpr int kMaxTaps = METER_RESAMPLER_MAX_TAPS;  ///< Longest kernel, in input samples.
   static constexpr int kResponsePoints = kSincResponsePoints;  ///< Response table over r in [0, 1].
 
   /// @param cutoff_cycles_per_sample cutoff relative to the input rate, in (0, 0.5].

@@ -9,8 +9,10 @@
 //   -> DC shift -> V-I phase compensation (cubic Lagrange on the current)
 //   -> products v^2, i^2, v*i, ... into edge-exact cycle integrals
 //   -> zero-crossing of the reference voltage -> cycle boundaries.
-// Per cycle: the cycle is resampled to 128 points (windowed sinc) and two
-// 128-point FFTs per channel add into the window's harmonic subgroup bins.
+// Per cycle: the cycle is resampled to 128 points (windowed sinc); per
+// channel a 128-point real FFT adds into the window's harmonic subgroup
+// centre bins and the cycle is folded for the neighbour bins, which one
+// complex 128-point FFT per channel gives when the window closes.
 // Per window: rms, P, S, PF from the integrals, with exact DC removal
 // (covariances over the window); Q (Budeanu), P1, Q1, THD and unbalance
 // from the equalised, phase-compensated spectrum.
@@ -20,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <type_traits>
 
 #include "meter/dsp/biquad.h"
 #include "meter/dsp/cycle_spectrum.h"
@@ -270,11 +273,12 @@ class BasicMeter {
   // Harmonic path.
   dsp::SincInterpolator interpolator_{};
   dsp::CycleTransform<Numeric> transform_{};
-  std::array<dsp::HarmonicBins, 6> bins_{};  // va vb vc ia ib ic
+  std::array<dsp::SubgroupBins<Numeric>, 6> bins_{};  // va vb vc ia ib ic
   std::array<PendingCycle, 4> pending_{};
   int pending_head_ = 0, pending_count_ = 0;
   std::array<float, dsp::SincInterpolator::kMaxTaps> taps_{};
-  std::array<typename Numeric::Coef, dsp::SincInterpolator::kMaxTaps> taps_q_{};
+  // The integer variant's taps (float ones use taps_ directly).
+  std::array<typename Numeric::Coef, std::is_same_v<Coef, float> ? 0 : dsp::SincInterpolator::kMaxTaps> taps_q_{};
   std::array<std::array<Sample, dsp::kPointsPerCycle>, 6> cycle_points_{};
   bool spectrum_valid_ = true;  // every cycle of the window in progress was transformed
 
@@ -287,9 +291,10 @@ class BasicMeter {
   std::uint64_t cycle_gap_ticks_ = 0;  // gaps inside the cycle in progress
   std::array<float, 3> last_q_over_s_{};  // for a cycle without spectrum
   std::array<std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1>, 3> cycle_v_bins_{};
-  // Current-channel phase compensation as rotations: order h per phase, and
-  // the step of 1/C of an order (subgroup neighbours). Set by Init.
-  std::array<std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1>, 3> comp_rotation_{};
+  // Current-channel phase compensation as rotations: order 1 per phase
+  // (order h turns h times as far), and the step of 1/C of an order
+  // (subgroup neighbours). Set by Init.
+  std::array<dsp::ComplexF, 3> comp_rotation_{};
   std::array<dsp::ComplexF, 3> comp_rotation_subgroup_{};
 
   // Window awaiting its spectrum, and what is published.
