@@ -27,24 +27,7 @@ float SincInterpolator::Kernel(float t_samples) const {
 }
 
 void SincInterpolator::ComputeTaps(float u, float* taps) const {
-  // Tap j sits at t = u + half - 1 - j samples from the point. Walk the two
-  // sides of the symmetric kernel outwards from the centre with a constant
-  // table stride: no absolute value, no per-tap multiply of the position.
-  const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
-  const int limit = kZeroCrossings * kPointsPerZero;
-  const auto at = [&](float x) {
-    const int i = static_cast<int>(x);
-    if (i >= limit) return 0.0f;
-    const float f = x - static_cast<float>(i);
-    const float a = kSincKernelTable[static_cast<std::size_t>(i)];
-    return two_fc_ * (a + f * (kSincKernelTable[static_cast<std::size_t>(i) + 1] - a));
-  };
-  // Right side (t <= 0): j = half .. 2 half - 1, x = (j + 1 - half - u) * scale.
-  float x = (1.0f - u) * scale;
-  for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) taps[j] = at(x);
-  // Left side (t > 0): j = half - 1 .. 0, x = (u + half - 1 - j) * scale.
-  x = u * scale;
-  for (int j = half_span_ - 1; j >= 0; --j, x += scale) taps[j] = at(x);
+  Walk(u, [&](int j, float tap) { taps[j] = two_fc_ * tap; });
 }
 
 float SincInterpolator::Response(float nu) const {

@@ -37,7 +37,7 @@ SincKernelTable ComputeSincKernelTable() {
     const double window = BesselI0(kKaiserBeta * std::sqrt(std::fmax(0.0, 1.0 - ratio * ratio))) / i0_beta;
     table[static_cast<std::size_t>(i)] = static_cast<float>(sinc * window);
   }
-  table[static_cast<std::size_t>(n) + 1] = 0.0f;
+  // Past the support, the table stays zero (see SincKernelTable).
   return table;
 }
 

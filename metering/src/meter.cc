@@ -27,6 +27,9 @@ constexpr float kMinReadableHz = 15.0f;
 constexpr float kMaxReadableHz = 100.0f;
 constexpr float kRangeLowHz = 45.0f;
 constexpr float kRangeHighHz = 65.0f;
+// The resampling kernel's response is below 1e-4 (80 dB) from 1.32 times its
+// cutoff on (sinc_tables.h's response table); with a margin.
+constexpr float kKernelStopOverCutoff = 1.35f;
 
 // Per-sample flag bits in the flag history.
 constexpr std::uint16_t kSampleNonFiniteMask = 0x003F;  // channels 0..5
@@ -125,9 +128,16 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   max_cycle_whole_ = static_cast<std::int64_t>(std::floor(max_cycle_));
   nominal_cycle_ = rate_ / config.nominal_hz;
 
-  // Resample to 128 points per cycle; the kernel cuts below both the input
-  // Nyquist and that of the slowest resampled grid (128 * 45 Hz).
-  const float cutoff = 0.45f * std::fmin(rate_, static_cast<float>(dsp::kPointsPerCycle) * kRangeLowHz) / rate_;
+  // Resample to 128 points per cycle. Content folds onto an analysed bin
+  // (order <= max order + 1/C) of the 128-point grid from (128 - order - 1/C)
+  // cycles of the fundamental upwards, lowest for the slowest in-range cycle
+  // (45 Hz): the kernel's stopband (80 dB from 1.32 times its cutoff) must
+  // start below that, and the cutoff stays under 0.45 of the input rate. So
+  // the fewer orders analysed, the higher the cutoff and the shorter the
+  // kernel (8 kSPS: 26 taps for order 50, 20 for order 31).
+  const float fold_hz = (static_cast<float>(dsp::kPointsPerCycle - config.max_harmonic_order) -
+                         1.0f / static_cast<float>(cycles_per_window_)) * kRangeLowHz;
+  const float cutoff = std::fmin(0.45f * rate_, fold_hz / kKernelStopOverCutoff) / rate_;
   if (Status s = interpolator_.Init(cutoff); s != Status::kOk) return s;
   // The history must hold every in-range cycle (down to 45 Hz) with the
   // kernel's span and the processing delay, so that its spectrum is
@@ -595,10 +605,11 @@ bool BasicMeter<Numeric>::PopCycle(CycleEnergy& out) {
 
 template <typename Numeric>
 int BasicMeter<Numeric>::UsableOrder(float f1) const {
-  // Highest order whose subgroup lies inside the interpolator's passband.
+  // Highest order whose subgroup lies inside the interpolator's passband,
+  // up to the configured order (the kernel keeps aliases off those only).
   const int cycles = cycles_per_window_;
   int usable = 0;
-  for (int h = 1; h <= dsp::kMaxHarmonicOrder; ++h) {
+  for (int h = 1; h <= config_.max_harmonic_order; ++h) {
     const float f_top = (static_cast<float>(h) + 1.0f / static_cast<float>(cycles)) * f1;
     if (f_top < interpolator_.cutoff() * rate_) usable = h;
   }
@@ -776,7 +787,6 @@ void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
 template <typename Numeric>
 void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
   const int half = interpolator_.half_span();
-  const int taps = interpolator_.tap_count();
   const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
   {
   METER_PROFILE_SCOPE(dsp::ProfileRegion::kResample);
@@ -784,19 +794,11 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
     // rel >= 0, so the conversion is the floor (no libm call per point).
     const float rel = c.start.frac + static_cast<float>(j) * step;
     const int whole = static_cast<int>(rel);
-    interpolator_.ComputeTaps(rel - static_cast<float>(whole), taps_.data());
-    const Coef* coefs = nullptr;
-    if constexpr (std::is_same_v<Coef, float>) {
-      coefs = taps_.data();  // float coefficients are the taps themselves
-    } else {
-      for (int t = 0; t < taps; ++t) taps_q_[static_cast<std::size_t>(t)] = Numeric::CoefFromFloat(taps_[static_cast<std::size_t>(t)]);
-      coefs = taps_q_.data();
-    }
     const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
     Sample point[6];
-    Numeric::template DotFrames<6>(coefs, taps,
-                                   [&](int t) -> const HistoryFrame& { return hist_.At(base + static_cast<std::uint64_t>(t)); },
-                                   point);
+    interpolator_.InterpolateFrames<Numeric, 6>(
+        rel - static_cast<float>(whole),
+        [&](int t) -> const HistoryFrame& { return hist_.At(base + static_cast<std::uint64_t>(t)); }, point);
     for (int p = 0; p < phases_; ++p) {
       const auto up = static_cast<std::size_t>(p);
       cycle_points_[up][static_cast<std::size_t>(j)] = Numeric::Sub(point[up], dc_v_[up]);

@@ -130,8 +130,10 @@ struct Q31Numeric {
 #pragma GCC unroll 8
       for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += ck * f[ch];
     }
-    for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = Saturate((acc[ch] + (1ll << (kCoefBits - 1))) >> kCoefBits);
+    for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = RoundCoefDot(acc[ch]);
   }
+  /// A sum of Coef * Sample products back to a Sample: rounded, saturated.
+  static Sample RoundCoefDot(std::int64_t acc) { return Saturate((acc + (1ll << (kCoefBits - 1))) >> kCoefBits); }
   static Sample Mean3(Sample a, Sample b, Sample c) {
     return static_cast<Sample>((static_cast<std::int64_t>(a) + b + c) / 3);
   }

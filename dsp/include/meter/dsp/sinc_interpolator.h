@@ -10,16 +10,12 @@
 // spectrum can be equalised bin by bin instead of paying for a longer kernel.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "meter/dsp/sinc_tables.h"
 #include "meter/dsp/status.h"
-
-#ifndef METER_RESAMPLER_MAX_TAPS
-// The kernel at the lowest cutoff the meter uses (32 kSPS: 100 taps). A
-// firmware fixed at 8 kSPS (26 taps) can set 32 and save the tap buffers.
-#define METER_RESAMPLER_MAX_TAPS 128
-#endif
 
 namespace meter::dsp {
 
@@ -27,7 +23,7 @@ class SincInterpolator {
  public:
   static constexpr int kZeroCrossings = kSincZeroCrossings;  ///< Kernel half-width, in sinc zero crossings.
   static constexpr int kPointsPerZero = kSincPointsPerZero;  ///< Table resolution.
-  static constexpr int kMaxTaps = METER_RESAMPLER_MAX_TAPS;  ///< Longest kernel, in input samples.
+  static constexpr int kMaxTaps = 128;  ///< Longest kernel, in input samples.
   static constexpr int kResponsePoints = kSincResponsePoints;  ///< Response table over r in [0, 1].
 
   /// @param cutoff_cycles_per_sample cutoff relative to the input rate, in (0, 0.5].
@@ -45,12 +41,61 @@ class SincInterpolator {
   /// multiplies the sample k0 - half_span() + 1 + j.
   void ComputeTaps(float u, float* taps) const;
 
+  /// Interpolates every channel of a frame at once: out[ch] = sum over taps
+  /// j of tap_j(u) * frame(j)[ch], with the taps of ComputeTaps computed on
+  /// the fly (never stored) and the float channels' common factor 2 fc
+  /// applied once at the end. `frame(j)` returns the frame of sample
+  /// k0 - half_span() + 1 + j; Numeric's integer coefficients are the
+  /// rounded ComputeTaps values, so Q31 results are those of Numeric::DotFrames.
+  template <typename Numeric, std::size_t kChannels, typename FrameAt>
+  void InterpolateFrames(float u, FrameAt frame, typename Numeric::Sample* out) const {
+    if constexpr (std::is_floating_point_v<typename Numeric::Coef>) {
+      float acc[kChannels] = {};
+      Walk(u, [&](int j, float tap) {
+        const auto& f = frame(j);
+#pragma GCC unroll 8
+        for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += tap * f[ch];
+      });
+      for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = acc[ch] * two_fc_;
+    } else {
+      std::int64_t acc[kChannels] = {};
+      Walk(u, [&](int j, float tap) {
+        const auto& f = frame(j);
+        const std::int64_t c = Numeric::CoefFromFloat(two_fc_ * tap);
+#pragma GCC unroll 8
+        for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += c * f[ch];
+      });
+      for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = Numeric::RoundCoefDot(acc[ch]);
+    }
+  }
+
   /// Magnitude response at `nu` cycles per input sample (real: the kernel is
   /// symmetric, so it has no phase).
   float Response(float nu) const;
 
  private:
   float Kernel(float t_samples) const;
+
+  // Calls visit(j, tap_j(u) / (2 fc)) for every tap: the table read at a
+  // constant stride outwards from the centre on both sides of the symmetric
+  // kernel (no absolute value, no per-tap multiply of the position, and no
+  // bounds test: the table extends past the support, see sinc_tables.h).
+  template <typename Visit>
+  void Walk(float u, Visit visit) const {
+    const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
+    const auto at = [](float x) {
+      const int i = static_cast<int>(x);
+      const float f = x - static_cast<float>(i);
+      const float a = kSincKernelTable[static_cast<std::size_t>(i)];
+      return a + f * (kSincKernelTable[static_cast<std::size_t>(i) + 1] - a);
+    };
+    // Left side (t > 0): j = half - 1 .. 0, x = (u + half - 1 - j) * scale.
+    float x = u * scale;
+    for (int j = half_span_ - 1; j >= 0; --j, x += scale) visit(j, at(x));
+    // Right side (t <= 0): j = half .. 2 half - 1, x = (j + 1 - half - u) * scale.
+    x = (1.0f - u) * scale;
+    for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) visit(j, at(x));
+  }
 
   float two_fc_ = 0.0f;
   int half_span_ = 0;

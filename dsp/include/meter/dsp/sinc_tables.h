@@ -16,7 +16,10 @@ inline constexpr int kSincZeroCrossings = 8;    ///< Kernel half-width, in sinc 
 inline constexpr int kSincPointsPerZero = 64;   ///< Table resolution.
 inline constexpr int kSincResponsePoints = 256; ///< Response table over r in [0, 1].
 
-using SincKernelTable = std::array<float, kSincZeroCrossings * kSincPointsPerZero + 2>;
+// The kernel's support (kSincZeroCrossings) plus one zero crossing of zeros:
+// a tap walk (at most ceil(Z / 2fc) taps a side, 2fc <= 1) then never reads
+// past the table, so no tap needs a bounds test.
+using SincKernelTable = std::array<float, (kSincZeroCrossings + 1) * kSincPointsPerZero + 2>;
 using SincResponseTable = std::array<float, kSincResponsePoints + 1>;
 
 extern const SincKernelTable kSincKernelTable;

@@ -22,7 +22,6 @@
 
 #include <array>
 #include <cstdint>
-#include <type_traits>
 
 #include "meter/dsp/biquad.h"
 #include "meter/dsp/cycle_spectrum.h"
@@ -276,9 +275,6 @@ class BasicMeter {
   std::array<dsp::SubgroupBins<Numeric>, 6> bins_{};  // va vb vc ia ib ic
   std::array<PendingCycle, 4> pending_{};
   int pending_head_ = 0, pending_count_ = 0;
-  std::array<float, dsp::SincInterpolator::kMaxTaps> taps_{};
-  // The integer variant's taps (float ones use taps_ directly).
-  std::array<typename Numeric::Coef, std::is_same_v<Coef, float> ? 0 : dsp::SincInterpolator::kMaxTaps> taps_q_{};
   std::array<std::array<Sample, dsp::kPointsPerCycle>, 6> cycle_points_{};
   bool spectrum_valid_ = true;  // every cycle of the window in progress was transformed
 
