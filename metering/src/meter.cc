@@ -468,10 +468,9 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
 template <typename Numeric>
 float BasicMeter<Numeric>::CrossingFilterDelay(float f_hz) const {
   // Positive: the filtered signal leads, so the true crossing is later.
-  const double omega = 2.0 * 3.14159265358979323846 * static_cast<double>(f_hz) / static_cast<double>(rate_);
-  double phase = 0.0;
-  for (const auto& f : crossing_filter_) phase += f.PhaseAt(omega);
-  return static_cast<float>(phase / omega);
+  float phase = 0.0f;
+  for (const auto& f : crossing_filter_) phase += f.BandPassPhaseAtHz(f_hz);
+  return phase / (2.0f * kPi * f_hz / rate_);
 }
 
 template <typename Numeric>

@@ -49,5 +49,25 @@ TYPED_TEST(BiquadTest, BandPassPhaseMatchesTheFilter) {
   EXPECT_EQ(bp.InitBandPass(5000.0f, 1.0f, 8000.0f), Status::kInvalidArgument);
 }
 
+// The single-precision band-pass phase (once per crossing on the MCU) equals
+// the double-precision reference over every frequency the meter reads, at
+// the slowest and fastest rates: 1e-6 rad is 1e-6 / (2 pi 50 / 32000) =
+// 1e-4 sample of crossing time at 32 kSPS, 2.5e-5 at 8 kSPS.
+TYPED_TEST(BiquadTest, SinglePrecisionBandPassPhaseMatchesTheDoubleOne) {
+  using N = TypeParam;
+  for (float rate : {4000.0f, 8000.0f, 32000.0f}) {
+    for (float centre : {50.0f, 60.0f}) {
+      Biquad<N> bp;
+      ASSERT_EQ(bp.InitBandPass(centre, 1.0f, rate), Status::kOk);
+      double worst = 0.0;
+      for (float f = 15.0f; f <= 100.0f; f += 0.01f) {
+        const double reference = bp.PhaseAt(2 * kPi * static_cast<double>(f) / static_cast<double>(rate));
+        worst = std::fmax(worst, std::fabs(static_cast<double>(bp.BandPassPhaseAtHz(f)) - reference));
+      }
+      EXPECT_LT(worst, 1e-6) << "rate " << rate << " centre " << centre;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace meter::dsp

@@ -34,6 +34,14 @@ class Biquad {
     b2_ = -b0_;
     a1_ = Numeric::CoefFromFloat(static_cast<float>(-2.0 * std::cos(w0) / a0));
     a2_ = Numeric::CoefFromFloat(static_cast<float>((1.0 - alpha) / a0));
+    // The centre the stored (rounded) coefficients define: there the real
+    // part of the denominator, (1 + a2) cos w + a1, is zero.
+    const double a1 = ToDouble(a1_), a2 = ToDouble(a2_);
+    const double stored_w0 = std::acos(-a1 / (1.0 + a2));
+    band_centre_hz_ = static_cast<float>(stored_w0 * static_cast<double>(sample_rate_hz) / (2.0 * 3.14159265358979323846));
+    rad_per_hz_ = static_cast<float>(2.0 * 3.14159265358979323846 / static_cast<double>(sample_rate_hz));
+    one_plus_a2_ = static_cast<float>(1.0 + a2);
+    one_minus_a2_ = static_cast<float>(1.0 - a2);
     Reset();
     return Status::kOk;
   }
@@ -48,10 +56,26 @@ class Biquad {
     y1_ = y;
     return y;
   }
+  /// Phase of the band-pass (InitBandPass) at `f_hz`, radians, for the
+  /// coefficients as stored, in single precision: once per zero crossing,
+  /// on MCUs without double-precision hardware. With b1 = 0 and b2 = -b0,
+  ///   phase = atan2((1 + a2)(cos w - cos w0), (1 - a2) sin w),
+  /// and the difference of cosines, which would cancel to a few parts in 1e4
+  /// near the centre, is taken as -2 sin((w + w0)/2) sin((w - w0)/2) from
+  /// f - f0 directly: about 1e-7 rad of rounding (PhaseAt is the double
+  /// reference; a test holds them together).
+  float BandPassPhaseAtHz(float f_hz) const {
+    const float w = rad_per_hz_ * f_hz;
+    const float half_sum = 0.5f * rad_per_hz_ * (f_hz + band_centre_hz_);
+    const float half_diff = 0.5f * rad_per_hz_ * (f_hz - band_centre_hz_);
+    const float cos_diff = -2.0f * std::sin(half_sum) * std::sin(half_diff);
+    return std::atan2(one_plus_a2_ * cos_diff, one_minus_a2_ * std::sin(w));
+  }
+
   /// Phase of the response at `omega` radians per sample, radians, for the
-  /// coefficients as stored. Evaluated in double: near DC the denominator
-  /// cancels to a few parts in 1e4 and float would leave ~1e-3 rad of error.
-  /// Called once per zero crossing, never per sample.
+  /// coefficients as stored, for any coefficients. Evaluated in double: near
+  /// DC the denominator cancels to a few parts in 1e4 and float would leave
+  /// ~1e-3 rad of error.
   double PhaseAt(double omega) const {
     const double c1 = std::cos(omega), s1 = std::sin(omega);
     const double c2 = std::cos(2.0 * omega), s2 = std::sin(2.0 * omega);
@@ -70,6 +94,8 @@ class Biquad {
     }
   }
   Coef b0_{}, b1_{}, b2_{}, a1_{}, a2_{};
+  // For BandPassPhaseAtHz.
+  float band_centre_hz_ = 0.0f, rad_per_hz_ = 0.0f, one_plus_a2_ = 0.0f, one_minus_a2_ = 0.0f;
   Sample x1_{}, x2_{}, y1_{}, y2_{};
 };
 
