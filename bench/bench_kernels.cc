@@ -42,7 +42,7 @@ void BM_PowerRmsAccumulation(benchmark::State& state) {
     vi.Add(N::Mul(v[k], i[k]));
     k = (k + 1) & 4095;
   }
-  benchmark::DoNotOptimize(vv.SplitAndAdd(N::Mul(v[0], v[0]), 0.5f));
+  benchmark::DoNotOptimize(vv.SplitAndAdd(N::Mul(v[4095], v[4095]), N::Mul(v[0], v[0]), 0.5f));
 }
 
 // DC removal: the running shift applied per sample (the exact removal is a

@@ -379,9 +379,14 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
     }
   }
 
-  // A member, zeroed at Init: quantities the wiring does not use stay zero,
+  // Members, zeroed at Init: quantities the wiring does not use stay zero,
   // and no per-frame clearing runs (newlib-nano's memset is a byte loop).
-  std::array<typename Numeric::Product, kQuantityCount>& q = quantities_;
+  // The two buffers alternate, so the previous frame's values are at hand
+  // for an edge without a per-sample copy.
+  quantities_now_ ^= 1;
+  std::array<typename Numeric::Product, kQuantityCount>& q = quantities_[static_cast<std::size_t>(quantities_now_)];
+  const std::array<typename Numeric::Product, kQuantityCount>& q_before =
+      quantities_[static_cast<std::size_t>(quantities_now_ ^ 1)];
   ComputeQuantities(m, q);
 
   if (m == 0) {
@@ -430,7 +435,7 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
     for (int k = 0; k < kQuantityCount; ++k) {
       const auto uk = static_cast<std::size_t>(k);
       // Cycle integrals leave the numeric type here: physical units, float.
-      cycle_integral[uk] = static_cast<float>(integrators_[uk].SplitAndAdd(q[uk], at.frac)) * quantity_scale_[uk];
+      cycle_integral[uk] = static_cast<float>(integrators_[uk].SplitAndAdd(q_before[uk], q[uk], at.frac)) * quantity_scale_[uk];
       window_.integral[uk] += cycle_integral[uk];
     }
     const std::uint32_t windows_before = window_sequence_;
@@ -446,6 +451,7 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
         const auto uk = static_cast<std::size_t>(k);
         integrators_[uk].Reopen(q_prev[uk], q_now[uk], at.frac);
       }
+      q = q_now;  // the next edge interpolates from this sample as shifted now
     }
   } else {
     for (int k = 0; k < kQuantityCount; ++k) integrators_[static_cast<std::size_t>(k)].Add(q[static_cast<std::size_t>(k)]);

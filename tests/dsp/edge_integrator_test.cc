@@ -33,9 +33,10 @@ TEST(EdgeIntegrator, FractionalEdgesDoNotBias) {
     const long last = static_cast<long>(std::floor(t1)) + 1;
     integ.Start(f(static_cast<double>(first - 1)));
     // Open at t0 (between first-1 and first), run to t1, close there.
-    integ.SplitAndAdd(f(static_cast<double>(first)), static_cast<float>(t0 - std::floor(t0)));
+    integ.SplitAndAdd(f(static_cast<double>(first - 1)), f(static_cast<double>(first)), static_cast<float>(t0 - std::floor(t0)));
     for (long n = first + 1; n < last; ++n) integ.Add(f(static_cast<double>(n)));
-    const double integral = integ.SplitAndAdd(f(static_cast<double>(last)), static_cast<float>(t1 - std::floor(t1)));
+    const double integral =
+        integ.SplitAndAdd(f(static_cast<double>(last - 1)), f(static_cast<double>(last)), static_cast<float>(t1 - std::floor(t1)));
     // The fraction is a float (as in the meter): 1e-7 of a sample of 160.
     EXPECT_NEAR(integral / period, 0.5, 3e-6) << "start " << start;
   }
@@ -44,9 +45,9 @@ TEST(EdgeIntegrator, FractionalEdgesDoNotBias) {
 TEST(EdgeIntegrator, IntegratesAConstantOverAnyFractionalSpan) {
   EdgeIntegrator<FloatNumeric> integ;
   integ.Start(2.0f);
-  integ.SplitAndAdd(2.0f, 0.25f);  // opens at sample 0.25
+  integ.SplitAndAdd(2.0f, 2.0f, 0.25f);  // opens at sample 0.25
   for (int n = 2; n < 100; ++n) integ.Add(2.0f);
-  const float closed = integ.SplitAndAdd(2.0f, 0.6f);  // closes at 99.6
+  const float closed = integ.SplitAndAdd(2.0f, 2.0f, 0.6f);  // closes at 99.6
   EXPECT_NEAR(closed, 2.0f * (99.6f - 0.25f), 1e-4f);
 }
 
@@ -62,9 +63,9 @@ TEST(EdgeIntegratorQ31, FullScaleConstantOverTheLongestCycle) {
   const std::int64_t f = Q31Numeric::Mul(INT32_MAX, INT32_MAX);  // 2^46
   EdgeIntegrator<Q31Numeric> integ;
   integ.Start(f);
-  integ.SplitAndAdd(f, 0.25f);
+  integ.SplitAndAdd(f, f, 0.25f);
   for (int n = 2; n < 4096; ++n) integ.Add(f);
-  const std::int64_t closed = integ.SplitAndAdd(f, 0.5f);
+  const std::int64_t closed = integ.SplitAndAdd(f, f, 0.5f);
   const double expected = static_cast<double>(f) * (4095.5 - 0.25);
   EXPECT_NEAR(static_cast<double>(closed) / expected, 1.0, 1e-9);
 }

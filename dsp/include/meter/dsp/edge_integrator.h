@@ -24,13 +24,10 @@ class EdgeIntegrator {
  public:
   using Acc = typename Numeric::Product;
 
-  void Reset() { sum_ = Acc{}; last_ = Acc{}; }
+  void Reset() { sum_ = Acc{}; }
 
   /// Opens the first span exactly at the current sample `f`.
-  void Start(Acc f) {
-    sum_ = Numeric::Half(f);
-    last_ = f;
-  }
+  void Start(Acc f) { sum_ = Numeric::Half(f); }
 
   /// Re-opens the running span at t = (previous sample) + frac from the two
   /// samples around it, discarding what it held: used when the samples'
@@ -38,32 +35,28 @@ class EdgeIntegrator {
   void Reopen(Acc f_prev, Acc f_now, float frac) {
     const Acc f_edge = f_prev + Numeric::MulFraction(f_now - f_prev, frac);
     sum_ = Numeric::Half(Numeric::MulFraction(f_edge + f_now, 1.0f - frac)) + Numeric::Half(f_now);
-    last_ = f_now;
   }
 
-  /// Adds the sample that follows the previous one. Per-sample cost: one add.
-  void Add(Acc f) {
-    sum_ += f;
-    last_ = f;
-  }
+  /// Adds the sample that follows the previous one. Per-sample cost: one
+  /// add (the caller keeps the previous sample, which only an edge needs).
+  void Add(Acc f) { sum_ += f; }
 
   /// Closes the running span at t = (previous sample) + frac, frac in [0, 1),
-  /// and opens the next span there. `f_now` is the current sample, which
-  /// belongs to the new span and is added by this call.
+  /// and opens the next span there. `f_prev` is the previous sample (the
+  /// last one added); `f_now` is the current sample, which belongs to the
+  /// new span and is added by this call.
   /// @returns the integral of the closed span.
-  Acc SplitAndAdd(Acc f_now, float frac) {
-    const Acc f_edge = last_ + Numeric::MulFraction(f_now - last_, frac);
-    const Acc closed = sum_ - Numeric::Half(last_) + Numeric::Half(Numeric::MulFraction(last_ + f_edge, frac));
+  Acc SplitAndAdd(Acc f_prev, Acc f_now, float frac) {
+    const Acc f_edge = f_prev + Numeric::MulFraction(f_now - f_prev, frac);
+    const Acc closed = sum_ - Numeric::Half(f_prev) + Numeric::Half(Numeric::MulFraction(f_prev + f_edge, frac));
     // The new span starts with the partial interval [edge, now] and counts
     // f_now as a trapezoid end point (half weight) plus its next interval.
     sum_ = Numeric::Half(Numeric::MulFraction(f_edge + f_now, 1.0f - frac)) + Numeric::Half(f_now);
-    last_ = f_now;
     return closed;
   }
 
  private:
   Acc sum_{};
-  Acc last_{};
 };
 
 }  // namespace meter::dsp

@@ -241,7 +241,10 @@ class BasicMeter {
   std::array<dsp::LagrangeTaps<Numeric>, 3> comp_taps_{};  // and its fraction
   bool pending_gap_ = false;
   std::array<dsp::EdgeIntegrator<Numeric>, kQuantityCount> integrators_{};
-  std::array<typename Numeric::Product, kQuantityCount> quantities_{};  // this frame's, see ProcessFrame
+  // This frame's quantities and the previous frame's (an edge interpolates
+  // between them), alternating: see ProcessFrame.
+  std::array<std::array<typename Numeric::Product, kQuantityCount>, 2> quantities_{};
+  int quantities_now_ = 0;
   // Zero-crossing path, at the newest sample: band-passed reference, its
   // crossings corrected by the filter's phase and queued for the
   // processing point, which lags far enough to receive them in time.
