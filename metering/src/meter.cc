@@ -54,12 +54,6 @@ float Ratio(float num, float den) { return den > 0.0f ? num / den : kNaN; }
 
 std::complex<float> ToStd(dsp::ComplexF c) { return {c.re, c.im}; }
 
-float WrapDeg(float deg) {
-  while (deg > 180.0f) deg -= 360.0f;
-  while (deg <= -180.0f) deg += 360.0f;
-  return deg;
-}
-
 }  // namespace
 
 template <typename Numeric>
@@ -961,17 +955,27 @@ void BasicMeter<Numeric>::FinishSpectrum() {
     }
 
     // Spectrum for the API: subgroup magnitudes, phases relative to the
-    // reference voltage's fundamental.
-    const float ref_angle = std::atan2(bins_[static_cast<std::size_t>(reference_phase_)].at(1, 0).im,
-                                       bins_[static_cast<std::size_t>(reference_phase_)].at(1, 0).re);
+    // reference voltage's fundamental: order h turned back by h times its
+    // angle, as a rotation (powers of its unit phasor), so each phase is one
+    // atan2 already in (-180, 180], with no angle arithmetic to wrap.
+    std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1> turn_back{};
+    {
+      const dsp::ComplexF ref = bins_[static_cast<std::size_t>(reference_phase_)].at(1, 0);
+      const float ref_abs = std::sqrt(dsp::Norm(ref));
+      const dsp::ComplexF unit = ref_abs > 0.0f ? dsp::Conj(ref) * (1.0f / ref_abs) : dsp::ComplexF{1.0f, 0.0f};
+      turn_back[0] = {1.0f, 0.0f};
+      for (int h = 1; h <= thd_order; ++h) turn_back[static_cast<std::size_t>(h)] = turn_back[static_cast<std::size_t>(h - 1)] * unit;
+    }
     spectrum_.max_order = thd_order;
     const auto fill = [&](SpectrumChannel ch, const auto& b) {
       const auto uc = static_cast<std::size_t>(ch);
       for (int h = 1; h <= thd_order; ++h) {
         const auto uh = static_cast<std::size_t>(h);
         spectrum_.magnitude[uc][uh] = std::sqrt(subgroup_sq(b, h));
-        const float angle = std::atan2(b.at(h, 0).im, b.at(h, 0).re) - static_cast<float>(h) * ref_angle;
-        spectrum_.phase_deg[uc][uh] = WrapDeg(std::fmod(angle * (180.0f / kPi), 360.0f));
+        const dsp::ComplexF relative = b.at(h, 0) * turn_back[uh];
+        float deg = std::atan2(relative.im, relative.re) * (180.0f / kPi);
+        if (deg <= -180.0f) deg += 360.0f;  // atan2 gives [-pi, pi]; the API's range is (-180, 180]
+        spectrum_.phase_deg[uc][uh] = deg;
       }
     };
     for (int p = 0; p < phases_; ++p) {
