@@ -27,9 +27,6 @@ constexpr float kMinReadableHz = 15.0f;
 constexpr float kMaxReadableHz = 100.0f;
 constexpr float kRangeLowHz = 45.0f;
 constexpr float kRangeHighHz = 65.0f;
-// The resampling kernel's response is below 1e-4 (80 dB) from 1.32 times its
-// cutoff on (sinc_tables.h's response table); with a margin.
-constexpr float kKernelStopOverCutoff = 1.35f;
 
 // Per-sample flag bits in the flag history.
 constexpr std::uint16_t kSampleNonFiniteMask = 0x003F;  // channels 0..5
@@ -122,16 +119,13 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   max_cycle_whole_ = static_cast<std::int64_t>(std::floor(max_cycle_));
   nominal_cycle_ = rate_ / config.nominal_hz;
 
-  // Resample to 128 points per cycle. Content folds onto an analysed bin
-  // (order <= max order + 1/C) of the 128-point grid from (128 - order - 1/C)
-  // cycles of the fundamental upwards, lowest for the slowest in-range cycle
-  // (45 Hz): the kernel's stopband (80 dB from 1.32 times its cutoff) must
-  // start below that, and the cutoff stays under 0.45 of the input rate. So
-  // the fewer orders analysed, the higher the cutoff and the shorter the
-  // kernel (8 kSPS: 26 taps for order 50, 20 for order 31).
-  const float fold_hz = (static_cast<float>(dsp::kPointsPerCycle - config.max_harmonic_order) -
-                         1.0f / static_cast<float>(cycles_per_window_)) * kRangeLowHz;
-  const float cutoff = std::fmin(0.45f * rate_, fold_hz / kKernelStopOverCutoff) / rate_;
+  // Resample to 128 points per cycle; the kernel cuts below both the input
+  // Nyquist and that of the slowest resampled grid (128 * 45 Hz). (A higher
+  // cutoff for fewer analysed orders would shorten the kernel, 26 to 20 taps
+  // at 8 kSPS for order 31, but its weaker rejection of the input's images
+  // then put Q1 off by up to 1e-4 of S at exactly 50 Hz (measured, see
+  // docs/PERFORMANCE.md): accuracy first.)
+  const float cutoff = 0.45f * std::fmin(rate_, static_cast<float>(dsp::kPointsPerCycle) * kRangeLowHz) / rate_;
   if (Status s = interpolator_.Init(cutoff); s != Status::kOk) return s;
   // The history must hold every in-range cycle (down to 45 Hz) with the
   // kernel's span and the processing delay, so that its spectrum is
@@ -604,11 +598,10 @@ bool BasicMeter<Numeric>::PopCycle(CycleEnergy& out) {
 
 template <typename Numeric>
 int BasicMeter<Numeric>::UsableOrder(float f1) const {
-  // Highest order whose subgroup lies inside the interpolator's passband,
-  // up to the configured order (the kernel keeps aliases off those only).
+  // Highest order whose subgroup lies inside the interpolator's passband.
   const int cycles = cycles_per_window_;
   int usable = 0;
-  for (int h = 1; h <= config_.max_harmonic_order; ++h) {
+  for (int h = 1; h <= dsp::kMaxHarmonicOrder; ++h) {
     const float f_top = (static_cast<float>(h) + 1.0f / static_cast<float>(cycles)) * f1;
     if (f_top < interpolator_.cutoff() * rate_) usable = h;
   }
