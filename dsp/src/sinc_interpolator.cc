@@ -27,7 +27,12 @@ float SincInterpolator::Kernel(float t_samples) const {
 }
 
 void SincInterpolator::ComputeTaps(float u, float* taps) const {
-  Walk(u, [&](int j, float tap) { taps[j] = two_fc_ * tap; });
+  // The same walk as InterpolateFrames.
+  const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
+  float x = u * scale;
+  for (int j = half_span_ - 1; j >= 0; --j, x += scale) taps[j] = two_fc_ * TableAt(x);
+  x = (1.0f - u) * scale;
+  for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) taps[j] = two_fc_ * TableAt(x);
 }
 
 float SincInterpolator::Response(float nu) const {

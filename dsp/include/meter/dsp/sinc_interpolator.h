@@ -49,23 +49,24 @@ class SincInterpolator {
   /// rounded ComputeTaps values, so Q31 results are those of Numeric::DotFrames.
   template <typename Numeric, std::size_t kChannels, typename FrameAt>
   void InterpolateFrames(float u, FrameAt frame, typename Numeric::Sample* out) const {
-    if constexpr (std::is_floating_point_v<typename Numeric::Coef>) {
-      float acc[kChannels] = {};
-      Walk(u, [&](int j, float tap) {
-        const auto& f = frame(j);
-#pragma GCC unroll 8
-        for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += tap * f[ch];
-      });
-      for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = acc[ch] * two_fc_;
-    } else {
-      std::int64_t acc[kChannels] = {};
-      Walk(u, [&](int j, float tap) {
-        const auto& f = frame(j);
-        const std::int64_t c = Numeric::CoefFromFloat(two_fc_ * tap);
-#pragma GCC unroll 8
-        for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += c * f[ch];
-      });
-      for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = Numeric::RoundCoefDot(acc[ch]);
+    constexpr bool kFloat = std::is_floating_point_v<typename Numeric::Coef>;
+    using Acc = std::conditional_t<kFloat, float, std::int64_t>;
+    // Plain loops over a local array (no lambda holding it by reference), so
+    // the accumulators stay in registers on every target.
+    Acc acc[kChannels] = {};
+    const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
+    // Left side (t > 0): j = half - 1 .. 0, x = (u + half - 1 - j) * scale;
+    // right side (t <= 0): j = half .. 2 half - 1, x = (j + 1 - half - u) * scale.
+    float x = u * scale;
+    for (int j = half_span_ - 1; j >= 0; --j, x += scale) AddTap<Numeric>(TableAt(x), frame(j), acc);
+    x = (1.0f - u) * scale;
+    for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) AddTap<Numeric>(TableAt(x), frame(j), acc);
+    for (std::size_t ch = 0; ch < kChannels; ++ch) {
+      if constexpr (kFloat) {
+        out[ch] = acc[ch] * two_fc_;
+      } else {
+        out[ch] = Numeric::RoundCoefDot(acc[ch]);
+      }
     }
   }
 
@@ -76,25 +77,30 @@ class SincInterpolator {
  private:
   float Kernel(float t_samples) const;
 
-  // Calls visit(j, tap_j(u) / (2 fc)) for every tap: the table read at a
-  // constant stride outwards from the centre on both sides of the symmetric
-  // kernel (no absolute value, no per-tap multiply of the position, and no
-  // bounds test: the table extends past the support, see sinc_tables.h).
-  template <typename Visit>
-  void Walk(float u, Visit visit) const {
-    const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
-    const auto at = [](float x) {
-      const int i = static_cast<int>(x);
-      const float f = x - static_cast<float>(i);
-      const float a = kSincKernelTable[static_cast<std::size_t>(i)];
-      return a + f * (kSincKernelTable[static_cast<std::size_t>(i) + 1] - a);
-    };
-    // Left side (t > 0): j = half - 1 .. 0, x = (u + half - 1 - j) * scale.
-    float x = u * scale;
-    for (int j = half_span_ - 1; j >= 0; --j, x += scale) visit(j, at(x));
-    // Right side (t <= 0): j = half .. 2 half - 1, x = (j + 1 - half - u) * scale.
-    x = (1.0f - u) * scale;
-    for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) visit(j, at(x));
+  // The kernel at table position x (>= 0) divided by 2 fc: the table read
+  // at a constant stride outwards from the centre on both sides of the
+  // symmetric kernel (no absolute value, no per-tap multiply of the
+  // position, and no bounds test: the table extends past the support, see
+  // sinc_tables.h).
+  static float TableAt(float x) {
+    const int i = static_cast<int>(x);
+    const float f = x - static_cast<float>(i);
+    const float a = kSincKernelTable[static_cast<std::size_t>(i)];
+    return a + f * (kSincKernelTable[static_cast<std::size_t>(i) + 1] - a);
+  }
+
+  // acc[ch] += tap * frame[ch]; the integer variant's coefficient is the
+  // rounded ComputeTaps value.
+  template <typename Numeric, typename Frame, typename Acc, std::size_t kChannels>
+  void AddTap(float tap, const Frame& f, Acc (&acc)[kChannels]) const {
+    if constexpr (std::is_floating_point_v<typename Numeric::Coef>) {
+#pragma GCC unroll 8
+      for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += tap * f[ch];
+    } else {
+      const std::int64_t c = Numeric::CoefFromFloat(two_fc_ * tap);
+#pragma GCC unroll 8
+      for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += c * f[ch];
+    }
   }
 
   float two_fc_ = 0.0f;
