@@ -788,9 +788,14 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
     const int whole = static_cast<int>(rel);
     const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
     Sample point[6];
-    interpolator_.InterpolateFrames<Numeric, 6>(
-        rel - static_cast<float>(whole),
-        [&](int t) -> const HistoryFrame& { return hist_.At(base + static_cast<std::uint64_t>(t)); }, point);
+    const float u = rel - static_cast<float>(whole);
+    if (const HistoryFrame* run = hist_.Contiguous(base, static_cast<std::size_t>(2 * half))) {
+      // The usual case: the kernel's frames do not wrap around the history.
+      interpolator_.InterpolateFrames<Numeric, 6>(u, [run](int t) -> const HistoryFrame& { return run[t]; }, point);
+    } else {
+      interpolator_.InterpolateFrames<Numeric, 6>(
+          u, [&](int t) -> const HistoryFrame& { return hist_.At(base + static_cast<std::uint64_t>(t)); }, point);
+    }
     for (int p = 0; p < phases_; ++p) {
       const auto up = static_cast<std::size_t>(p);
       cycle_points_[up][static_cast<std::size_t>(j)] = Numeric::Sub(point[up], dc_v_[up]);

@@ -20,6 +20,12 @@ class SampleHistory {
   void Put(std::uint64_t n, T value) { data_[n & (kCapacity - 1)] = value; }
   /// The sample with absolute number `n`. @pre n is within the last kCapacity samples.
   const T& At(std::uint64_t n) const { return data_[n & (kCapacity - 1)]; }
+  /// The samples n .. n + count - 1 as one array, when they do not wrap
+  /// around the end of the storage; nullptr when they do (read them with At).
+  const T* Contiguous(std::uint64_t n, std::size_t count) const {
+    const std::size_t first = n & (kCapacity - 1);
+    return first + count <= kCapacity ? &data_[first] : nullptr;
+  }
 
  private:
   std::array<T, kCapacity> data_{};
