@@ -256,20 +256,20 @@ void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
     if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-      const float x = frame.v[up];
-      if (!IsFiniteFloat(x)) {
-        flags = static_cast<std::uint16_t>(flags | (1u << p));  // held: the previous sample stays
-      } else {
-        if (std::fabs(x) >= config_.voltage_full_scale) flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + p)));
-        last_v_[up] = (x - v_offset_[up]) * v_gain_[up];
-      }
-      const float y = frame.i[up];
-      if (!IsFiniteFloat(y)) {
-        flags = static_cast<std::uint16_t>(flags | (1u << (3 + p)));
-      } else {
-        if (std::fabs(y) >= config_.current_full_scale) flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + 3 + p)));
-        last_i_[up] = (y - i_offset_[up]) * i_gain_[up];
-      }
+      // One compare in the usual case: |x| < full scale is false for NaN and
+      // infinities too, which then are told apart from clipping.
+      const auto condition = [&](float x, float full_scale, float offset, float gain, int channel, float& out) {
+        if (!(std::fabs(x) < full_scale)) {
+          if (!IsFiniteFloat(x)) {
+            flags = static_cast<std::uint16_t>(flags | (1u << channel));  // held: the previous sample stays
+            return;
+          }
+          flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + channel)));
+        }
+        out = (x - offset) * gain;
+      };
+      condition(frame.v[up], config_.voltage_full_scale, v_offset_[up], v_gain_[up], p, last_v_[up]);
+      condition(frame.i[up], config_.current_full_scale, i_offset_[up], i_gain_[up], 3 + p, last_i_[up]);
     } else {
       // Codes beyond the ADC's range are clipped (and flagged): a 24-bit
       // code in an int32 cannot be trusted past +-2^23.
@@ -300,15 +300,20 @@ void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename
   // read at the phase-compensated position.
   using N = Numeric;
   std::array<Sample, 3> v{}, i{}, ic{};
+  const HistoryFrame& now = hist_.At(m);
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
-    const HistoryFrame& now = hist_.At(m);
     v[up] = N::Sub(now[up], dc_v_[up]);
     i[up] = N::Sub(now[3 + up], dc_i_[up]);
     const std::uint64_t k = m + static_cast<std::uint64_t>(static_cast<std::int64_t>(comp_whole_[up]));
     const std::size_t ch = 3 + up;
-    ic[up] = N::Sub(comp_taps_[up].Apply(hist_.At(k - 1)[ch], hist_.At(k)[ch], hist_.At(k + 1)[ch], hist_.At(k + 2)[ch]),
-                    dc_i_[up]);
+    Sample shifted;
+    if (const HistoryFrame* f = hist_.Contiguous(k - 1, 4)) {
+      shifted = comp_taps_[up].Apply(f[0][ch], f[1][ch], f[2][ch], f[3][ch]);
+    } else {
+      shifted = comp_taps_[up].Apply(hist_.At(k - 1)[ch], hist_.At(k)[ch], hist_.At(k + 1)[ch], hist_.At(k + 2)[ch]);
+    }
+    ic[up] = N::Sub(shifted, dc_i_[up]);
   }
   if (config_.wiring == Wiring::k3P3W) {
     // No neutral: phase voltages are taken to the virtual star point.
