@@ -833,6 +833,12 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
   std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1> i_bins{};
   c.energy.q_total_var = 0.0f;
   float q_two_wattmeter = 0.0f;
+  // The interpolator's response at order h is the same for every phase.
+  std::array<float, dsp::kMaxHarmonicOrder + 1> order_gain{};
+  for (int h = 1; h <= usable; ++h) {
+    const float r = interpolator_.Response(static_cast<float>(h) / span);
+    order_gain[static_cast<std::size_t>(h)] = scale / (r * r);
+  }
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
     {
@@ -844,9 +850,8 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
     dsp::ComplexF rotation_h{1.0f, 0.0f};
     for (int h = 1; h <= usable; ++h) {
       const auto uh = static_cast<std::size_t>(h);
-      const float r = interpolator_.Response(static_cast<float>(h) / span);
       rotation_h = rotation_h * comp_rotation_[up];
-      i_bins[uh] = x[h] * rotation_h * (scale / (r * r));
+      i_bins[uh] = x[h] * rotation_h * order_gain[uh];
       q += dsp::CrossIm(cycle_v_bins_[up][uh], i_bins[uh]);
       if (config_.wiring == Wiring::k3P3W && p != 1) {
         q_two_wattmeter += dsp::CrossIm(cycle_v_bins_[up][uh] - cycle_v_bins_[1][uh], i_bins[uh]);
