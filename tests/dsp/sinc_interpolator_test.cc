@@ -1,8 +1,12 @@
 #include "meter/dsp/sinc_interpolator.h"
 
+#include "meter/dsp/numeric.h"
+
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace meter::dsp {
@@ -51,6 +55,43 @@ TEST(SincInterpolator, ResponseMatchesWhatInterpolationDoes) {
   }
   EXPECT_NEAR(s.Response(0.0f), 1.0f, 1e-4f);  // window's integral, equalised anyway
   EXPECT_LT(s.Response(0.49f), 0.05f);  // stopband
+}
+
+// The meter's path computes the taps inside the six-channel dot product:
+// the same as ComputeTaps followed by a dot product, to the bit in Q31
+// (Q30 coefficients rounded from the same float taps), to rounding in float.
+TEST(SincInterpolator, InterpolateFramesEqualsTheTapsDotProduct) {
+  SincInterpolator s;
+  ASSERT_EQ(s.Init(0.324f), Status::kOk);
+  const int n = s.tap_count();
+  std::vector<std::array<float, 6>> ff(static_cast<std::size_t>(n));
+  std::vector<std::array<std::int32_t, 6>> fq(static_cast<std::size_t>(n));
+  for (int j = 0; j < n; ++j) {
+    for (std::size_t ch = 0; ch < 6; ++ch) {
+      const double x = 0.8 * std::sin(0.37 * j + 1.1 * static_cast<double>(ch));
+      fq[static_cast<std::size_t>(j)][ch] = Q31Numeric::FromFloat(static_cast<float>(x));
+      ff[static_cast<std::size_t>(j)][ch] = static_cast<float>(x);
+    }
+  }
+  std::vector<float> taps(static_cast<std::size_t>(n));
+  for (float u : {0.0f, 0.013f, 0.25f, 0.5f, 0.77f, 0.999f}) {
+    s.ComputeTaps(u, taps.data());
+    float got_f[6];
+    std::int32_t got_q[6];
+    s.InterpolateFrames<FloatNumeric, 6>(u, [&](int j) -> const std::array<float, 6>& { return ff[static_cast<std::size_t>(j)]; }, got_f);
+    s.InterpolateFrames<Q31Numeric, 6>(u, [&](int j) -> const std::array<std::int32_t, 6>& { return fq[static_cast<std::size_t>(j)]; }, got_q);
+    for (std::size_t ch = 0; ch < 6; ++ch) {
+      double want_f = 0;
+      std::int64_t acc_q = 0;
+      for (int j = 0; j < n; ++j) {
+        const auto uj = static_cast<std::size_t>(j);
+        want_f += static_cast<double>(taps[uj]) * ff[uj][ch];
+        acc_q += static_cast<std::int64_t>(Q31Numeric::CoefFromFloat(taps[uj])) * fq[uj][ch];
+      }
+      EXPECT_NEAR(got_f[ch], want_f, 1e-6) << "u " << u << " channel " << ch;
+      EXPECT_EQ(got_q[ch], Q31Numeric::RoundCoefDot(acc_q)) << "u " << u << " channel " << ch;
+    }
+  }
 }
 
 TEST(SincTables, CommittedTablesMatchTheirDefinition) {

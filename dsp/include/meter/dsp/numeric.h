@@ -52,21 +52,6 @@ struct FloatNumeric {
     for (int k = 0; k < n; ++k) acc += c[k] * x(k);
     return acc;
   }
-  /// out[ch] = sum_k c[k] * frame(k)[ch] for every channel of a frame at
-  /// once: the channel loop is contiguous and vectorises.
-  template <std::size_t kChannels, typename FrameAt>
-  static void DotFrames(const Coef* c, int n, FrameAt frame, Sample* out) {
-    float acc[kChannels] = {};
-    for (int k = 0; k < n; ++k) {
-      const auto& f = frame(k);
-      const float ck = c[k];
-      // Fully unrolled, the accumulators live in registers; a rolled loop
-      // kept them in memory (three times the instructions on a Cortex-M4).
-#pragma GCC unroll 8
-      for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += ck * f[ch];
-    }
-    for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = acc[ch];
-  }
   /// (x0 + x1 + x2) / 3.
   static Sample Mean3(Sample a, Sample b, Sample c) { return (a + b + c) * (1.0f / 3.0f); }
   /// Input scaling of the zero-crossing band-pass (see Q31Numeric).
@@ -119,18 +104,7 @@ struct Q31Numeric {
     std::int64_t acc = 0;
 #pragma GCC unroll 8
     for (int k = 0; k < n; ++k) acc += static_cast<std::int64_t>(c[k]) * x(k);
-    return Saturate((acc + (1ll << (kCoefBits - 1))) >> kCoefBits);
-  }
-  template <std::size_t kChannels, typename FrameAt>
-  static void DotFrames(const Coef* c, int n, FrameAt frame, Sample* out) {
-    std::int64_t acc[kChannels] = {};
-    for (int k = 0; k < n; ++k) {
-      const auto& f = frame(k);
-      const std::int64_t ck = c[k];
-#pragma GCC unroll 8
-      for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += ck * f[ch];
-    }
-    for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = RoundCoefDot(acc[ch]);
+    return RoundCoefDot(acc);
   }
   /// A sum of Coef * Sample products back to a Sample: rounded, saturated.
   static Sample RoundCoefDot(std::int64_t acc) { return Saturate((acc + (1ll << (kCoefBits - 1))) >> kCoefBits); }

@@ -46,7 +46,8 @@ class SincInterpolator {
   /// the fly (never stored) and the float channels' common factor 2 fc
   /// applied once at the end. `frame(j)` returns the frame of sample
   /// k0 - half_span() + 1 + j; Numeric's integer coefficients are the
-  /// rounded ComputeTaps values, so Q31 results are those of Numeric::DotFrames.
+  /// rounded ComputeTaps values (Numeric::CoefFromFloat), summed in int64
+  /// and rounded once (Numeric::RoundCoefDot).
   template <typename Numeric, std::size_t kChannels, typename FrameAt>
   void InterpolateFrames(float u, FrameAt frame, typename Numeric::Sample* out) const {
     constexpr bool kFloat = std::is_floating_point_v<typename Numeric::Coef>;
