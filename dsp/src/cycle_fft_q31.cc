@@ -46,15 +46,15 @@ Status CycleFft<Q31Numeric>::Init() {
 }
 
 template <>
-void CycleFft<Q31Numeric>::Real(const std::int32_t* x, ComplexF* out) {
+void CycleFft<Q31Numeric>::Real(const std::int32_t* x, float scale, ComplexF* out) {
   last_real_peak_ = Peak(x, kPointsPerCycle);
   const int shift = Headroom(last_real_peak_, 30);
   std::int32_t* in = in_.data();
   for (int m = 0; m < kPointsPerCycle; ++m) in[m] = static_cast<std::int32_t>(static_cast<std::uint32_t>(x[m]) << shift);
   auto* spectrum = reinterpret_cast<kiss_fft_cpx*>(out_.data());
   kiss_fftr(static_cast<kiss_fftr_cfg>(real_plan_), in, spectrum);
-  const float scale = std::ldexp(kOutputScale, -shift);
-  for (int k = 0; k <= kPointsPerCycle / 2; ++k) out[k] = ToFloat(spectrum[k], scale);
+  const float out_scale = std::ldexp(kOutputScale, -shift) * scale;
+  for (int k = 0; k <= kPointsPerCycle / 2; ++k) out[k] = ToFloat(spectrum[k], out_scale);
 }
 
 template <>

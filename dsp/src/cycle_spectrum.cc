@@ -39,8 +39,7 @@ Status CycleTransform<Numeric>::Init(int cycles_per_window) {
 template <typename Numeric>
 void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, float scale,
                                               SubgroupBins<Numeric>& bins) {
-  fft_.Real(x, real_out_.data());
-  for (auto& c : real_out_) c = c * scale;
+  fft_.Real(x, scale, real_out_.data());
   for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
     const auto uh = static_cast<std::size_t>(h);
     bins.centre_[uh] = bins.centre_[uh] + real_out_[uh];

@@ -32,8 +32,8 @@ class CycleFft {
   using Coef = typename Numeric::Coef;
   /// @returns kResourceExhausted if the plans do not fit the arena.
   Status Init();
-  /// Real transform of x[0..P): out[0..P/2].
-  void Real(const Sample* x, ComplexF* out);
+  /// Real transform of x[0..P), times `scale`: out[0..P/2].
+  void Real(const Sample* x, float scale, ComplexF* out);
   /// Complex transform of z[m] * (shift_re[m] + j shift_im[m]), where z is
   /// P interleaved (re, im) values in units of `unit` (a Numeric::ToFloat
   /// value per unit; Q31 folds are stored scaled down). z is overwritten;
