@@ -253,6 +253,8 @@ template <typename Numeric>
 void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
   std::uint16_t flags = pending_gap_ ? kSampleGapBit : 0;
   pending_gap_ = false;
+  // Per sample, at most three phases: unrolled, no loop overhead.
+#pragma GCC unroll 3
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
     if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
@@ -301,6 +303,8 @@ void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename
   using N = Numeric;
   std::array<Sample, 3> v{}, i{}, ic{};
   const HistoryFrame& now = hist_.At(m);
+  // Per sample, at most three phases: unrolled, no loop overhead.
+#pragma GCC unroll 3
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
     v[up] = N::Sub(now[up], dc_v_[up]);
@@ -321,6 +325,8 @@ void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename
     for (auto& x : v) x = N::Sub(x, star);
   }
 
+  // Per sample, at most three phases: unrolled, no loop overhead.
+#pragma GCC unroll 3
   for (int p = 0; p < phases_; ++p) {
     const auto up = static_cast<std::size_t>(p);
     auto* qp = &q[static_cast<std::size_t>(p * kPerPhase)];
