@@ -16,16 +16,6 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
   return Status::kOk;
 }
 
-float SincInterpolator::Kernel(float t_samples) const {
-  const float x = std::fabs(t_samples) * two_fc_ * static_cast<float>(kPointsPerZero);
-  const int i = static_cast<int>(x);
-  if (i >= kZeroCrossings * kPointsPerZero) return 0.0f;
-  const float f = x - static_cast<float>(i);
-  const float a = kSincKernelTable[static_cast<std::size_t>(i)];
-  const float b = kSincKernelTable[static_cast<std::size_t>(i) + 1];
-  return two_fc_ * (a + f * (b - a));
-}
-
 void SincInterpolator::ComputeTaps(float u, float* taps) const {
   // The same walk as InterpolateFrames.
   const float scale = two_fc_ * static_cast<float>(kPointsPerZero);

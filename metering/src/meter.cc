@@ -311,12 +311,8 @@ void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename
     i[up] = N::Sub(now[3 + up], dc_i_[up]);
     const std::uint64_t k = m + static_cast<std::uint64_t>(static_cast<std::int64_t>(comp_whole_[up]));
     const std::size_t ch = 3 + up;
-    Sample shifted;
-    if (const HistoryFrame* f = hist_.Contiguous(k - 1, 4)) {
-      shifted = comp_taps_[up].Apply(f[0][ch], f[1][ch], f[2][ch], f[3][ch]);
-    } else {
-      shifted = comp_taps_[up].Apply(hist_.At(k - 1)[ch], hist_.At(k)[ch], hist_.At(k + 1)[ch], hist_.At(k + 2)[ch]);
-    }
+    const Sample shifted =
+        hist_.ReadRun(k - 1, 4, [&](auto f) { return comp_taps_[up].Apply(f(0)[ch], f(1)[ch], f(2)[ch], f(3)[ch]); });
     ic[up] = N::Sub(shifted, dc_i_[up]);
   }
   if (config_.wiring == Wiring::k3P3W) {
@@ -802,13 +798,8 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
     const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
     Sample point[6];
     const float u = rel - static_cast<float>(whole);
-    if (const HistoryFrame* run = hist_.Contiguous(base, static_cast<std::size_t>(2 * half))) {
-      // The usual case: the kernel's frames do not wrap around the history.
-      interpolator_.InterpolateFrames<Numeric, 6>(u, [run](int t) -> const HistoryFrame& { return run[t]; }, point);
-    } else {
-      interpolator_.InterpolateFrames<Numeric, 6>(
-          u, [&](int t) -> const HistoryFrame& { return hist_.At(base + static_cast<std::uint64_t>(t)); }, point);
-    }
+    hist_.ReadRun(base, static_cast<std::size_t>(2 * half),
+                  [&](auto frame) { interpolator_.InterpolateFrames<Numeric, 6>(u, frame, point); });
     for (int p = 0; p < phases_; ++p) {
       const auto up = static_cast<std::size_t>(p);
       cycle_points_[up][static_cast<std::size_t>(j)] = Numeric::Sub(point[up], dc_v_[up]);

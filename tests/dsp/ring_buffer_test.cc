@@ -21,6 +21,11 @@ TEST(SampleHistory, ContiguousRunsReadWhatAtReads) {
       for (int k = 0; k < 5; ++k) EXPECT_EQ(run[k], h.At(first + static_cast<std::uint64_t>(k))) << "first " << first;
     }
   }
+  // ReadRun hands out the same samples whether or not the run wraps.
+  for (std::uint64_t first = 116; first + 5 <= 132; ++first) {
+    const int sum = h.ReadRun(first, 5, [](auto sample) { return sample(0) + sample(1) + sample(2) + sample(3) + sample(4); });
+    EXPECT_EQ(sum, static_cast<int>(5 * first + 10)) << "first " << first;
+  }
   // A run as long as the storage fits only from its start.
   EXPECT_NE(h.Contiguous(128, 16), nullptr);
   EXPECT_EQ(h.Contiguous(129, 16), nullptr);

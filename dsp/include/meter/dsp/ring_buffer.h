@@ -26,6 +26,14 @@ class SampleHistory {
     const std::size_t first = n & (kCapacity - 1);
     return first + count <= kCapacity ? &data_[first] : nullptr;
   }
+  /// Calls use(sample) where sample(k) is the sample n + k, k < count, and
+  /// returns what use returns: plain array reads when the run does not wrap
+  /// (the usual case on a per-sample path), masked reads when it does.
+  template <typename Use>
+  decltype(auto) ReadRun(std::uint64_t n, std::size_t count, Use use) const {
+    if (const T* run = Contiguous(n, count)) return use([run](int k) -> const T& { return run[k]; });
+    return use([this, n](int k) -> const T& { return At(n + static_cast<std::uint64_t>(k)); });
+  }
 
  private:
   std::array<T, kCapacity> data_{};

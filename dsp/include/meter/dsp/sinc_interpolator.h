@@ -76,8 +76,6 @@ class SincInterpolator {
   float Response(float nu) const;
 
  private:
-  float Kernel(float t_samples) const;
-
   // The kernel at table position x (>= 0) divided by 2 fc: the table read
   // at a constant stride outwards from the centre on both sides of the
   // symmetric kernel (no absolute value, no per-tap multiply of the

@@ -86,7 +86,6 @@ template <typename Numeric>
 class BasicMeter {
  public:
   using Sample = typename Numeric::Sample;
-  using Coef = typename Numeric::Coef;
   using Input = typename InputOf<Numeric>::Type;
 
   static constexpr std::size_t kHistory = METER_HISTORY_SAMPLES;
