@@ -25,6 +25,66 @@ void SincInterpolator::ComputeTaps(float u, float* taps) const {
   for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) taps[j] = two_fc_ * TableAt(x);
 }
 
+#if METER_DSP_SINC_BLOCK_LOADS
+void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const {
+  const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
+  float x_left = u * scale;
+  float x_right = (1.0f - u) * scale;
+  // Accumulators in s10-s15; s0-s5 take a frame, s6-s7 the table pair
+  // (a, b), s8 the table index and then the fraction.
+  register float acc0 asm("s10") = 0.0f;
+  register float acc1 asm("s11") = 0.0f;
+  register float acc2 asm("s12") = 0.0f;
+  register float acc3 asm("s13") = 0.0f;
+  register float acc4 asm("s14") = 0.0f;
+  register float acc5 asm("s15") = 0.0f;
+  const float* left = centre;   // walks down: frames k0, k0 - 1, ...
+  const float* right = centre;  // walks up: frames k0 + 1, k0 + 2, ...
+  int left_count = half_span_;
+  int right_count = half_span_;
+  std::uintptr_t entry = 0;
+  // One tap: i = trunc(x); tap = a + (x - i) (b - a) with (a, b) = table[i],
+  // table[i + 1]; x += scale; acc[ch] += tap * frame[ch].
+#define METER_SINC_TAP(X, FRAME_LOAD)           \
+  "vcvt.s32.f32 s8, %[" X "]\n\t"              \
+  "vmov %[entry], s8\n\t"                      \
+  "add %[entry], %[table], %[entry], lsl #2\n\t" \
+  "vldmia %[entry], {s6-s7}\n\t"               \
+  "vcvt.f32.s32 s8, s8\n\t"                    \
+  "vsub.f32 s7, s7, s6\n\t"                    \
+  "vsub.f32 s8, %[" X "], s8\n\t"              \
+  "vfma.f32 s6, s8, s7\n\t"                    \
+  "vadd.f32 %[" X "], %[" X "], %[scale]\n\t"  \
+  FRAME_LOAD "\n\t"                             \
+  "vfma.f32 %[acc0], s6, s0\n\t"               \
+  "vfma.f32 %[acc1], s6, s1\n\t"               \
+  "vfma.f32 %[acc2], s6, s2\n\t"               \
+  "vfma.f32 %[acc3], s6, s3\n\t"               \
+  "vfma.f32 %[acc4], s6, s4\n\t"               \
+  "vfma.f32 %[acc5], s6, s5\n\t"
+  asm volatile(
+      "1:\n\t" METER_SINC_TAP("x_left", "vldmdb %[left]!, {s0-s5}")
+      "subs %[left_count], %[left_count], #1\n\t"
+      "bne 1b\n\t"
+      "2:\n\t" METER_SINC_TAP("x_right", "vldmia %[right]!, {s0-s5}")
+      "subs %[right_count], %[right_count], #1\n\t"
+      "bne 2b\n\t"
+      : [acc0] "+t"(acc0), [acc1] "+t"(acc1), [acc2] "+t"(acc2), [acc3] "+t"(acc3), [acc4] "+t"(acc4),
+        [acc5] "+t"(acc5), [x_left] "+t"(x_left), [x_right] "+t"(x_right), [left] "+r"(left),
+        [right] "+r"(right), [left_count] "+r"(left_count), [right_count] "+r"(right_count),
+        [entry] "=&r"(entry)
+      : [table] "r"(kSincKernelTable.data()), [scale] "t"(scale)
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
+#undef METER_SINC_TAP
+  out[0] = acc0 * two_fc_;
+  out[1] = acc1 * two_fc_;
+  out[2] = acc2 * two_fc_;
+  out[3] = acc3 * two_fc_;
+  out[4] = acc4 * two_fc_;
+  out[5] = acc5 * two_fc_;
+}
+#endif
+
 float SincInterpolator::Response(float nu) const {
   const float r = std::fabs(nu) / two_fc_;
   const float pos = r * kResponsePoints;

@@ -14,6 +14,7 @@
 #include <span>
 
 #include "meter/dsp/profile.h"
+#include "meter/dsp/sinc_interpolator.h"
 #include "meter/hal/cortex_m4f/fpga_io.h"
 #include "meter/hal/cortex_m4f/interrupt_power_fail.h"
 #include "meter/hal/cortex_m4f/ram_flash.h"
@@ -181,11 +182,48 @@ extern "C" void meter_profile_exit(int region) {
   if (g_profiling) g_region_ticks[r] += g_clock.Ticks() - g_region_start[r];
 }
 
+// The resampler's target-specific loop over contiguous frames (block loads)
+// against the portable loop the same call takes for any other frame reader:
+// they must agree to the bit, at every cutoff the meter can choose.
+void ResamplerPathsAgree() {
+  constexpr int kFrames = meter::dsp::SincInterpolator::kMaxTaps;
+  static std::array<std::array<float, 6>, kFrames> frames;
+  std::uint32_t state = 12345u;
+  for (auto& f : frames) {
+    for (auto& v : f) {
+      state = state * 1664525u + 1013904223u;  // LCG: reproducible, no libc state
+      v = static_cast<float>(static_cast<std::int32_t>(state)) * 0x1p-31f;
+    }
+  }
+  int mismatches = 0, points = 0;
+  for (const float cutoff : {0.5f, 0.3249f, 0.25f, 0.1f}) {
+    meter::dsp::SincInterpolator interpolator;
+    if (interpolator.Init(cutoff) != Status::kOk) {
+      ++mismatches;
+      continue;
+    }
+    const meter::dsp::ContiguousRun<std::array<float, 6>> run{frames.data()};
+    const auto portable = [&](int j) -> const std::array<float, 6>& { return frames[static_cast<std::size_t>(j)]; };
+    for (int step = 0; step < 64; ++step) {
+      const float u = static_cast<float>(step) / 64.0f + 0x1p-9f;
+      float fast[6], reference[6];
+      interpolator.InterpolateFrames<meter::dsp::FloatNumeric, 6>(u, run, fast);
+      interpolator.InterpolateFrames<meter::dsp::FloatNumeric, 6>(u, portable, reference);
+      ++points;
+      if (std::memcmp(fast, reference, sizeof fast) != 0) ++mismatches;
+    }
+  }
+  std::printf("resampler: the contiguous-run loop%s equals the portable loop at %d points, %d differ: %s\n",
+              METER_DSP_SINC_BLOCK_LOADS ? " (block loads)" : "", points, mismatches, mismatches == 0 ? "ok" : "FAIL");
+  if (mismatches != 0) ++g_failures;
+}
+
 int main() {
   std::printf("meter self-test image: %s core, Cortex-M4F on MPS2-AN386\n", FirmwareNumeric::kName);
   Check(selftest::generated::kQ31 == (std::strcmp(FirmwareNumeric::kName, "q31") == 0),
         "the expected values were generated for this numeric variant");
   g_clock.Start();
+  ResamplerPathsAgree();
   std::memset(g_flash_region.data(), 0xFF, Flash::kBytes);  // a new meter: erased store
 
   const Status init = g_meter.Init(selftest::Config(), &g_pulse_led, &g_flash);

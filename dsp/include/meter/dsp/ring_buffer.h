@@ -8,6 +8,15 @@
 
 namespace meter::dsp {
 
+/// Samples k = 0, 1, ... of a run stored one after another: what ReadRun
+/// hands over when the run does not wrap. A kernel can recognise the type and
+/// use block loads (see SincInterpolator::InterpolateFrames).
+template <typename T>
+struct ContiguousRun {
+  const T* data;
+  const T& operator()(int k) const { return data[k]; }
+};
+
 template <typename T, std::size_t kCapacity>
 class SampleHistory {
   static_assert(kCapacity >= 4 && (kCapacity & (kCapacity - 1)) == 0,
@@ -31,7 +40,7 @@ class SampleHistory {
   /// (the usual case on a per-sample path), masked reads when it does.
   template <typename Use>
   decltype(auto) ReadRun(std::uint64_t n, std::size_t count, Use use) const {
-    if (const T* run = Contiguous(n, count)) return use([run](int k) -> const T& { return run[k]; });
+    if (const T* run = Contiguous(n, count)) return use(ContiguousRun<T>{run});
     return use([this, n](int k) -> const T& { return At(n + static_cast<std::uint64_t>(k)); });
   }
 

@@ -14,10 +14,28 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_tables.h"
 #include "meter/dsp/status.h"
 
+// ARMv7E-M with single-precision FMA (Cortex-M4F): the float six-channel
+// dot product over a contiguous run of frames has a hand-written loop that
+// loads a frame with one VLDM and the table pair with another, instead of
+// eight VLDRs per tap. It does the same operations in the same order as the
+// portable loop, so its results are equal to the bit (the firmware self-test
+// checks that on the target).
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && (__ARM_FP & 4)
+#define METER_DSP_SINC_BLOCK_LOADS 1
+#else
+#define METER_DSP_SINC_BLOCK_LOADS 0
+#endif
+
 namespace meter::dsp {
+
+template <typename FrameAt>
+inline constexpr bool kIsContiguousRun = false;
+template <typename T>
+inline constexpr bool kIsContiguousRun<ContiguousRun<T>> = true;
 
 class SincInterpolator {
  public:
@@ -51,6 +69,13 @@ class SincInterpolator {
   template <typename Numeric, std::size_t kChannels, typename FrameAt>
   void InterpolateFrames(float u, FrameAt frame, typename Numeric::Sample* out) const {
     constexpr bool kFloat = std::is_floating_point_v<typename Numeric::Coef>;
+#if METER_DSP_SINC_BLOCK_LOADS
+    if constexpr (kFloat && kChannels == 6 && kIsContiguousRun<FrameAt>) {
+      static_assert(sizeof(frame(0)) == 6 * sizeof(float), "frames must be six packed floats");
+      InterpolateSixFloatsBlockLoads(u, frame(half_span_).data(), out);
+      return;
+    }
+#endif
     using Acc = std::conditional_t<kFloat, float, std::int64_t>;
     // Plain loops over a local array (no lambda holding it by reference), so
     // the accumulators stay in registers on every target.
@@ -101,6 +126,11 @@ class SincInterpolator {
       for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += c * f[ch];
     }
   }
+
+#if METER_DSP_SINC_BLOCK_LOADS
+  // `centre` is the frame of sample k0 + 1 (index half_span() of the run).
+  void InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const;
+#endif
 
   float two_fc_ = 0.0f;
   int half_span_ = 0;
