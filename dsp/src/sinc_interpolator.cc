@@ -26,6 +26,20 @@ void SincInterpolator::ComputeTaps(float u, float* taps) const {
 }
 
 #if METER_DSP_SINC_BLOCK_LOADS
+// The table walk of both block-load loops, one tap: i = trunc(x);
+// s6 = a + (x - i) (b - a) with (a, b) = table[i], table[i + 1]; x += scale.
+// Uses s6-s8 and the operands entry, table and scale.
+#define METER_SINC_TABLE_TAP(X)                   \
+  "vcvt.s32.f32 s8, %[" X "]\n\t"              \
+  "vmov %[entry], s8\n\t"                      \
+  "add %[entry], %[table], %[entry], lsl #2\n\t" \
+  "vldmia %[entry], {s6-s7}\n\t"               \
+  "vcvt.f32.s32 s8, s8\n\t"                    \
+  "vsub.f32 s7, s7, s6\n\t"                    \
+  "vsub.f32 s8, %[" X "], s8\n\t"              \
+  "vfma.f32 s6, s8, s7\n\t"                    \
+  "vadd.f32 %[" X "], %[" X "], %[scale]\n\t"
+
 void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const {
   const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
   float x_left = u * scale;
@@ -43,18 +57,9 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
   int left_count = half_span_;
   int right_count = half_span_;
   std::uintptr_t entry = 0;
-  // One tap: i = trunc(x); tap = a + (x - i) (b - a) with (a, b) = table[i],
-  // table[i + 1]; x += scale; acc[ch] += tap * frame[ch].
+  // One tap: the table walk, then acc[ch] += tap * frame[ch].
 #define METER_SINC_TAP(X, FRAME_LOAD)           \
-  "vcvt.s32.f32 s8, %[" X "]\n\t"              \
-  "vmov %[entry], s8\n\t"                      \
-  "add %[entry], %[table], %[entry], lsl #2\n\t" \
-  "vldmia %[entry], {s6-s7}\n\t"               \
-  "vcvt.f32.s32 s8, s8\n\t"                    \
-  "vsub.f32 s7, s7, s6\n\t"                    \
-  "vsub.f32 s8, %[" X "], s8\n\t"              \
-  "vfma.f32 s6, s8, s7\n\t"                    \
-  "vadd.f32 %[" X "], %[" X "], %[scale]\n\t"  \
+  METER_SINC_TABLE_TAP(X)                      \
   FRAME_LOAD "\n\t"                             \
   "vfma.f32 %[acc0], s6, s0\n\t"               \
   "vfma.f32 %[acc1], s6, s1\n\t"               \
@@ -82,6 +87,73 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
   out[3] = acc3 * two_fc_;
   out[4] = acc4 * two_fc_;
   out[5] = acc5 * two_fc_;
+}
+#endif
+
+#if METER_DSP_SINC_BLOCK_LOADS
+void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, int coef_bits, const std::int32_t* first,
+                                                        std::int64_t* acc) const {
+  const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
+  // (two_fc tap) 2^bits == tap (two_fc 2^bits): scaling by a power of two is exact.
+  const float coef_scale = two_fc_ * static_cast<float>(1 << coef_bits);
+  const float half = 0.5f;
+  float x_left = u * scale;
+  float x_right = (1.0f - u) * scale;
+  std::int32_t coef[kMaxTaps];
+  std::int32_t* left = coef + half_span_;   // coefficient j multiplies frame j: the left walk fills downwards
+  std::int32_t* right = coef + half_span_;
+  int left_count = half_span_;
+  int right_count = half_span_;
+  std::uintptr_t entry = 0;
+  // One coefficient: the float tap as InterpolateSixFloatsBlockLoads, times
+  // two_fc 2^bits, plus or minus one half, truncated.
+#define METER_SINC_COEF(X, STORE)               \
+  METER_SINC_TABLE_TAP(X)                      \
+  "vmul.f32 s6, s6, %[coef_scale]\n\t"         \
+  "vcmpe.f32 s6, #0\n\t"                       \
+  "vmrs APSR_nzcv, fpscr\n\t"                  \
+  "ite ge\n\t"                                 \
+  "vaddge.f32 s6, s6, %[half]\n\t"             \
+  "vsublt.f32 s6, s6, %[half]\n\t"             \
+  "vcvt.s32.f32 s6, s6\n\t" STORE "\n\t"
+  asm volatile(
+      "1:\n\t" METER_SINC_COEF("x_left", "vstmdb %[left]!, {s6}")
+      "subs %[left_count], %[left_count], #1\n\t"
+      "bne 1b\n\t"
+      "2:\n\t" METER_SINC_COEF("x_right", "vstmia %[right]!, {s6}")
+      "subs %[right_count], %[right_count], #1\n\t"
+      "bne 2b\n\t"
+      : [x_left] "+t"(x_left), [x_right] "+t"(x_right), [left] "+r"(left), [right] "+r"(right),
+        [left_count] "+r"(left_count), [right_count] "+r"(right_count), [entry] "=&r"(entry)
+      : [table] "r"(kSincKernelTable.data()), [scale] "t"(scale), [coef_scale] "t"(coef_scale), [half] "t"(half)
+      : "s6", "s7", "s8", "cc", "memory");
+#undef METER_SINC_COEF
+#undef METER_SINC_TABLE_TAP
+  // Two passes of three channels: acc[ch] += coef[j] * frame(j)[ch].
+  for (int pass = 0; pass < 2; ++pass) {
+    std::int64_t a0 = 0, a1 = 0, a2 = 0;
+    const std::int32_t* frame = first + 3 * pass;
+    const std::int32_t* c = coef;
+    int count = 2 * half_span_;
+    std::int32_t x0, x1, x2, cj;
+    asm volatile(
+        "1:\n\t"
+        "ldr %[cj], [%[c]], #4\n\t"
+        "ldr %[x2], [%[frame], #8]\n\t"
+        "ldrd %[x0], %[x1], [%[frame]], #24\n\t"
+        "smlal %Q[a0], %R[a0], %[cj], %[x0]\n\t"
+        "smlal %Q[a1], %R[a1], %[cj], %[x1]\n\t"
+        "smlal %Q[a2], %R[a2], %[cj], %[x2]\n\t"
+        "subs %[count], %[count], #1\n\t"
+        "bne 1b\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [frame] "+r"(frame), [c] "+r"(c), [count] "+r"(count),
+          [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [cj] "=&r"(cj)
+        :
+        : "cc", "memory");
+    acc[3 * pass] = a0;
+    acc[3 * pass + 1] = a1;
+    acc[3 * pass + 2] = a2;
+  }
 }
 #endif
 

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <span>
+#include <type_traits>
 
 #include "meter/dsp/profile.h"
 #include "meter/dsp/sinc_interpolator.h"
@@ -182,38 +183,55 @@ extern "C" void meter_profile_exit(int region) {
   if (g_profiling) g_region_ticks[r] += g_clock.Ticks() - g_region_start[r];
 }
 
-// The resampler's target-specific loop over contiguous frames (block loads)
+// The resampler's target-specific loops over contiguous frames (block loads)
 // against the portable loop the same call takes for any other frame reader:
-// they must agree to the bit, at every cutoff the meter can choose.
-void ResamplerPathsAgree() {
+// they must agree to the bit, float and Q31, at every cutoff the meter can
+// choose.
+template <typename Numeric>
+int ResamplerMismatches(int& points) {
+  using Sample = typename Numeric::Sample;
+  using Frame = std::array<Sample, 6>;
   constexpr int kFrames = meter::dsp::SincInterpolator::kMaxTaps;
-  static std::array<std::array<float, 6>, kFrames> frames;
+  static std::array<Frame, kFrames> frames;
   std::uint32_t state = 12345u;
   for (auto& f : frames) {
     for (auto& v : f) {
       state = state * 1664525u + 1013904223u;  // LCG: reproducible, no libc state
-      v = static_cast<float>(static_cast<std::int32_t>(state)) * 0x1p-31f;
+      const auto r = static_cast<std::int32_t>(state);
+      if constexpr (std::is_floating_point_v<Sample>) {
+        v = static_cast<float>(r) * 0x1p-31f;
+      } else {
+        v = r / 2;  // within the Q29 samples' two guard bits
+      }
     }
   }
-  int mismatches = 0, points = 0;
+  int mismatches = 0;
   for (const float cutoff : {0.5f, 0.3249f, 0.25f, 0.1f}) {
     meter::dsp::SincInterpolator interpolator;
     if (interpolator.Init(cutoff) != Status::kOk) {
       ++mismatches;
       continue;
     }
-    const meter::dsp::ContiguousRun<std::array<float, 6>> run{frames.data()};
-    const auto portable = [&](int j) -> const std::array<float, 6>& { return frames[static_cast<std::size_t>(j)]; };
+    const meter::dsp::ContiguousRun<Frame> run{frames.data()};
+    const auto portable = [&](int j) -> const Frame& { return frames[static_cast<std::size_t>(j)]; };
     for (int step = 0; step < 64; ++step) {
       const float u = static_cast<float>(step) / 64.0f + 0x1p-9f;
-      float fast[6], reference[6];
-      interpolator.InterpolateFrames<meter::dsp::FloatNumeric, 6>(u, run, fast);
-      interpolator.InterpolateFrames<meter::dsp::FloatNumeric, 6>(u, portable, reference);
+      Sample fast[6], reference[6];
+      interpolator.InterpolateFrames<Numeric, 6>(u, run, fast);
+      interpolator.InterpolateFrames<Numeric, 6>(u, portable, reference);
       ++points;
       if (std::memcmp(fast, reference, sizeof fast) != 0) ++mismatches;
     }
   }
-  std::printf("resampler: the contiguous-run loop%s equals the portable loop at %d points, %d differ: %s\n",
+  return mismatches;
+}
+
+void ResamplerPathsAgree() {
+  int points = 0;
+  const int mismatches =
+      ResamplerMismatches<meter::dsp::FloatNumeric>(points) + ResamplerMismatches<meter::dsp::Q31Numeric>(points);
+  std::printf("resampler: the contiguous-run loops%s equal the portable loop (float and Q31) at %d points, %d "
+              "differ: %s\n",
               METER_DSP_SINC_BLOCK_LOADS ? " (block loads)" : "", points, mismatches, mismatches == 0 ? "ok" : "FAIL");
   if (mismatches != 0) ++g_failures;
 }

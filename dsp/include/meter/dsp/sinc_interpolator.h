@@ -70,9 +70,16 @@ class SincInterpolator {
   void InterpolateFrames(float u, FrameAt frame, typename Numeric::Sample* out) const {
     constexpr bool kFloat = std::is_floating_point_v<typename Numeric::Coef>;
 #if METER_DSP_SINC_BLOCK_LOADS
-    if constexpr (kFloat && kChannels == 6 && kIsContiguousRun<FrameAt>) {
-      static_assert(sizeof(frame(0)) == 6 * sizeof(float), "frames must be six packed floats");
-      InterpolateSixFloatsBlockLoads(u, frame(half_span_).data(), out);
+    if constexpr (kChannels == 6 && kIsContiguousRun<FrameAt>) {
+      static_assert(sizeof(frame(0)) == 6 * sizeof(typename Numeric::Sample), "frames must be six packed samples");
+      if constexpr (kFloat) {
+        InterpolateSixFloatsBlockLoads(u, frame(half_span_).data(), out);
+      } else {
+        static_assert(std::is_same_v<typename Numeric::Sample, std::int32_t>);
+        std::int64_t acc[6];
+        InterpolateSixIntegersBlockLoads(u, Numeric::kCoefBits, frame(0).data(), acc);
+        for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = Numeric::RoundCoefDot(acc[ch]);
+      }
       return;
     }
 #endif
@@ -130,6 +137,11 @@ class SincInterpolator {
 #if METER_DSP_SINC_BLOCK_LOADS
   // `centre` is the frame of sample k0 + 1 (index half_span() of the run).
   void InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const;
+  // The integer variant: the taps' coefficients (rounded to coef_bits, ties
+  // away from zero, as Numeric::CoefFromFloat) in a first pass, then two
+  // passes of three channels with 64-bit multiply-accumulates. `first` is the
+  // run's first frame; acc gets the unrounded sums.
+  void InterpolateSixIntegersBlockLoads(float u, int coef_bits, const std::int32_t* first, std::int64_t* acc) const;
 #endif
 
   float two_fc_ = 0.0f;
