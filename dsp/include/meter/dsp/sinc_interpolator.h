@@ -18,11 +18,11 @@
 #include "meter/dsp/sinc_tables.h"
 #include "meter/dsp/status.h"
 
-// ARMv7E-M with single-precision FMA (Cortex-M4F): the float six-channel
-// dot product over a contiguous run of frames has a hand-written loop that
-// loads a frame with one VLDM and the table pair with another, instead of
-// eight VLDRs per tap. It does the same operations in the same order as the
-// portable loop, so its results are equal to the bit (the firmware self-test
+// ARMv7E-M with single-precision FMA (Cortex-M4F): the six-channel dot
+// products over a contiguous run of frames, float and Q31, are hand-written
+// loops that load a frame and the table pair with block loads (VLDM, LDRD)
+// instead of one load per value. They compute what the portable loops
+// compute, so their results are equal to the bit (the firmware self-test
 // checks that on the target).
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && (__ARM_FP & 4)
 #define METER_DSP_SINC_BLOCK_LOADS 1
@@ -72,15 +72,19 @@ class SincInterpolator {
 #if METER_DSP_SINC_BLOCK_LOADS
     if constexpr (kChannels == 6 && kIsContiguousRun<FrameAt>) {
       static_assert(sizeof(frame(0)) == 6 * sizeof(typename Numeric::Sample), "frames must be six packed samples");
-      if constexpr (kFloat) {
-        InterpolateSixFloatsBlockLoads(u, frame(half_span_).data(), out);
-      } else {
-        static_assert(std::is_same_v<typename Numeric::Sample, std::int32_t>);
-        std::int64_t acc[6];
-        InterpolateSixIntegersBlockLoads(u, Numeric::kCoefBits, frame(0).data(), acc);
-        for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = Numeric::RoundCoefDot(acc[ch]);
+      // An uninitialised interpolator has no taps (the portable loop returns
+      // zeros); the assembly loops need at least one tap a side.
+      if (half_span_ > 0) {
+        if constexpr (kFloat) {
+          InterpolateSixFloatsBlockLoads(u, frame(half_span_).data(), out);
+        } else {
+          static_assert(std::is_same_v<typename Numeric::Sample, std::int32_t>);
+          std::int64_t acc[6];
+          InterpolateSixIntegersBlockLoads(u, Numeric::kCoefBits, frame(0).data(), acc);
+          for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = Numeric::RoundCoefDot(acc[ch]);
+        }
+        return;
       }
-      return;
     }
 #endif
     using Acc = std::conditional_t<kFloat, float, std::int64_t>;
