@@ -25,7 +25,7 @@ void SincInterpolator::ComputeTaps(float u, float* taps) const {
   for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) taps[j] = two_fc_ * TableAt(x);
 }
 
-#if METER_DSP_SINC_BLOCK_LOADS
+#if METER_DSP_ARM_BLOCK_LOADS
 // The table walk of both block-load loops, one tap: i = trunc(x);
 // s6 = a + (x - i) (b - a) with (a, b) = table[i], table[i + 1]; x += scale.
 // Uses s6-s8 and the operands entry, table and scale.
@@ -90,7 +90,7 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
 }
 #endif
 
-#if METER_DSP_SINC_BLOCK_LOADS
+#if METER_DSP_ARM_BLOCK_LOADS
 void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, int coef_bits, const std::int32_t* first,
                                                         std::int64_t* acc) const {
   const float scale = two_fc_ * static_cast<float>(kPointsPerZero);

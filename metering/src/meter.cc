@@ -449,9 +449,7 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
       q = q_now;  // the next edge interpolates from this sample as shifted now
     }
   } else {
-    // Fully unrolled: no loop counter or pointer increments per quantity.
-#pragma GCC unroll 32
-    for (int k = 0; k < kQuantityCount; ++k) integrators_[static_cast<std::size_t>(k)].Add(q[static_cast<std::size_t>(k)]);
+    dsp::AddToEach(integrators_, q);
   }
 
   if (m_signed >= f10_interval_end_) {

@@ -17,18 +17,12 @@
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_tables.h"
 #include "meter/dsp/status.h"
+#include "meter/dsp/target.h"
 
-// ARMv7E-M with single-precision FMA (Cortex-M4F): the six-channel dot
-// products over a contiguous run of frames, float and Q31, are hand-written
-// loops that load a frame and the table pair with block loads (VLDM, LDRD)
-// instead of one load per value. They compute what the portable loops
-// compute, so their results are equal to the bit (the firmware self-test
-// checks that on the target).
-#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && (__ARM_FP & 4)
-#define METER_DSP_SINC_BLOCK_LOADS 1
-#else
-#define METER_DSP_SINC_BLOCK_LOADS 0
-#endif
+// On the Cortex-M4F (METER_DSP_ARM_BLOCK_LOADS, target.h) the six-channel
+// dot products over a contiguous run of frames, float and Q31, are
+// hand-written loops that load a frame and the table pair with block loads
+// (VLDM, LDRD) instead of one load per value.
 
 namespace meter::dsp {
 
@@ -69,7 +63,7 @@ class SincInterpolator {
   template <typename Numeric, std::size_t kChannels, typename FrameAt>
   void InterpolateFrames(float u, FrameAt frame, typename Numeric::Sample* out) const {
     constexpr bool kFloat = std::is_floating_point_v<typename Numeric::Coef>;
-#if METER_DSP_SINC_BLOCK_LOADS
+#if METER_DSP_ARM_BLOCK_LOADS
     if constexpr (kChannels == 6 && kIsContiguousRun<FrameAt>) {
       static_assert(sizeof(frame(0)) == 6 * sizeof(typename Numeric::Sample), "frames must be six packed samples");
       // An uninitialised interpolator has no taps (the portable loop returns
@@ -138,7 +132,7 @@ class SincInterpolator {
     }
   }
 
-#if METER_DSP_SINC_BLOCK_LOADS
+#if METER_DSP_ARM_BLOCK_LOADS
   // `centre` is the frame of sample k0 + 1 (index half_span() of the run).
   void InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const;
   // The integer variant: the taps' coefficients (rounded to coef_bits, ties

@@ -1,0 +1,14 @@
+#pragma once
+// Which hand-written inner loops the target can take. Every such loop has a
+// portable C++ twin that computes the same values to the bit; the twin is
+// what the host builds and tests run, and the firmware self-test checks the
+// two agree on the target.
+//
+// METER_DSP_ARM_BLOCK_LOADS: ARMv7E-M with single-precision FMA (the
+// Cortex-M4F). Its VLDM/VSTM and LDRD/LDM move several registers in one
+// instruction, which GCC does not form from separate loads.
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && (__ARM_FP & 4)
+#define METER_DSP_ARM_BLOCK_LOADS 1
+#else
+#define METER_DSP_ARM_BLOCK_LOADS 0
+#endif
