@@ -184,6 +184,12 @@ extern "C" void meter_profile_exit(int region) {
   if (g_profiling) g_region_ticks[r] += g_clock.Ticks() - g_region_start[r];
 }
 
+// Reproducible test values with no libc state: a 32-bit LCG, as int32.
+std::int32_t NextTestValue(std::uint32_t& state) {
+  state = state * 1664525u + 1013904223u;
+  return static_cast<std::int32_t>(state);
+}
+
 // The resampler's target-specific loops over contiguous frames (block loads)
 // against the portable loop the same call takes for any other frame reader:
 // they must agree to the bit, float and Q31, at every cutoff the meter can
@@ -197,8 +203,7 @@ int ResamplerMismatches(int& points) {
   std::uint32_t state = 12345u;
   for (auto& f : frames) {
     for (auto& v : f) {
-      state = state * 1664525u + 1013904223u;  // LCG: reproducible, no libc state
-      const auto r = static_cast<std::int32_t>(state);
+      const std::int32_t r = NextTestValue(state);
       if constexpr (std::is_floating_point_v<Sample>) {
         v = static_cast<float>(r) * 0x1p-31f;
       } else {
@@ -237,11 +242,11 @@ bool BlockAddMatchesLoop() {
   std::uint32_t state = 777u;
   for (int step = 0; step < 50; ++step) {
     for (auto& v : f) {
-      state = state * 1664525u + 1013904223u;
+      const std::int32_t r = NextTestValue(state);
       if constexpr (std::is_floating_point_v<Acc>) {
-        v = static_cast<float>(static_cast<std::int32_t>(state)) * 0x1p-20f;
+        v = static_cast<float>(r) * 0x1p-20f;
       } else {
-        v = static_cast<std::int64_t>(static_cast<std::int32_t>(state)) << 15;  // carries into the high word
+        v = static_cast<std::int64_t>(r) << 15;  // carries into the high word
       }
     }
     meter::dsp::AddToEach(block, f);

@@ -16,6 +16,10 @@ struct ContiguousRun {
   const T* data;
   const T& operator()(int k) const { return data[k]; }
 };
+template <typename Reader>
+inline constexpr bool kIsContiguousRun = false;
+template <typename T>
+inline constexpr bool kIsContiguousRun<ContiguousRun<T>> = true;
 
 template <typename T, std::size_t kCapacity>
 class SampleHistory {

@@ -26,11 +26,6 @@
 
 namespace meter::dsp {
 
-template <typename FrameAt>
-inline constexpr bool kIsContiguousRun = false;
-template <typename T>
-inline constexpr bool kIsContiguousRun<ContiguousRun<T>> = true;
-
 class SincInterpolator {
  public:
   static constexpr int kZeroCrossings = kSincZeroCrossings;  ///< Kernel half-width, in sinc zero crossings.
