@@ -2,7 +2,10 @@
 
 #include "meter/dsp/sinc_tables.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 namespace meter::dsp {
 Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
@@ -13,6 +16,11 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
   const int half = static_cast<int>(std::ceil(kZeroCrossings / two_fc_));
   if (2 * half > kMaxTaps) return Status::kOutOfRange;
   half_span_ = half;
+  // Init-time double arithmetic: the integer walk's constants, rounded once.
+  scale_q15_ = static_cast<std::int32_t>(
+      std::lround(static_cast<double>(two_fc_) * kPointsPerZero * (1 << kSincPairFractionBits)));
+  two_fc_q31_ = static_cast<std::int32_t>(std::min(std::llround(std::ldexp(static_cast<double>(two_fc_), 31)),
+                                                   static_cast<long long>(INT32_MAX)));
   return Status::kOk;
 }
 
@@ -25,8 +33,19 @@ void SincInterpolator::ComputeTaps(float u, float* taps) const {
   for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) taps[j] = two_fc_ * TableAt(x);
 }
 
+void SincInterpolator::ComputeCoefsQ29(float u, std::int32_t* coefs) const {
+  // The same walk as InterpolateFrames' integer path.
+  const std::int32_t left_start = LeftStartQ15(u);
+  const std::int32_t scale = scale_q15_, two_fc = two_fc_q31_;
+  const int half = half_span_;
+  std::int32_t x = left_start;
+  for (int j = half - 1; j >= 0; --j, x += scale) coefs[j] = CoefQ29At(x, two_fc);
+  x = scale - left_start;
+  for (int j = half; j < 2 * half; ++j, x += scale) coefs[j] = CoefQ29At(x, two_fc);
+}
+
 #if METER_DSP_ARM_BLOCK_LOADS
-// The table walk of both block-load loops, one tap: i = trunc(x);
+// The table walk of the float block-load loop, one tap: i = trunc(x);
 // s6 = a + (x - i) (b - a) with (a, b) = table[i], table[i + 1]; x += scale.
 // Uses s6-s8 and the operands entry, table and scale.
 #define METER_SINC_TABLE_TAP(X)                   \
@@ -81,6 +100,7 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
       : [table] "r"(kSincKernelTable.data()), [scale] "t"(scale)
       : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
 #undef METER_SINC_TAP
+#undef METER_SINC_TABLE_TAP
   out[0] = acc0 * two_fc_;
   out[1] = acc1 * two_fc_;
   out[2] = acc2 * two_fc_;
@@ -91,44 +111,43 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
 #endif
 
 #if METER_DSP_ARM_BLOCK_LOADS
-void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, int coef_bits, const std::int32_t* first,
-                                                        std::int64_t* acc) const {
-  const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
-  // (two_fc tap) 2^bits == tap (two_fc 2^bits): scaling by a power of two is exact.
-  const float coef_scale = two_fc_ * static_cast<float>(1 << coef_bits);
-  const float half = 0.5f;
-  float x_left = u * scale;
-  float x_right = (1.0f - u) * scale;
+void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const {
+  // The coefficients first, as ComputeCoefsQ29: CoefQ29At's SMLAWB and
+  // SMMULR, ten instructions a tap (GCC matches neither in the portable
+  // loop, which takes 17).
   std::int32_t coef[kMaxTaps];
-  std::int32_t* left = coef + half_span_;   // coefficient j multiplies frame j: the left walk fills downwards
-  std::int32_t* right = coef + half_span_;
-  int left_count = half_span_;
-  int right_count = half_span_;
-  std::uintptr_t entry = 0;
-  // One coefficient: the float tap as InterpolateSixFloatsBlockLoads, times
-  // two_fc 2^bits, plus or minus one half, truncated.
-#define METER_SINC_COEF(X, STORE)               \
-  METER_SINC_TABLE_TAP(X)                      \
-  "vmul.f32 s6, s6, %[coef_scale]\n\t"         \
-  "vcmpe.f32 s6, #0\n\t"                       \
-  "vmrs APSR_nzcv, fpscr\n\t"                  \
-  "ite ge\n\t"                                 \
-  "vaddge.f32 s6, s6, %[half]\n\t"             \
-  "vsublt.f32 s6, s6, %[half]\n\t"             \
-  "vcvt.s32.f32 s6, s6\n\t" STORE "\n\t"
-  asm volatile(
-      "1:\n\t" METER_SINC_COEF("x_left", "vstmdb %[left]!, {s6}")
-      "subs %[left_count], %[left_count], #1\n\t"
-      "bne 1b\n\t"
-      "2:\n\t" METER_SINC_COEF("x_right", "vstmia %[right]!, {s6}")
-      "subs %[right_count], %[right_count], #1\n\t"
-      "bne 2b\n\t"
-      : [x_left] "+t"(x_left), [x_right] "+t"(x_right), [left] "+r"(left), [right] "+r"(right),
-        [left_count] "+r"(left_count), [right_count] "+r"(right_count), [entry] "=&r"(entry)
-      : [table] "r"(kSincKernelTable.data()), [scale] "t"(scale), [coef_scale] "t"(coef_scale), [half] "t"(half)
-      : "s6", "s7", "s8", "cc", "memory");
+  {
+    const std::int32_t left_start = LeftStartQ15(u);
+    std::int32_t x_left = left_start;
+    std::int32_t x_right = scale_q15_ - left_start;
+    std::int32_t* left = coef + half_span_;  // coefficient j multiplies frame j: the left walk fills downwards
+    std::int32_t* right = coef + half_span_;
+    int left_count = half_span_;
+    int right_count = half_span_;
+    std::uintptr_t entry = 0;
+    std::int32_t value = 0, step = 0;
+#define METER_SINC_COEF(X, STORE)                           \
+  "lsr %[entry], %[" X "], #15\n\t"                          \
+  "add %[entry], %[table], %[entry], lsl #3\n\t"             \
+  "ldrd %[value], %[step], [%[entry]]\n\t"                   \
+  "ubfx %[entry], %[" X "], #0, #15\n\t"                     \
+  "smlawb %[value], %[step], %[entry], %[value]\n\t"         \
+  "smmulr %[value], %[value], %[fc]\n\t" STORE "\n\t"       \
+  "add %[" X "], %[" X "], %[scale]\n\t"
+    asm volatile(
+        "1:\n\t" METER_SINC_COEF("x_left", "str %[value], [%[left], #-4]!")
+        "subs %[left_count], %[left_count], #1\n\t"
+        "bne 1b\n\t"
+        "2:\n\t" METER_SINC_COEF("x_right", "str %[value], [%[right]], #4")
+        "subs %[right_count], %[right_count], #1\n\t"
+        "bne 2b\n\t"
+        : [x_left] "+r"(x_left), [x_right] "+r"(x_right), [left] "+r"(left), [right] "+r"(right),
+          [left_count] "+r"(left_count), [right_count] "+r"(right_count), [entry] "=&r"(entry),
+          [value] "=&r"(value), [step] "=&r"(step)
+        : [table] "r"(kSincKernelPairsQ30.data()), [scale] "r"(scale_q15_), [fc] "r"(two_fc_q31_)
+        : "cc", "memory");
 #undef METER_SINC_COEF
-#undef METER_SINC_TABLE_TAP
+  }
   // Two passes of three channels: acc[ch] += coef[j] * frame(j)[ch].
   for (int pass = 0; pass < 2; ++pass) {
     std::int64_t a0 = 0, a1 = 0, a2 = 0;

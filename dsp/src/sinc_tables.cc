@@ -62,4 +62,16 @@ SincResponseTable ComputeSincResponseTable(const SincKernelTable& kernel) {
   return response;
 }
 
+SincKernelPairsQ30 ComputeSincKernelPairsQ30(const SincKernelTable& kernel) {
+  SincKernelPairsQ30 pairs{};
+  const auto q30 = [&](std::size_t i) {
+    return static_cast<std::int32_t>(std::llround(std::ldexp(static_cast<double>(kernel[i]), 30)));
+  };
+  for (std::size_t i = 0; 2 * i < pairs.size(); ++i) {
+    pairs[2 * i] = q30(i);
+    pairs[2 * i + 1] = 2 * (q30(i + 1) - q30(i));
+  }
+  return pairs;
+}
+
 }  // namespace meter::dsp

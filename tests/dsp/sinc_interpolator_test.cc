@@ -58,8 +58,8 @@ TEST(SincInterpolator, ResponseMatchesWhatInterpolationDoes) {
 }
 
 // The meter's path computes the taps inside the six-channel dot product:
-// the same as ComputeTaps followed by a dot product, to the bit in Q31
-// (Q30 coefficients rounded from the same float taps), to rounding in float.
+// the same as ComputeTaps followed by a dot product, to rounding in float,
+// and as ComputeCoefsQ29 followed by one, to the bit, in Q31.
 TEST(SincInterpolator, InterpolateFramesEqualsTheTapsDotProduct) {
   SincInterpolator s;
   ASSERT_EQ(s.Init(0.324f), Status::kOk);
@@ -74,8 +74,10 @@ TEST(SincInterpolator, InterpolateFramesEqualsTheTapsDotProduct) {
     }
   }
   std::vector<float> taps(static_cast<std::size_t>(n));
+  std::vector<std::int32_t> coefs(static_cast<std::size_t>(n));
   for (float u : {0.0f, 0.013f, 0.25f, 0.5f, 0.77f, 0.999f}) {
     s.ComputeTaps(u, taps.data());
+    s.ComputeCoefsQ29(u, coefs.data());
     float got_f[6];
     std::int32_t got_q[6];
     s.InterpolateFrames<FloatNumeric, 6>(u, [&](int j) -> const std::array<float, 6>& { return ff[static_cast<std::size_t>(j)]; }, got_f);
@@ -86,11 +88,45 @@ TEST(SincInterpolator, InterpolateFramesEqualsTheTapsDotProduct) {
       for (int j = 0; j < n; ++j) {
         const auto uj = static_cast<std::size_t>(j);
         want_f += static_cast<double>(taps[uj]) * ff[uj][ch];
-        acc_q += static_cast<std::int64_t>(Q31Numeric::CoefFromFloat(taps[uj])) * fq[uj][ch];
+        acc_q += static_cast<std::int64_t>(coefs[uj]) * fq[uj][ch];
       }
       EXPECT_NEAR(got_f[ch], want_f, 1e-6) << "u " << u << " channel " << ch;
-      EXPECT_EQ(got_q[ch], Q31Numeric::RoundCoefDot(acc_q)) << "u " << u << " channel " << ch;
+      EXPECT_EQ(got_q[ch], SincInterpolator::RoundQ29Dot(acc_q)) << "u " << u << " channel " << ch;
     }
+  }
+}
+
+// The integer taps are the kernel the response describes: against the
+// linearly joined table evaluated in double precision at exact positions,
+// at every cutoff the meter can choose. The bound is the integer walk's
+// position error (at most 7.5 Q15 table steps after 13 steps: the Q15 start
+// is truncated and each step rounded) times the kernel's steepest slope
+// between table points (0.017 a step), plus the Q29 rounding.
+TEST(SincInterpolator, IntegerTapsFollowTheKernel) {
+  for (const float cutoff : {0.5f, 0.3249f, 0.25f, 0.0625f}) {
+    SincInterpolator s;
+    ASSERT_EQ(s.Init(cutoff), Status::kOk);
+    const int n = s.tap_count();
+    const double two_fc = 2.0 * static_cast<double>(cutoff);
+    const double scale = two_fc * SincInterpolator::kPointsPerZero;
+    std::vector<std::int32_t> coefs(static_cast<std::size_t>(n));
+    double worst = 0.0;
+    for (int step = 0; step < 200; ++step) {
+      const float u = static_cast<float>(step) / 200.0f + 0.0013f;
+      s.ComputeCoefsQ29(u, coefs.data());
+      for (int j = 0; j < n; ++j) {
+        const double distance = j < s.half_span() ? (s.half_span() - 1 - j) + static_cast<double>(u)
+                                                  : (j + 1 - s.half_span()) - static_cast<double>(u);
+        const double x = distance * scale;
+        const auto i = static_cast<std::size_t>(x);
+        const double f = x - static_cast<double>(i);
+        const double a = kSincKernelTable[i], b = kSincKernelTable[i + 1];
+        const double want = two_fc * (a + f * (b - a));
+        worst = std::fmax(worst, std::fabs(std::ldexp(coefs[static_cast<std::size_t>(j)], -29) - want));
+      }
+    }
+    EXPECT_LT(worst, 7.5 / 32768.0 * 0.017 + 0x1p-28) << "cutoff " << cutoff;
+    EXPECT_GT(worst, 0.0) << "cutoff " << cutoff;  // integer arithmetic, not the float path
   }
 }
 
@@ -101,6 +137,9 @@ TEST(SincTables, CommittedTablesMatchTheirDefinition) {
   const SincResponseTable response = ComputeSincResponseTable(kernel);
   for (std::size_t k = 0; k < kernel.size(); ++k) ASSERT_EQ(kernel[k], kSincKernelTable[k]) << "kernel " << k;
   for (std::size_t k = 0; k < response.size(); ++k) ASSERT_EQ(response[k], kSincResponseTable[k]) << "response " << k;
+  const SincKernelPairsQ30 pairs = ComputeSincKernelPairsQ30(kernel);
+  for (std::size_t k = 0; k < pairs.size(); ++k) ASSERT_EQ(pairs[k], kSincKernelPairsQ30[k]) << "pairs " << k;
+  EXPECT_EQ(kSincKernelPairsQ30[0], 1 << 30);
   EXPECT_EQ(kSincKernelTable[0], 1.0f);
   EXPECT_NEAR(kSincResponseTable[0], 1.0f, 1e-3f);  // unit gain at DC
 }

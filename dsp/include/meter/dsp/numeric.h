@@ -9,7 +9,8 @@
 //   Sample  int32, Q29: +-1.0 = +-2^29 is the ADC's full scale, leaving two
 //           guard bits so gain calibration up to 1.25, line-to-line
 //           differences (2 FS) and the neutral sum (3.75 FS) cannot wrap.
-//   Coef    int32, Q30: filter and interpolation coefficients in [-2, 2).
+//   Coef    int32, Q30: filter coefficients in [-2, 2). (The resampler's
+//           taps are Q29, computed in integer arithmetic: SincInterpolator.)
 //   Product int64: a Sample*Sample product (Q58; at most 2^62 for saturated
 //           samples) shifted right by kProductShift = 16 to Q42, at most
 //           2^46: a cycle of up to 2^12 samples sums below 2^58, and the edge

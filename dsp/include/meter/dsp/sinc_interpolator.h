@@ -48,13 +48,26 @@ class SincInterpolator {
   /// multiplies the sample k0 - half_span() + 1 + j.
   void ComputeTaps(float u, float* taps) const;
 
+  /// The integer taps of the same point (Q31Numeric's path): Q29, from the
+  /// Q30 kernel pairs walked in Q15 table steps and scaled by 2 fc with a
+  /// rounded high-word multiply (SMMULR); no float per tap, so a core
+  /// without an FPU runs it in integer instructions. They equal ComputeTaps
+  /// to a few parts in 10^6 (the walk's positions are Q15 table steps).
+  void ComputeCoefsQ29(float u, std::int32_t* coefs) const;
+  /// A sum of Q29 coefficients times Q29 samples back to a Q29 sample:
+  /// rounded, saturated.
+  static std::int32_t RoundQ29Dot(std::int64_t acc) {
+    const std::int64_t r = (acc + (std::int64_t{1} << 28)) >> 29;
+    constexpr std::int64_t kMax = 2147483647;
+    return static_cast<std::int32_t>(r > kMax ? kMax : (r < -kMax ? -kMax : r));
+  }
+
   /// Interpolates every channel of a frame at once: out[ch] = sum over taps
-  /// j of tap_j(u) * frame(j)[ch], with the taps of ComputeTaps computed on
-  /// the fly (never stored) and the float channels' common factor 2 fc
-  /// applied once at the end. `frame(j)` returns the frame of sample
-  /// k0 - half_span() + 1 + j; Numeric's integer coefficients are the
-  /// rounded ComputeTaps values (Numeric::CoefFromFloat), summed in int64
-  /// and rounded once (Numeric::RoundCoefDot).
+  /// j of tap_j(u) * frame(j)[ch], with the taps computed on the fly (never
+  /// stored). `frame(j)` returns the frame of sample k0 - half_span() + 1 + j.
+  /// Float: the taps of ComputeTaps, the channels' common factor 2 fc applied
+  /// once at the end. Integer samples: the taps of ComputeCoefsQ29, summed in
+  /// int64 and rounded once (RoundQ29Dot).
   template <typename Numeric, std::size_t kChannels, typename FrameAt>
   void InterpolateFrames(float u, FrameAt frame, typename Numeric::Sample* out) const {
     constexpr bool kFloat = std::is_floating_point_v<typename Numeric::Coef>;
@@ -69,30 +82,34 @@ class SincInterpolator {
         } else {
           static_assert(std::is_same_v<typename Numeric::Sample, std::int32_t>);
           std::int64_t acc[6];
-          InterpolateSixIntegersBlockLoads(u, Numeric::kCoefBits, frame(0).data(), acc);
-          for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = Numeric::RoundCoefDot(acc[ch]);
+          InterpolateSixIntegersBlockLoads(u, frame(0).data(), acc);
+          for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = RoundQ29Dot(acc[ch]);
         }
         return;
       }
     }
 #endif
-    using Acc = std::conditional_t<kFloat, float, std::int64_t>;
     // Plain loops over a local array (no lambda holding it by reference), so
     // the accumulators stay in registers on every target.
-    Acc acc[kChannels] = {};
-    const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
     // Left side (t > 0): j = half - 1 .. 0, x = (u + half - 1 - j) * scale;
     // right side (t <= 0): j = half .. 2 half - 1, x = (j + 1 - half - u) * scale.
-    float x = u * scale;
-    for (int j = half_span_ - 1; j >= 0; --j, x += scale) AddTap<Numeric>(TableAt(x), frame(j), acc);
-    x = (1.0f - u) * scale;
-    for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) AddTap<Numeric>(TableAt(x), frame(j), acc);
-    for (std::size_t ch = 0; ch < kChannels; ++ch) {
-      if constexpr (kFloat) {
-        out[ch] = acc[ch] * two_fc_;
-      } else {
-        out[ch] = Numeric::RoundCoefDot(acc[ch]);
-      }
+    if constexpr (kFloat) {
+      float acc[kChannels] = {};
+      const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
+      float x = u * scale;
+      for (int j = half_span_ - 1; j >= 0; --j, x += scale) AddTap(TableAt(x), frame(j), acc);
+      x = (1.0f - u) * scale;
+      for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) AddTap(TableAt(x), frame(j), acc);
+      for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = acc[ch] * two_fc_;
+    } else {
+      // The coefficients first, then the dot product with int32 loads (a
+      // 32 x 32 -> 64-bit multiply-accumulate each; GCC widens a coefficient
+      // computed in the same loop to a full 64 x 64 multiply on 32-bit cores).
+      std::int32_t coefs[kMaxTaps];
+      ComputeCoefsQ29(u, coefs);
+      std::int64_t acc[kChannels] = {};
+      for (int j = 0; j < 2 * half_span_; ++j) AddTap(coefs[j], frame(j), acc);
+      for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = RoundQ29Dot(acc[ch]);
     }
   }
 
@@ -113,31 +130,44 @@ class SincInterpolator {
     return a + f * (kSincKernelTable[static_cast<std::size_t>(i) + 1] - a);
   }
 
-  // acc[ch] += tap * frame[ch]; the integer variant's coefficient is the
-  // rounded ComputeTaps value.
-  template <typename Numeric, typename Frame, typename Acc, std::size_t kChannels>
-  void AddTap(float tap, const Frame& f, Acc (&acc)[kChannels]) const {
-    if constexpr (std::is_floating_point_v<typename Numeric::Coef>) {
+  // The integer walk's start: u table-scaled, in Q15 table steps (one float
+  // multiply per point; the right side starts at scale_q15_ minus this).
+  std::int32_t LeftStartQ15(float u) const { return static_cast<std::int32_t>(u * static_cast<float>(scale_q15_)); }
+
+  // The Q29 coefficient at Q15 table position x: the kernel pair's linear
+  // join (SMLAWB), then times 2 fc (SMMULR): the instructions the Cortex-M4F
+  // loop uses, so both give the same bits.
+  // (Static, with 2 fc passed in: a member read would be reloaded after
+  // every coefficient store, which may alias it.)
+  static std::int32_t CoefQ29At(std::int32_t x, std::int32_t two_fc_q31) {
+    const auto i = static_cast<std::size_t>(x >> kSincPairFractionBits);
+    const std::int32_t f = x & ((1 << kSincPairFractionBits) - 1);
+    const std::int32_t kernel =
+        kSincKernelPairsQ30[2 * i] +
+        static_cast<std::int32_t>((static_cast<std::int64_t>(kSincKernelPairsQ30[2 * i + 1]) * f) >> 16);
+    return static_cast<std::int32_t>((static_cast<std::int64_t>(kernel) * two_fc_q31 + (std::int64_t{1} << 31)) >> 32);
+  }
+
+  // acc[ch] += tap * frame[ch].
+  template <typename Tap, typename Frame, typename Acc, std::size_t kChannels>
+  static void AddTap(Tap tap, const Frame& f, Acc (&acc)[kChannels]) {
 #pragma GCC unroll 8
-      for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += tap * f[ch];
-    } else {
-      const std::int64_t c = Numeric::CoefFromFloat(two_fc_ * tap);
-#pragma GCC unroll 8
-      for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += c * f[ch];
-    }
+    for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += static_cast<Acc>(tap) * f[ch];
   }
 
 #if METER_DSP_ARM_BLOCK_LOADS
   // `centre` is the frame of sample k0 + 1 (index half_span() of the run).
   void InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const;
-  // The integer variant: the taps' coefficients (rounded to coef_bits, ties
-  // away from zero, as Numeric::CoefFromFloat) in a first pass, then two
-  // passes of three channels with 64-bit multiply-accumulates. `first` is the
-  // run's first frame; acc gets the unrounded sums.
-  void InterpolateSixIntegersBlockLoads(float u, int coef_bits, const std::int32_t* first, std::int64_t* acc) const;
+  // The integer variant: the taps' Q29 coefficients (as CoefQ29At) in a
+  // first pass, then two passes of three channels with 64-bit
+  // multiply-accumulates. `first` is the run's first frame; acc gets the
+  // unrounded sums.
+  void InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const;
 #endif
 
   float two_fc_ = 0.0f;
+  std::int32_t scale_q15_ = 0;    // table steps per input sample, Q15
+  std::int32_t two_fc_q31_ = 0;   // 2 fc in Q31 (2 fc = 1 is held at 1 - 2^-31)
   int half_span_ = 0;
 };
 

@@ -9,6 +9,7 @@
 // out of its start-up.
 
 #include <array>
+#include <cstdint>
 
 namespace meter::dsp {
 
@@ -22,11 +23,22 @@ inline constexpr int kSincResponsePoints = 256; ///< Response table over r in [0
 using SincKernelTable = std::array<float, (kSincZeroCrossings + 1) * kSincPointsPerZero + 2>;
 using SincResponseTable = std::array<float, kSincResponsePoints + 1>;
 
+// The same kernel in Q30 for integer resampling (Q31Numeric, so a core
+// without an FPU never needs float per tap): entry i is the pair (value_i,
+// 2 (value_{i+1} - value_i)) with value_i = round(kSincKernelTable[i] 2^30).
+// The kernel at table position i + f / 2^15 (f in [0, 2^15)) is then
+// value_i + floor(pair step * f / 2^16): the same linear join as the float
+// table, one multiply-accumulate (SMLAWB on an ARMv7E-M).
+inline constexpr int kSincPairFractionBits = 15;
+using SincKernelPairsQ30 = std::array<std::int32_t, 2 * ((kSincZeroCrossings + 1) * kSincPointsPerZero + 1)>;
+
 extern const SincKernelTable kSincKernelTable;
 extern const SincResponseTable kSincResponseTable;
+extern const SincKernelPairsQ30 kSincKernelPairsQ30;
 
 /// The definitions, in double precision (host tools and tests only).
 SincKernelTable ComputeSincKernelTable();
 SincResponseTable ComputeSincResponseTable(const SincKernelTable& kernel);
+SincKernelPairsQ30 ComputeSincKernelPairsQ30(const SincKernelTable& kernel);
 
 }  // namespace meter::dsp
