@@ -199,8 +199,13 @@ Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
       if (!(gv > 0.0f && gv <= 1.25f && gi > 0.0f && gi <= 1.25f)) return Status::kInvalidArgument;
       v_gain_q_[up] = Numeric::CoefFromFloat(gv);
       i_gain_q_[up] = Numeric::CoefFromFloat(gi);
-      v_offset_code_[up] = static_cast<std::int32_t>(std::lround(v_offset_[up] * code_per_v));
-      i_offset_code_[up] = static_cast<std::int32_t>(std::lround(i_offset_[up] * code_per_i));
+      // An offset is a fraction of the ADC's range; one beyond it is a bad
+      // calibration (and would break the per-sample bounds below).
+      const float v_offset_code = v_offset_[up] * code_per_v, i_offset_code = i_offset_[up] * code_per_i;
+      const auto limit = static_cast<float>(code_limit_);
+      if (!(std::fabs(v_offset_code) <= limit && std::fabs(i_offset_code) <= limit)) return Status::kInvalidArgument;
+      v_offset_code_[up] = static_cast<std::int32_t>(std::lround(v_offset_code));
+      i_offset_code_[up] = static_cast<std::int32_t>(std::lround(i_offset_code));
     }
     v_unit_ = config.voltage_full_scale * v_ratio_max;
     i_unit_ = config.current_full_scale * i_ratio_max;
@@ -274,14 +279,19 @@ void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
       condition(frame.i[up], config_.current_full_scale, i_offset_[up], i_gain_[up], 3 + p, last_i_[up]);
     } else {
       // Codes beyond the ADC's range are clipped (and flagged): a 24-bit
-      // code in an int32 cannot be trusted past +-2^23.
+      // code in an int32 cannot be trusted past +-2^23. Within the ranges
+      // Init validates (|code|, |offset| <= code_limit_, gain <= 1.25 in
+      // Q30) nothing can overflow: |code - offset| shifted to Q29 is below
+      // 2^30, and times the gain, shifted back, below 1.25 * 2^30. So one
+      // 32 x 32 -> 64-bit multiply and no saturation (a 64-bit product and a
+      // saturation cost the Cortex-M4F twice the instructions).
       const auto condition = [&](std::int32_t code, std::int32_t offset, std::int32_t gain, int channel) {
         if (code >= code_limit_ || code <= -code_limit_) {
           flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + channel)));
           code = code >= code_limit_ ? code_limit_ : -code_limit_;
         }
-        const std::int64_t x = (static_cast<std::int64_t>(code) - offset) * (std::int64_t{1} << code_shift_);
-        return dsp::Q31Numeric::Saturate((x * gain) >> dsp::Q31Numeric::kCoefBits);
+        const std::int32_t x = (code - offset) * (std::int32_t{1} << code_shift_);
+        return static_cast<std::int32_t>((static_cast<std::int64_t>(x) * gain) >> dsp::Q31Numeric::kCoefBits);
       };
       last_v_[up] = condition(frame.v[up], v_offset_code_[up], v_gain_q_[up], p);
       last_i_[up] = condition(frame.i[up], i_offset_code_[up], i_gain_q_[up], 3 + p);

@@ -27,6 +27,21 @@ TEST(Q31Numeric, SaturateIsSymmetricAndExactInRange) {
   }
 }
 
+// A difference of samples saturates to the same symmetric range (the
+// Cortex-M4F image checks its QSUB form against this one).
+TEST(Q31Numeric, SubSaturatesSymmetrically) {
+  constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
+  constexpr std::int32_t kMin = std::numeric_limits<std::int32_t>::min();
+  EXPECT_EQ(Q31Numeric::Sub(5, 3), 2);
+  EXPECT_EQ(Q31Numeric::Sub(-kMax, 1), -kMax);
+  EXPECT_EQ(Q31Numeric::Sub(kMin, 1), -kMax);
+  EXPECT_EQ(Q31Numeric::Sub(kMin, 0), -kMax);
+  EXPECT_EQ(Q31Numeric::Sub(kMax, -1), kMax);
+  EXPECT_EQ(Q31Numeric::Sub(kMax, kMin), kMax);
+  EXPECT_EQ(Q31Numeric::Sub(1 << 30, -(1 << 30)), kMax);
+  EXPECT_EQ(Q31Numeric::Sub(kMax - 1, -1), kMax);
+}
+
 // A coefficient dot product rounds half up at 2^-30 and saturates.
 TEST(Q31Numeric, RoundCoefDotRoundsAndSaturates) {
   const std::int64_t unit = std::int64_t{1} << Q31Numeric::kCoefBits;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "meter/metering/energy_meter.h"
 #include "meter/metering/meter.h"
@@ -173,6 +174,33 @@ TEST(MeterQ31, SixteenBitCodesAndClipping) {
   bad = CtConfig(50.0);
   bad.adc_bits = 20;
   EXPECT_EQ(mq.Init(bad), Status::kInvalidArgument);
+  // An offset beyond the ADC's range (here 1.01 of full scale) is a bad
+  // calibration; one just inside is still taken, and a full-scale code
+  // against it conditions without overflow (the worst case the per-sample
+  // bounds allow: twice full scale, times the largest gain).
+  bad = CtConfig(50.0);
+  bad.voltage_cal[2].offset = -1.01f * bad.voltage_full_scale;
+  EXPECT_EQ(mq.Init(bad), Status::kInvalidArgument);
+  bad = CtConfig(50.0);
+  bad.current_cal[1].offset = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(mq.Init(bad), Status::kInvalidArgument);
+  MeterConfig edge = CtConfig(50.0);
+  edge.voltage_cal[0].offset = -0.999999f * edge.voltage_full_scale;
+  edge.voltage_cal[0].gain = 1.25f;
+  ASSERT_EQ(mq.Init(edge), Status::kOk);
+  // A 50 Hz square wave between codes far beyond both ends (clipped to the
+  // top and bottom codes): conditioned to 2.5 and 0 full scale, so 1.25 full
+  // scale rms once the DC is removed.
+  const double want = 1.25 * static_cast<double>(edge.voltage_full_scale) * edge.vt_ratio[0];
+  int windows = 0;
+  for (int k = 0; k < 16000; ++k) {
+    AdcFrame square{};
+    square.v[0] = (k / 80) % 2 == 0 ? INT32_MAX : INT32_MIN + 1;
+    if ((mq.ProcessFrame(square) & kEventWindow) && ++windows > 2) {
+      EXPECT_NEAR(mq.LastWindow().phases[0].v_rms, want, 1e-3 * want);
+    }
+  }
+  EXPECT_GT(windows, 5);
 }
 
 // One simulated hour: the registers of the two meters agree to the last

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <type_traits>
 
@@ -261,7 +262,36 @@ bool BlockAddMatchesLoop() {
   return same;
 }
 
+// Q31Numeric::Sub (QSUB on this core) against its portable form: both
+// saturation bounds, the symmetric range's edge and pseudo-random pairs.
+int SaturatingSubMismatches(int& pairs) {
+  using Q31 = meter::dsp::Q31Numeric;
+  constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
+  constexpr std::int32_t kMin = std::numeric_limits<std::int32_t>::min();
+  const std::int32_t edges[] = {0, 1, -1, kMax, kMax - 1, kMin, kMin + 1, kMin + 2, 1 << 30, -(1 << 30)};
+  int mismatches = 0;
+  for (const std::int32_t a : edges) {
+    for (const std::int32_t b : edges) {
+      ++pairs;
+      if (Q31::Sub(a, b) != Q31::SubPortable(a, b)) ++mismatches;
+    }
+  }
+  std::uint32_t state = 4242u;
+  for (int k = 0; k < 1000; ++k) {
+    const std::int32_t a = NextTestValue(state), b = NextTestValue(state);
+    ++pairs;
+    if (Q31::Sub(a, b) != Q31::SubPortable(a, b)) ++mismatches;
+  }
+  return mismatches;
+}
+
 void HandWrittenLoopsAgree() {
+  int pairs = 0;
+  const int sub_mismatches = SaturatingSubMismatches(pairs);
+  std::printf("saturating subtract%s equals the portable form at %d pairs, %d differ: %s\n",
+              METER_DSP_ARM_SATURATING ? " (QSUB)" : "", pairs, sub_mismatches, sub_mismatches == 0 ? "ok" : "FAIL");
+  if (sub_mismatches != 0) ++g_failures;
+
   const bool block_add_ok = BlockAddMatchesLoop<meter::dsp::FloatNumeric>() && BlockAddMatchesLoop<meter::dsp::Q31Numeric>();
   std::printf("integrators: the block add equals one add per integrator (float and Q31): %s\n",
               block_add_ok ? "ok" : "FAIL");

@@ -26,6 +26,11 @@
 #include <cstdint>
 #include <limits>
 
+#include "meter/dsp/target.h"
+#if METER_DSP_ARM_SATURATING
+#include <arm_acle.h>
+#endif
+
 namespace meter::dsp {
 
 struct FloatNumeric {
@@ -124,7 +129,19 @@ struct Q31Numeric {
   static Sample ForFilter(Sample x) { return x >> 2; }
   /// Differences and sums of Q29 samples (at most 1.25 FS each) fit int32
   /// with the guard bits; computed wide and saturated all the same.
-  static Sample Sub(Sample a, Sample b) { return Saturate(static_cast<std::int64_t>(a) - b); }
+  static Sample Sub(Sample a, Sample b) {
+#if METER_DSP_ARM_SATURATING
+    // QSUB saturates to [INT32_MIN, INT32_MAX]; Saturate's range is
+    // symmetric, so its one extra value moves up by one.
+    const std::int32_t d = __qsub(a, b);
+    return d == std::numeric_limits<std::int32_t>::min() ? d + 1 : d;
+#else
+    return SubPortable(a, b);
+#endif
+  }
+  /// Sub's portable form (what the host runs; the firmware image checks Sub
+  /// against it).
+  static Sample SubPortable(Sample a, Sample b) { return Saturate(static_cast<std::int64_t>(a) - b); }
   static Sample Add3(Sample a, Sample b, Sample c) { return Saturate(static_cast<std::int64_t>(a) + b + c); }
   static Product Widen(Sample x) { return x; }
 };

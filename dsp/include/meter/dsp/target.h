@@ -12,3 +12,12 @@
 #else
 #define METER_DSP_ARM_BLOCK_LOADS 0
 #endif
+
+// METER_DSP_ARM_SATURATING: ARMv7E-M's DSP extension (QSUB: a saturating
+// 32-bit subtract in one instruction, where the portable form is a 64-bit
+// subtract and a range test).
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FEATURE_DSP)
+#define METER_DSP_ARM_SATURATING 1
+#else
+#define METER_DSP_ARM_SATURATING 0
+#endif
