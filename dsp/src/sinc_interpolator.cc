@@ -73,10 +73,10 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
   register float acc5 asm("s15") = 0.0f;
   const float* left = centre;   // walks down: frames k0, k0 - 1, ...
   const float* right = centre;  // walks up: frames k0 + 1, k0 + 2, ...
-  int left_count = half_span_;
-  int right_count = half_span_;
+  int count = half_span_;
   std::uintptr_t entry = 0;
-  // One tap: the table walk, then acc[ch] += tap * frame[ch].
+  // One tap: the table walk, then acc[ch] += tap * frame[ch]. A left and a
+  // right tap per pass, in InterpolateFrames' order.
 #define METER_SINC_TAP(X, FRAME_LOAD)           \
   METER_SINC_TABLE_TAP(X)                      \
   FRAME_LOAD "\n\t"                             \
@@ -88,15 +88,12 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
   "vfma.f32 %[acc5], s6, s5\n\t"
   asm volatile(
       "1:\n\t" METER_SINC_TAP("x_left", "vldmdb %[left]!, {s0-s5}")
-      "subs %[left_count], %[left_count], #1\n\t"
+      METER_SINC_TAP("x_right", "vldmia %[right]!, {s0-s5}")
+      "subs %[count], %[count], #1\n\t"
       "bne 1b\n\t"
-      "2:\n\t" METER_SINC_TAP("x_right", "vldmia %[right]!, {s0-s5}")
-      "subs %[right_count], %[right_count], #1\n\t"
-      "bne 2b\n\t"
       : [acc0] "+t"(acc0), [acc1] "+t"(acc1), [acc2] "+t"(acc2), [acc3] "+t"(acc3), [acc4] "+t"(acc4),
         [acc5] "+t"(acc5), [x_left] "+t"(x_left), [x_right] "+t"(x_right), [left] "+r"(left),
-        [right] "+r"(right), [left_count] "+r"(left_count), [right_count] "+r"(right_count),
-        [entry] "=&r"(entry)
+        [right] "+r"(right), [count] "+r"(count), [entry] "=&r"(entry)
       : [table] "r"(kSincKernelTable.data()), [scale] "t"(scale)
       : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
 #undef METER_SINC_TAP
@@ -113,7 +110,7 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
 #if METER_DSP_ARM_BLOCK_LOADS
 void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const {
   // The coefficients first, as ComputeCoefsQ29: CoefQ29At's SMLAWB and
-  // SMMULR, ten instructions a tap (GCC matches neither in the portable
+  // SMMULR, nine instructions a tap (GCC matches neither in the portable
   // loop, which takes 17).
   std::int32_t coef[kMaxTaps];
   {
@@ -122,8 +119,7 @@ void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int3
     std::int32_t x_right = scale_q15_ - left_start;
     std::int32_t* left = coef + half_span_;  // coefficient j multiplies frame j: the left walk fills downwards
     std::int32_t* right = coef + half_span_;
-    int left_count = half_span_;
-    int right_count = half_span_;
+    int count = half_span_;  // a left and a right coefficient a pass
     std::uintptr_t entry = 0;
     std::int32_t value = 0, step = 0;
 #define METER_SINC_COEF(X, STORE)                           \
@@ -136,13 +132,11 @@ void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int3
   "add %[" X "], %[" X "], %[scale]\n\t"
     asm volatile(
         "1:\n\t" METER_SINC_COEF("x_left", "str %[value], [%[left], #-4]!")
-        "subs %[left_count], %[left_count], #1\n\t"
+        METER_SINC_COEF("x_right", "str %[value], [%[right]], #4")
+        "subs %[count], %[count], #1\n\t"
         "bne 1b\n\t"
-        "2:\n\t" METER_SINC_COEF("x_right", "str %[value], [%[right]], #4")
-        "subs %[right_count], %[right_count], #1\n\t"
-        "bne 2b\n\t"
         : [x_left] "+r"(x_left), [x_right] "+r"(x_right), [left] "+r"(left), [right] "+r"(right),
-          [left_count] "+r"(left_count), [right_count] "+r"(right_count), [entry] "=&r"(entry),
+          [count] "+r"(count), [entry] "=&r"(entry),
           [value] "=&r"(value), [step] "=&r"(step)
         : [table] "r"(kSincKernelPairsQ30.data()), [scale] "r"(scale_q15_), [fc] "r"(two_fc_q31_)
         : "cc", "memory");
@@ -153,22 +147,24 @@ void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int3
     std::int64_t a0 = 0, a1 = 0, a2 = 0;
     const std::int32_t* frame = first + 3 * pass;
     const std::int32_t* c = coef;
-    int count = 2 * half_span_;
+    int count = half_span_;  // two taps a pass (the run has 2 half_span_)
     std::int32_t x0, x1, x2, cj;
+#define METER_SINC_THREE_CHANNELS                   \
+  "ldr %[cj], [%[c]], #4\n\t"                      \
+  "ldr %[x2], [%[frame], #8]\n\t"                  \
+  "ldrd %[x0], %[x1], [%[frame]], #24\n\t"         \
+  "smlal %Q[a0], %R[a0], %[cj], %[x0]\n\t"         \
+  "smlal %Q[a1], %R[a1], %[cj], %[x1]\n\t"         \
+  "smlal %Q[a2], %R[a2], %[cj], %[x2]\n\t"
     asm volatile(
-        "1:\n\t"
-        "ldr %[cj], [%[c]], #4\n\t"
-        "ldr %[x2], [%[frame], #8]\n\t"
-        "ldrd %[x0], %[x1], [%[frame]], #24\n\t"
-        "smlal %Q[a0], %R[a0], %[cj], %[x0]\n\t"
-        "smlal %Q[a1], %R[a1], %[cj], %[x1]\n\t"
-        "smlal %Q[a2], %R[a2], %[cj], %[x2]\n\t"
+        "1:\n\t" METER_SINC_THREE_CHANNELS METER_SINC_THREE_CHANNELS
         "subs %[count], %[count], #1\n\t"
         "bne 1b\n\t"
         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [frame] "+r"(frame), [c] "+r"(c), [count] "+r"(count),
           [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [cj] "=&r"(cj)
         :
         : "cc", "memory");
+#undef METER_SINC_THREE_CHANNELS
     acc[3 * pass] = a0;
     acc[3 * pass + 1] = a1;
     acc[3 * pass + 2] = a2;

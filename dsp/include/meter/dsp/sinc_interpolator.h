@@ -94,12 +94,16 @@ class SincInterpolator {
     // Left side (t > 0): j = half - 1 .. 0, x = (u + half - 1 - j) * scale;
     // right side (t <= 0): j = half .. 2 half - 1, x = (j + 1 - half - u) * scale.
     if constexpr (kFloat) {
+      // A left and a right tap per pass, outwards from the point (the
+      // Cortex-M4F loop adds in the same order, so the sums are the same).
       float acc[kChannels] = {};
       const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
-      float x = u * scale;
-      for (int j = half_span_ - 1; j >= 0; --j, x += scale) AddTap(TableAt(x), frame(j), acc);
-      x = (1.0f - u) * scale;
-      for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) AddTap(TableAt(x), frame(j), acc);
+      float x_left = u * scale;
+      float x_right = (1.0f - u) * scale;
+      for (int k = 0; k < half_span_; ++k, x_left += scale, x_right += scale) {
+        AddTap(TableAt(x_left), frame(half_span_ - 1 - k), acc);
+        AddTap(TableAt(x_right), frame(half_span_ + k), acc);
+      }
       for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = acc[ch] * two_fc_;
     } else {
       // The coefficients first, then the dot product with int32 loads (a
