@@ -225,12 +225,9 @@ class BasicMeter {
   std::int64_t max_cycle_whole_ = 0;
   float missing_threshold_v_ = 0;
 
-  // History of conditioned samples (primary units) and per-sample flags.
-  // One frame per sample, channels va vb vc ia ib ic side by side: the
-  // resampler reads a whole frame per tap (contiguous, vectorised).
-  using HistoryFrame = std::array<Sample, 6>;
-  dsp::SampleHistory<HistoryFrame, kHistory> hist_{};
-  dsp::SampleHistory<std::uint16_t, kHistory> flag_hist_{};
+  // (The per-sample path's small members come first, within the reach of
+  // an immediate load offset from `this` on a Cortex-M (1020 bytes for
+  // VLDR); the sample history and the harmonic path follow them.)
   std::array<Sample, 3> last_v_{}, last_i_{};
   std::uint64_t raw_count_ = 0;
 
@@ -270,6 +267,13 @@ class BasicMeter {
   std::int64_t f10_span_q16_ = 0;  // total cycle length, samples * 2^16: exact over 10 s
   float frequency_10s_ = 0;
   bool f10_ready_ = false;
+
+  // History of conditioned samples (primary units) and per-sample flags.
+  // One frame per sample, channels va vb vc ia ib ic side by side: the
+  // resampler reads a whole frame per tap (contiguous, vectorised).
+  using HistoryFrame = std::array<Sample, 6>;
+  dsp::SampleHistory<HistoryFrame, kHistory> hist_{};
+  dsp::SampleHistory<std::uint16_t, kHistory> flag_hist_{};
 
   // Harmonic path.
   dsp::SincInterpolator interpolator_{};
