@@ -46,15 +46,14 @@ void SincInterpolator::ComputeCoefsQ29(float u, std::int32_t* coefs) const {
 
 #if METER_DSP_ARM_BLOCK_LOADS
 // The table walk of the float block-load loop, one tap: i = trunc(x);
-// s6 = a + (x - i) (b - a) with (a, b) = table[i], table[i + 1]; x += scale.
+// s6 = value + (x - i) step with (value, step) = pairs[i]; x += scale.
 // Uses s6-s8 and the operands entry, table and scale.
 #define METER_SINC_TABLE_TAP(X)                   \
   "vcvt.s32.f32 s8, %[" X "]\n\t"              \
   "vmov %[entry], s8\n\t"                      \
-  "add %[entry], %[table], %[entry], lsl #2\n\t" \
+  "add %[entry], %[table], %[entry], lsl #3\n\t" \
   "vldmia %[entry], {s6-s7}\n\t"               \
   "vcvt.f32.s32 s8, s8\n\t"                    \
-  "vsub.f32 s7, s7, s6\n\t"                    \
   "vsub.f32 s8, %[" X "], s8\n\t"              \
   "vfma.f32 s6, s8, s7\n\t"                    \
   "vadd.f32 %[" X "], %[" X "], %[scale]\n\t"
@@ -94,7 +93,7 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
       : [acc0] "+t"(acc0), [acc1] "+t"(acc1), [acc2] "+t"(acc2), [acc3] "+t"(acc3), [acc4] "+t"(acc4),
         [acc5] "+t"(acc5), [x_left] "+t"(x_left), [x_right] "+t"(x_right), [left] "+r"(left),
         [right] "+r"(right), [count] "+r"(count), [entry] "=&r"(entry)
-      : [table] "r"(kSincKernelTable.data()), [scale] "t"(scale)
+      : [table] "r"(kSincKernelPairs.data()), [scale] "t"(scale)
       : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
 #undef METER_SINC_TAP
 #undef METER_SINC_TABLE_TAP

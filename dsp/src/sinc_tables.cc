@@ -62,6 +62,15 @@ SincResponseTable ComputeSincResponseTable(const SincKernelTable& kernel) {
   return response;
 }
 
+SincKernelPairs ComputeSincKernelPairs(const SincKernelTable& kernel) {
+  SincKernelPairs pairs{};
+  for (std::size_t i = 0; 2 * i < pairs.size(); ++i) {
+    pairs[2 * i] = kernel[i];
+    pairs[2 * i + 1] = kernel[i + 1] - kernel[i];  // in float, as the walk would
+  }
+  return pairs;
+}
+
 SincKernelPairsQ30 ComputeSincKernelPairsQ30(const SincKernelTable& kernel) {
   SincKernelPairsQ30 pairs{};
   const auto q30 = [&](std::size_t i) {

@@ -137,6 +137,8 @@ TEST(SincTables, CommittedTablesMatchTheirDefinition) {
   const SincResponseTable response = ComputeSincResponseTable(kernel);
   for (std::size_t k = 0; k < kernel.size(); ++k) ASSERT_EQ(kernel[k], kSincKernelTable[k]) << "kernel " << k;
   for (std::size_t k = 0; k < response.size(); ++k) ASSERT_EQ(response[k], kSincResponseTable[k]) << "response " << k;
+  const SincKernelPairs float_pairs = ComputeSincKernelPairs(kernel);
+  for (std::size_t k = 0; k < float_pairs.size(); ++k) ASSERT_EQ(float_pairs[k], kSincKernelPairs[k]) << "float pairs " << k;
   const SincKernelPairsQ30 pairs = ComputeSincKernelPairsQ30(kernel);
   for (std::size_t k = 0; k < pairs.size(); ++k) ASSERT_EQ(pairs[k], kSincKernelPairsQ30[k]) << "pairs " << k;
   EXPECT_EQ(kSincKernelPairsQ30[0], 1 << 30);

@@ -130,8 +130,8 @@ class SincInterpolator {
   static float TableAt(float x) {
     const int i = static_cast<int>(x);
     const float f = x - static_cast<float>(i);
-    const float a = kSincKernelTable[static_cast<std::size_t>(i)];
-    return a + f * (kSincKernelTable[static_cast<std::size_t>(i) + 1] - a);
+    const float* pair = &kSincKernelPairs[2 * static_cast<std::size_t>(i)];
+    return pair[0] + f * pair[1];
   }
 
   // The integer walk's start: u table-scaled, in Q15 table steps (one float

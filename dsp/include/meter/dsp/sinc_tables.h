@@ -23,6 +23,12 @@ inline constexpr int kSincResponsePoints = 256; ///< Response table over r in [0
 using SincKernelTable = std::array<float, (kSincZeroCrossings + 1) * kSincPointsPerZero + 2>;
 using SincResponseTable = std::array<float, kSincResponsePoints + 1>;
 
+// The float kernel as (value_i, value_{i+1} - value_i) pairs, the step
+// rounded to float as the resampler would compute it: the tap at table
+// position i + f is value_i + f * step_i, one load of the pair and one
+// multiply-add, equal to the bit to the join of kSincKernelTable.
+using SincKernelPairs = std::array<float, 2 * ((kSincZeroCrossings + 1) * kSincPointsPerZero + 1)>;
+
 // The same kernel in Q30 for integer resampling (Q31Numeric, so a core
 // without an FPU never needs float per tap): entry i is the pair (value_i,
 // 2 (value_{i+1} - value_i)) with value_i = round(kSincKernelTable[i] 2^30).
@@ -34,11 +40,13 @@ using SincKernelPairsQ30 = std::array<std::int32_t, 2 * ((kSincZeroCrossings + 1
 
 extern const SincKernelTable kSincKernelTable;
 extern const SincResponseTable kSincResponseTable;
+extern const SincKernelPairs kSincKernelPairs;
 extern const SincKernelPairsQ30 kSincKernelPairsQ30;
 
 /// The definitions, in double precision (host tools and tests only).
 SincKernelTable ComputeSincKernelTable();
 SincResponseTable ComputeSincResponseTable(const SincKernelTable& kernel);
+SincKernelPairs ComputeSincKernelPairs(const SincKernelTable& kernel);
 SincKernelPairsQ30 ComputeSincKernelPairsQ30(const SincKernelTable& kernel);
 
 }  // namespace meter::dsp
