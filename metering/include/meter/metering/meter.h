@@ -99,6 +99,8 @@ class BasicMeter {
   ///   frequency other than 50/60, a zero or non-finite ratio or gain, a
   ///   phase compensation beyond +-5 degrees, a harmonic order outside
   ///   2..kMaxHarmonicOrder, a bad high-leg phase or non-positive ratings;
+  ///   (Q31) ADC bits other than 16 or 24, a gain beyond 1.25 relative to
+  ///   the kind's largest ratio, or an offset beyond the ADC's range;
   ///   kOutOfRange if the history cannot hold a cycle at this rate;
   ///   kResourceExhausted if the FFT plans do not fit their arena.
   Status Init(const MeterConfig& config);
