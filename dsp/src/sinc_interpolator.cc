@@ -3,7 +3,6 @@
 #include "meter/dsp/sinc_tables.h"
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdint>
 

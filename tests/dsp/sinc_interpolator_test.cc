@@ -98,10 +98,12 @@ TEST(SincInterpolator, InterpolateFramesEqualsTheTapsDotProduct) {
 
 // The integer taps are the kernel the response describes: against the
 // linearly joined table evaluated in double precision at exact positions,
-// at every cutoff the meter can choose. The bound is the integer walk's
-// position error (at most 7.5 Q15 table steps after 13 steps: the Q15 start
-// is truncated and each step rounded) times the kernel's steepest slope
-// between table points (0.017 a step), plus the Q29 rounding.
+// at cutoffs from the widest to the narrowest kernel. The bound is the
+// integer walk's position error times the kernel's steepest slope between
+// table points (0.017 a table step), plus the Q29 rounding. The position is
+// off by under one Q15 step at the start (truncated) plus at most half a
+// step per tap where the scale is not exact in Q15: 7.5 steps after the 13
+// taps a side of cutoff 0.3249; the other cutoffs' scales are exact.
 TEST(SincInterpolator, IntegerTapsFollowTheKernel) {
   for (const float cutoff : {0.5f, 0.3249f, 0.25f, 0.0625f}) {
     SincInterpolator s;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "meter/dsp/numeric.h"
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_tables.h"
 #include "meter/dsp/status.h"
@@ -57,9 +58,7 @@ class SincInterpolator {
   /// A sum of Q29 coefficients times Q29 samples back to a Q29 sample:
   /// rounded, saturated.
   static std::int32_t RoundQ29Dot(std::int64_t acc) {
-    const std::int64_t r = (acc + (std::int64_t{1} << 28)) >> 29;
-    constexpr std::int64_t kMax = 2147483647;
-    return static_cast<std::int32_t>(r > kMax ? kMax : (r < -kMax ? -kMax : r));
+    return Q31Numeric::Saturate((acc + (std::int64_t{1} << 28)) >> 29);
   }
 
   /// Interpolates every channel of a frame at once: out[ch] = sum over taps
