@@ -270,17 +270,17 @@ int SaturatingSubMismatches(int& pairs) {
   constexpr std::int32_t kMin = std::numeric_limits<std::int32_t>::min();
   const std::int32_t edges[] = {0, 1, -1, kMax, kMax - 1, kMin, kMin + 1, kMin + 2, 1 << 30, -(1 << 30)};
   int mismatches = 0;
+  const auto compare = [&](std::int32_t a, std::int32_t b) {
+    ++pairs;
+    if (Q31::Sub(a, b) != Q31::SubPortable(a, b)) ++mismatches;
+  };
   for (const std::int32_t a : edges) {
-    for (const std::int32_t b : edges) {
-      ++pairs;
-      if (Q31::Sub(a, b) != Q31::SubPortable(a, b)) ++mismatches;
-    }
+    for (const std::int32_t b : edges) compare(a, b);
   }
   std::uint32_t state = 4242u;
   for (int k = 0; k < 1000; ++k) {
-    const std::int32_t a = NextTestValue(state), b = NextTestValue(state);
-    ++pairs;
-    if (Q31::Sub(a, b) != Q31::SubPortable(a, b)) ++mismatches;
+    const std::int32_t a = NextTestValue(state);
+    compare(a, NextTestValue(state));
   }
   return mismatches;
 }

@@ -119,7 +119,13 @@ struct Q31Numeric {
     return RoundCoefDot(acc);
   }
   /// A sum of Coef * Sample products back to a Sample: rounded, saturated.
-  static Sample RoundCoefDot(std::int64_t acc) { return Saturate((acc + (1ll << (kCoefBits - 1))) >> kCoefBits); }
+  static Sample RoundCoefDot(std::int64_t acc) { return RoundDot<kCoefBits>(acc); }
+  /// A sum of products with kFractionBits fraction bits back to a Sample:
+  /// rounded half up, saturated (SincInterpolator's Q29 taps use 29).
+  template <int kFractionBits>
+  static Sample RoundDot(std::int64_t acc) {
+    return Saturate((acc + (std::int64_t{1} << (kFractionBits - 1))) >> kFractionBits);
+  }
   static Sample Mean3(Sample a, Sample b, Sample c) {
     return static_cast<Sample>((static_cast<std::int64_t>(a) + b + c) / 3);
   }

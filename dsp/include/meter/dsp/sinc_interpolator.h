@@ -57,9 +57,7 @@ class SincInterpolator {
   void ComputeCoefsQ29(float u, std::int32_t* coefs) const;
   /// A sum of Q29 coefficients times Q29 samples back to a Q29 sample:
   /// rounded, saturated.
-  static std::int32_t RoundQ29Dot(std::int64_t acc) {
-    return Q31Numeric::Saturate((acc + (std::int64_t{1} << 28)) >> 29);
-  }
+  static std::int32_t RoundQ29Dot(std::int64_t acc) { return Q31Numeric::RoundDot<29>(acc); }
 
   /// Interpolates every channel of a frame at once: out[ch] = sum over taps
   /// j of tap_j(u) * frame(j)[ch], with the taps computed on the fly (never
