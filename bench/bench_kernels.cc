@@ -122,7 +122,7 @@ void BM_CycleFftThd(benchmark::State& state) {
   bins.Reset();
   int c = 0;
   for (auto _ : state) {
-    t.AccumulateCycle(x.data(), c, 1.0f, bins);
+    t.AccumulateCycle(x.data(), c, bins);
     if (++c == 10) {
       t.FinishWindow(1.0f, bins);
       benchmark::DoNotOptimize(bins.at(1, 1));

@@ -16,11 +16,9 @@ Status CycleFft<FloatNumeric>::Init() {
 }
 
 template <>
-void CycleFft<FloatNumeric>::Real(const float* x, float scale, ComplexF* out) {
-  kiss_fftr(static_cast<kiss_fftr_cfg>(real_plan_), x, reinterpret_cast<kiss_fft_cpx*>(out));
-  if (scale != 1.0f) {  // float samples are in primary units already: scale is 1
-    for (int k = 0; k <= kPointsPerCycle / 2; ++k) out[k] = out[k] * scale;
-  }
+void CycleFft<FloatNumeric>::Real(const float* x, float scale) {
+  kiss_fftr(static_cast<kiss_fftr_cfg>(real_plan_), x, reinterpret_cast<kiss_fft_cpx*>(out_.data()));
+  out_scale_ = scale;
 }
 
 template <>

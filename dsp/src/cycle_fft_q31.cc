@@ -23,14 +23,6 @@ ComplexF ToFloat(const kiss_fft_cpx& c, float scale) {
 // x[0..n) to [2^(top-1), 2^top). With top = 30, one guard bit stays under the
 // sign for the butterflies, which halve every stage so nothing grows; a
 // small signal then keeps its full precision through all seven halvings.
-std::uint32_t Peak(const std::int32_t* x, int n) {
-  std::uint32_t peak = 0;  // an OR of magnitudes: at least the largest, below twice it
-  for (int m = 0; m < n; ++m) {
-    peak |= x[m] < 0 ? static_cast<std::uint32_t>(-(static_cast<std::int64_t>(x[m]))) : static_cast<std::uint32_t>(x[m]);
-  }
-  return peak;
-}
-
 int Headroom(std::uint32_t peak, int top) {
   if (peak == 0) return 0;
   int shift = 0;
@@ -40,21 +32,26 @@ int Headroom(std::uint32_t peak, int top) {
 
 }  // namespace
 
+std::uint32_t MagnitudeBound(const std::int32_t* x, int n) {
+  std::uint32_t bound = 0;  // an OR of magnitudes: at least the largest, below twice it
+  for (int m = 0; m < n; ++m) {
+    bound |= x[m] < 0 ? static_cast<std::uint32_t>(-(static_cast<std::int64_t>(x[m]))) : static_cast<std::uint32_t>(x[m]);
+  }
+  return bound;
+}
+
 template <>
 Status CycleFft<Q31Numeric>::Init() {
   return PlacePlans(arena_, kArenaBytes, kPointsPerCycle, kiss_fftr_alloc, kiss_fft_alloc, &real_plan_, &complex_plan_);
 }
 
 template <>
-void CycleFft<Q31Numeric>::Real(const std::int32_t* x, float scale, ComplexF* out) {
-  last_real_peak_ = Peak(x, kPointsPerCycle);
-  const int shift = Headroom(last_real_peak_, 30);
+void CycleFft<Q31Numeric>::Real(const std::int32_t* x, float scale) {
+  const int shift = Headroom(MagnitudeBound(x, kPointsPerCycle), 30);
   std::int32_t* in = in_.data();
   for (int m = 0; m < kPointsPerCycle; ++m) in[m] = static_cast<std::int32_t>(static_cast<std::uint32_t>(x[m]) << shift);
-  auto* spectrum = reinterpret_cast<kiss_fft_cpx*>(out_.data());
-  kiss_fftr(static_cast<kiss_fftr_cfg>(real_plan_), in, spectrum);
-  const float out_scale = std::ldexp(kOutputScale, -shift) * scale;
-  for (int k = 0; k <= kPointsPerCycle / 2; ++k) out[k] = ToFloat(spectrum[k], out_scale);
+  kiss_fftr(static_cast<kiss_fftr_cfg>(real_plan_), in, reinterpret_cast<kiss_fft_cpx*>(out_.data()));
+  out_scale_ = std::ldexp(kOutputScale, -shift) * scale;
 }
 
 template <>
@@ -63,7 +60,7 @@ void CycleFft<Q31Numeric>::ShiftedComplexInPlace(std::int32_t* z, const std::int
   // Normalised one bit lower than a real cycle (components below 2^29): a
   // rotated complex value's components reach sqrt(2) times the largest
   // input component, and must stay below 2^30.
-  const int shift = Headroom(Peak(z, 2 * kPointsPerCycle), 29);
+  const int shift = Headroom(MagnitudeBound(z, 2 * kPointsPerCycle), 29);
   for (int m = 0; m < kPointsPerCycle; ++m) {
     const std::int64_t re = static_cast<std::int64_t>(z[2 * m]) * (std::int64_t{1} << shift);
     const std::int64_t im = static_cast<std::int64_t>(z[2 * m + 1]) * (std::int64_t{1} << shift);

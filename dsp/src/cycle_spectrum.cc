@@ -6,11 +6,11 @@
 namespace meter::dsp {
 namespace {
 
-// Bound of a Q31 fold's stored components (see SubgroupBins).
-constexpr std::uint64_t kFoldLimit = std::uint64_t{1} << 30;
+// Bound of the Q31 sums' stored components (see SubgroupBins).
+constexpr std::uint64_t kBlockLimit = std::uint64_t{1} << 30;
 
 // Bound of |x * tw| * 2^shift for |x| <= peak and |tw| <= 1, rounding included.
-std::uint64_t FoldContribution(std::uint32_t peak, int shift) {
+std::uint64_t BlockContribution(std::uint32_t peak, int shift) {
   return (shift >= 0 ? (static_cast<std::uint64_t>(peak) << shift) : (static_cast<std::uint64_t>(peak) >> -shift)) + 1;
 }
 
@@ -37,60 +37,64 @@ Status CycleTransform<Numeric>::Init(int cycles_per_window) {
 }
 
 template <typename Numeric>
-void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, float scale,
-                                              SubgroupBins<Numeric>& bins) {
-  fft_.Real(x, scale, real_out_.data());
-  for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
-    const auto uh = static_cast<std::size_t>(h);
-    bins.centre_[uh] = bins.centre_[uh] + real_out_[uh];
-  }
-
+void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, SubgroupBins<Numeric>& bins) {
   const auto c = static_cast<std::size_t>(cycle_index % cycles_);
   const Coef tw_re = cycle_twiddle_re_[c], tw_im = cycle_twiddle_im_[c];
-  Sample* fold = bins.storage_.fold.data();
+  Sample* fold = bins.storage_.running.fold.data();
+  Sample* sum = bins.storage_.running.sum.data();
   if constexpr (std::is_same_v<Numeric, Q31Numeric>) {
-    const std::uint32_t peak = fft_.last_real_peak();
+    const std::uint32_t peak = MagnitudeBound(x, kPointsPerCycle);
     if (peak == 0) return;  // a silent cycle adds nothing
-    // Lower the fold's scale until this cycle fits under the bound; halving
-    // a fold that already holds cycles costs a bit of theirs (rare: only when
+    // Lower the block scale until this cycle fits under the bound; halving
+    // sums that already hold cycles costs a bit of theirs (rare: only when
     // a later cycle of the window is much larger than the first).
     // The first cycle of a window leaves room for the whole window.
-    const std::uint64_t cycles_room = bins.fold_bound_ == 0 ? kMaxCyclesPerWindow : 1;
-    while (bins.fold_bound_ + cycles_room * FoldContribution(peak, bins.fold_shift_) >= kFoldLimit) {
-      if (bins.fold_bound_ != 0) {
-        for (auto& v : bins.storage_.fold) v = static_cast<std::int32_t>((static_cast<std::int64_t>(v) + 1) >> 1);
-        bins.fold_bound_ = bins.fold_bound_ / 2 + 1;
+    const std::uint64_t cycles_room = bins.block_bound_ == 0 ? kMaxCyclesPerWindow : 1;
+    while (bins.block_bound_ + cycles_room * BlockContribution(peak, bins.block_shift_) >= kBlockLimit) {
+      if (bins.block_bound_ != 0) {
+        for (auto& v : bins.storage_.running.fold) v = static_cast<std::int32_t>((static_cast<std::int64_t>(v) + 1) >> 1);
+        for (auto& v : bins.storage_.running.sum) v = static_cast<std::int32_t>((static_cast<std::int64_t>(v) + 1) >> 1);
+        bins.block_bound_ = bins.block_bound_ / 2 + 1;
       }
-      --bins.fold_shift_;
+      --bins.block_shift_;
     }
-    bins.fold_bound_ += static_cast<std::uint32_t>(FoldContribution(peak, bins.fold_shift_));
-    // Q29 x Q30 times 2^shift, rounded.
-    const int right = Q31Numeric::kCoefBits - bins.fold_shift_;
+    bins.block_bound_ += static_cast<std::uint32_t>(BlockContribution(peak, bins.block_shift_));
+    // Q29 x Q30 times 2^shift, rounded; the sum is the same with a twiddle
+    // of exactly one.
+    const int right = Q31Numeric::kCoefBits - bins.block_shift_;
     const std::int64_t half = right > 0 ? std::int64_t{1} << (right - 1) : 0;
+    constexpr std::int64_t kOne = std::int64_t{1} << Q31Numeric::kCoefBits;
     for (int m = 0; m < kPointsPerCycle; ++m) {
       const std::int64_t xm = x[m];
       fold[2 * m] += static_cast<std::int32_t>((xm * tw_re + half) >> right);
       fold[2 * m + 1] += static_cast<std::int32_t>((xm * tw_im + half) >> right);
+      sum[m] += static_cast<std::int32_t>((xm * kOne + half) >> right);
     }
   } else {
     for (int m = 0; m < kPointsPerCycle; ++m) {
       fold[2 * m] += tw_re * x[m];
       fold[2 * m + 1] += tw_im * x[m];
+      sum[m] += x[m];
     }
   }
 }
 
 template <typename Numeric>
 void CycleTransform<Numeric>::FinishWindow(float scale, SubgroupBins<Numeric>& bins) {
-  float unit = scale;  // of one stored fold unit
-  if constexpr (std::is_same_v<Numeric, Q31Numeric>) {
-    unit = std::ldexp(scale, -(Q31Numeric::kSampleBits + bins.fold_shift_));
-  }
-  fft_.ShiftedComplexInPlace(bins.storage_.fold.data(), shift_re_.data(), shift_im_.data(), unit);
-  bins.storage_.neighbours = {};  // the fold is consumed: its memory now holds the neighbours
+  float unit = scale;  // of one stored unit
+  if constexpr (std::is_same_v<Numeric, Q31Numeric>) unit = std::ldexp(scale, -bins.block_shift_);
+  // The centre bins first, kept aside while the fold's transform reuses the
+  // transform's output; then both are written over the consumed sums.
+  std::array<ComplexF, kMaxHarmonicOrder + 1> centre;
+  fft_.Real(bins.storage_.running.sum.data(), unit);
+  for (int h = 1; h <= kMaxHarmonicOrder; ++h) centre[static_cast<std::size_t>(h)] = fft_.Bin(h);
+  if constexpr (std::is_same_v<Numeric, Q31Numeric>) unit = std::ldexp(unit, -Q31Numeric::kSampleBits);
+  fft_.ShiftedComplexInPlace(bins.storage_.running.fold.data(), shift_re_.data(), shift_im_.data(), unit);
+  bins.storage_.bins = {};  // the sums are consumed: their memory now holds the bins
   for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
-    bins.at(h, 1) = fft_.Bin(h);
     bins.at(h, -1) = Conj(fft_.Bin(kPointsPerCycle - h));
+    bins.at(h, 0) = centre[static_cast<std::size_t>(h)];
+    bins.at(h, 1) = fft_.Bin(h);
   }
   bins.finished_ = true;
 }

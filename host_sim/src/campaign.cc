@@ -171,9 +171,11 @@ Measured MeasureEnergy(Bench<Numeric>& b, const PrimarySignal& s, bool reactive,
   b.Run(settle_s);
   const EnergyRegisters& r = b.meter().registers();
   const EnergyState before = r.state();
+  const std::uint64_t reactive_before = r.reactive_ticks();
   b.Run(measure_s);
   const EnergyState after = r.state();
-  const double seconds = r.Seconds(after.on_ticks - before.on_ticks);
+  // kvarh runs up to a window behind kWh: each over its own registered time.
+  const double seconds = reactive ? r.Seconds(r.reactive_ticks() - reactive_before) : r.Seconds(after.on_ticks - before.on_ticks);
   const auto [p, q] = TruePower(s);
   Measured m;
   if (!reactive) {

@@ -55,6 +55,8 @@ bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& em, ReplaySink& sin
     if (progress && (summary.frames & 0xFFFF) == 0) progress(source.progress());
   }
   summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(meter.gap_samples())) / static_cast<double>(rate);
+  // The last window's cycles have their P but not yet their Q.
+  em.FlushReactive();
   FillEnergy(em, pulses, summary);
   if (progress) progress(1.0);
   sink.OnSummary(summary);

@@ -16,6 +16,8 @@ Status BasicEnergyMeter<Numeric>::Init(const EnergyMeterConfig& config, hal::Pul
   if (Status s = registers_.Init(ec); s != Status::kOk) return s;
   if (!(config.save_period_s >= 0.0f)) return Status::kInvalidArgument;
 
+  partial_bits_ = 0;
+  partial_bit_count_ = 0;
   restored_ = false;
   has_store_ = store != nullptr;
   if (has_store_) {
@@ -46,12 +48,31 @@ template <typename Numeric>
 std::uint8_t BasicEnergyMeter<Numeric>::ProcessFrame(const Input& frame) {
   const std::uint8_t events = meter_.ProcessFrame(frame);
   now_tick_ += kTicksPerSample;
-  if (events & kEventCycle) {
-    CycleEnergy cycle;
-    while (meter_.PopCycle(cycle)) registers_.Integrate(cycle);
-  }
+  if (events & (kEventCycle | kEventCycleReactive)) TakeCycles();
   if (pulse_out_ != nullptr) pulses_.Update(registers_.state().total.kwh_imp.milli(), now_tick_, *pulse_out_);
   return events;
+}
+
+template <typename Numeric>
+void BasicEnergyMeter<Numeric>::TakeCycles() {
+  CycleEnergy cycle;
+  while (meter_.PopCycle(cycle)) {
+    const bool partial = registers_.IntegrateActive(cycle);
+    // A FIFO of one bit per cycle, in the meter's order (at most kCycleQueue).
+    partial_bits_ |= static_cast<std::uint32_t>(partial) << partial_bit_count_;
+    ++partial_bit_count_;
+  }
+  while (meter_.PopCycleReactive(cycle)) {
+    registers_.IntegrateReactive(cycle, (partial_bits_ & 1u) != 0);
+    partial_bits_ >>= 1;
+    --partial_bit_count_;
+  }
+}
+
+template <typename Numeric>
+void BasicEnergyMeter<Numeric>::FlushReactive() {
+  meter_.ReleaseWaitingCycles();
+  TakeCycles();
 }
 
 template <typename Numeric>
@@ -64,6 +85,7 @@ Status BasicEnergyMeter<Numeric>::Service() {
 template <typename Numeric>
 Status BasicEnergyMeter<Numeric>::OnPowerFail() {
   if (!has_store_) return Status::kFailedPrecondition;
+  FlushReactive();
   last_save_tick_ = now_tick_;
   return store_.Save(registers_.state());
 }

@@ -584,35 +584,82 @@ void BasicMeter<Numeric>::FillCycleTimeDomain(const std::array<float, kQuantityC
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::PublishCycle(CycleEnergy& cycle) {
-  if (cycle.q_estimated) {
-    cycle.q_total_var = 0.0f;
-    for (int p = 0; p < cycle.phase_count; ++p) {
-      const auto up = static_cast<std::size_t>(p);
-      cycle.q_var[up] = last_q_over_s_[up] * cycle.s_va[up];
-      cycle.q_total_var += cycle.q_var[up];
-    }
-  } else {
-    for (int p = 0; p < cycle.phase_count; ++p) {
-      const auto up = static_cast<std::size_t>(p);
-      if (cycle.s_va[up] > 0.0f && IsFiniteFloat(cycle.q_var[up])) last_q_over_s_[up] = cycle.q_var[up] / cycle.s_va[up];
-    }
-  }
+void BasicMeter<Numeric>::HoldCycle(const CycleEnergy& cycle) {
   if (cycle_out_count_ == kCycleQueue) {
     dropped_cycles_++;  // the caller stopped draining: count it, never block metering
     return;
   }
   cycle_out_[static_cast<std::size_t>((cycle_out_head_ + cycle_out_count_) % kCycleQueue)] = cycle;
   cycle_out_count_++;
+  cycle_held_count_++;
   events_ |= kEventCycle;
 }
 
 template <typename Numeric>
+void BasicMeter<Numeric>::ReleaseHeldCycles(const WindowResult* window) {
+  const int first = cycle_out_head_ + cycle_out_count_ - cycle_held_count_;
+  const auto held = [&](int k) -> CycleEnergy& {
+    return cycle_out_[static_cast<std::size_t>((first + k) % kCycleQueue)];
+  };
+  // The window's Q shared among its cycles in proportion to their S: the
+  // cycles' reactive energy adds up to the window's Q times its duration
+  // (time-weighted mean S), and follows the load from cycle to cycle.
+  double ticks = 0;
+  std::array<double, 3> s_ticks{};
+  double s_total_ticks = 0;
+  for (int k = 0; k < cycle_held_count_; ++k) {
+    const CycleEnergy& c = held(k);
+    const auto t = static_cast<double>(c.ticks());
+    ticks += t;
+    for (std::size_t p = 0; p < 3; ++p) s_ticks[p] += static_cast<double>(c.s_va[p]) * t;
+    s_total_ticks += static_cast<double>(c.s_total_va) * t;
+  }
+  const auto q_over_s = [&](float q, double s_weighted) {
+    const double s_mean = ticks > 0 ? s_weighted / ticks : 0.0;
+    return s_mean > 0 ? static_cast<float>(static_cast<double>(q) / s_mean) : 0.0f;
+  };
+  const bool have_q = window != nullptr && IsFiniteFloat(window->total.q_var);
+  std::array<float, 3> ratio = last_q_over_s_;
+  if (have_q) {
+    for (int p = 0; p < phases_; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      ratio[up] = q_over_s(window->phases[up].q_var, s_ticks[up]);
+      if (s_ticks[up] > 0) last_q_over_s_[up] = ratio[up];
+    }
+  }
+  const float total_ratio = have_q ? q_over_s(window->total.q_var, s_total_ticks) : 0.0f;
+  for (int k = 0; k < cycle_held_count_; ++k) {
+    CycleEnergy& c = held(k);
+    c.q_estimated = !have_q;
+    c.q_total_var = 0.0f;
+    for (int p = 0; p < c.phase_count; ++p) {
+      const auto up = static_cast<std::size_t>(p);
+      c.q_var[up] = ratio[up] * c.s_va[up];
+      c.q_total_var += c.q_var[up];
+    }
+    // 3P3W: the two-wattmeter total, not the sum of the artificial-star phases.
+    if (have_q && config_.wiring == Wiring::k3P3W) c.q_total_var = total_ratio * c.s_total_va;
+  }
+  if (cycle_held_count_ > 0) events_ |= kEventCycleReactive;
+  cycle_held_count_ = 0;
+}
+
+template <typename Numeric>
 bool BasicMeter<Numeric>::PopCycle(CycleEnergy& out) {
-  if (cycle_out_count_ == 0) return false;
+  if (cycle_active_taken_ == cycle_out_count_) return false;
+  out = cycle_out_[static_cast<std::size_t>((cycle_out_head_ + cycle_active_taken_) % kCycleQueue)];
+  cycle_active_taken_++;
+  return true;
+}
+
+template <typename Numeric>
+bool BasicMeter<Numeric>::PopCycleReactive(CycleEnergy& out) {
+  const int released = cycle_out_count_ - cycle_held_count_;
+  if (released == 0 || cycle_active_taken_ == 0) return false;
   out = cycle_out_[static_cast<std::size_t>(cycle_out_head_)];
   cycle_out_head_ = (cycle_out_head_ + 1) % kCycleQueue;
   cycle_out_count_--;
+  cycle_active_taken_--;
   return true;
 }
 
@@ -652,8 +699,7 @@ void BasicMeter<Numeric>::OnCycleBoundary(const Position& at, bool real, const s
     // Cannot happen with a sane history size; never block metering and
     // never lose the cycle's energy.
     spectrum_valid_ = false;
-    cycle.energy.q_estimated = true;
-    PublishCycle(cycle.energy);
+    HoldCycle(cycle.energy);
   }
   last_boundary_ = at;
   window_.cycles++;
@@ -779,25 +825,30 @@ void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
     // zeros it started with, so the first cycle has a spectrum too.
     if (static_cast<std::int64_t>(newest) - first_needed >= static_cast<std::int64_t>(kHistory)) {
       spectrum_valid_ = false;  // outside the history (a cycle too long)
-      c.energy.q_estimated = true;
     } else {
       METER_PROFILE_SCOPE(dsp::ProfileRegion::kHarmonics);
-      TransformCycle(c);
+      ResampleCycle(c);
     }
-    PublishCycle(c.energy);
+    // The cycle's Q comes from its window's spectrum: it waits for it.
+    HoldCycle(c.energy);
     const bool last_of_window = c.index_in_window == cycles_per_window_ - 1;
     pending_head_ = (pending_head_ + 1) % static_cast<int>(pending_.size());
     pending_count_--;
-    if (last_of_window && window_pending_) {
-      METER_PROFILE_SCOPE(dsp::ProfileRegion::kHarmonics);
-      METER_PROFILE_SCOPE_NESTED(dsp::ProfileRegion::kWindowSpectrum);
-      FinishSpectrum();
+    if (last_of_window) {
+      if (window_pending_) {
+        METER_PROFILE_SCOPE(dsp::ProfileRegion::kHarmonics);
+        METER_PROFILE_SCOPE_NESTED(dsp::ProfileRegion::kWindowSpectrum);
+        FinishSpectrum();
+        ReleaseHeldCycles(&published_);
+      } else {
+        ReleaseHeldCycles(nullptr);
+      }
     }
   }
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
+void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
   const int half = interpolator_.half_span();
   const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
   {
@@ -818,59 +869,10 @@ void BasicMeter<Numeric>::TransformCycle(PendingCycle& c) {
     }
   }
   }
-  // The window's bins, and this cycle's own spectrum for its Budeanu Q:
-  // voltages first (kept), then each current against them.
-  const float span = Span(c.start, c.end);
-  const int usable = UsableOrder(rate_ / span);
-  for (int p = 0; p < phases_; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    {
-      METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleTransform);
-      transform_.AccumulateCycle(cycle_points_[up].data(), c.index_in_window, v_unit_, bins_[up]);
-    }
-    const dsp::ComplexF* x = transform_.last_cycle_spectrum();
-    for (int h = 1; h <= usable; ++h) cycle_v_bins_[up][static_cast<std::size_t>(h)] = x[h];
+  METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleAccumulate);
+  for (std::size_t ch = 0; ch < cycle_points_.size(); ++ch) {
+    if (ch % 3 < static_cast<std::size_t>(phases_)) transform_.AccumulateCycle(cycle_points_[ch].data(), c.index_in_window, bins_[ch]);
   }
-  if (config_.wiring == Wiring::k3P3W) {
-    for (int h = 1; h <= usable; ++h) {
-      const auto uh = static_cast<std::size_t>(h);
-      const dsp::ComplexF star = (cycle_v_bins_[0][uh] + cycle_v_bins_[1][uh] + cycle_v_bins_[2][uh]) * (1.0f / 3.0f);
-      for (auto& vb : cycle_v_bins_) vb[uh] = vb[uh] - star;
-    }
-  }
-  // rms phasors of one 128-point cycle: sqrt(2)/128 * X; Q sums V_h I_h sin.
-  const float scale = 2.0f / static_cast<float>(dsp::kPointsPerCycle * dsp::kPointsPerCycle);
-  std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1> i_bins{};
-  c.energy.q_total_var = 0.0f;
-  float q_two_wattmeter = 0.0f;
-  // The interpolator's response at order h is the same for every phase.
-  std::array<float, dsp::kMaxHarmonicOrder + 1> order_gain{};
-  for (int h = 1; h <= usable; ++h) {
-    const float r = interpolator_.Response(static_cast<float>(h) / span);
-    order_gain[static_cast<std::size_t>(h)] = scale / (r * r);
-  }
-  for (int p = 0; p < phases_; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    {
-      METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleTransform);
-      transform_.AccumulateCycle(cycle_points_[3 + up].data(), c.index_in_window, i_unit_, bins_[3 + up]);
-    }
-    const dsp::ComplexF* x = transform_.last_cycle_spectrum();
-    float q = 0.0f;
-    dsp::ComplexF rotation_h{1.0f, 0.0f};
-    for (int h = 1; h <= usable; ++h) {
-      const auto uh = static_cast<std::size_t>(h);
-      rotation_h = rotation_h * comp_rotation_[up];
-      i_bins[uh] = x[h] * rotation_h * order_gain[uh];
-      q += dsp::CrossIm(cycle_v_bins_[up][uh], i_bins[uh]);
-      if (config_.wiring == Wiring::k3P3W && p != 1) {
-        q_two_wattmeter += dsp::CrossIm(cycle_v_bins_[up][uh] - cycle_v_bins_[1][uh], i_bins[uh]);
-      }
-    }
-    c.energy.q_var[up] = q;
-    c.energy.q_total_var += q;
-  }
-  if (config_.wiring == Wiring::k3P3W) c.energy.q_total_var = q_two_wattmeter;
 }
 
 template <typename Numeric>

@@ -28,7 +28,7 @@ TEST(CycleTransform, EqualsDirectDftOfTheWindow) {
 
     static SubgroupBins<FloatNumeric> bins;
     bins.Reset();
-    for (int c = 0; c < cycles; ++c) transform.AccumulateCycle(&x[static_cast<std::size_t>(c * kPointsPerCycle)], c, 1.0f, bins);
+    for (int c = 0; c < cycles; ++c) transform.AccumulateCycle(&x[static_cast<std::size_t>(c * kPointsPerCycle)], c, bins);
     EXPECT_FALSE(bins.finished());
     transform.FinishWindow(1.0f, bins);
     ASSERT_TRUE(bins.finished());
@@ -73,8 +73,8 @@ struct BothVariants {
     bf.Reset();
     bq.Reset();
     for (int c = 0; c < 10; ++c) {
-      f.AccumulateCycle(&xf[static_cast<std::size_t>(c * kPointsPerCycle)], c, 1.0f, bf);
-      q.AccumulateCycle(&xq[static_cast<std::size_t>(c * kPointsPerCycle)], c, 1.0f, bq);
+      f.AccumulateCycle(&xf[static_cast<std::size_t>(c * kPointsPerCycle)], c, bf);
+      q.AccumulateCycle(&xq[static_cast<std::size_t>(c * kPointsPerCycle)], c, bq);
     }
     f.FinishWindow(1.0f, bf);
     q.FinishWindow(1.0f, bq);

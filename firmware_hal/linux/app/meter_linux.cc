@@ -304,6 +304,9 @@ int Run(const Args& a) {
     }
     break;
   }
+  // End of input or a stop signal: the last window's cycles have their P
+  // but not yet their Q.
+  meter_instance->FlushReactive();
   if (!a.store.empty()) {
     // End of input or a stop signal is a shutdown: keep the registers.
     if (const meter::Status s = meter_instance->OnPowerFail(); s != meter::Status::kOk) {

@@ -1,6 +1,6 @@
 #pragma once
 // The two 128-point transforms of the harmonic analysis, per numeric policy:
-// a real transform per resampled cycle and a complex one per window. Float uses
+// a real one (the window's sum of cycles) and a complex one (its fold). Float uses
 // Debian's KissFFT (float); Q31 uses KissFFT's int32_t build, compiled from
 // the upstream source with its own symbol names so both live in one binary.
 // Plans live in a static arena inside the object: no heap.
@@ -32,18 +32,16 @@ class CycleFft {
   using Coef = typename Numeric::Coef;
   /// @returns kResourceExhausted if the plans do not fit the arena.
   Status Init();
-  /// Real transform of x[0..P), times `scale`: out[0..P/2].
-  void Real(const Sample* x, float scale, ComplexF* out);
+  /// Real transform of x[0..P), whose float value is Numeric::ToFloat(x)
+  /// times `scale`. Bin(k), k in 0..P/2, then reads the result.
+  void Real(const Sample* x, float scale);
   /// Complex transform of z[m] * (shift_re[m] + j shift_im[m]), where z is
   /// P interleaved (re, im) values in units of `unit` (a Numeric::ToFloat
   /// value per unit; Q31 folds are stored scaled down). z is overwritten;
   /// Bin(k) then reads the result.
   void ShiftedComplexInPlace(Sample* z, const Coef* shift_re, const Coef* shift_im, float unit);
-  /// Bin k (0..P) of the last ShiftedComplexInPlace, a DFT sum in float.
+  /// Bin k of the last transform, a DFT sum in float.
   ComplexF Bin(int k) const;
-  /// Q31: a bound on |x[m]| of the last Real input (at least the largest
-  /// magnitude, below twice it); 0 for a silent cycle. Float: unused.
-  std::uint32_t last_real_peak() const { return last_real_peak_; }
 
  private:
   // KissFFT 131 needs 1568 + 1288 bytes for the 128-point real and complex
@@ -59,7 +57,10 @@ class CycleFft {
   // Output in the transform's own element type (8 bytes a complex value).
   std::array<std::uint64_t, kPointsPerCycle> out_{};
   float out_scale_ = 1.0f;  // float value of one output unit
-  std::uint32_t last_real_peak_ = 0;
 };
+
+/// A bound on |x[m]|, m in 0..n (at least the largest magnitude, below
+/// twice it); 0 when every value is 0. For block floating point.
+std::uint32_t MagnitudeBound(const std::int32_t* x, int n);
 
 }  // namespace meter::dsp

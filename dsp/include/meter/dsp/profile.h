@@ -10,7 +10,7 @@ namespace meter::dsp {
 enum class ProfileRegion : int {
   kHarmonics = 0,      ///< Everything per cycle and window for the spectrum, THD and Budeanu Q.
   kResample,           ///< Sinc resampling of a cycle to 128 points (6 channels).
-  kCycleTransform,     ///< One channel's per-cycle FFT and its subgroup-bin accumulation.
+  kCycleAccumulate,    ///< Adding a resampled cycle into the window's sums and folds (6 channels).
   kWindowSpectrum,     ///< Window spectrum, THD, line-to-line bins, publication.
   kCount,
 };
@@ -19,7 +19,7 @@ constexpr const char* ProfileRegionName(ProfileRegion r) {
   switch (r) {
     case ProfileRegion::kHarmonics: return "harmonics";
     case ProfileRegion::kResample: return "resample";
-    case ProfileRegion::kCycleTransform: return "cycle_transform";
+    case ProfileRegion::kCycleAccumulate: return "cycle_accumulate";
     case ProfileRegion::kWindowSpectrum: return "window_spectrum";
     case ProfileRegion::kCount: break;
   }

@@ -1,9 +1,10 @@
 #pragma once
 // One fundamental cycle's powers and exact duration: what the energy
-// registers integrate. Cycle-exact integration means a tariff or quadrant
-// change is resolved to one cycle, a pulse output never lags its register
-// by more than a fraction of a pulse, and nothing is lost between windows
-// (consecutive cycles tile the time axis).
+// registers integrate. Cycle-by-cycle integration means a tariff change is
+// resolved to one cycle, a pulse output never lags its register by more
+// than a fraction of a pulse, and nothing is lost between windows
+// (consecutive cycles tile the time axis). Q is known a window later than
+// P and S (see BasicMeter::PopCycleReactive).
 
 #include <array>
 #include <cstdint>
@@ -21,12 +22,12 @@ struct CycleEnergy {
   std::uint64_t gap_ticks = 0;  ///< Lost samples inside the cycle, integrated at its power.
   int phase_count = 0;
   std::array<float, 3> p_w{};    ///< Active power per phase.
-  std::array<float, 3> q_var{};  ///< Budeanu reactive power per phase, + inductive.
+  std::array<float, 3> q_var{};  ///< Budeanu reactive power per phase, + inductive: the window's Q/S times this S.
   std::array<float, 3> s_va{};   ///< Vrms * Irms per phase.
   float p_total_w = 0;           ///< System (3P3W: two-wattmeter).
   float q_total_var = 0;
   float s_total_va = 0;          ///< Sum of the phases' S.
-  bool q_estimated = false;      ///< The cycle had no spectrum; Q follows the last known Q/S.
+  bool q_estimated = false;      ///< Its window had no spectrum (or was flushed): Q follows the last known Q/S.
 
   std::uint64_t ticks() const { return end_tick - start_tick + gap_ticks; }
 };

@@ -1,6 +1,6 @@
 #pragma once
 // A complete metering point: the measurement pipeline, the register set
-// integrated cycle by cycle, the pulse output of the active-import register,
+// integrated cycle by cycle (see EnergyRegisters::IntegrateActive), the pulse output of the active-import register,
 // and power-fail-safe persistence. This is the object firmware instantiates
 // (statically) and feeds frame by frame.
 
@@ -47,8 +47,13 @@ class BasicEnergyMeter {
   }
   /// From the main loop (not an interrupt): saves when the period is due.
   Status Service();
-  /// The power-fail signal: save now.
+  /// The power-fail signal: save now, with the reactive energy of the cycles
+  /// still waiting for their window's spectrum (FlushReactive).
   Status OnPowerFail();
+  /// Integrates the reactive part of every cycle already measured, giving
+  /// those still waiting for their window's spectrum the last window's Q/S:
+  /// at the end of a recording. Metering goes on normally afterwards.
+  void FlushReactive();
 
   BasicMeter<Numeric>& meter() { return meter_; }
   const BasicMeter<Numeric>& meter() const { return meter_; }
@@ -60,6 +65,8 @@ class BasicEnergyMeter {
   std::uint64_t now_tick() const { return now_tick_; }
 
  private:
+  void TakeCycles();
+
   BasicMeter<Numeric> meter_{};
   EnergyRegisters registers_{};
   PulseGenerator pulses_{};
@@ -70,6 +77,11 @@ class BasicEnergyMeter {
   std::uint64_t now_tick_ = 0;
   std::uint64_t last_save_tick_ = 0;
   std::uint64_t save_period_ticks_ = 0;
+  // Whether the partial counters ran for each cycle between its active and
+  // its reactive step, oldest in bit 0.
+  static_assert(BasicMeter<Numeric>::kCycleQueue <= 32, "one bit per queued cycle");
+  std::uint32_t partial_bits_ = 0;
+  int partial_bit_count_ = 0;
 };
 
 using EnergyMeter = BasicEnergyMeter<dsp::FloatNumeric>;

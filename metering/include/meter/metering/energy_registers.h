@@ -14,6 +14,7 @@
 // phase's own sign, so a phase can export while the system imports.
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 
 #include "meter/dsp/status.h"
@@ -57,9 +58,18 @@ class EnergyRegisters {
   /// @returns kInvalidArgument for a non-positive rate, rating or negative threshold.
   Status Init(const EnergyConfig& config);
 
-  /// Integrates one cycle. Import/export and quadrant come from this cycle's
+  /// Integrates one cycle in two steps, because its Q is known only when its
+  /// window's spectrum closes, up to a window after its P and S:
+  /// IntegrateActive takes everything that needs no Q (kWh import/export
+  /// per phase, system and tariff, kVAh, hour meters) as soon as the cycle
+  /// is measured, and @returns whether the partial counters ran for it;
+  /// IntegrateReactive later takes the rest (kvarh, the quadrant split),
+  /// with that answer. Import/export and quadrant come from this cycle's
   /// system totals; a tariff or partial change takes effect at the next cycle.
-  void Integrate(const CycleEnergy& cycle);
+  bool IntegrateActive(const CycleEnergy& cycle);
+  void IntegrateReactive(const CycleEnergy& cycle, bool partial);
+  /// Both steps at once, for a record whose Q is known.
+  void Integrate(const CycleEnergy& cycle) { IntegrateReactive(cycle, IntegrateActive(cycle)); }
 
   /// Digital-input functions.
   void SetTariff(int tariff) { state_.tariff = static_cast<std::uint8_t>(tariff == 1 ? 1 : 0); }
@@ -74,11 +84,26 @@ class EnergyRegisters {
   /// Reading in kilo-units (kWh, kvarh, kVAh).
   double Kilo(const EnergyCounter& c) const { return c.Kilo(per_milli_); }
   double Seconds(std::uint64_t ticks) const { return static_cast<double>(ticks) / ticks_per_second_; }
+  /// Time whose reactive step is done, since Init: the time base of the
+  /// kvarh and quadrant registers over an interval (on_ticks, that of the
+  /// others, runs up to a window ahead). Not persisted.
+  std::uint64_t reactive_ticks() const { return reactive_ticks_; }
   /// Apparent power per phase below which a cycle registers nothing.
   float creep_threshold_va() const { return creep_va_; }
 
  private:
+  struct SystemStep {
+    float p = 0, q = 0, s = 0;
+    bool any_load = false;
+  };
+  bool PhaseLoaded(const CycleEnergy& c, int phase) const {
+    const auto up = static_cast<std::size_t>(phase);
+    return c.s_va[up] >= creep_va_ && std::isfinite(c.p_w[up]);
+  }
+  SystemStep System(const CycleEnergy& c) const;
+
   EnergyState state_{};
+  std::uint64_t reactive_ticks_ = 0;
   std::uint64_t per_milli_ = 0;
   double ticks_per_second_ = 0;
   float creep_va_ = 0;

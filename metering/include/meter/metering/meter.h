@@ -9,13 +9,15 @@
 //   -> DC shift -> V-I phase compensation (cubic Lagrange on the current)
 //   -> products v^2, i^2, v*i, ... into edge-exact cycle integrals
 //   -> zero-crossing of the reference voltage -> cycle boundaries.
-// Per cycle: the cycle is resampled to 128 points (windowed sinc); per
-// channel a 128-point real FFT adds into the window's harmonic subgroup
-// centre bins and the cycle is folded for the neighbour bins, which one
-// complex 128-point FFT per channel gives when the window closes.
-// Per window: rms, P, S, PF from the integrals, with exact DC removal
-// (covariances over the window); Q (Budeanu), P1, Q1, THD and unbalance
-// from the equalised, phase-compensated spectrum.
+// Per cycle: the cycle is resampled to 128 points (windowed sinc) and added,
+// per channel, into the window's sum of cycles and its fold; its P and S
+// (from the integrals) go out at once in its CycleEnergy record.
+// Per window: one real FFT of each sum (the harmonic subgroup centre bins)
+// and one complex FFT of each fold (the neighbour bins); rms, P, S, PF from
+// the integrals, with exact DC removal (covariances over the window); Q
+// (Budeanu), P1, Q1, THD and unbalance from the equalised,
+// phase-compensated spectrum. The window's Q is then shared among its
+// cycles' records in proportion to their S.
 //
 // Everything is sized at compile time; the object is large (the sample
 // history dominates) and should be static or a member of one.
@@ -79,6 +81,7 @@ enum MeterEvent : std::uint8_t {
   kEventAggregate = 2,  ///< LastAggregate() holds a new 150/180-cycle value.
   kEventFrequency10s = 4,  ///< Frequency10s() holds a new 10 s value.
   kEventCycle = 8,         ///< One or more CycleEnergy records wait in PopCycle().
+  kEventCycleReactive = 16,  ///< One or more records wait in PopCycleReactive().
 };
 
 /// The meter for one numeric policy: `Meter` (float) or `MeterQ31`.
@@ -90,6 +93,8 @@ class BasicMeter {
 
   static constexpr std::size_t kHistory = METER_HISTORY_SAMPLES;
   static constexpr int kWindowsPerAggregate = 15;
+  /// Cycle records the meter keeps for PopCycle and PopCycleReactive.
+  static constexpr int kCycleQueue = 16;
 
   /// Validates the configuration and resets all state.
   /// Sample rates of 4000..32000 Hz meet the accuracy figures; 100..4000 Hz
@@ -121,10 +126,22 @@ class BasicMeter {
   /// interval over their duration); NaN if no cycle was counted.
   float Frequency10s() const { return frequency_10s_; }
 
-  /// Takes the oldest unread cycle record. Records wait in a FIFO of
-  /// kCycleQueue; a caller draining after every ProcessFrame never loses one
-  /// (at most two complete per frame). @returns false when none waits.
+  /// Takes the oldest cycle record not yet taken, as soon as the cycle's
+  /// time-domain powers are known (P, S, duration: what the active and
+  /// apparent registers need); its Q is not known yet. Records wait in a
+  /// FIFO of kCycleQueue; a caller draining both Pop functions after every
+  /// ProcessFrame never loses one. @returns false when none waits.
   bool PopCycle(CycleEnergy& out);
+  /// Takes the oldest record already taken by PopCycle whose Q is now known,
+  /// in the same order: a window's cycles come out together when its
+  /// spectrum closes, each with the window's Budeanu Q shared in proportion
+  /// to its S (so they add up to the window's Q times its duration).
+  /// @returns false when none waits.
+  bool PopCycleReactive(CycleEnergy& out);
+  /// Gives the cycles still waiting for their window's spectrum the last
+  /// window's Q/S (q_estimated): at the end of a recording, or before a
+  /// power-fail save, so that no reactive energy stays behind.
+  void ReleaseWaitingCycles() { ReleaseHeldCycles(nullptr); }
   /// Cycle records dropped because the FIFO was full (a caller bug).
   std::uint32_t dropped_cycles() const { return dropped_cycles_; }
 
@@ -194,10 +211,11 @@ class BasicMeter {
   float CrossingFilterDelay(float f_hz) const;
   void CloseWindow(const Position& end);
   void ServicePendingCycles(std::uint64_t newest);
-  void TransformCycle(PendingCycle& cycle);
+  void ResampleCycle(const PendingCycle& cycle);
   void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start, const Position& end,
                            CycleEnergy& out) const;
-  void PublishCycle(CycleEnergy& cycle);
+  void HoldCycle(const CycleEnergy& cycle);
+  void ReleaseHeldCycles(const WindowResult* window);  // nullptr: no spectrum
   int UsableOrder(float f1) const;
   static std::uint64_t Tick(const Position& p);
   void FinishSpectrum();
@@ -287,14 +305,16 @@ class BasicMeter {
   bool spectrum_valid_ = true;  // every cycle of the window in progress was transformed
 
   // Per-cycle energy records awaiting the caller.
-  static constexpr int kCycleQueue = 8;
+  // From the head: records taken by PopCycle (cycle_active_taken_ of them),
+  // then the rest; the newest cycle_held_count_ wait for their window's Q
+  // (a window's cycles, up to 12, plus at most two of the next window's
+  // completed in the same frame).
   std::array<CycleEnergy, kCycleQueue> cycle_out_{};
-  int cycle_out_head_ = 0, cycle_out_count_ = 0;
+  int cycle_out_head_ = 0, cycle_out_count_ = 0, cycle_held_count_ = 0, cycle_active_taken_ = 0;
   std::uint32_t dropped_cycles_ = 0;
   std::uint64_t gap_ticks_unassigned_ = 0;
   std::uint64_t cycle_gap_ticks_ = 0;  // gaps inside the cycle in progress
-  std::array<float, 3> last_q_over_s_{};  // for a cycle without spectrum
-  std::array<std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1>, 3> cycle_v_bins_{};
+  std::array<float, 3> last_q_over_s_{};  // for a window without spectrum
   // Current-channel phase compensation as rotations: order 1 per phase
   // (order h turns h times as far), and the step of 1/C of an order
   // (subgroup neighbours). Set by Init.
