@@ -16,7 +16,7 @@ Status CycleFft<FloatNumeric>::Init() {
 }
 
 template <>
-void CycleFft<FloatNumeric>::Real(const float* x, float scale) {
+void CycleFft<FloatNumeric>::Real(float* x, float scale) {
   kiss_fftr(static_cast<kiss_fftr_cfg>(real_plan_), x, reinterpret_cast<kiss_fft_cpx*>(out_.data()));
   out_scale_ = scale;
 }

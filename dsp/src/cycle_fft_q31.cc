@@ -46,11 +46,10 @@ Status CycleFft<Q31Numeric>::Init() {
 }
 
 template <>
-void CycleFft<Q31Numeric>::Real(const std::int32_t* x, float scale) {
+void CycleFft<Q31Numeric>::Real(std::int32_t* x, float scale) {
   const int shift = Headroom(MagnitudeBound(x, kPointsPerCycle), 30);
-  std::int32_t* in = in_.data();
-  for (int m = 0; m < kPointsPerCycle; ++m) in[m] = static_cast<std::int32_t>(static_cast<std::uint32_t>(x[m]) << shift);
-  kiss_fftr(static_cast<kiss_fftr_cfg>(real_plan_), in, reinterpret_cast<kiss_fft_cpx*>(out_.data()));
+  for (int m = 0; m < kPointsPerCycle; ++m) x[m] = static_cast<std::int32_t>(static_cast<std::uint32_t>(x[m]) << shift);
+  kiss_fftr(static_cast<kiss_fftr_cfg>(real_plan_), x, reinterpret_cast<kiss_fft_cpx*>(out_.data()));
   out_scale_ = std::ldexp(kOutputScale, -shift) * scale;
 }
 

@@ -596,18 +596,21 @@ void BasicMeter<Numeric>::HoldCycle(const CycleEnergy& cycle) {
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::ReleaseHeldCycles(const WindowResult* window) {
+void BasicMeter<Numeric>::ReleaseHeldCycles(const WindowResult* window, std::uint64_t up_to_tick) {
   const int first = cycle_out_head_ + cycle_out_count_ - cycle_held_count_;
   const auto held = [&](int k) -> CycleEnergy& {
     return cycle_out_[static_cast<std::size_t>((first + k) % kCycleQueue)];
   };
+  // The window's cycles: the held records (in time order) up to its end.
+  int count = 0;
+  while (count < cycle_held_count_ && held(count).end_tick <= up_to_tick) ++count;
   // The window's Q shared among its cycles in proportion to their S: the
   // cycles' reactive energy adds up to the window's Q times its duration
   // (time-weighted mean S), and follows the load from cycle to cycle.
   double ticks = 0;
   std::array<double, 3> s_ticks{};
   double s_total_ticks = 0;
-  for (int k = 0; k < cycle_held_count_; ++k) {
+  for (int k = 0; k < count; ++k) {
     const CycleEnergy& c = held(k);
     const auto t = static_cast<double>(c.ticks());
     ticks += t;
@@ -628,7 +631,7 @@ void BasicMeter<Numeric>::ReleaseHeldCycles(const WindowResult* window) {
     }
   }
   const float total_ratio = have_q ? q_over_s(window->total.q_var, s_total_ticks) : 0.0f;
-  for (int k = 0; k < cycle_held_count_; ++k) {
+  for (int k = 0; k < count; ++k) {
     CycleEnergy& c = held(k);
     c.q_estimated = !have_q;
     c.q_total_var = 0.0f;
@@ -640,8 +643,8 @@ void BasicMeter<Numeric>::ReleaseHeldCycles(const WindowResult* window) {
     // 3P3W: the two-wattmeter total, not the sum of the artificial-star phases.
     if (have_q && config_.wiring == Wiring::k3P3W) c.q_total_var = total_ratio * c.s_total_va;
   }
-  if (cycle_held_count_ > 0) events_ |= kEventCycleReactive;
-  cycle_held_count_ = 0;
+  if (count > 0) events_ |= kEventCycleReactive;
+  cycle_held_count_ -= count;
 }
 
 template <typename Numeric>
@@ -687,19 +690,21 @@ void BasicMeter<Numeric>::OnCycleBoundary(const Position& at, bool real, const s
     next_forced_ = {at.whole + static_cast<std::int64_t>(whole), next - whole};
   }
 
-  PendingCycle cycle{last_boundary_, at, window_.cycles, CycleEnergy{}};
-  FillCycleTimeDomain(cycle_integral, last_boundary_, at, cycle.energy);
-  cycle.energy.gap_ticks = cycle_gap_ticks_;
+  // P and S are known now: the record goes out at once; its Q follows
+  // when its window's spectrum closes.
+  CycleEnergy energy;
+  FillCycleTimeDomain(cycle_integral, last_boundary_, at, energy);
+  energy.gap_ticks = cycle_gap_ticks_;
   cycle_gap_ticks_ = 0;
+  HoldCycle(energy);
   if (pending_count_ < static_cast<int>(pending_.size())) {
     const int tail = (pending_head_ + pending_count_) % static_cast<int>(pending_.size());
-    pending_[static_cast<std::size_t>(tail)] = cycle;
+    pending_[static_cast<std::size_t>(tail)] = PendingCycle{last_boundary_, at, window_.cycles};
     pending_count_++;
   } else {
-    // Cannot happen with a sane history size; never block metering and
-    // never lose the cycle's energy.
+    // Cannot happen with a sane history size; never block metering: the
+    // window goes without a spectrum (its cycles' Q is estimated).
     spectrum_valid_ = false;
-    HoldCycle(cycle.energy);
   }
   last_boundary_ = at;
   window_.cycles++;
@@ -829,8 +834,6 @@ void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
       METER_PROFILE_SCOPE(dsp::ProfileRegion::kHarmonics);
       ResampleCycle(c);
     }
-    // The cycle's Q comes from its window's spectrum: it waits for it.
-    HoldCycle(c.energy);
     const bool last_of_window = c.index_in_window == cycles_per_window_ - 1;
     pending_head_ = (pending_head_ + 1) % static_cast<int>(pending_.size());
     pending_count_--;
@@ -839,9 +842,9 @@ void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
         METER_PROFILE_SCOPE(dsp::ProfileRegion::kHarmonics);
         METER_PROFILE_SCOPE_NESTED(dsp::ProfileRegion::kWindowSpectrum);
         FinishSpectrum();
-        ReleaseHeldCycles(&published_);
+        ReleaseHeldCycles(&published_, Tick(c.end));
       } else {
-        ReleaseHeldCycles(nullptr);
+        ReleaseHeldCycles(nullptr, Tick(c.end));
       }
     }
   }

@@ -157,5 +157,42 @@ TEST_P(CycleRecordsStep, ReactiveEnergyFollowsALoadStepInsideAWindow) {
 INSTANTIATE_TEST_SUITE_P(Steps, CycleRecordsStep,
                          ::testing::Values(LoadStep{56.0 / 50.0 - 100.0 / 360.0 / 50.0, true}, LoadStep{1.1234, false}));
 
+// At every accepted rate, from recordings at 100 samples/s to 32 kSPS, no
+// record is dropped, every record comes out of both Pop functions, and the
+// reactive records cover the same time as the active ones once flushed.
+TEST(CycleRecords, NoRecordIsLostAtAnyAcceptedRate) {
+  Meter& m = SharedMeter();
+  const auto s = Balanced(50.0, 230.0, 5.0, 30.0, {{3, 0.04}}, {{3, 0.2}});
+  for (float rate : {100.0f, 400.0f, 1000.0f, 4000.0f, 8000.0f, 32000.0f}) {
+    SCOPED_TRACE(::testing::Message() << rate << " samples/s");
+    MeterConfig cfg;
+    cfg.sample_rate_hz = rate;
+    ASSERT_EQ(m.Init(cfg), Status::kOk);
+    std::uint64_t active_ticks = 0, reactive_ticks = 0, active_records = 0, reactive_records = 0;
+    CycleEnergy c;
+    const auto drain = [&] {
+      while (m.PopCycle(c)) {
+        active_ticks += c.ticks();
+        ++active_records;
+      }
+      while (m.PopCycleReactive(c)) {
+        reactive_ticks += c.ticks();
+        ++reactive_records;
+      }
+    };
+    for (long k = 0; k < static_cast<long>(3.1 * rate); ++k) {  // ends inside a window
+      m.ProcessFrame(s.FrameAt(static_cast<double>(k) / rate));
+      drain();
+    }
+    EXPECT_LT(reactive_records, active_records);  // the last window's wait
+    m.ReleaseWaitingCycles();
+    drain();
+    EXPECT_EQ(m.dropped_cycles(), 0u);
+    EXPECT_GE(active_records, 150u);  // 3.1 s of 50 Hz, less the processing delay
+    EXPECT_EQ(reactive_records, active_records);
+    EXPECT_EQ(reactive_ticks, active_ticks);
+  }
+}
+
 }  // namespace
 }  // namespace meter

@@ -15,7 +15,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <type_traits>
 
 #include "meter/dsp/complex.h"
 #include "meter/dsp/numeric.h"
@@ -33,8 +32,10 @@ class CycleFft {
   /// @returns kResourceExhausted if the plans do not fit the arena.
   Status Init();
   /// Real transform of x[0..P), whose float value is Numeric::ToFloat(x)
-  /// times `scale`. Bin(k), k in 0..P/2, then reads the result.
-  void Real(const Sample* x, float scale);
+  /// times `scale`. Bin(k), k in 0..P/2, then reads the result. x is
+  /// overwritten (the int32 transform normalises it in place: block
+  /// floating point).
+  void Real(Sample* x, float scale);
   /// Complex transform of z[m] * (shift_re[m] + j shift_im[m]), where z is
   /// P interleaved (re, im) values in units of `unit` (a Numeric::ToFloat
   /// value per unit; Q31 folds are stored scaled down). z is overwritten;
@@ -45,15 +46,12 @@ class CycleFft {
 
  private:
   // KissFFT 131 needs 1568 + 1288 bytes for the 128-point real and complex
-  // plans on a 64-bit host (less on 32-bit); Init checks it.
-  static constexpr std::size_t kArenaBytes = 3072;
-  // The int32 transforms normalise a copy of the cycle first (block
-  // floating point); the float ones read their input directly.
-  static constexpr std::size_t kInputScratch = std::is_floating_point_v<Sample> ? 0 : kPointsPerCycle;
+  // plans (the real one rounded up to 16), on a 32- or a 64-bit build, with
+  // float or int32 scalars; Init checks it.
+  static constexpr std::size_t kArenaBytes = 1568 + 1288;
   alignas(16) unsigned char arena_[kArenaBytes];
   void* real_plan_ = nullptr;
   void* complex_plan_ = nullptr;
-  std::array<Sample, kInputScratch> in_{};
   // Output in the transform's own element type (8 bytes a complex value).
   std::array<std::uint64_t, kPointsPerCycle> out_{};
   float out_scale_ = 1.0f;  // float value of one output unit

@@ -141,7 +141,7 @@ class BasicMeter {
   /// Gives the cycles still waiting for their window's spectrum the last
   /// window's Q/S (q_estimated): at the end of a recording, or before a
   /// power-fail save, so that no reactive energy stays behind.
-  void ReleaseWaitingCycles() { ReleaseHeldCycles(nullptr); }
+  void ReleaseWaitingCycles() { ReleaseHeldCycles(nullptr, UINT64_MAX); }
   /// Cycle records dropped because the FIFO was full (a caller bug).
   std::uint32_t dropped_cycles() const { return dropped_cycles_; }
 
@@ -186,11 +186,12 @@ class BasicMeter {
     kQuantityCount,
   };
 
+  // A cycle waiting for the samples its resampling needs (its record is
+  // in cycle_out_ already).
   struct PendingCycle {
     Position start;
     Position end;
     int index_in_window = 0;
-    CycleEnergy energy{};  // time-domain part filled at the boundary, Q when transformed
   };
 
   struct WindowAccumulators {
@@ -215,7 +216,9 @@ class BasicMeter {
   void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start, const Position& end,
                            CycleEnergy& out) const;
   void HoldCycle(const CycleEnergy& cycle);
-  void ReleaseHeldCycles(const WindowResult* window);  // nullptr: no spectrum
+  // Gives the held records ending by `up_to_tick` their Q: `window`'s, or
+  // the last known Q/S for nullptr.
+  void ReleaseHeldCycles(const WindowResult* window, std::uint64_t up_to_tick);
   int UsableOrder(float f1) const;
   static std::uint64_t Tick(const Position& p);
   void FinishSpectrum();
@@ -307,8 +310,8 @@ class BasicMeter {
   // Per-cycle energy records awaiting the caller.
   // From the head: records taken by PopCycle (cycle_active_taken_ of them),
   // then the rest; the newest cycle_held_count_ wait for their window's Q
-  // (a window's cycles, up to 12, plus at most two of the next window's
-  // completed in the same frame).
+  // (a window's cycles, up to 12, plus the next window's that complete
+  // before its last one is resampled: the kernel's half span later).
   std::array<CycleEnergy, kCycleQueue> cycle_out_{};
   int cycle_out_head_ = 0, cycle_out_count_ = 0, cycle_held_count_ = 0, cycle_active_taken_ = 0;
   std::uint32_t dropped_cycles_ = 0;
