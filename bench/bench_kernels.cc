@@ -110,9 +110,9 @@ void BM_ResamplerPoint(benchmark::State& state) {
   state.counters["taps"] = interp.tap_count();
 }
 
-// FFT/THD: one channel's cycle (real 128-point FFT, centre bins, fold) and
-// a tenth of its window's close (the fold's complex 128-point FFT into the
-// neighbour bins), the per-cycle harmonic cost.
+// FFT/THD: one channel's cycle added into its window's sum and fold, and a
+// tenth of its window's close (the sum's real and the fold's complex
+// 128-point FFT into the subgroup bins), the per-cycle harmonic cost.
 template <typename N>
 void BM_CycleFftThd(benchmark::State& state) {
   static meter::dsp::CycleTransform<N> t;
