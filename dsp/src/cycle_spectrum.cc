@@ -59,16 +59,21 @@ void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, 
       --bins.block_shift_;
     }
     bins.block_bound_ += static_cast<std::uint32_t>(BlockContribution(peak, bins.block_shift_));
-    // Q29 x Q30 times 2^shift, rounded; the sum is the same with a twiddle
-    // of exactly one.
-    const int right = Q31Numeric::kCoefBits - bins.block_shift_;
+    // Q29 x Q30 times 2^shift, rounded. The sum is x times 2^shift, rounded
+    // the same way (a twiddle of exactly one): a shift, no multiply.
+    const int shift = bins.block_shift_;
+    const int right = Q31Numeric::kCoefBits - shift;
     const std::int64_t half = right > 0 ? std::int64_t{1} << (right - 1) : 0;
-    constexpr std::int64_t kOne = std::int64_t{1} << Q31Numeric::kCoefBits;
     for (int m = 0; m < kPointsPerCycle; ++m) {
       const std::int64_t xm = x[m];
       fold[2 * m] += static_cast<std::int32_t>((xm * tw_re + half) >> right);
       fold[2 * m + 1] += static_cast<std::int32_t>((xm * tw_im + half) >> right);
-      sum[m] += static_cast<std::int32_t>((xm * kOne + half) >> right);
+    }
+    if (shift >= 0) {
+      for (int m = 0; m < kPointsPerCycle; ++m) sum[m] += static_cast<std::int32_t>(static_cast<std::uint32_t>(x[m]) << shift);
+    } else {
+      const std::int64_t sum_half = std::int64_t{1} << (-shift - 1);
+      for (int m = 0; m < kPointsPerCycle; ++m) sum[m] += static_cast<std::int32_t>((x[m] + sum_half) >> -shift);
     }
   } else {
     for (int m = 0; m < kPointsPerCycle; ++m) {

@@ -607,19 +607,21 @@ void BasicMeter<Numeric>::ReleaseHeldCycles(const WindowResult* window, std::uin
   // The window's Q shared among its cycles in proportion to their S: the
   // cycles' reactive energy adds up to the window's Q times its duration
   // (time-weighted mean S), and follows the load from cycle to cycle.
-  double ticks = 0;
-  std::array<double, 3> s_ticks{};
-  double s_total_ticks = 0;
+  // (Single precision: at most 13 terms, and no emulated double on the
+  // Cortex-M4F.)
+  float ticks = 0;
+  std::array<float, 3> s_ticks{};
+  float s_total_ticks = 0;
   for (int k = 0; k < count; ++k) {
     const CycleEnergy& c = held(k);
-    const auto t = static_cast<double>(c.ticks());
+    const auto t = static_cast<float>(c.ticks());
     ticks += t;
-    for (std::size_t p = 0; p < 3; ++p) s_ticks[p] += static_cast<double>(c.s_va[p]) * t;
-    s_total_ticks += static_cast<double>(c.s_total_va) * t;
+    for (std::size_t p = 0; p < 3; ++p) s_ticks[p] += c.s_va[p] * t;
+    s_total_ticks += c.s_total_va * t;
   }
-  const auto q_over_s = [&](float q, double s_weighted) {
-    const double s_mean = ticks > 0 ? s_weighted / ticks : 0.0;
-    return s_mean > 0 ? static_cast<float>(static_cast<double>(q) / s_mean) : 0.0f;
+  const auto q_over_s = [&](float q, float s_weighted) {
+    const float s_mean = ticks > 0 ? s_weighted / ticks : 0.0f;
+    return s_mean > 0 ? q / s_mean : 0.0f;
   };
   const bool have_q = window != nullptr && IsFiniteFloat(window->total.q_var);
   std::array<float, 3> ratio = last_q_over_s_;
