@@ -11,25 +11,31 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
   if (!(cutoff_cycles_per_sample > 0.0f) || cutoff_cycles_per_sample > 0.5f) {
     return Status::kInvalidArgument;
   }
-  two_fc_ = 2.0f * cutoff_cycles_per_sample;
+  // Whole table steps per sample, rounded down (never a higher cutoff than
+  // asked for); init-time double arithmetic.
+  steps_per_sample_ = std::max(
+      1, static_cast<int>(std::floor(2.0 * static_cast<double>(cutoff_cycles_per_sample) * kPointsPerZero)));
+  two_fc_ = static_cast<float>(steps_per_sample_) / static_cast<float>(kPointsPerZero);  // exact: a power-of-two divisor
   const int half = static_cast<int>(std::ceil(kZeroCrossings / two_fc_));
   if (2 * half > kMaxTaps) return Status::kOutOfRange;
   half_span_ = half;
-  // Init-time double arithmetic: the integer walk's constants, rounded once.
-  scale_q15_ = static_cast<std::int32_t>(
-      std::lround(static_cast<double>(two_fc_) * kPointsPerZero * (1 << kSincPairFractionBits)));
-  two_fc_q31_ = static_cast<std::int32_t>(std::min(std::llround(std::ldexp(static_cast<double>(two_fc_), 31)),
-                                                   static_cast<long long>(INT32_MAX)));
+  scale_q15_ = steps_per_sample_ << kSincPairFractionBits;
+  two_fc_q31_ = static_cast<std::int32_t>(
+      std::min(static_cast<std::int64_t>(steps_per_sample_) << (31 - 6), static_cast<std::int64_t>(INT32_MAX)));
+  static_assert(kPointsPerZero == 64, "two_fc_q31_ shifts by 31 - log2(kPointsPerZero)");
   return Status::kOk;
 }
 
 void SincInterpolator::ComputeTaps(float u, float* taps) const {
   // The same walk as InterpolateFrames.
-  const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
-  float x = u * scale;
-  for (int j = half_span_ - 1; j >= 0; --j, x += scale) taps[j] = two_fc_ * TableAt(x);
-  x = (1.0f - u) * scale;
-  for (int j = half_span_; j < 2 * half_span_; ++j, x += scale) taps[j] = two_fc_ * TableAt(x);
+  const TapWalk walk = StartWalk(u);
+  const float* left = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.left_entry)];
+  const float* right = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.right_entry)];
+  const auto stride = static_cast<std::size_t>(2 * steps_per_sample_);
+  for (int k = 0; k < half_span_; ++k, left += stride, right += stride) {
+    taps[half_span_ - 1 - k] = two_fc_ * (left[0] + walk.left_fraction * left[1]);
+    taps[half_span_ + k] = two_fc_ * (right[0] + walk.right_fraction * right[1]);
+  }
 }
 
 void SincInterpolator::ComputeCoefsQ29(float u, std::int32_t* coefs) const {
@@ -44,25 +50,10 @@ void SincInterpolator::ComputeCoefsQ29(float u, std::int32_t* coefs) const {
 }
 
 #if METER_DSP_ARM_BLOCK_LOADS
-// The table walk of the float block-load loop, one tap: i = trunc(x);
-// s6 = value + (x - i) step with (value, step) = pairs[i]; x += scale.
-// Uses s6-s8 and the operands entry, table and scale.
-#define METER_SINC_TABLE_TAP(X)                   \
-  "vcvt.s32.f32 s8, %[" X "]\n\t"              \
-  "vmov %[entry], s8\n\t"                      \
-  "add %[entry], %[table], %[entry], lsl #3\n\t" \
-  "vldmia %[entry], {s6-s7}\n\t"               \
-  "vcvt.f32.s32 s8, s8\n\t"                    \
-  "vsub.f32 s8, %[" X "], s8\n\t"              \
-  "vfma.f32 s6, s8, s7\n\t"                    \
-  "vadd.f32 %[" X "], %[" X "], %[scale]\n\t"
-
 void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const {
-  const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
-  float x_left = u * scale;
-  float x_right = (1.0f - u) * scale;
+  const TapWalk walk = StartWalk(u);
   // Accumulators in s10-s15; s0-s5 take a frame, s6-s7 the table pair
-  // (a, b), s8 the table index and then the fraction.
+  // (value, step).
   register float acc0 asm("s10") = 0.0f;
   register float acc1 asm("s11") = 0.0f;
   register float acc2 asm("s12") = 0.0f;
@@ -71,31 +62,35 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
   register float acc5 asm("s15") = 0.0f;
   const float* left = centre;   // walks down: frames k0, k0 - 1, ...
   const float* right = centre;  // walks up: frames k0 + 1, k0 + 2, ...
+  const float* left_pair = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.left_entry)];
+  const float* right_pair = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.right_entry)];
+  const std::uintptr_t stride = 2 * sizeof(float) * static_cast<std::uintptr_t>(steps_per_sample_);
   int count = half_span_;
-  std::uintptr_t entry = 0;
-  // One tap: the table walk, then acc[ch] += tap * frame[ch]. A left and a
-  // right tap per pass, in InterpolateFrames' order.
-#define METER_SINC_TAP(X, FRAME_LOAD)           \
-  METER_SINC_TABLE_TAP(X)                      \
-  FRAME_LOAD "\n\t"                             \
-  "vfma.f32 %[acc0], s6, s0\n\t"               \
-  "vfma.f32 %[acc1], s6, s1\n\t"               \
-  "vfma.f32 %[acc2], s6, s2\n\t"               \
-  "vfma.f32 %[acc3], s6, s3\n\t"               \
-  "vfma.f32 %[acc4], s6, s4\n\t"               \
+  // One tap: s6 = value + fraction step from the side's next table pair,
+  // then acc[ch] += s6 * frame[ch]. A left and a right tap per pass, in
+  // InterpolateFrames' order.
+#define METER_SINC_TAP(PAIR, FRACTION, FRAME_LOAD) \
+  "vldmia %[" PAIR "], {s6-s7}\n\t"              \
+  "add %[" PAIR "], %[" PAIR "], %[stride]\n\t"   \
+  "vfma.f32 s6, %[" FRACTION "], s7\n\t"          \
+  FRAME_LOAD "\n\t"                               \
+  "vfma.f32 %[acc0], s6, s0\n\t"                  \
+  "vfma.f32 %[acc1], s6, s1\n\t"                  \
+  "vfma.f32 %[acc2], s6, s2\n\t"                  \
+  "vfma.f32 %[acc3], s6, s3\n\t"                  \
+  "vfma.f32 %[acc4], s6, s4\n\t"                  \
   "vfma.f32 %[acc5], s6, s5\n\t"
   asm volatile(
-      "1:\n\t" METER_SINC_TAP("x_left", "vldmdb %[left]!, {s0-s5}")
-      METER_SINC_TAP("x_right", "vldmia %[right]!, {s0-s5}")
+      "1:\n\t" METER_SINC_TAP("left_pair", "left_fraction", "vldmdb %[left]!, {s0-s5}")
+      METER_SINC_TAP("right_pair", "right_fraction", "vldmia %[right]!, {s0-s5}")
       "subs %[count], %[count], #1\n\t"
       "bne 1b\n\t"
       : [acc0] "+t"(acc0), [acc1] "+t"(acc1), [acc2] "+t"(acc2), [acc3] "+t"(acc3), [acc4] "+t"(acc4),
-        [acc5] "+t"(acc5), [x_left] "+t"(x_left), [x_right] "+t"(x_right), [left] "+r"(left),
-        [right] "+r"(right), [count] "+r"(count), [entry] "=&r"(entry)
-      : [table] "r"(kSincKernelPairs.data()), [scale] "t"(scale)
-      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "cc", "memory");
+        [acc5] "+t"(acc5), [left] "+r"(left), [right] "+r"(right), [left_pair] "+r"(left_pair),
+        [right_pair] "+r"(right_pair), [count] "+r"(count)
+      : [stride] "r"(stride), [left_fraction] "t"(walk.left_fraction), [right_fraction] "t"(walk.right_fraction)
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
 #undef METER_SINC_TAP
-#undef METER_SINC_TABLE_TAP
   out[0] = acc0 * two_fc_;
   out[1] = acc1 * two_fc_;
   out[2] = acc2 * two_fc_;
@@ -108,35 +103,36 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
 #if METER_DSP_ARM_BLOCK_LOADS
 void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const {
   // The coefficients first, as ComputeCoefsQ29: CoefQ29At's SMLAWB and
-  // SMMULR, nine instructions a tap (GCC matches neither in the portable
-  // loop, which takes 17).
+  // SMMULR with the side's one fraction, five instructions a tap (GCC
+  // matches neither in the portable loop).
   std::int32_t coef[kMaxTaps];
   {
     const std::int32_t left_start = LeftStartQ15(u);
-    std::int32_t x_left = left_start;
-    std::int32_t x_right = scale_q15_ - left_start;
+    const std::int32_t right_start = scale_q15_ - left_start;
+    constexpr std::int32_t kFractionMask = (1 << kSincPairFractionBits) - 1;
+    const std::int32_t left_fraction = left_start & kFractionMask;
+    const std::int32_t right_fraction = right_start & kFractionMask;
+    const std::int32_t* left_pair = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(left_start >> kSincPairFractionBits)];
+    const std::int32_t* right_pair = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(right_start >> kSincPairFractionBits)];
+    const std::uintptr_t stride = 2 * sizeof(std::int32_t) * static_cast<std::uintptr_t>(steps_per_sample_);
     std::int32_t* left = coef + half_span_;  // coefficient j multiplies frame j: the left walk fills downwards
     std::int32_t* right = coef + half_span_;
     int count = half_span_;  // a left and a right coefficient a pass
-    std::uintptr_t entry = 0;
     std::int32_t value = 0, step = 0;
-#define METER_SINC_COEF(X, STORE)                           \
-  "lsr %[entry], %[" X "], #15\n\t"                          \
-  "add %[entry], %[table], %[entry], lsl #3\n\t"             \
-  "ldrd %[value], %[step], [%[entry]]\n\t"                   \
-  "ubfx %[entry], %[" X "], #0, #15\n\t"                     \
-  "smlawb %[value], %[step], %[entry], %[value]\n\t"         \
-  "smmulr %[value], %[value], %[fc]\n\t" STORE "\n\t"       \
-  "add %[" X "], %[" X "], %[scale]\n\t"
+#define METER_SINC_COEF(PAIR, FRACTION, STORE)                  \
+  "ldrd %[value], %[step], [%[" PAIR "]]\n\t"                   \
+  "add %[" PAIR "], %[" PAIR "], %[stride]\n\t"                 \
+  "smlawb %[value], %[step], %[" FRACTION "], %[value]\n\t"     \
+  "smmulr %[value], %[value], %[fc]\n\t" STORE "\n\t"
     asm volatile(
-        "1:\n\t" METER_SINC_COEF("x_left", "str %[value], [%[left], #-4]!")
-        METER_SINC_COEF("x_right", "str %[value], [%[right]], #4")
+        "1:\n\t" METER_SINC_COEF("left_pair", "left_fraction", "str %[value], [%[left], #-4]!")
+        METER_SINC_COEF("right_pair", "right_fraction", "str %[value], [%[right]], #4")
         "subs %[count], %[count], #1\n\t"
         "bne 1b\n\t"
-        : [x_left] "+r"(x_left), [x_right] "+r"(x_right), [left] "+r"(left), [right] "+r"(right),
-          [count] "+r"(count), [entry] "=&r"(entry),
-          [value] "=&r"(value), [step] "=&r"(step)
-        : [table] "r"(kSincKernelPairsQ30.data()), [scale] "r"(scale_q15_), [fc] "r"(two_fc_q31_)
+        : [left_pair] "+r"(left_pair), [right_pair] "+r"(right_pair), [left] "+r"(left), [right] "+r"(right),
+          [count] "+r"(count), [value] "=&r"(value), [step] "=&r"(step)
+        : [stride] "r"(stride), [left_fraction] "r"(left_fraction), [right_fraction] "r"(right_fraction),
+          [fc] "r"(two_fc_q31_)
         : "cc", "memory");
 #undef METER_SINC_COEF
   }

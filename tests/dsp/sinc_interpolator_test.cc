@@ -22,6 +22,24 @@ TEST(SincInterpolator, RejectsBadCutoffs) {
   EXPECT_EQ(s.Init(0.324f), Status::kOk);
 }
 
+// The cutoff is rounded down to whole table steps per sample, so that a
+// point's taps share one fraction between table points: never above the
+// cutoff asked for, and less than one table step per sample (1/128 of a
+// cycle per sample) below it; the kernel stays as long as the cutoff needs.
+TEST(SincInterpolator, CutoffIsWholeTableStepsPerSample) {
+  for (const float asked : {0.5f, 0.45f, 0.324f, 0.3249f, 0.25f, 0.081f}) {
+    SincInterpolator s;
+    ASSERT_EQ(s.Init(asked), Status::kOk);
+    EXPECT_LE(s.cutoff(), asked);
+    EXPECT_GT(s.cutoff(), asked - 1.0f / 128.0f);
+    const float steps = 2.0f * s.cutoff() * static_cast<float>(SincInterpolator::kPointsPerZero);
+    EXPECT_EQ(steps, std::floor(steps)) << "asked " << asked;
+    EXPECT_EQ(s.table_steps_per_sample(), static_cast<int>(steps));
+    // The kernel spans its zero crossings at the cutoff used.
+    EXPECT_GE(static_cast<float>(s.half_span()) * 2.0f * s.cutoff(), static_cast<float>(SincInterpolator::kZeroCrossings));
+  }
+}
+
 // Interpolating a sinusoid at many random instants: the amplitude seen is
 // Response(nu) (what the meter equalises), in passband and near cutoff.
 TEST(SincInterpolator, ResponseMatchesWhatInterpolationDoes) {
@@ -100,16 +118,20 @@ TEST(SincInterpolator, InterpolateFramesEqualsTheTapsDotProduct) {
 // linearly joined table evaluated in double precision at exact positions,
 // at cutoffs from the widest to the narrowest kernel. The bound is the
 // integer walk's position error times the kernel's steepest slope between
-// table points (0.017 a table step), plus the Q29 rounding. The position is
-// off by under one Q15 step at the start (truncated) plus at most half a
-// step per tap where the scale is not exact in Q15: 7.5 steps after the 13
-// taps a side of cutoff 0.3249; the other cutoffs' scales are exact.
+// table points (measured from the table: 0.0214 a table step), plus the Q29
+// rounding. The position is
+// off by under one Q15 step (the point's start, truncated), the same at
+// every tap: the stride between taps is a whole number of table steps.
 TEST(SincInterpolator, IntegerTapsFollowTheKernel) {
+  double steepest = 0.0;
+  for (std::size_t i = 0; i + 1 < kSincKernelTable.size(); ++i) {
+    steepest = std::fmax(steepest, std::fabs(static_cast<double>(kSincKernelTable[i + 1]) - kSincKernelTable[i]));
+  }
   for (const float cutoff : {0.5f, 0.3249f, 0.25f, 0.0625f}) {
     SincInterpolator s;
     ASSERT_EQ(s.Init(cutoff), Status::kOk);
     const int n = s.tap_count();
-    const double two_fc = 2.0 * static_cast<double>(cutoff);
+    const double two_fc = 2.0 * static_cast<double>(s.cutoff());
     const double scale = two_fc * SincInterpolator::kPointsPerZero;
     std::vector<std::int32_t> coefs(static_cast<std::size_t>(n));
     double worst = 0.0;
@@ -127,7 +149,7 @@ TEST(SincInterpolator, IntegerTapsFollowTheKernel) {
         worst = std::fmax(worst, std::fabs(std::ldexp(coefs[static_cast<std::size_t>(j)], -29) - want));
       }
     }
-    EXPECT_LT(worst, 7.5 / 32768.0 * 0.017 + 0x1p-28) << "cutoff " << cutoff;
+    EXPECT_LT(worst, 1.0 / 32768.0 * steepest + 0x1p-28) << "cutoff " << cutoff;
     EXPECT_GT(worst, 0.0) << "cutoff " << cutoff;  // integer arithmetic, not the float path
   }
 }

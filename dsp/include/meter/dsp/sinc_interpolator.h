@@ -35,6 +35,11 @@ class SincInterpolator {
   static constexpr int kResponsePoints = kSincResponsePoints;  ///< Response table over r in [0, 1].
 
   /// @param cutoff_cycles_per_sample cutoff relative to the input rate, in (0, 0.5].
+  ///        It is rounded down to a whole number of kernel-table steps per
+  ///        input sample (at most 1/128 of a cycle per sample lower; cutoff()
+  ///        gives the one used, and Response() describes it): every tap of a
+  ///        point then reads the table at the same fraction between table
+  ///        points, a fixed stride apart, so no tap needs its own position.
   /// @returns kInvalidArgument for a cutoff outside (0, 0.5]; kOutOfRange when
   ///          the kernel would need more than kMaxTaps taps.
   Status Init(float cutoff_cycles_per_sample);
@@ -42,8 +47,10 @@ class SincInterpolator {
   /// Taps on each side of the interpolation point.
   int half_span() const { return half_span_; }
   int tap_count() const { return 2 * half_span_; }
-  /// Cutoff in cycles per input sample.
+  /// Cutoff in cycles per input sample, as used (see Init).
   float cutoff() const { return 0.5f * two_fc_; }
+  /// Kernel-table steps per input sample: the stride between taps.
+  int table_steps_per_sample() const { return steps_per_sample_; }
 
   /// Fills `taps[0 .. tap_count())` for the point k0 + u (u in [0, 1)); tap j
   /// multiplies the sample k0 - half_span() + 1 + j.
@@ -53,7 +60,7 @@ class SincInterpolator {
   /// Q30 kernel pairs walked in Q15 table steps and scaled by 2 fc with a
   /// rounded high-word multiply (SMMULR); no float per tap, so a core
   /// without an FPU runs it in integer instructions. They equal ComputeTaps
-  /// to a few parts in 10^6 (the walk's positions are Q15 table steps).
+  /// to a few parts in 10^6 (the point's position is in Q15 table steps).
   void ComputeCoefsQ29(float u, std::int32_t* coefs) const;
   /// A sum of Q29 coefficients times Q29 samples back to a Q29 sample:
   /// rounded, saturated.
@@ -88,18 +95,21 @@ class SincInterpolator {
 #endif
     // Plain loops over a local array (no lambda holding it by reference), so
     // the accumulators stay in registers on every target.
-    // Left side (t > 0): j = half - 1 .. 0, x = (u + half - 1 - j) * scale;
-    // right side (t <= 0): j = half .. 2 half - 1, x = (j + 1 - half - u) * scale.
+    // Left side (t > 0): j = half - 1 .. 0, at table position
+    // (u + half - 1 - j) S; right side (t <= 0): j = half .. 2 half - 1, at
+    // (j + 1 - half - u) S. S is whole, so each side's taps share one
+    // fraction between table points and lie S table entries apart.
     if constexpr (kFloat) {
       // A left and a right tap per pass, outwards from the point (the
       // Cortex-M4F loop adds in the same order, so the sums are the same).
       float acc[kChannels] = {};
-      const float scale = two_fc_ * static_cast<float>(kPointsPerZero);
-      float x_left = u * scale;
-      float x_right = (1.0f - u) * scale;
-      for (int k = 0; k < half_span_; ++k, x_left += scale, x_right += scale) {
-        AddTap(TableAt(x_left), frame(half_span_ - 1 - k), acc);
-        AddTap(TableAt(x_right), frame(half_span_ + k), acc);
+      const TapWalk walk = StartWalk(u);
+      const float* left = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.left_entry)];
+      const float* right = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.right_entry)];
+      const auto stride = static_cast<std::size_t>(2 * steps_per_sample_);
+      for (int k = 0; k < half_span_; ++k, left += stride, right += stride) {
+        AddTap(left[0] + walk.left_fraction * left[1], frame(half_span_ - 1 - k), acc);
+        AddTap(right[0] + walk.right_fraction * right[1], frame(half_span_ + k), acc);
       }
       for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = acc[ch] * two_fc_;
     } else {
@@ -119,20 +129,31 @@ class SincInterpolator {
   float Response(float nu) const;
 
  private:
-  // The kernel at table position x (>= 0) divided by 2 fc: the table read
-  // at a constant stride outwards from the centre on both sides of the
-  // symmetric kernel (no absolute value, no per-tap multiply of the
-  // position, and no bounds test: the table extends past the support, see
-  // sinc_tables.h).
-  static float TableAt(float x) {
-    const int i = static_cast<int>(x);
-    const float f = x - static_cast<float>(i);
-    const float* pair = &kSincKernelPairs[2 * static_cast<std::size_t>(i)];
-    return pair[0] + f * pair[1];
+  // Where a point's two tap walks start: the nearest table entry below the
+  // first tap of each side and the fraction past it, which the side's
+  // other taps share (entries S apart). The point u in [0, 1) is u S table
+  // steps from the first left tap and (1 - u) S from the first right one.
+  struct TapWalk {
+    int left_entry;
+    int right_entry;
+    float left_fraction;
+    float right_fraction;
+  };
+  TapWalk StartWalk(float u) const {
+    const float x = u * static_cast<float>(steps_per_sample_);
+    int i = static_cast<int>(x);
+    float f = x - static_cast<float>(i);
+    // u just below 1 can round u S up to S: the same point as entry S - 1
+    // at fraction 1, which keeps the right walk inside the table.
+    if (i >= steps_per_sample_) {
+      i = steps_per_sample_ - 1;
+      f = 1.0f;
+    }
+    return {i, steps_per_sample_ - 1 - i, f, 1.0f - f};
   }
 
   // The integer walk's start: u table-scaled, in Q15 table steps (one float
-  // multiply per point; the right side starts at scale_q15_ minus this).
+  // multiply per point; the right side starts at S in Q15 minus this).
   std::int32_t LeftStartQ15(float u) const { return static_cast<std::int32_t>(u * static_cast<float>(scale_q15_)); }
 
   // The Q29 coefficient at Q15 table position x: the kernel pair's linear
@@ -166,8 +187,9 @@ class SincInterpolator {
   void InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const;
 #endif
 
-  float two_fc_ = 0.0f;
-  std::int32_t scale_q15_ = 0;    // table steps per input sample, Q15
+  float two_fc_ = 0.0f;            // steps_per_sample_ / kPointsPerZero, exact
+  int steps_per_sample_ = 0;       // S: kernel-table steps per input sample
+  std::int32_t scale_q15_ = 0;    // S in Q15
   std::int32_t two_fc_q31_ = 0;   // 2 fc in Q31 (2 fc = 1 is held at 1 - 2^-31)
   int half_span_ = 0;
 };
