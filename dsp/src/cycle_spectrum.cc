@@ -60,8 +60,23 @@ void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, 
     }
     bins.block_bound_ += static_cast<std::uint32_t>(BlockContribution(peak, bins.block_shift_));
     // Q29 x Q30 times 2^shift, rounded. The sum is x times 2^shift, rounded
-    // the same way (a twiddle of exactly one): a shift, no multiply.
+    // the same way (a twiddle of exactly one).
     const int shift = bins.block_shift_;
+    const int pre = shift + 2;
+    if (pre >= 0 && (static_cast<std::uint64_t>(peak) << pre) + 2 < (std::uint64_t{1} << 31)) {
+      // The usual case, in one pass and 32 bits: with xs = x 2^(shift + 2),
+      // (x tw + 2^(right - 1)) >> right (right = 30 - shift) is the rounded
+      // high word of xs tw (SMMULR), and x 2^shift rounded is (xs + 2) >> 2.
+      // xs + 2 fits: |x| <= peak. The same bits as the general form below.
+      for (int m = 0; m < kPointsPerCycle; ++m) {
+        const auto xs = static_cast<std::int32_t>(static_cast<std::uint32_t>(x[m]) << pre);
+        fold[2 * m] += Q31Numeric::MulHighRounded(xs, tw_re);
+        fold[2 * m + 1] += Q31Numeric::MulHighRounded(xs, tw_im);
+        sum[m] += (xs + 2) >> 2;
+      }
+      return;
+    }
+    // A peak near the block limit, or a block scale below 2^-2.
     const int right = Q31Numeric::kCoefBits - shift;
     const std::int64_t half = right > 0 ? std::int64_t{1} << (right - 1) : 0;
     for (int m = 0; m < kPointsPerCycle; ++m) {

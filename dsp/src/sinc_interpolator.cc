@@ -39,14 +39,21 @@ void SincInterpolator::ComputeTaps(float u, float* taps) const {
 }
 
 void SincInterpolator::ComputeCoefsQ29(float u, std::int32_t* coefs) const {
-  // The same walk as InterpolateFrames' integer path.
+  // The same walk as InterpolateFrames' integer path: each side's first
+  // pair and fraction, then pairs S apart at that fraction.
   const std::int32_t left_start = LeftStartQ15(u);
-  const std::int32_t scale = scale_q15_, two_fc = two_fc_q31_;
+  const std::int32_t right_start = scale_q15_ - left_start;
+  constexpr std::int32_t kFractionMask = (1 << kSincPairFractionBits) - 1;
+  const std::int32_t left_fraction = left_start & kFractionMask, right_fraction = right_start & kFractionMask;
+  const std::int32_t* left = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(left_start >> kSincPairFractionBits)];
+  const std::int32_t* right = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(right_start >> kSincPairFractionBits)];
+  const auto stride = static_cast<std::size_t>(2 * steps_per_sample_);
+  const std::int32_t two_fc = two_fc_q31_;
   const int half = half_span_;
-  std::int32_t x = left_start;
-  for (int j = half - 1; j >= 0; --j, x += scale) coefs[j] = CoefQ29At(x, two_fc);
-  x = scale - left_start;
-  for (int j = half; j < 2 * half; ++j, x += scale) coefs[j] = CoefQ29At(x, two_fc);
+  for (int k = 0; k < half; ++k, left += stride, right += stride) {
+    coefs[half - 1 - k] = CoefQ29(left, left_fraction, two_fc);
+    coefs[half + k] = CoefQ29(right, right_fraction, two_fc);
+  }
 }
 
 #if METER_DSP_ARM_BLOCK_LOADS
@@ -102,7 +109,7 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
 
 #if METER_DSP_ARM_BLOCK_LOADS
 void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const {
-  // The coefficients first, as ComputeCoefsQ29: CoefQ29At's SMLAWB and
+  // The coefficients first, as ComputeCoefsQ29: CoefQ29's SMLAWB and
   // SMMULR with the side's one fraction, five instructions a tap (GCC
   // matches neither in the portable loop).
   std::int32_t coef[kMaxTaps];

@@ -141,5 +141,34 @@ TEST(CycleTransformQ31, FoldRescalesWhenALaterCycleIsLarger) {
   EXPECT_GT(std::hypot(bq.at(7, 1).re, bq.at(7, 1).im), 1e-3 * fundamental);
 }
 
+// AccumulateCycle's usual Q31 case adds x tw 2^shift as the rounded high
+// word of (x 2^(shift + 2)) tw, and x 2^shift as ((x 2^(shift + 2)) + 2) >> 2:
+// the same bits as the general form (64-bit product, rounding add, shift by
+// 30 - shift), at every block scale the usual case takes and samples up to
+// its bound.
+TEST(CycleTransformQ31, UsualCaseEqualsTheGeneralFormToTheBit) {
+  std::uint32_t state = 2024u;
+  const auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<std::int32_t>(state);
+  };
+  const std::int32_t twiddles[] = {1 << 30, -(1 << 30), 0, 759250125, -759250125, 123456789};
+  for (int shift = -2; shift <= 20; ++shift) {
+    const int pre = shift + 2;
+    const std::int64_t bound = ((std::int64_t{1} << 31) - 3) >> pre;  // |x| << pre, plus 2, below 2^31
+    for (int k = 0; k < 2000; ++k) {
+      const auto x = static_cast<std::int32_t>(next() % (bound + 1));
+      const std::int32_t tw = k < 6 ? twiddles[k] : next() >> 1;  // Q30, |tw| <= 1
+      const auto xs = static_cast<std::int32_t>(static_cast<std::uint32_t>(x) << pre);
+      const int right = Q31Numeric::kCoefBits - shift;
+      const std::int64_t fold_general = (static_cast<std::int64_t>(x) * tw + (std::int64_t{1} << (right - 1))) >> right;
+      ASSERT_EQ(Q31Numeric::MulHighRoundedPortable(xs, tw), fold_general) << "x " << x << " tw " << tw << " shift " << shift;
+      const std::int64_t sum_general =
+          shift >= 0 ? static_cast<std::int64_t>(x) << shift : (static_cast<std::int64_t>(x) + (std::int64_t{1} << (-shift - 1))) >> -shift;
+      ASSERT_EQ((xs + 2) >> 2, sum_general) << "x " << x << " shift " << shift;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace meter::dsp

@@ -262,17 +262,18 @@ bool BlockAddMatchesLoop() {
   return same;
 }
 
-// Q31Numeric::Sub (QSUB on this core) against its portable form: both
-// saturation bounds, the symmetric range's edge and pseudo-random pairs.
-int SaturatingSubMismatches(int& pairs) {
-  using Q31 = meter::dsp::Q31Numeric;
+// A Q31Numeric operation that has one DSP instruction on this core against
+// its portable form: the int32 range's edges (saturation bounds, the
+// symmetric range's edge) in every pairing and pseudo-random pairs.
+template <typename Fast, typename Portable>
+int PairMismatches(Fast fast, Portable portable, int& pairs) {
   constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
   constexpr std::int32_t kMin = std::numeric_limits<std::int32_t>::min();
   const std::int32_t edges[] = {0, 1, -1, kMax, kMax - 1, kMin, kMin + 1, kMin + 2, 1 << 30, -(1 << 30)};
   int mismatches = 0;
   const auto compare = [&](std::int32_t a, std::int32_t b) {
     ++pairs;
-    if (Q31::Sub(a, b) != Q31::SubPortable(a, b)) ++mismatches;
+    if (fast(a, b) != portable(a, b)) ++mismatches;
   };
   for (const std::int32_t a : edges) {
     for (const std::int32_t b : edges) compare(a, b);
@@ -286,11 +287,17 @@ int SaturatingSubMismatches(int& pairs) {
 }
 
 void HandWrittenLoopsAgree() {
+  using Q31 = meter::dsp::Q31Numeric;
   int pairs = 0;
-  const int sub_mismatches = SaturatingSubMismatches(pairs);
+  const int sub_mismatches = PairMismatches(Q31::Sub, Q31::SubPortable, pairs);
   std::printf("saturating subtract%s equals the portable form at %d pairs, %d differ: %s\n",
               METER_DSP_ARM_SATURATING ? " (QSUB)" : "", pairs, sub_mismatches, sub_mismatches == 0 ? "ok" : "FAIL");
   if (sub_mismatches != 0) ++g_failures;
+  pairs = 0;
+  const int mul_mismatches = PairMismatches(Q31::MulHighRounded, Q31::MulHighRoundedPortable, pairs);
+  std::printf("rounded high-word multiply%s equals the portable form at %d pairs, %d differ: %s\n",
+              METER_DSP_ARM_SATURATING ? " (SMMULR)" : "", pairs, mul_mismatches, mul_mismatches == 0 ? "ok" : "FAIL");
+  if (mul_mismatches != 0) ++g_failures;
 
   const bool block_add_ok = BlockAddMatchesLoop<meter::dsp::FloatNumeric>() && BlockAddMatchesLoop<meter::dsp::Q31Numeric>();
   std::printf("integrators: the block add equals one add per integrator (float and Q31): %s\n",

@@ -118,6 +118,21 @@ struct Q31Numeric {
     for (int k = 0; k < n; ++k) acc += static_cast<std::int64_t>(c[k]) * x(k);
     return RoundCoefDot(acc);
   }
+  /// (a b + 2^31) >> 32: the high word of the product, rounded half up.
+  /// SMMULR on ARMv7E-M: one instruction, where the portable form is a
+  /// 64-bit multiply, add and shift (the firmware image checks the two).
+  static std::int32_t MulHighRounded(std::int32_t a, std::int32_t b) {
+#if METER_DSP_ARM_SATURATING
+    std::int32_t high;
+    asm("smmulr %0, %1, %2" : "=r"(high) : "r"(a), "r"(b));
+    return high;
+#else
+    return MulHighRoundedPortable(a, b);
+#endif
+  }
+  static std::int32_t MulHighRoundedPortable(std::int32_t a, std::int32_t b) {
+    return static_cast<std::int32_t>((static_cast<std::int64_t>(a) * b + (std::int64_t{1} << 31)) >> 32);
+  }
   /// A sum of Coef * Sample products back to a Sample: rounded, saturated.
   static Sample RoundCoefDot(std::int64_t acc) { return RoundDot<kCoefBits>(acc); }
   /// A sum of products with kFractionBits fraction bits back to a Sample:

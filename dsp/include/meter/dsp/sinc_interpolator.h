@@ -156,17 +156,13 @@ class SincInterpolator {
   // multiply per point; the right side starts at S in Q15 minus this).
   std::int32_t LeftStartQ15(float u) const { return static_cast<std::int32_t>(u * static_cast<float>(scale_q15_)); }
 
-  // The Q29 coefficient at Q15 table position x: the kernel pair's linear
-  // join (SMLAWB), then times 2 fc (SMMULR): the instructions the Cortex-M4F
-  // loop uses, so both give the same bits.
+  // The Q29 coefficient from a kernel pair and the Q15 fraction past it:
+  // the pair's linear join (SMLAWB), then times 2 fc (SMMULR): the
+  // instructions the Cortex-M4F loop uses, so both give the same bits.
   // (Static, with 2 fc passed in: a member read would be reloaded after
   // every coefficient store, which may alias it.)
-  static std::int32_t CoefQ29At(std::int32_t x, std::int32_t two_fc_q31) {
-    const auto i = static_cast<std::size_t>(x >> kSincPairFractionBits);
-    const std::int32_t f = x & ((1 << kSincPairFractionBits) - 1);
-    const std::int32_t kernel =
-        kSincKernelPairsQ30[2 * i] +
-        static_cast<std::int32_t>((static_cast<std::int64_t>(kSincKernelPairsQ30[2 * i + 1]) * f) >> 16);
+  static std::int32_t CoefQ29(const std::int32_t* pair, std::int32_t fraction, std::int32_t two_fc_q31) {
+    const std::int32_t kernel = pair[0] + static_cast<std::int32_t>((static_cast<std::int64_t>(pair[1]) * fraction) >> 16);
     return static_cast<std::int32_t>((static_cast<std::int64_t>(kernel) * two_fc_q31 + (std::int64_t{1} << 31)) >> 32);
   }
 
@@ -180,7 +176,7 @@ class SincInterpolator {
 #if METER_DSP_ARM_BLOCK_LOADS
   // `centre` is the frame of sample k0 + 1 (index half_span() of the run).
   void InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const;
-  // The integer variant: the taps' Q29 coefficients (as CoefQ29At) in a
+  // The integer variant: the taps' Q29 coefficients (as CoefQ29) in a
   // first pass, then two passes of three channels with 64-bit
   // multiply-accumulates. `first` is the run's first frame; acc gets the
   // unrounded sums.
