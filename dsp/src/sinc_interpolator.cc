@@ -6,6 +6,10 @@
 #include <cmath>
 #include <cstdint>
 
+#if METER_DSP_X86_AVX2
+#include <immintrin.h>
+#endif
+
 namespace meter::dsp {
 Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
   if (!(cutoff_cycles_per_sample > 0.0f) || cutoff_cycles_per_sample > 0.5f) {
@@ -23,8 +27,48 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
   two_fc_q31_ = static_cast<std::int32_t>(
       std::min(static_cast<std::int64_t>(steps_per_sample_) << (31 - 6), static_cast<std::int64_t>(INT32_MAX)));
   static_assert(kPointsPerZero == 64, "two_fc_q31_ shifts by 31 - log2(kPointsPerZero)");
+#if METER_DSP_X86_AVX2
+  x86_avx2_fma_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
   return Status::kOk;
 }
+
+const char* SincInterpolator::float_frame_loop() const {
+#if METER_DSP_ARM_BLOCK_LOADS
+  return "arm-block-loads";
+#elif METER_DSP_X86_AVX2
+  return x86_avx2_fma_ ? "x86-avx2-fma" : "portable";
+#else
+  return "portable";
+#endif
+}
+
+#if METER_DSP_X86_AVX2
+__attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsAvx2(float u, const float* centre,
+                                                                                    float* out) const {
+  const TapWalk walk = StartWalk(u);
+  // A frame is six floats: masked loads read exactly those (no read past
+  // the history's last frame).
+  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  const float* left_pair = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.left_entry)];
+  const float* right_pair = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.right_entry)];
+  const auto stride = static_cast<std::ptrdiff_t>(2 * steps_per_sample_);
+  const __m128 left_fraction = _mm_set_ss(walk.left_fraction), right_fraction = _mm_set_ss(walk.right_fraction);
+  const float* left = centre - 6;  // frame k0, then k0 - 1, ...
+  const float* right = centre;     // frame k0 + 1, then k0 + 2, ...
+  // Two accumulators, left and right, so consecutive multiply-adds do not
+  // wait on each other.
+  __m256 acc_left = _mm256_setzero_ps(), acc_right = _mm256_setzero_ps();
+  for (int k = 0; k < half_span_; ++k, left -= 6, right += 6, left_pair += stride, right_pair += stride) {
+    const __m128 tap_left = _mm_fmadd_ss(left_fraction, _mm_load_ss(left_pair + 1), _mm_load_ss(left_pair));
+    const __m128 tap_right = _mm_fmadd_ss(right_fraction, _mm_load_ss(right_pair + 1), _mm_load_ss(right_pair));
+    acc_left = _mm256_fmadd_ps(_mm256_broadcastss_ps(tap_left), _mm256_maskload_ps(left, six), acc_left);
+    acc_right = _mm256_fmadd_ps(_mm256_broadcastss_ps(tap_right), _mm256_maskload_ps(right, six), acc_right);
+  }
+  const __m256 sum = _mm256_mul_ps(_mm256_add_ps(acc_left, acc_right), _mm256_set1_ps(two_fc_));
+  _mm256_maskstore_ps(out, six, sum);
+}
+#endif
 
 void SincInterpolator::ComputeTaps(float u, float* taps) const {
   // The same walk as InterpolateFrames.

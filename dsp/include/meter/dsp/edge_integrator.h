@@ -21,6 +21,10 @@
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/target.h"
 
+#if !METER_DSP_ARM_BLOCK_LOADS && defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace meter::dsp {
 
 /// `Numeric` is FloatNumeric or Q31Numeric (see numeric.h): the sums are
@@ -66,7 +70,7 @@ class EdgeIntegrator {
 };
 
 /// integrators[k].Add(f[k]) for every k: a meter's per-sample step over all
-/// its quantities. On the Cortex-M4F the sums and the samples are each read
+/// its quantities. On x86-64 the adds are SSE2 vector adds. On the Cortex-M4F the sums and the samples are each read
 /// and written as one contiguous run with block loads and stores (float:
 /// eight, then four at a time; Q31: two int64 at a time), with the same adds
 /// as the loop, so the same results.
@@ -132,6 +136,27 @@ void AddToEach(std::array<EdgeIntegrator<Numeric>, kCount>& integrators,
           : [sums] "+r"(sums), [samples] "+r"(samples)
           :
           : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r12", "cc", "memory");
+    }
+  }
+#elif defined(__SSE2__)
+  // x86-64: four float sums or two int64 sums per vector add (GCC does not
+  // vectorise the per-integrator loop); element by element, so the same
+  // results.
+  if constexpr (std::is_same_v<typename Numeric::Product, float>) {
+    static_assert(sizeof(EdgeIntegrator<Numeric>) == sizeof(float) && std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
+                  "an integrator must be exactly its float sum");
+    auto* sums = reinterpret_cast<float*>(integrators.data());
+    for (; k + 4 <= kCount; k += 4) {
+      _mm_storeu_ps(sums + k, _mm_add_ps(_mm_loadu_ps(sums + k), _mm_loadu_ps(f.data() + k)));
+    }
+  } else if constexpr (std::is_same_v<typename Numeric::Product, std::int64_t>) {
+    static_assert(sizeof(EdgeIntegrator<Numeric>) == sizeof(std::int64_t) &&
+                      std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
+                  "an integrator must be exactly its int64 sum");
+    auto* sums = reinterpret_cast<__m128i*>(integrators.data());
+    const auto* samples = reinterpret_cast<const __m128i*>(f.data());
+    for (std::size_t pair = 0; k + 2 <= kCount; k += 2, ++pair) {
+      _mm_storeu_si128(sums + pair, _mm_add_epi64(_mm_loadu_si128(sums + pair), _mm_loadu_si128(samples + pair)));
     }
   }
 #endif

@@ -49,6 +49,9 @@ class SincInterpolator {
   int tap_count() const { return 2 * half_span_; }
   /// Cutoff in cycles per input sample, as used (see Init).
   float cutoff() const { return 0.5f * two_fc_; }
+  /// Which loop interpolates six contiguous float frames on this build and
+  /// CPU: "arm-block-loads", "x86-avx2-fma" or "portable".
+  const char* float_frame_loop() const;
   /// Kernel-table steps per input sample: the stride between taps.
   int table_steps_per_sample() const { return steps_per_sample_; }
 
@@ -89,6 +92,15 @@ class SincInterpolator {
           InterpolateSixIntegersBlockLoads(u, frame(0).data(), acc);
           for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = RoundQ29Dot(acc[ch]);
         }
+        return;
+      }
+    }
+#endif
+#if METER_DSP_X86_AVX2
+    if constexpr (kFloat && kChannels == 6 && kIsContiguousRun<FrameAt>) {
+      static_assert(sizeof(frame(0)) == 6 * sizeof(float), "frames must be six packed samples");
+      if (x86_avx2_fma_ && half_span_ > 0) {
+        InterpolateSixFloatsAvx2(u, frame(half_span_).data(), out);
         return;
       }
     }
@@ -181,6 +193,12 @@ class SincInterpolator {
   // multiply-accumulates. `first` is the run's first frame; acc gets the
   // unrounded sums.
   void InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const;
+#endif
+
+#if METER_DSP_X86_AVX2
+  // `centre` as in InterpolateSixFloatsBlockLoads.
+  void InterpolateSixFloatsAvx2(float u, const float* centre, float* out) const;
+  bool x86_avx2_fma_ = false;  // the CPU has AVX2 and FMA (checked at Init)
 #endif
 
   float two_fc_ = 0.0f;            // steps_per_sample_ / kPointsPerZero, exact

@@ -21,3 +21,15 @@
 #else
 #define METER_DSP_ARM_SATURATING 0
 #endif
+
+// METER_DSP_X86_AVX2: an x86-64 host. The float resampler has an AVX2 + FMA
+// loop (one 8-lane multiply-add per tap over a six-channel frame), compiled
+// for those instructions alone and taken only when the CPU reports both at
+// run time, so the binary still runs on any x86-64. Its results equal the
+// portable loop's to float rounding (a fused multiply-add rounds once), not
+// to the bit; the host tests check the two agree.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define METER_DSP_X86_AVX2 1
+#else
+#define METER_DSP_X86_AVX2 0
+#endif
