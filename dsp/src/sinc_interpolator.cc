@@ -54,14 +54,17 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsA
   const float* right_pair = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.right_entry)];
   const auto stride = static_cast<std::ptrdiff_t>(2 * steps_per_sample_);
   const __m128 left_fraction = _mm_set_ss(walk.left_fraction), right_fraction = _mm_set_ss(walk.right_fraction);
-  const float* left = centre - 6;  // frame k0, then k0 - 1, ...
-  const float* right = centre;     // frame k0 + 1, then k0 + 2, ...
   // Two accumulators, left and right, so consecutive multiply-adds do not
-  // wait on each other.
+  // wait on each other. Pointers are formed inside the loop only, so none
+  // steps past the table or the run.
   __m256 acc_left = _mm256_setzero_ps(), acc_right = _mm256_setzero_ps();
-  for (int k = 0; k < half_span_; ++k, left -= 6, right += 6, left_pair += stride, right_pair += stride) {
-    const __m128 tap_left = _mm_fmadd_ss(left_fraction, _mm_load_ss(left_pair + 1), _mm_load_ss(left_pair));
-    const __m128 tap_right = _mm_fmadd_ss(right_fraction, _mm_load_ss(right_pair + 1), _mm_load_ss(right_pair));
+  for (std::ptrdiff_t k = 0; k < half_span_; ++k) {
+    const float* l_pair = left_pair + k * stride;
+    const float* r_pair = right_pair + k * stride;
+    const float* left = centre - 6 * (k + 1);  // frame k0 - k
+    const float* right = centre + 6 * k;       // frame k0 + 1 + k
+    const __m128 tap_left = _mm_fmadd_ss(left_fraction, _mm_load_ss(l_pair + 1), _mm_load_ss(l_pair));
+    const __m128 tap_right = _mm_fmadd_ss(right_fraction, _mm_load_ss(r_pair + 1), _mm_load_ss(r_pair));
     acc_left = _mm256_fmadd_ps(_mm256_broadcastss_ps(tap_left), _mm256_maskload_ps(left, six), acc_left);
     acc_right = _mm256_fmadd_ps(_mm256_broadcastss_ps(tap_right), _mm256_maskload_ps(right, six), acc_right);
   }
@@ -76,9 +79,11 @@ void SincInterpolator::ComputeTaps(float u, float* taps) const {
   const float* left = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.left_entry)];
   const float* right = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.right_entry)];
   const auto stride = static_cast<std::size_t>(2 * steps_per_sample_);
-  for (int k = 0; k < half_span_; ++k, left += stride, right += stride) {
-    taps[half_span_ - 1 - k] = two_fc_ * (left[0] + walk.left_fraction * left[1]);
-    taps[half_span_ + k] = two_fc_ * (right[0] + walk.right_fraction * right[1]);
+  for (int k = 0; k < half_span_; ++k) {
+    const float* l = left + static_cast<std::size_t>(k) * stride;
+    const float* r = right + static_cast<std::size_t>(k) * stride;
+    taps[half_span_ - 1 - k] = two_fc_ * (l[0] + walk.left_fraction * l[1]);
+    taps[half_span_ + k] = two_fc_ * (r[0] + walk.right_fraction * r[1]);
   }
 }
 
@@ -94,9 +99,9 @@ void SincInterpolator::ComputeCoefsQ29(float u, std::int32_t* coefs) const {
   const auto stride = static_cast<std::size_t>(2 * steps_per_sample_);
   const std::int32_t two_fc = two_fc_q31_;
   const int half = half_span_;
-  for (int k = 0; k < half; ++k, left += stride, right += stride) {
-    coefs[half - 1 - k] = CoefQ29(left, left_fraction, two_fc);
-    coefs[half + k] = CoefQ29(right, right_fraction, two_fc);
+  for (int k = 0; k < half; ++k) {
+    coefs[half - 1 - k] = CoefQ29(left + static_cast<std::size_t>(k) * stride, left_fraction, two_fc);
+    coefs[half + k] = CoefQ29(right + static_cast<std::size_t>(k) * stride, right_fraction, two_fc);
   }
 }
 

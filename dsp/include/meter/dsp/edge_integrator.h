@@ -70,7 +70,7 @@ class EdgeIntegrator {
 };
 
 /// integrators[k].Add(f[k]) for every k: a meter's per-sample step over all
-/// its quantities. On x86-64 the adds are SSE2 vector adds. On the Cortex-M4F the sums and the samples are each read
+/// its quantities. On x86-64 the adds are SSE2 vector adds; on the Cortex-M4F the sums and the samples are each read
 /// and written as one contiguous run with block loads and stores (float:
 /// eight, then four at a time; Q31: two int64 at a time), with the same adds
 /// as the loop, so the same results.
@@ -145,18 +145,19 @@ void AddToEach(std::array<EdgeIntegrator<Numeric>, kCount>& integrators,
   if constexpr (std::is_same_v<typename Numeric::Product, float>) {
     static_assert(sizeof(EdgeIntegrator<Numeric>) == sizeof(float) && std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
                   "an integrator must be exactly its float sum");
-    auto* sums = reinterpret_cast<float*>(integrators.data());
+    // Each vector starts at integrator k's sum, its first (only) member.
     for (; k + 4 <= kCount; k += 4) {
-      _mm_storeu_ps(sums + k, _mm_add_ps(_mm_loadu_ps(sums + k), _mm_loadu_ps(f.data() + k)));
+      auto* sums = reinterpret_cast<float*>(&integrators[k]);
+      _mm_storeu_ps(sums, _mm_add_ps(_mm_loadu_ps(sums), _mm_loadu_ps(&f[k])));
     }
   } else if constexpr (std::is_same_v<typename Numeric::Product, std::int64_t>) {
     static_assert(sizeof(EdgeIntegrator<Numeric>) == sizeof(std::int64_t) &&
                       std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
                   "an integrator must be exactly its int64 sum");
-    auto* sums = reinterpret_cast<__m128i*>(integrators.data());
-    const auto* samples = reinterpret_cast<const __m128i*>(f.data());
-    for (std::size_t pair = 0; k + 2 <= kCount; k += 2, ++pair) {
-      _mm_storeu_si128(sums + pair, _mm_add_epi64(_mm_loadu_si128(sums + pair), _mm_loadu_si128(samples + pair)));
+    for (; k + 2 <= kCount; k += 2) {
+      auto* sums = reinterpret_cast<__m128i*>(&integrators[k]);
+      const auto* samples = reinterpret_cast<const __m128i*>(&f[k]);
+      _mm_storeu_si128(sums, _mm_add_epi64(_mm_loadu_si128(sums), _mm_loadu_si128(samples)));
     }
   }
 #endif

@@ -119,9 +119,11 @@ class SincInterpolator {
       const float* left = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.left_entry)];
       const float* right = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.right_entry)];
       const auto stride = static_cast<std::size_t>(2 * steps_per_sample_);
-      for (int k = 0; k < half_span_; ++k, left += stride, right += stride) {
-        AddTap(left[0] + walk.left_fraction * left[1], frame(half_span_ - 1 - k), acc);
-        AddTap(right[0] + walk.right_fraction * right[1], frame(half_span_ + k), acc);
+      for (int k = 0; k < half_span_; ++k) {
+        const float* l = left + static_cast<std::size_t>(k) * stride;  // no pointer steps past the table
+        const float* r = right + static_cast<std::size_t>(k) * stride;
+        AddTap(l[0] + walk.left_fraction * l[1], frame(half_span_ - 1 - k), acc);
+        AddTap(r[0] + walk.right_fraction * r[1], frame(half_span_ + k), acc);
       }
       for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = acc[ch] * two_fc_;
     } else {
