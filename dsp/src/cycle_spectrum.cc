@@ -6,12 +6,15 @@
 namespace meter::dsp {
 namespace {
 
-// Bound of the Q31 sums' stored components (see SubgroupBins).
-constexpr std::uint64_t kBlockLimit = std::uint64_t{1} << 30;
+// Bound of the Q31 sums' stored components (see SubgroupBins). Two bits
+// below 2^30 so that every cycle's samples, scaled by the block scale times
+// four, fit int32 (AccumulateCycle's one 32-bit pass).
+constexpr std::uint64_t kBlockLimit = std::uint64_t{1} << 28;
 
-// Bound of |x * tw| * 2^shift for |x| <= peak and |tw| <= 1, rounding included.
+// Bound of |x * tw| * 2^shift for |x| <= peak and |tw| <= 1, both roundings
+// of AccumulateCycle included (at most 5/8 of a unit).
 std::uint64_t BlockContribution(std::uint32_t peak, int shift) {
-  return (shift >= 0 ? (static_cast<std::uint64_t>(peak) << shift) : (static_cast<std::uint64_t>(peak) >> -shift)) + 1;
+  return (shift >= 0 ? (static_cast<std::uint64_t>(peak) << shift) : (static_cast<std::uint64_t>(peak) >> -shift)) + 2;
 }
 
 }  // namespace
@@ -59,36 +62,18 @@ void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, 
       --bins.block_shift_;
     }
     bins.block_bound_ += static_cast<std::uint32_t>(BlockContribution(peak, bins.block_shift_));
-    // Q29 x Q30 times 2^shift, rounded. The sum is x times 2^shift, rounded
-    // the same way (a twiddle of exactly one).
-    const int shift = bins.block_shift_;
-    const int pre = shift + 2;
-    if (pre >= 0 && (static_cast<std::uint64_t>(peak) << pre) + 2 < (std::uint64_t{1} << 31)) {
-      // The usual case, in one pass and 32 bits: with xs = x 2^(shift + 2),
-      // (x tw + 2^(right - 1)) >> right (right = 30 - shift) is the rounded
-      // high word of xs tw (SMMULR), and x 2^shift rounded is (xs + 2) >> 2.
-      // xs + 2 fits: |x| <= peak. The same bits as the general form below.
-      for (int m = 0; m < kPointsPerCycle; ++m) {
-        const auto xs = static_cast<std::int32_t>(static_cast<std::uint32_t>(x[m]) << pre);
-        fold[2 * m] += Q31Numeric::MulHighRounded(xs, tw_re);
-        fold[2 * m + 1] += Q31Numeric::MulHighRounded(xs, tw_im);
-        sum[m] += (xs + 2) >> 2;
-      }
-      return;
-    }
-    // A peak near the block limit, or a block scale below 2^-2.
-    const int right = Q31Numeric::kCoefBits - shift;
-    const std::int64_t half = right > 0 ? std::int64_t{1} << (right - 1) : 0;
+    // Q29 x Q30 times 2^shift, rounded, in one 32-bit pass: with xs the
+    // sample times 2^(shift + 2), rounded, each fold term is the rounded high
+    // word of xs tw (SMMULR on the Cortex-M4F) and each sum term xs / 4,
+    // rounded. xs fits: |x| 2^shift < 2^28 (the block limit). For
+    // shift >= -2, xs is exact and both terms are the exact products
+    // rounded once; below, the rounding of xs adds at most 1/8 of a unit.
+    const int pre = bins.block_shift_ + 2;
     for (int m = 0; m < kPointsPerCycle; ++m) {
-      const std::int64_t xm = x[m];
-      fold[2 * m] += static_cast<std::int32_t>((xm * tw_re + half) >> right);
-      fold[2 * m + 1] += static_cast<std::int32_t>((xm * tw_im + half) >> right);
-    }
-    if (shift >= 0) {
-      for (int m = 0; m < kPointsPerCycle; ++m) sum[m] += static_cast<std::int32_t>(static_cast<std::uint32_t>(x[m]) << shift);
-    } else {
-      const std::int64_t sum_half = std::int64_t{1} << (-shift - 1);
-      for (int m = 0; m < kPointsPerCycle; ++m) sum[m] += static_cast<std::int32_t>((x[m] + sum_half) >> -shift);
+      const std::int32_t xs = Q31Numeric::ShiftRounded(x[m], pre);
+      fold[2 * m] += Q31Numeric::MulHighRounded(xs, tw_re);
+      fold[2 * m + 1] += Q31Numeric::MulHighRounded(xs, tw_im);
+      sum[m] += (xs + 2) >> 2;  // |xs| <= 2^30: the rounding add cannot wrap
     }
   } else {
     for (int m = 0; m < kPointsPerCycle; ++m) {

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <complex>
 #include <random>
 #include <vector>
@@ -141,31 +143,43 @@ TEST(CycleTransformQ31, FoldRescalesWhenALaterCycleIsLarger) {
   EXPECT_GT(std::hypot(bq.at(7, 1).re, bq.at(7, 1).im), 1e-3 * fundamental);
 }
 
-// AccumulateCycle's usual Q31 case adds x tw 2^shift as the rounded high
-// word of (x 2^(shift + 2)) tw, and x 2^shift as ((x 2^(shift + 2)) + 2) >> 2:
-// the same bits as the general form (64-bit product, rounding add, shift by
-// 30 - shift), at every block scale the usual case takes and samples up to
-// its bound.
-TEST(CycleTransformQ31, UsualCaseEqualsTheGeneralFormToTheBit) {
+// AccumulateCycle's Q31 pass adds x tw 2^shift as the rounded high word of
+// xs tw, and x 2^shift as xs / 4 rounded, with xs = x 2^(shift + 2)
+// rounded (ShiftRounded). For shift >= -2 that is the same bits as the
+// 64-bit form (the exact product, rounding add, shift by 30 - shift); for
+// the smaller scales of signals near full scale, within 5/8 of a unit of the
+// exact value (the bound BlockContribution allows for). Samples up to the
+// block limit's bound, every block scale the pass can take.
+TEST(CycleTransformQ31, OnePassTermsAreTheRoundedProducts) {
   std::uint32_t state = 2024u;
   const auto next = [&state] {
     state = state * 1664525u + 1013904223u;
     return static_cast<std::int32_t>(state);
   };
   const std::int32_t twiddles[] = {1 << 30, -(1 << 30), 0, 759250125, -759250125, 123456789};
-  for (int shift = -2; shift <= 20; ++shift) {
+  for (int shift = -8; shift <= 24; ++shift) {
     const int pre = shift + 2;
-    const std::int64_t bound = ((std::int64_t{1} << 31) - 3) >> pre;  // |x| << pre, plus 2, below 2^31
+    // |x| 2^shift below 2^28, and x a Q29 sample (below 1.25 x 2^29).
+    const std::int64_t bound = std::min<std::int64_t>((std::int64_t{1} << 28) >> std::max(shift, 0) << std::max(-shift, 0),
+                                                      (std::int64_t{5} << 27) - 1);
     for (int k = 0; k < 2000; ++k) {
       const auto x = static_cast<std::int32_t>(next() % (bound + 1));
       const std::int32_t tw = k < 6 ? twiddles[k] : next() >> 1;  // Q30, |tw| <= 1
-      const auto xs = static_cast<std::int32_t>(static_cast<std::uint32_t>(x) << pre);
+      const std::int32_t xs = Q31Numeric::ShiftRounded(x, pre);
+      const std::int64_t fold = Q31Numeric::MulHighRoundedPortable(xs, tw);
+      const std::int64_t sum = (xs + 2) >> 2;
       const int right = Q31Numeric::kCoefBits - shift;
-      const std::int64_t fold_general = (static_cast<std::int64_t>(x) * tw + (std::int64_t{1} << (right - 1))) >> right;
-      ASSERT_EQ(Q31Numeric::MulHighRoundedPortable(xs, tw), fold_general) << "x " << x << " tw " << tw << " shift " << shift;
-      const std::int64_t sum_general =
-          shift >= 0 ? static_cast<std::int64_t>(x) << shift : (static_cast<std::int64_t>(x) + (std::int64_t{1} << (-shift - 1))) >> -shift;
-      ASSERT_EQ((xs + 2) >> 2, sum_general) << "x " << x << " shift " << shift;
+      if (shift >= -2) {
+        const std::int64_t fold_general = (static_cast<std::int64_t>(x) * tw + (std::int64_t{1} << (right - 1))) >> right;
+        ASSERT_EQ(fold, fold_general) << "x " << x << " tw " << tw << " shift " << shift;
+        const std::int64_t sum_general =
+            shift >= 0 ? static_cast<std::int64_t>(x) << shift : (static_cast<std::int64_t>(x) + (std::int64_t{1} << (-shift - 1))) >> -shift;
+        ASSERT_EQ(sum, sum_general) << "x " << x << " shift " << shift;
+      } else {
+        const double fold_exact = std::ldexp(static_cast<double>(x) * tw, -right);
+        ASSERT_LE(std::fabs(static_cast<double>(fold) - fold_exact), 0.625) << "x " << x << " tw " << tw << " shift " << shift;
+        ASSERT_LE(std::fabs(static_cast<double>(sum) - std::ldexp(x, shift)), 0.625) << "x " << x << " shift " << shift;
+      }
     }
   }
 }

@@ -92,7 +92,8 @@ class SubgroupBins {
   // Q31 only: the sum and the fold hold values times 2^block_shift_ (block
   // floating point over the window, so a window at 1e-4 of full scale keeps
   // its precision); block_bound_ bounds every stored component of both,
-  // which stays below 2^30 (a rescale halves them before they could wrap).
+  // which stays below 2^28 (a rescale halves them before they could reach
+  // it; see kBlockLimit).
   static constexpr int kMaxBlockShift = 30;
   int block_shift_ = kMaxBlockShift;
   std::uint32_t block_bound_ = 0;

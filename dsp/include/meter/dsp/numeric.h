@@ -133,6 +133,12 @@ struct Q31Numeric {
   static std::int32_t MulHighRoundedPortable(std::int32_t a, std::int32_t b) {
     return static_cast<std::int32_t>((static_cast<std::int64_t>(a) * b + (std::int64_t{1} << 31)) >> 32);
   }
+  /// x 2^shift: a plain shift for shift >= 0, rounded half up for shift < 0
+  /// (without the overflow of adding the half first). @pre the result fits.
+  static std::int32_t ShiftRounded(std::int32_t x, int shift) {
+    if (shift >= 0) return static_cast<std::int32_t>(static_cast<std::uint32_t>(x) << shift);
+    return (x >> -shift) + ((x >> (-shift - 1)) & 1);
+  }
   /// A sum of Coef * Sample products back to a Sample: rounded, saturated.
   static Sample RoundCoefDot(std::int64_t acc) { return RoundDot<kCoefBits>(acc); }
   /// A sum of products with kFractionBits fraction bits back to a Sample:
