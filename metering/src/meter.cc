@@ -1,10 +1,17 @@
 #include "meter/metering/meter.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <complex>
 #include <limits>
 #include <new>
 #include <type_traits>
+
+#include "meter/dsp/target.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "meter/dsp/profile.h"
 #include "meter/metering/symmetrical_components.h"
@@ -177,6 +184,20 @@ Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
       i_gain_[up] = config.current_cal[up].gain * config.ct_ratio[up];
     }
     v_unit_ = i_unit_ = 1.0f;
+#if defined(__SSE2__)
+    for (std::size_t p = 0; p < static_cast<std::size_t>(PhaseCount(config.wiring)); ++p) {
+      lane_offset_[p] = v_offset_[p];
+      lane_offset_[3 + p] = i_offset_[p];
+      lane_gain_[p] = v_gain_[p];
+      lane_gain_[3 + p] = i_gain_[p];
+      lane_full_scale_[p] = config.voltage_full_scale;
+      lane_full_scale_[3 + p] = config.current_full_scale;
+      lane_used_[p] = lane_used_[3 + p] = -1;
+    }
+    for (std::size_t p = static_cast<std::size_t>(PhaseCount(config.wiring)); p < 3; ++p) {
+      lane_full_scale_[p] = lane_full_scale_[3 + p] = std::numeric_limits<float>::infinity();
+    }
+#endif
   } else {
     // Codes to Q29 of full scale: shift the code to Q29 exactly, then one
     // Q30 gain folds calibration and the phase's ratio relative to the
@@ -244,6 +265,9 @@ void BasicMeter<Numeric>::UpdatePhaseCompensation(float f_hz) {
     comp_whole_[up] = static_cast<int>(whole);
     comp_taps_[up] = dsp::LagrangeTaps<Numeric>::ForFraction(shift - whole);
   }
+  // (No run waits here: Init starts without one, and a window closes at a
+  // boundary, after FlushRun.)
+  UpdateRunSetup();
 }
 
 template <typename Numeric>
@@ -261,6 +285,34 @@ template <typename Numeric>
 [[gnu::always_inline]] inline void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
   std::uint16_t flags = pending_gap_ ? kSampleGapBit : 0;
   pending_gap_ = false;
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    // Channels 0-3 and 2-5 as two vectors (both loads stay inside the
+    // frame's six floats; the overlap is computed twice, alike). The same
+    // arithmetic as the loop below, so the same values; any channel at or
+    // beyond full scale, or not finite, takes the loop.
+    static_assert(sizeof(Input) == 6 * sizeof(float) && offsetof(Input, i) == 3 * sizeof(float),
+                  "a float frame must be six packed channels");
+    const float* in = frame.v.data();
+    const auto lanes = [&](int first, __m128& out) {
+      const __m128 used = _mm_castsi128_ps(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(&lane_used_[static_cast<std::size_t>(first)])));
+      const __m128 x = _mm_and_ps(_mm_loadu_ps(in + first), used);
+      const __m128 magnitude = _mm_andnot_ps(_mm_set1_ps(-0.0f), x);
+      out = _mm_mul_ps(_mm_sub_ps(x, _mm_loadu_ps(&lane_offset_[static_cast<std::size_t>(first)])),
+                       _mm_loadu_ps(&lane_gain_[static_cast<std::size_t>(first)]));
+      return _mm_movemask_ps(_mm_cmpnlt_ps(magnitude, _mm_loadu_ps(&lane_full_scale_[static_cast<std::size_t>(first)])));
+    };
+    __m128 low, high;
+    if ((lanes(0, low) | lanes(2, high)) == 0) {
+      _mm_storeu_ps(&last_frame_[0], low);
+      _mm_storeu_ps(&last_frame_[2], high);
+      hist_.Put(n, last_frame_);
+      flag_hist_.Put(n, flags);
+      return;
+    }
+  }
+#endif
   // Per sample, at most three phases: unrolled, no loop overhead.
 #pragma GCC unroll 3
   for (int p = 0; p < phases_; ++p) {
@@ -278,8 +330,8 @@ template <typename Numeric>
         }
         out = (x - offset) * gain;
       };
-      condition(frame.v[up], config_.voltage_full_scale, v_offset_[up], v_gain_[up], p, last_v_[up]);
-      condition(frame.i[up], config_.current_full_scale, i_offset_[up], i_gain_[up], 3 + p, last_i_[up]);
+      condition(frame.v[up], config_.voltage_full_scale, v_offset_[up], v_gain_[up], p, last_frame_[up]);
+      condition(frame.i[up], config_.current_full_scale, i_offset_[up], i_gain_[up], 3 + p, last_frame_[3 + up]);
     } else {
       // Codes beyond the ADC's range are clipped (and flagged): a 24-bit
       // code in an int32 cannot be trusted past +-2^23. Within the ranges
@@ -296,16 +348,11 @@ template <typename Numeric>
         const std::int32_t x = (code - offset) * (std::int32_t{1} << code_shift_);
         return static_cast<std::int32_t>((static_cast<std::int64_t>(x) * gain) >> dsp::Q31Numeric::kCoefBits);
       };
-      last_v_[up] = condition(frame.v[up], v_offset_code_[up], v_gain_q_[up], p);
-      last_i_[up] = condition(frame.i[up], i_offset_code_[up], i_gain_q_[up], 3 + p);
+      last_frame_[up] = condition(frame.v[up], v_offset_code_[up], v_gain_q_[up], p);
+      last_frame_[3 + up] = condition(frame.i[up], i_offset_code_[up], i_gain_q_[up], 3 + p);
     }
   }
-  HistoryFrame frame_out;  // every element is set below
-  for (std::size_t p = 0; p < 3; ++p) {
-    frame_out[p] = last_v_[p];
-    frame_out[3 + p] = last_i_[p];
-  }
-  hist_.Put(n, frame_out);
+  hist_.Put(n, last_frame_);
   flag_hist_.Put(n, flags);
 }
 
@@ -387,18 +434,11 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
     }
   }
 
-  // Members, zeroed at Init: quantities the wiring does not use stay zero,
-  // and no per-frame clearing runs (newlib-nano's memset is a byte loop).
-  // The two buffers alternate, so the previous frame's values are at hand
-  // for an edge without a per-sample copy.
-  quantities_now_ ^= 1;
-  std::array<typename Numeric::Product, kQuantityCount>& q = quantities_[static_cast<std::size_t>(quantities_now_)];
-  const std::array<typename Numeric::Product, kQuantityCount>& q_before =
-      quantities_[static_cast<std::size_t>(quantities_now_ ^ 1)];
-  ComputeQuantities(m, q);
-
   if (m == 0) {
-    for (int k = 0; k < kQuantityCount; ++k) integrators_[static_cast<std::size_t>(k)].Start(q[static_cast<std::size_t>(k)]);
+    ComputeQuantities(0, last_quantities_);
+    for (int k = 0; k < kQuantityCount; ++k) {
+      integrators_[static_cast<std::size_t>(k)].Start(last_quantities_[static_cast<std::size_t>(k)]);
+    }
     return events_;
   }
 
@@ -439,11 +479,17 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
   }
 
   if (boundary) {
+    // The edge needs every sample before it integrated, and this sample's
+    // quantities as shifted now (a window closing below moves the shift on).
+    FlushRun();
+    std::array<typename Numeric::Product, kQuantityCount> q{};
+    ComputeQuantities(m, q);
     std::array<float, kQuantityCount> cycle_integral{};
     for (int k = 0; k < kQuantityCount; ++k) {
       const auto uk = static_cast<std::size_t>(k);
       // Cycle integrals leave the numeric type here: physical units, float.
-      cycle_integral[uk] = static_cast<float>(integrators_[uk].SplitAndAdd(q_before[uk], q[uk], at.frac)) * quantity_scale_[uk];
+      cycle_integral[uk] =
+          static_cast<float>(integrators_[uk].SplitAndAdd(last_quantities_[uk], q[uk], at.frac)) * quantity_scale_[uk];
       window_.integral[uk] += cycle_integral[uk];
     }
     const std::uint32_t windows_before = window_sequence_;
@@ -452,17 +498,18 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
       // A window closed and its DC shift (and phase compensation) moved on:
       // the new window must see one shift on every sample, the two around its
       // first edge included, or the covariance would not remove it exactly.
-      std::array<typename Numeric::Product, kQuantityCount> q_prev{}, q_now{};
+      std::array<typename Numeric::Product, kQuantityCount> q_prev{};
       ComputeQuantities(m - 1, q_prev);
-      ComputeQuantities(m, q_now);
+      ComputeQuantities(m, q);
       for (int k = 0; k < kQuantityCount; ++k) {
         const auto uk = static_cast<std::size_t>(k);
-        integrators_[uk].Reopen(q_prev[uk], q_now[uk], at.frac);
+        integrators_[uk].Reopen(q_prev[uk], q[uk], at.frac);
       }
-      q = q_now;  // the next edge interpolates from this sample as shifted now
     }
+    last_quantities_ = q;  // the next edge interpolates from this sample as shifted now
   } else {
-    dsp::AddToEach(integrators_, q);
+    if (run_length_ == 0) run_first_ = m;
+    if (++run_length_ == kMaxRun) FlushRun();
   }
 
   if (m_signed >= f10_interval_end_) {
@@ -477,6 +524,87 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
 
   ServicePendingCycles(n);
   return events_;
+}
+
+template <typename Numeric>
+void BasicMeter<Numeric>::FlushRun() {
+  if (run_length_ == 0) return;
+  const std::uint64_t first = run_first_;
+  const int count = run_length_;
+  run_length_ = 0;
+  if (FlushRunVector(first, count)) return;
+  for (int k = 0; k < count; ++k) {
+    ComputeQuantities(first + static_cast<std::uint64_t>(k), last_quantities_);
+    dsp::AddToEach(integrators_, last_quantities_);
+  }
+}
+
+template <typename Numeric>
+bool BasicMeter<Numeric>::FlushRunVector([[maybe_unused]] std::uint64_t first, [[maybe_unused]] int count) {
+#if METER_DSP_X86_AVX2
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    if (!run_vector_) return false;
+    // The frames the run and its compensation window reach, unwrapped.
+    const std::uint64_t window_first = first + static_cast<std::uint64_t>(static_cast<std::int64_t>(run_setup_.lagrange_first));
+    const HistoryFrame* frames =
+        hist_.Contiguous(window_first, static_cast<std::size_t>(count + run_setup_.lagrange_taps - 1));
+    if (frames == nullptr) return false;
+    for (std::size_t p = 0; p < 3; ++p) {
+      run_setup_.dc[p] = dc_v_[p];
+      run_setup_.dc[3 + p] = run_setup_.dc_current[3 + p] = dc_i_[p];
+    }
+    detail::QuantityRunSums sums;
+    detail::SumQuantityRunAvx2(run_setup_, frames[-run_setup_.lagrange_first].data(), count, sums);
+    using K = detail::QuantityRunSums;
+    const auto store = [&](const float (&v)[K::kKinds][8], const auto& use) {
+      for (std::size_t p = 0; p < 3; ++p) {
+        const std::size_t base = p * kPerPhase;
+        use(base + kQvSum, v[K::kX][p]);
+        use(base + kQiSum, v[K::kX][3 + p]);
+        use(base + kQicSum, v[K::kIc][3 + p]);
+        use(base + kQvv, v[K::kXX][p]);
+        use(base + kQii, v[K::kXX][3 + p]);
+        use(base + kQvic, v[K::kVIc][3 + p]);
+      }
+      for (std::size_t l = 0; l < static_cast<std::size_t>(ll_count_); ++l) use(kQLineToLine + l, v[K::kLln][l]);
+      use(std::size_t{kQNeutral}, v[K::kLln][3]);
+    };
+    store(sums.sum, [&](std::size_t k, float x) { integrators_[k].Add(x); });
+    store(sums.last, [&](std::size_t k, float x) { last_quantities_[k] = x; });
+    return true;
+  }
+#endif
+  return false;
+}
+
+template <typename Numeric>
+void BasicMeter<Numeric>::UpdateRunSetup() {
+#if METER_DSP_X86_AVX2
+  // The loop covers the wirings with a neutral or one phase (3P3W's star
+  // point and two-wattmeter products stay on the per-sample loop) and
+  // compensation advances within kMaxLagrangeTaps - 3 samples of each other.
+  run_vector_ = false;
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    if (config_.wiring == Wiring::k3P3W || !detail::QuantityRunAvailable()) return;
+    int lowest = comp_whole_[0], highest = comp_whole_[0];
+    for (std::size_t p = 1; p < static_cast<std::size_t>(phases_); ++p) {
+      lowest = std::min(lowest, comp_whole_[p]);
+      highest = std::max(highest, comp_whole_[p]);
+    }
+    const int taps = highest - lowest + 4;
+    if (taps > detail::QuantityRunSetup::kMaxLagrangeTaps) return;
+    run_setup_.lagrange_taps = taps;
+    run_setup_.lagrange_first = lowest - 1;  // Lagrange reads k - 1 .. k + 2
+    for (auto& row : run_setup_.lagrange) {
+      for (float& c : row) c = 0.0f;
+    }
+    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
+      const auto offset = static_cast<std::size_t>(comp_whole_[p] - lowest);
+      for (std::size_t t = 0; t < 4; ++t) run_setup_.lagrange[offset + t][3 + p] = comp_taps_[p].c[t];
+    }
+    run_vector_ = true;
+  }
+#endif
 }
 
 template <typename Numeric>

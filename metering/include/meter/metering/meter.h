@@ -34,9 +34,11 @@
 #include "meter/dsp/sinc_interpolator.h"
 #include "meter/dsp/status.h"
 #include "meter/dsp/zero_crossing.h"
+#include "meter/dsp/target.h"
 #include "meter/metering/config.h"
 #include "meter/metering/cycle_energy.h"
 #include "meter/metering/harmonic_spectrum.h"
+#include "meter/metering/quantity_run_x86.h"
 #include "meter/metering/window_result.h"
 
 #ifndef METER_HISTORY_SAMPLES
@@ -95,6 +97,8 @@ class BasicMeter {
   static constexpr int kWindowsPerAggregate = 15;
   /// Cycle records the meter keeps for PopCycle and PopCycleReactive.
   static constexpr int kCycleQueue = 16;
+  /// Most samples whose integration waits for one run (see FlushRun).
+  static constexpr int kMaxRun = 32;
 
   /// Validates the configuration and resets all state.
   /// Sample rates of 4000..32000 Hz meet the accuracy figures; 100..4000 Hz
@@ -206,6 +210,10 @@ class BasicMeter {
 
   void ConditionInputs(const Input& frame, std::uint64_t n);
   void ComputeQuantities(std::uint64_t m, std::array<typename Numeric::Product, kQuantityCount>& q) const;
+  // Adds the waiting run's quantities to the integrators.
+  void FlushRun();
+  bool FlushRunVector(std::uint64_t first, int count);
+  void UpdateRunSetup();
   void OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral);
   void DetectCrossing(std::uint64_t n);
   void OnRealCrossing(const Position& at);
@@ -251,7 +259,10 @@ class BasicMeter {
   // (The per-sample path's small members come first, within the reach of
   // an immediate load offset from `this` on a Cortex-M (1020 bytes for
   // VLDR); the sample history and the harmonic path follow them.)
-  std::array<Sample, 3> last_v_{}, last_i_{};
+  // The last conditioned frame: a non-finite input holds its channel's
+  // previous value. Channels va vb vc ia ib ic, as in the history.
+  using HistoryFrame = std::array<Sample, 6>;
+  HistoryFrame last_frame_{};
   std::uint64_t raw_count_ = 0;
 
   // Processing point (raw_count_ - 1 - delay_).
@@ -260,10 +271,16 @@ class BasicMeter {
   std::array<dsp::LagrangeTaps<Numeric>, 3> comp_taps_{};  // and its fraction
   bool pending_gap_ = false;
   std::array<dsp::EdgeIntegrator<Numeric>, kQuantityCount> integrators_{};
-  // This frame's quantities and the previous frame's (an edge interpolates
-  // between them), alternating: see ProcessFrame.
-  std::array<std::array<typename Numeric::Product, kQuantityCount>, 2> quantities_{};
-  int quantities_now_ = 0;
+  // The quantities of the last sample the integrators hold (a cycle edge
+  // interpolates from them). Zeroed at Init: those the wiring does not use
+  // stay zero.
+  std::array<typename Numeric::Product, kQuantityCount> last_quantities_{};
+  // Samples past the last one integrated with no cycle boundary among them:
+  // their quantities are computed and added as one run (FlushRun), at the
+  // next boundary or when kMaxRun wait, so a vector loop can take several
+  // samples at once. Only the adds wait; every decision stays per sample.
+  std::uint64_t run_first_ = 0;
+  int run_length_ = 0;
   // Zero-crossing path, at the newest sample: band-passed reference, its
   // crossings corrected by the filter's phase and queued for the
   // processing point, which lags far enough to receive them in time.
@@ -294,7 +311,6 @@ class BasicMeter {
   // History of conditioned samples (primary units) and per-sample flags.
   // One frame per sample, channels va vb vc ia ib ic side by side: the
   // resampler reads a whole frame per tap (contiguous, vectorised).
-  using HistoryFrame = std::array<Sample, 6>;
   dsp::SampleHistory<HistoryFrame, kHistory> hist_{};
   dsp::SampleHistory<std::uint16_t, kHistory> flag_hist_{};
 
@@ -323,6 +339,18 @@ class BasicMeter {
   // (subgroup neighbours). Set by Init.
   std::array<dsp::ComplexF, 3> comp_rotation_{};
   std::array<dsp::ComplexF, 3> comp_rotation_subgroup_{};
+#if defined(__SSE2__)
+  // Conditioning as two four-lane vectors over a frame's six channels
+  // (x86 hosts): per channel offset, gain and full scale; unused channels
+  // have zero gain, an infinite full scale and a zero mask.
+  alignas(16) std::array<float, 6> lane_offset_{}, lane_gain_{}, lane_full_scale_{};
+  alignas(16) std::array<std::int32_t, 6> lane_used_{};
+#endif
+#if METER_DSP_X86_AVX2
+  // The x86 run loop's DC shifts and compensation taps (host builds only).
+  detail::QuantityRunSetup run_setup_{};
+  bool run_vector_ = false;  // the float meter, wiring and CPU suit the loop
+#endif
 
   // Window awaiting its spectrum, and what is published.
   WindowResult pending_window_{};

@@ -1,0 +1,61 @@
+#pragma once
+// The meter's per-sample quantities summed over a run of consecutive
+// samples with no cycle boundary, on an x86-64 host with AVX2 and FMA: one
+// 8-lane vector per sample frame (va vb vc ia ib ic), so the sums, squares
+// and products of all phases come from a handful of vector operations per
+// sample instead of a scalar loop over phases and quantities.
+//
+// The sums equal the portable per-sample loop's to float rounding, not to
+// the bit (fused multiply-adds, and the run's values are summed before they
+// reach the integrators); the host tests compare the two.
+
+#include <cstdint>
+
+#include "meter/dsp/target.h"
+
+namespace meter::detail {
+
+#if METER_DSP_X86_AVX2
+
+/// The vectors' lanes are a frame's: 0-2 the phase voltages, 3-5 the phase
+/// currents, 6-7 unused (always zero).
+struct QuantityRunSetup {
+  /// Largest spread of the current channels' phase advances, in whole
+  /// samples, that the kernel takes (each lane's four Lagrange taps sit at
+  /// its own offset within kMaxLagrangeTaps frames).
+  static constexpr int kMaxLagrangeTaps = 8;
+  alignas(32) float dc[8] = {};          ///< DC shift of every channel.
+  alignas(32) float dc_current[8] = {};  ///< The same, current lanes only.
+  /// Per frame of the compensation window, the current lanes' taps (zero
+  /// elsewhere and outside each lane's four).
+  alignas(32) float lagrange[kMaxLagrangeTaps][8] = {};
+  int lagrange_taps = 0;   ///< Frames in the window; 0: the kernel cannot run.
+  int lagrange_first = 0;  ///< First window frame relative to the sample.
+};
+
+/// Per lane, what the run adds up; `last` holds the same for the run's last
+/// sample alone (the next cycle edge interpolates from it).
+///   x     v and i, DC-shifted (lanes 0-5)
+///   xx    their squares (lanes 0-5)
+///   ic    the phase-compensated current, DC-shifted (lanes 3-5)
+///   vic   v times the compensated current (lanes 3-5, phase p in lane 3+p)
+///   lln   (va-vb)^2, (vb-vc)^2, (vc-va)^2 in lanes 0-2; (ia+ib+ic)^2 in lane 3
+struct QuantityRunSums {
+  enum Kind : int { kX = 0, kXX, kIc, kVIc, kLln, kKinds };
+  alignas(32) float sum[kKinds][8];
+  alignas(32) float last[kKinds][8];
+};
+
+/// True when the CPU has AVX2 and FMA (checked once).
+bool QuantityRunAvailable();
+
+/// Sums the quantities of `count` >= 1 consecutive samples. `first_frame`
+/// points at the run's first sample frame (six floats per frame, frames
+/// contiguous); every frame the compensation window reaches,
+/// first_frame + 6 * (lagrange_first .. count - 1 + lagrange_first +
+/// lagrange_taps - 1), must be readable. @pre setup.lagrange_taps > 0.
+void SumQuantityRunAvx2(const QuantityRunSetup& setup, const float* first_frame, int count, QuantityRunSums& out);
+
+#endif
+
+}  // namespace meter::detail
