@@ -29,6 +29,19 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
   static_assert(kPointsPerZero == 64, "two_fc_q31_ shifts by 31 - log2(kPointsPerZero)");
 #if METER_DSP_X86_AVX2
   x86_avx2_fma_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  transposed_lanes_ = (half_span_ + 7) / 8 * 8;
+  static_assert(kPointsPerZero * kZeroCrossings + 8 * kPointsPerZero <= kTransposedPairs,
+                "the regrouped table holds every walk");
+  for (int e = 0; e < steps_per_sample_; ++e) {
+    float* values = &transposed_[static_cast<std::size_t>(2 * e * transposed_lanes_)];
+    float* steps = values + transposed_lanes_;
+    for (int k = 0; k < transposed_lanes_; ++k) {
+      const bool tap = k < half_span_;
+      const auto entry = static_cast<std::size_t>(e + k * steps_per_sample_);
+      values[k] = tap ? kSincKernelPairs[2 * entry] : 0.0f;
+      steps[k] = tap ? kSincKernelPairs[2 * entry + 1] : 0.0f;
+    }
+  }
 #endif
   return Status::kOk;
 }
@@ -47,28 +60,41 @@ const char* SincInterpolator::float_frame_loop() const {
 __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsAvx2(float u, const float* centre,
                                                                                     float* out) const {
   const TapWalk walk = StartWalk(u);
-  // A frame is six floats: masked loads read exactly those (no read past
-  // the history's last frame).
-  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-  const float* left_pair = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.left_entry)];
-  const float* right_pair = &kSincKernelPairs[2 * static_cast<std::size_t>(walk.right_entry)];
-  const auto stride = static_cast<std::ptrdiff_t>(2 * steps_per_sample_);
-  const __m128 left_fraction = _mm_set_ss(walk.left_fraction), right_fraction = _mm_set_ss(walk.right_fraction);
-  // Two accumulators, left and right, so consecutive multiply-adds do not
-  // wait on each other. Pointers are formed inside the loop only, so none
-  // steps past the table or the run.
-  __m256 acc_left = _mm256_setzero_ps(), acc_right = _mm256_setzero_ps();
-  for (std::ptrdiff_t k = 0; k < half_span_; ++k) {
-    const float* l_pair = left_pair + k * stride;
-    const float* r_pair = right_pair + k * stride;
-    const float* left = centre - 6 * (k + 1);  // frame k0 - k
-    const float* right = centre + 6 * k;       // frame k0 + 1 + k
-    const __m128 tap_left = _mm_fmadd_ss(left_fraction, _mm_load_ss(l_pair + 1), _mm_load_ss(l_pair));
-    const __m128 tap_right = _mm_fmadd_ss(right_fraction, _mm_load_ss(r_pair + 1), _mm_load_ss(r_pair));
-    acc_left = _mm256_fmadd_ps(_mm256_broadcastss_ps(tap_left), _mm256_maskload_ps(left, six), acc_left);
-    acc_right = _mm256_fmadd_ps(_mm256_broadcastss_ps(tap_right), _mm256_maskload_ps(right, six), acc_right);
+  const int half = half_span_;
+  // The taps in frame order, from each side's regrouped walk: value +
+  // fraction * step, eight at a time (one fused multiply-add per tap, as the
+  // scalar loop). Left taps run outwards from the point, so they are stored
+  // reversed; the padding lanes land in the eight spare floats either side.
+  alignas(32) float tap_storage[8 + kMaxTaps + 8];
+  float* taps = tap_storage + 8;
+  const auto lanes = static_cast<std::size_t>(transposed_lanes_);
+  const float* left_walk = &transposed_[2 * static_cast<std::size_t>(walk.left_entry) * lanes];
+  const float* right_walk = &transposed_[2 * static_cast<std::size_t>(walk.right_entry) * lanes];
+  const __m256 left_fraction = _mm256_set1_ps(walk.left_fraction), right_fraction = _mm256_set1_ps(walk.right_fraction);
+  const __m256i reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+  for (std::size_t k = 0; k < lanes; k += 8) {
+    const __m256 left = _mm256_fmadd_ps(left_fraction, _mm256_load_ps(left_walk + lanes + k), _mm256_load_ps(left_walk + k));
+    const __m256 right =
+        _mm256_fmadd_ps(right_fraction, _mm256_load_ps(right_walk + lanes + k), _mm256_load_ps(right_walk + k));
+    _mm256_storeu_ps(taps + half - 8 - static_cast<std::ptrdiff_t>(k), _mm256_permutevar8x32_ps(left, reverse));
+    _mm256_storeu_ps(taps + half + k, right);
   }
-  const __m256 sum = _mm256_mul_ps(_mm256_add_ps(acc_left, acc_right), _mm256_set1_ps(two_fc_));
+  // One multiply-add per frame, two accumulators. A plain 8-lane load reads
+  // a frame and two samples of the next, which lanes 6-7 collect and the
+  // store leaves out; the run's last frame is read masked, so nothing past
+  // it is read.
+  const float* first = centre - 6 * half;
+  __m256 acc_even = _mm256_setzero_ps(), acc_odd = _mm256_setzero_ps();
+  const std::ptrdiff_t last_pair = 2 * half - 2;
+  for (std::ptrdiff_t j = 0; j < last_pair; j += 2) {
+    acc_even = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j]), _mm256_loadu_ps(first + 6 * j), acc_even);
+    acc_odd = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j + 1]), _mm256_loadu_ps(first + 6 * j + 6), acc_odd);
+  }
+  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  acc_even = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[last_pair]), _mm256_loadu_ps(first + 6 * last_pair), acc_even);
+  acc_odd = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[last_pair + 1]), _mm256_maskload_ps(first + 6 * last_pair + 6, six),
+                            acc_odd);
+  const __m256 sum = _mm256_mul_ps(_mm256_add_ps(acc_even, acc_odd), _mm256_set1_ps(two_fc_));
   _mm256_maskstore_ps(out, six, sum);
 }
 #endif

@@ -201,6 +201,15 @@ class SincInterpolator {
   // `centre` as in InterpolateSixFloatsBlockLoads.
   void InterpolateSixFloatsAvx2(float u, const float* centre, float* out) const;
   bool x86_avx2_fma_ = false;  // the CPU has AVX2 and FMA (checked at Init)
+  // The float kernel pairs regrouped by walk (host only, built at Init): for
+  // each start entry e < S, the values of entries e, e + S, e + 2S, ...
+  // (one per tap of a side, zero-padded to a multiple of 8), then their
+  // steps. A side's taps are then a few 8-lane multiply-adds instead of one
+  // strided load pair per tap. Every phase needs S ceil8(half) pairs, and
+  // S half < 512 + S, so 512 + 8 S <= 1024 pairs hold them all.
+  static constexpr int kTransposedPairs = 1024;
+  alignas(32) float transposed_[2 * kTransposedPairs] = {};
+  int transposed_lanes_ = 0;  // ceil8(half_span_): values (and steps) per walk
 #endif
 
   float two_fc_ = 0.0f;            // steps_per_sample_ / kPointsPerZero, exact
