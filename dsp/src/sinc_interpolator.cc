@@ -86,6 +86,7 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsA
   const float* first = centre - 6 * half;
   __m256 acc_even = _mm256_setzero_ps(), acc_odd = _mm256_setzero_ps();
   const std::ptrdiff_t last_pair = 2 * half - 2;
+#pragma GCC unroll 4
   for (std::ptrdiff_t j = 0; j < last_pair; j += 2) {
     acc_even = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j]), _mm256_loadu_ps(first + 6 * j), acc_even);
     acc_odd = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j + 1]), _mm256_loadu_ps(first + 6 * j + 6), acc_odd);

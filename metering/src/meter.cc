@@ -522,7 +522,7 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
     events_ |= kEventFrequency10s;
   }
 
-  ServicePendingCycles(n);
+  if (pending_count_ > 0) ServicePendingCycles(n);  // none waits on most samples: no call
   return events_;
 }
 
@@ -984,6 +984,7 @@ template <typename Numeric>
 void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
   const int half = interpolator_.half_span();
   const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
+  const HistoryFrame dc{dc_v_[0], dc_v_[1], dc_v_[2], dc_i_[0], dc_i_[1], dc_i_[2]};
   {
   METER_PROFILE_SCOPE(dsp::ProfileRegion::kResample);
   for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
@@ -995,11 +996,9 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
     const float u = rel - static_cast<float>(whole);
     hist_.ReadRun(base, static_cast<std::size_t>(2 * half),
                   [&](auto frame) { interpolator_.InterpolateFrames<Numeric, 6>(u, frame, point); });
-    for (int p = 0; p < phases_; ++p) {
-      const auto up = static_cast<std::size_t>(p);
-      cycle_points_[up][static_cast<std::size_t>(j)] = Numeric::Sub(point[up], dc_v_[up]);
-      cycle_points_[3 + up][static_cast<std::size_t>(j)] = Numeric::Sub(point[3 + up], dc_i_[up]);
-    }
+    // Every channel, used or not (an unused one is all zeros, and its
+    // points are never transformed): straight-line code, no loop.
+    for (std::size_t ch = 0; ch < 6; ++ch) cycle_points_[ch][static_cast<std::size_t>(j)] = Numeric::Sub(point[ch], dc[ch]);
   }
   }
   METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleAccumulate);
