@@ -32,14 +32,18 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
   transposed_lanes_ = (half_span_ + 7) / 8 * 8;
   static_assert(kPointsPerZero * kZeroCrossings + 8 * kPointsPerZero <= kTransposedPairs,
                 "the regrouped table holds every walk");
-  for (int e = 0; e < steps_per_sample_; ++e) {
-    float* values = &transposed_[static_cast<std::size_t>(2 * e * transposed_lanes_)];
-    float* steps = values + transposed_lanes_;
+  for (int e = 0; e <= steps_per_sample_; ++e) {
+    const auto row = static_cast<std::size_t>(2 * e * transposed_lanes_);
     for (int k = 0; k < transposed_lanes_; ++k) {
       const bool tap = k < half_span_;
       const auto entry = static_cast<std::size_t>(e + k * steps_per_sample_);
-      values[k] = tap ? kSincKernelPairs[2 * entry] : 0.0f;
-      steps[k] = tap ? kSincKernelPairs[2 * entry + 1] : 0.0f;
+      const auto lane = static_cast<std::size_t>(k), lanes = static_cast<std::size_t>(transposed_lanes_);
+      if (e < steps_per_sample_) {
+        transposed_[row + lane] = tap ? kSincKernelPairs[2 * entry] : 0.0f;
+        transposed_[row + lanes + lane] = tap ? kSincKernelPairs[2 * entry + 1] : 0.0f;
+      }
+      transposed_q30_[row + lane] = tap ? kSincKernelPairsQ30[2 * entry] : 0;
+      transposed_q30_[row + lanes + lane] = tap ? kSincKernelPairsQ30[2 * entry + 1] : 0;
     }
   }
 #endif
@@ -97,6 +101,83 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsA
                             acc_odd);
   const __m256 sum = _mm256_mul_ps(_mm256_add_ps(acc_even, acc_odd), _mm256_set1_ps(two_fc_));
   _mm256_maskstore_ps(out, six, sum);
+}
+#endif
+
+#if METER_DSP_X86_AVX2
+namespace {
+
+// CoefQ29 on eight lanes: kernel = value + ((step * fraction) >> 16), then
+// (kernel * 2fc + 2^31) >> 32. A 32 x 32 -> 64-bit multiply takes the even
+// lanes; the odd ones are shifted down to take it too. Only the low word of
+// (step * fraction) >> 16 is kept, as in CoefQ29, so a logical shift serves.
+// `walk` holds the eight values, `walk + lanes` their steps.
+__attribute__((target("avx2,fma"), always_inline)) inline __m256i EightCoefsQ29(const std::int32_t* walk, std::size_t lanes,
+                                                                               std::int32_t fraction, __m256i two_fc) {
+  const __m256i value = _mm256_load_si256(reinterpret_cast<const __m256i*>(walk));
+  const __m256i step = _mm256_load_si256(reinterpret_cast<const __m256i*>(walk + lanes));
+  const __m256i f = _mm256_set1_epi32(fraction);
+  const __m256i round = _mm256_set1_epi64x(std::int64_t{1} << 31);
+  const __m256i even = _mm256_srli_epi64(_mm256_mul_epi32(step, f), 16);
+  const __m256i odd = _mm256_slli_epi64(_mm256_srli_epi64(_mm256_mul_epi32(_mm256_srli_epi64(step, 32), f), 16), 32);
+  const __m256i kernel = _mm256_add_epi32(value, _mm256_blend_epi32(even, odd, 0b10101010));
+  const __m256i high_even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(kernel, two_fc), round), 32);
+  const __m256i high_odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(kernel, 32), two_fc), round);
+  return _mm256_blend_epi32(high_even, high_odd, 0b10101010);
+}
+
+// even += c * channels 0, 2, 4 (and lane 3: the next frame's first);
+// odd += c * channels 1, 3, 5: exact 64-bit products.
+__attribute__((target("avx2,fma"), always_inline)) inline void AddFrameProducts(std::int32_t c, __m256i frame,
+                                                                               __m256i& even, __m256i& odd) {
+  const __m256i cv = _mm256_set1_epi32(c);
+  even = _mm256_add_epi64(even, _mm256_mul_epi32(frame, cv));
+  odd = _mm256_add_epi64(odd, _mm256_mul_epi32(_mm256_srli_epi64(frame, 32), cv));
+}
+
+}  // namespace
+
+__attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixIntegersAvx2(float u, const std::int32_t* first,
+                                                                                      std::int64_t* acc) const {
+  // The walk of ComputeCoefsQ29.
+  const std::int32_t left_start = LeftStartQ15(u);
+  const std::int32_t right_start = scale_q15_ - left_start;
+  constexpr std::int32_t kFractionMask = (1 << kSincPairFractionBits) - 1;
+  const int half = half_span_;
+  const auto lanes = static_cast<std::size_t>(transposed_lanes_);
+  const __m256i two_fc = _mm256_set1_epi32(two_fc_q31_);
+  // Coefficient j multiplies frame j: the left walk is stored reversed, the
+  // padding lanes land in the spare eight either side.
+  alignas(32) std::int32_t coef_storage[8 + kMaxTaps + 8];
+  std::int32_t* coef = coef_storage + 8;
+  const std::int32_t* left_walk = &transposed_q30_[2 * static_cast<std::size_t>(left_start >> kSincPairFractionBits) * lanes];
+  const std::int32_t* right_walk =
+      &transposed_q30_[2 * static_cast<std::size_t>(right_start >> kSincPairFractionBits) * lanes];
+  const __m256i reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+  for (std::size_t k = 0; k < lanes; k += 8) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(coef + half - 8 - static_cast<std::ptrdiff_t>(k)),
+                        _mm256_permutevar8x32_epi32(EightCoefsQ29(left_walk + k, lanes, left_start & kFractionMask, two_fc), reverse));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(coef + half + k), EightCoefsQ29(right_walk + k, lanes, right_start & kFractionMask, two_fc));
+  }
+  // acc[ch] += coef[j] * frame(j)[ch], exact in 64 bits: the even channels
+  // (0, 2, 4) and the odd ones (1, 3, 5) each in three lanes of a vector. A
+  // plain load reads two samples of the next frame into lane 3 of each,
+  // which is left out; the run's last frame is read masked.
+  __m256i acc_even = _mm256_setzero_si256(), acc_odd = _mm256_setzero_si256();
+  const std::ptrdiff_t last = 2 * half - 1;
+#pragma GCC unroll 4
+  for (std::ptrdiff_t j = 0; j < last; ++j) {
+    AddFrameProducts(coef[j], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(first + 6 * j)), acc_even, acc_odd);
+  }
+  AddFrameProducts(coef[last], _mm256_maskload_epi32(first + 6 * last, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0)),
+                   acc_even, acc_odd);
+  alignas(32) std::int64_t even[4], odd[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(even), acc_even);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(odd), acc_odd);
+  for (std::size_t ch = 0; ch < 3; ++ch) {
+    acc[2 * ch] = even[ch];
+    acc[2 * ch + 1] = odd[ch];
+  }
 }
 #endif
 

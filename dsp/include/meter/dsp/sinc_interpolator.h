@@ -104,6 +104,15 @@ class SincInterpolator {
         return;
       }
     }
+    if constexpr (!kFloat && kChannels == 6 && kIsContiguousRun<FrameAt>) {
+      static_assert(sizeof(frame(0)) == 6 * sizeof(std::int32_t), "frames must be six packed samples");
+      if (x86_avx2_fma_ && half_span_ > 0) {
+        alignas(32) std::int64_t acc[8];
+        InterpolateSixIntegersAvx2(u, frame(0).data(), acc);
+        for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = RoundQ29Dot(acc[ch]);
+        return;
+      }
+    }
 #endif
     // Plain loops over a local array (no lambda holding it by reference), so
     // the accumulators stay in registers on every target.
@@ -200,6 +209,12 @@ class SincInterpolator {
 #if METER_DSP_X86_AVX2
   // `centre` as in InterpolateSixFloatsBlockLoads.
   void InterpolateSixFloatsAvx2(float u, const float* centre, float* out) const;
+  // The integer variant: the coefficients of ComputeCoefsQ29, eight at a
+  // time from the regrouped Q30 table (the same integer operations, so the
+  // same bits), then 64-bit products of the even and the odd channels of
+  // each frame, exact. `first` is the run's first frame; acc[0..5] get the
+  // unrounded sums.
+  void InterpolateSixIntegersAvx2(float u, const std::int32_t* first, std::int64_t* acc) const;
   bool x86_avx2_fma_ = false;  // the CPU has AVX2 and FMA (checked at Init)
   // The float kernel pairs regrouped by walk (host only, built at Init): for
   // each start entry e < S, the values of entries e, e + S, e + 2S, ...
@@ -210,6 +225,9 @@ class SincInterpolator {
   static constexpr int kTransposedPairs = 1024;
   alignas(32) float transposed_[2 * kTransposedPairs] = {};
   int transposed_lanes_ = 0;  // ceil8(half_span_): values (and steps) per walk
+  // The Q30 pairs regrouped alike. The integer walk's right side can start
+  // at entry S (its left starting at a whole entry), so it has S + 1 walks.
+  alignas(32) std::int32_t transposed_q30_[2 * (kTransposedPairs + kMaxTaps / 2)] = {};
 #endif
 
   float two_fc_ = 0.0f;            // steps_per_sample_ / kPointsPerZero, exact
