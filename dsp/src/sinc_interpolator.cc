@@ -83,24 +83,33 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsA
     _mm256_storeu_ps(taps + half - 8 - static_cast<std::ptrdiff_t>(k), _mm256_permutevar8x32_ps(left, reverse));
     _mm256_storeu_ps(taps + half + k, right);
   }
-  // One multiply-add per frame, two accumulators. A plain 8-lane load reads
-  // a frame and two samples of the next, which lanes 6-7 collect and the
-  // store leaves out; the run's last frame is read masked, so nothing past
-  // it is read.
+  // One multiply-add per frame, into four accumulators in turn (a chain of
+  // fused multiply-adds waits four cycles each; one chain per point would
+  // make the latency, not the throughput, the limit). A plain 8-lane load
+  // reads a frame and two samples of the next, which lanes 6-7 collect and
+  // the store leaves out; the run's last frame is read masked, so nothing
+  // past it is read.
   const float* first = centre - 6 * half;
-  __m256 acc_even = _mm256_setzero_ps(), acc_odd = _mm256_setzero_ps();
-  const std::ptrdiff_t last_pair = 2 * half - 2;
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  const std::ptrdiff_t last = 2 * half - 1;
+  std::ptrdiff_t j = 0;
+  for (; j + 4 <= last; j += 4) {
 #pragma GCC unroll 4
-  for (std::ptrdiff_t j = 0; j < last_pair; j += 2) {
-    acc_even = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j]), _mm256_loadu_ps(first + 6 * j), acc_even);
-    acc_odd = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j + 1]), _mm256_loadu_ps(first + 6 * j + 6), acc_odd);
+    for (std::ptrdiff_t r = 0; r < 4; ++r) {
+      acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j + r]), _mm256_loadu_ps(first + 6 * (j + r)), acc[r]);
+    }
+  }
+  for (; j < last; ++j) {
+    acc[j & 3] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j]), _mm256_loadu_ps(first + 6 * j), acc[j & 3]);
   }
   const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-  acc_even = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[last_pair]), _mm256_loadu_ps(first + 6 * last_pair), acc_even);
-  acc_odd = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[last_pair + 1]), _mm256_maskload_ps(first + 6 * last_pair + 6, six),
-                            acc_odd);
-  const __m256 sum = _mm256_mul_ps(_mm256_add_ps(acc_even, acc_odd), _mm256_set1_ps(two_fc_));
-  _mm256_maskstore_ps(out, six, sum);
+  acc[last & 3] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[last]), _mm256_maskload_ps(first + 6 * last, six), acc[last & 3]);
+  const __m256 total = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+  // Out through a local vector: a masked store is microcoded on some x86
+  // cores (AMD Zen), tens of cycles where two plain stores take one each.
+  alignas(32) float sum[8];
+  _mm256_store_ps(sum, _mm256_mul_ps(total, _mm256_set1_ps(two_fc_)));
+  for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = sum[ch];
 }
 #endif
 
