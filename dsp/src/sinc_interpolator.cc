@@ -64,46 +64,44 @@ const char* SincInterpolator::float_frame_loop() const {
 __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsAvx2(float u, const float* centre,
                                                                                     float* out) const {
   const TapWalk walk = StartWalk(u);
-  const int half = half_span_;
-  // The taps in frame order, from each side's regrouped walk: value +
-  // fraction * step, eight at a time (one fused multiply-add per tap, as the
-  // scalar loop). Left taps run outwards from the point, so they are stored
-  // reversed; the padding lanes land in the eight spare floats either side.
-  alignas(32) float tap_storage[8 + kMaxTaps + 8];
-  float* taps = tap_storage + 8;
+  // Each side's taps from its regrouped walk: value + fraction * step, eight
+  // at a time (one fused multiply-add per tap, as the scalar loop), stored
+  // whole and aligned, so the loads of single taps that follow are served
+  // from the stores.
+  alignas(32) float taps_left[kMaxTaps / 2], taps_right[kMaxTaps / 2];
   const auto lanes = static_cast<std::size_t>(transposed_lanes_);
   const float* left_walk = &transposed_[2 * static_cast<std::size_t>(walk.left_entry) * lanes];
   const float* right_walk = &transposed_[2 * static_cast<std::size_t>(walk.right_entry) * lanes];
   const __m256 left_fraction = _mm256_set1_ps(walk.left_fraction), right_fraction = _mm256_set1_ps(walk.right_fraction);
-  const __m256i reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
   for (std::size_t k = 0; k < lanes; k += 8) {
-    const __m256 left = _mm256_fmadd_ps(left_fraction, _mm256_load_ps(left_walk + lanes + k), _mm256_load_ps(left_walk + k));
-    const __m256 right =
-        _mm256_fmadd_ps(right_fraction, _mm256_load_ps(right_walk + lanes + k), _mm256_load_ps(right_walk + k));
-    _mm256_storeu_ps(taps + half - 8 - static_cast<std::ptrdiff_t>(k), _mm256_permutevar8x32_ps(left, reverse));
-    _mm256_storeu_ps(taps + half + k, right);
+    _mm256_store_ps(taps_left + k, _mm256_fmadd_ps(left_fraction, _mm256_load_ps(left_walk + lanes + k),
+                                                   _mm256_load_ps(left_walk + k)));
+    _mm256_store_ps(taps_right + k, _mm256_fmadd_ps(right_fraction, _mm256_load_ps(right_walk + lanes + k),
+                                                    _mm256_load_ps(right_walk + k)));
   }
-  // One multiply-add per frame, into four accumulators in turn (a chain of
-  // fused multiply-adds waits four cycles each; one chain per point would
-  // make the latency, not the throughput, the limit). A plain 8-lane load
-  // reads a frame and two samples of the next, which lanes 6-7 collect and
-  // the store leaves out; the run's last frame is read masked, so nothing
-  // past it is read.
-  const float* first = centre - 6 * half;
+  // Outwards from the point, a left and a right tap a step, into four
+  // accumulators in turn (a chain of fused multiply-adds waits four cycles
+  // each). A plain 8-lane load reads a frame and two samples of the next,
+  // which lanes 6-7 collect and the store leaves out; the next frame of a
+  // left tap is always in the run, and the run's last frame (the last right
+  // tap's) is read masked, so nothing past it is read.
+  const int half = half_span_;
   __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  const std::ptrdiff_t last = 2 * half - 1;
-  std::ptrdiff_t j = 0;
-  for (; j + 4 <= last; j += 4) {
-#pragma GCC unroll 4
-    for (std::ptrdiff_t r = 0; r < 4; ++r) {
-      acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j + r]), _mm256_loadu_ps(first + 6 * (j + r)), acc[r]);
+  std::ptrdiff_t k = 0;
+  for (; k + 2 < half; k += 2) {
+#pragma GCC unroll 2
+    for (std::ptrdiff_t r = 0; r < 2; ++r) {
+      acc[2 * r] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_left[k + r]), _mm256_loadu_ps(centre - 6 * (k + r + 1)), acc[2 * r]);
+      acc[2 * r + 1] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_right[k + r]), _mm256_loadu_ps(centre + 6 * (k + r)), acc[2 * r + 1]);
     }
   }
-  for (; j < last; ++j) {
-    acc[j & 3] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[j]), _mm256_loadu_ps(first + 6 * j), acc[j & 3]);
+  for (; k + 1 < half; ++k) {
+    acc[0] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_left[k]), _mm256_loadu_ps(centre - 6 * (k + 1)), acc[0]);
+    acc[1] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_right[k]), _mm256_loadu_ps(centre + 6 * k), acc[1]);
   }
   const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-  acc[last & 3] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps[last]), _mm256_maskload_ps(first + 6 * last, six), acc[last & 3]);
+  acc[2] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_left[k]), _mm256_loadu_ps(centre - 6 * (k + 1)), acc[2]);
+  acc[3] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_right[k]), _mm256_maskload_ps(centre + 6 * k, six), acc[3]);
   const __m256 total = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
   // Out through a local vector: a masked store is microcoded on some x86
   // cores (AMD Zen), tens of cycles where two plain stores take one each.
