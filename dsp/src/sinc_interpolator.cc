@@ -153,30 +153,35 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixInteger
   const int half = half_span_;
   const auto lanes = static_cast<std::size_t>(transposed_lanes_);
   const __m256i two_fc = _mm256_set1_epi32(two_fc_q31_);
-  // Coefficient j multiplies frame j: the left walk is stored reversed, the
-  // padding lanes land in the spare eight either side.
-  alignas(32) std::int32_t coef_storage[8 + kMaxTaps + 8];
-  std::int32_t* coef = coef_storage + 8;
+  // Each side's coefficients, stored whole and aligned, in walk order
+  // (outwards from the point).
+  alignas(32) std::int32_t coef_left[kMaxTaps / 2], coef_right[kMaxTaps / 2];
   const std::int32_t* left_walk = &transposed_q30_[2 * static_cast<std::size_t>(left_start >> kSincPairFractionBits) * lanes];
   const std::int32_t* right_walk =
       &transposed_q30_[2 * static_cast<std::size_t>(right_start >> kSincPairFractionBits) * lanes];
-  const __m256i reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
   for (std::size_t k = 0; k < lanes; k += 8) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(coef + half - 8 - static_cast<std::ptrdiff_t>(k)),
-                        _mm256_permutevar8x32_epi32(EightCoefsQ29(left_walk + k, lanes, left_start & kFractionMask, two_fc), reverse));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(coef + half + k), EightCoefsQ29(right_walk + k, lanes, right_start & kFractionMask, two_fc));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(coef_left + k),
+                       EightCoefsQ29(left_walk + k, lanes, left_start & kFractionMask, two_fc));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(coef_right + k),
+                       EightCoefsQ29(right_walk + k, lanes, right_start & kFractionMask, two_fc));
   }
-  // acc[ch] += coef[j] * frame(j)[ch], exact in 64 bits: the even channels
-  // (0, 2, 4) and the odd ones (1, 3, 5) each in three lanes of a vector. A
-  // plain load reads two samples of the next frame into lane 3 of each,
-  // which is left out; the run's last frame is read masked.
+  // acc[ch] += coef * frame[ch], exact in 64 bits: the even channels (0, 2,
+  // 4) and the odd ones (1, 3, 5) each in three lanes of a vector. A plain
+  // load reads two samples of the next frame into lane 3 of each, which is
+  // left out; a left tap's next frame is always in the run, and the run's
+  // last frame (the last right tap's) is read masked.
   __m256i acc_even = _mm256_setzero_si256(), acc_odd = _mm256_setzero_si256();
-  const std::ptrdiff_t last = 2 * half - 1;
-#pragma GCC unroll 4
-  for (std::ptrdiff_t j = 0; j < last; ++j) {
-    AddFrameProducts(coef[j], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(first + 6 * j)), acc_even, acc_odd);
+  const std::int32_t* centre = first + 6 * half;  // frame k0 + 1
+  const std::ptrdiff_t last = half - 1;
+#pragma GCC unroll 2
+  for (std::ptrdiff_t k = 0; k < last; ++k) {
+    AddFrameProducts(coef_left[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(centre - 6 * (k + 1))), acc_even,
+                     acc_odd);
+    AddFrameProducts(coef_right[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(centre + 6 * k)), acc_even, acc_odd);
   }
-  AddFrameProducts(coef[last], _mm256_maskload_epi32(first + 6 * last, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0)),
+  AddFrameProducts(coef_left[last], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(centre - 6 * (last + 1))), acc_even,
+                   acc_odd);
+  AddFrameProducts(coef_right[last], _mm256_maskload_epi32(centre + 6 * last, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0)),
                    acc_even, acc_odd);
   alignas(32) std::int64_t even[4], odd[4];
   _mm256_store_si256(reinterpret_cast<__m256i*>(even), acc_even);
