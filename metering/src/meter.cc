@@ -544,17 +544,20 @@ bool BasicMeter<Numeric>::FlushRunVector([[maybe_unused]] std::uint64_t first, [
 #if METER_DSP_X86_AVX2
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
     if (!run_vector_) return false;
-    // The frames the run and its compensation window reach, unwrapped.
-    const std::uint64_t window_first = first + static_cast<std::uint64_t>(static_cast<std::int64_t>(run_setup_.lagrange_first));
-    const HistoryFrame* frames =
-        hist_.Contiguous(window_first, static_cast<std::size_t>(count + run_setup_.lagrange_taps - 1));
+    // Every frame the run and its compensation window reach, unwrapped:
+    // the window starts before the run's first sample or after it (every
+    // current advanced by two samples or more).
+    const int lowest = std::min(0, run_setup_.lagrange_first);
+    const int highest = std::max(0, run_setup_.lagrange_first + run_setup_.lagrange_taps - 1);
+    const HistoryFrame* frames = hist_.Contiguous(first - static_cast<std::uint64_t>(-lowest),
+                                                  static_cast<std::size_t>(count + highest - lowest));
     if (frames == nullptr) return false;
     for (std::size_t p = 0; p < 3; ++p) {
       run_setup_.dc[p] = dc_v_[p];
       run_setup_.dc[3 + p] = run_setup_.dc_current[3 + p] = dc_i_[p];
     }
     detail::QuantityRunSums sums;
-    detail::SumQuantityRunAvx2(run_setup_, frames[-run_setup_.lagrange_first].data(), count, sums);
+    detail::SumQuantityRunAvx2(run_setup_, frames[-lowest].data(), count, sums);
     using K = detail::QuantityRunSums;
     const auto store = [&](const float (&v)[K::kKinds][8], const auto& use) {
       for (std::size_t p = 0; p < 3; ++p) {
