@@ -28,24 +28,27 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
       std::min(static_cast<std::int64_t>(steps_per_sample_) << (31 - 6), static_cast<std::int64_t>(INT32_MAX)));
   static_assert(kPointsPerZero == 64, "two_fc_q31_ shifts by 31 - log2(kPointsPerZero)");
 #if METER_DSP_X86_AVX2
-  x86_avx2_fma_ = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  x86_avx2_fma_ = X86HasAvx2Fma();
   transposed_lanes_ = (half_span_ + 7) / 8 * 8;
   static_assert(kPointsPerZero * kZeroCrossings + 8 * kPointsPerZero <= kTransposedPairs,
                 "the regrouped table holds every walk");
-  for (int e = 0; e <= steps_per_sample_; ++e) {
-    const auto row = static_cast<std::size_t>(2 * e * transposed_lanes_);
-    for (int k = 0; k < transposed_lanes_; ++k) {
-      const bool tap = k < half_span_;
-      const auto entry = static_cast<std::size_t>(e + k * steps_per_sample_);
-      const auto lane = static_cast<std::size_t>(k), lanes = static_cast<std::size_t>(transposed_lanes_);
-      if (e < steps_per_sample_) {
-        transposed_[row + lane] = tap ? kSincKernelPairs[2 * entry] : 0.0f;
-        transposed_[row + lanes + lane] = tap ? kSincKernelPairs[2 * entry + 1] : 0.0f;
+  // Walk e's row: the values of entries e, e + S, ... then their steps,
+  // zero past the kernel's taps. The float walks start below S, the
+  // integer ones at S too.
+  const auto regroup = [this](const auto& pairs, int walks, auto* out) {
+    const auto lanes = static_cast<std::size_t>(transposed_lanes_);
+    for (int e = 0; e < walks; ++e) {
+      auto* values = out + 2 * static_cast<std::size_t>(e) * lanes;
+      for (std::size_t k = 0; k < lanes; ++k) {
+        const auto entry = static_cast<std::size_t>(e) + k * static_cast<std::size_t>(steps_per_sample_);
+        const bool tap = k < static_cast<std::size_t>(half_span_);
+        values[k] = tap ? pairs[2 * entry] : 0;
+        values[lanes + k] = tap ? pairs[2 * entry + 1] : 0;
       }
-      transposed_q30_[row + lane] = tap ? kSincKernelPairsQ30[2 * entry] : 0;
-      transposed_q30_[row + lanes + lane] = tap ? kSincKernelPairsQ30[2 * entry + 1] : 0;
     }
-  }
+  };
+  regroup(kSincKernelPairs, steps_per_sample_, transposed_);
+  regroup(kSincKernelPairsQ30, steps_per_sample_ + 1, transposed_q30_);
 #endif
   return Status::kOk;
 }
@@ -109,9 +112,7 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsA
   _mm256_store_ps(sum, _mm256_mul_ps(total, _mm256_set1_ps(two_fc_)));
   for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = sum[ch];
 }
-#endif
 
-#if METER_DSP_X86_AVX2
 namespace {
 
 // CoefQ29 on eight lanes: kernel = value + ((step * fraction) >> 16), then
@@ -146,24 +147,20 @@ __attribute__((target("avx2,fma"), always_inline)) inline void AddFrameProducts(
 
 __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixIntegersAvx2(float u, const std::int32_t* first,
                                                                                       std::int64_t* acc) const {
-  // The walk of ComputeCoefsQ29.
-  const std::int32_t left_start = LeftStartQ15(u);
-  const std::int32_t right_start = scale_q15_ - left_start;
-  constexpr std::int32_t kFractionMask = (1 << kSincPairFractionBits) - 1;
+  const TapWalkQ15 walk = StartWalkQ15(u);  // the walk of ComputeCoefsQ29
   const int half = half_span_;
   const auto lanes = static_cast<std::size_t>(transposed_lanes_);
   const __m256i two_fc = _mm256_set1_epi32(two_fc_q31_);
   // Each side's coefficients, stored whole and aligned, in walk order
   // (outwards from the point).
   alignas(32) std::int32_t coef_left[kMaxTaps / 2], coef_right[kMaxTaps / 2];
-  const std::int32_t* left_walk = &transposed_q30_[2 * static_cast<std::size_t>(left_start >> kSincPairFractionBits) * lanes];
-  const std::int32_t* right_walk =
-      &transposed_q30_[2 * static_cast<std::size_t>(right_start >> kSincPairFractionBits) * lanes];
+  const std::int32_t* left_walk = &transposed_q30_[2 * static_cast<std::size_t>(walk.left_entry) * lanes];
+  const std::int32_t* right_walk = &transposed_q30_[2 * static_cast<std::size_t>(walk.right_entry) * lanes];
   for (std::size_t k = 0; k < lanes; k += 8) {
     _mm256_store_si256(reinterpret_cast<__m256i*>(coef_left + k),
-                       EightCoefsQ29(left_walk + k, lanes, left_start & kFractionMask, two_fc));
+                       EightCoefsQ29(left_walk + k, lanes, walk.left_fraction, two_fc));
     _mm256_store_si256(reinterpret_cast<__m256i*>(coef_right + k),
-                       EightCoefsQ29(right_walk + k, lanes, right_start & kFractionMask, two_fc));
+                       EightCoefsQ29(right_walk + k, lanes, walk.right_fraction, two_fc));
   }
   // acc[ch] += coef * frame[ch], exact in 64 bits: the even channels (0, 2,
   // 4) and the odd ones (1, 3, 5) each in three lanes of a vector. A plain
@@ -210,18 +207,15 @@ void SincInterpolator::ComputeTaps(float u, float* taps) const {
 void SincInterpolator::ComputeCoefsQ29(float u, std::int32_t* coefs) const {
   // The same walk as InterpolateFrames' integer path: each side's first
   // pair and fraction, then pairs S apart at that fraction.
-  const std::int32_t left_start = LeftStartQ15(u);
-  const std::int32_t right_start = scale_q15_ - left_start;
-  constexpr std::int32_t kFractionMask = (1 << kSincPairFractionBits) - 1;
-  const std::int32_t left_fraction = left_start & kFractionMask, right_fraction = right_start & kFractionMask;
-  const std::int32_t* left = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(left_start >> kSincPairFractionBits)];
-  const std::int32_t* right = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(right_start >> kSincPairFractionBits)];
+  const TapWalkQ15 walk = StartWalkQ15(u);
+  const std::int32_t* left = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.left_entry)];
+  const std::int32_t* right = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.right_entry)];
   const auto stride = static_cast<std::size_t>(2 * steps_per_sample_);
   const std::int32_t two_fc = two_fc_q31_;
   const int half = half_span_;
   for (int k = 0; k < half; ++k) {
-    coefs[half - 1 - k] = CoefQ29(left + static_cast<std::size_t>(k) * stride, left_fraction, two_fc);
-    coefs[half + k] = CoefQ29(right + static_cast<std::size_t>(k) * stride, right_fraction, two_fc);
+    coefs[half - 1 - k] = CoefQ29(left + static_cast<std::size_t>(k) * stride, walk.left_fraction, two_fc);
+    coefs[half + k] = CoefQ29(right + static_cast<std::size_t>(k) * stride, walk.right_fraction, two_fc);
   }
 }
 
@@ -283,13 +277,10 @@ void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int3
   // matches neither in the portable loop).
   std::int32_t coef[kMaxTaps];
   {
-    const std::int32_t left_start = LeftStartQ15(u);
-    const std::int32_t right_start = scale_q15_ - left_start;
-    constexpr std::int32_t kFractionMask = (1 << kSincPairFractionBits) - 1;
-    const std::int32_t left_fraction = left_start & kFractionMask;
-    const std::int32_t right_fraction = right_start & kFractionMask;
-    const std::int32_t* left_pair = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(left_start >> kSincPairFractionBits)];
-    const std::int32_t* right_pair = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(right_start >> kSincPairFractionBits)];
+    const TapWalkQ15 walk = StartWalkQ15(u);
+    const std::int32_t left_fraction = walk.left_fraction, right_fraction = walk.right_fraction;
+    const std::int32_t* left_pair = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.left_entry)];
+    const std::int32_t* right_pair = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.right_entry)];
     const std::uintptr_t stride = 2 * sizeof(std::int32_t) * static_cast<std::uintptr_t>(steps_per_sample_);
     std::int32_t* left = coef + half_span_;  // coefficient j multiplies frame j: the left walk fills downwards
     std::int32_t* right = coef + half_span_;

@@ -171,33 +171,26 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
 
 template <typename Numeric>
 Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
-  for (int p = 0; p < 3; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    v_offset_[up] = config.voltage_cal[up].offset;
-    i_offset_[up] = config.current_cal[up].offset;
-  }
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    // Input units straight to primary units.
-    for (int p = 0; p < 3; ++p) {
-      const auto up = static_cast<std::size_t>(p);
-      v_gain_[up] = config.voltage_cal[up].gain * config.vt_ratio[up];
-      i_gain_[up] = config.current_cal[up].gain * config.ct_ratio[up];
-    }
-    v_unit_ = i_unit_ = 1.0f;
-#if defined(__SSE2__)
+    // Input units straight to primary units. Channels the wiring does not
+    // use keep a zero gain: the vector conditioning below writes zeros there.
     for (std::size_t p = 0; p < static_cast<std::size_t>(PhaseCount(config.wiring)); ++p) {
-      lane_offset_[p] = v_offset_[p];
-      lane_offset_[3 + p] = i_offset_[p];
-      lane_gain_[p] = v_gain_[p];
-      lane_gain_[3 + p] = i_gain_[p];
+      channel_offset_[p] = config.voltage_cal[p].offset;
+      channel_offset_[3 + p] = config.current_cal[p].offset;
+      channel_gain_[p] = config.voltage_cal[p].gain * config.vt_ratio[p];
+      channel_gain_[3 + p] = config.current_cal[p].gain * config.ct_ratio[p];
+#if defined(__SSE2__)
       lane_full_scale_[p] = config.voltage_full_scale;
       lane_full_scale_[3 + p] = config.current_full_scale;
       lane_used_[p] = lane_used_[3 + p] = -1;
+#endif
     }
+#if defined(__SSE2__)
     for (std::size_t p = static_cast<std::size_t>(PhaseCount(config.wiring)); p < 3; ++p) {
       lane_full_scale_[p] = lane_full_scale_[3 + p] = std::numeric_limits<float>::infinity();
     }
 #endif
+    v_unit_ = i_unit_ = 1.0f;
   } else {
     // Codes to Q29 of full scale: shift the code to Q29 exactly, then one
     // Q30 gain folds calibration and the phase's ratio relative to the
@@ -222,7 +215,8 @@ Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
       i_gain_q_[up] = Numeric::CoefFromFloat(gi);
       // An offset is a fraction of the ADC's range; one beyond it is a bad
       // calibration (and would break the per-sample bounds below).
-      const float v_offset_code = v_offset_[up] * code_per_v, i_offset_code = i_offset_[up] * code_per_i;
+      const float v_offset_code = config.voltage_cal[up].offset * code_per_v;
+      const float i_offset_code = config.current_cal[up].offset * code_per_i;
       const auto limit = static_cast<float>(code_limit_);
       if (!(std::fabs(v_offset_code) <= limit && std::fabs(i_offset_code) <= limit)) return Status::kInvalidArgument;
       v_offset_code_[up] = static_cast<std::int32_t>(std::lround(v_offset_code));
@@ -285,6 +279,7 @@ template <typename Numeric>
 [[gnu::always_inline]] inline void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
   std::uint16_t flags = pending_gap_ ? kSampleGapBit : 0;
   pending_gap_ = false;
+  bool conditioned = false;  // by the vector form
 #if defined(__SSE2__)
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
     // Channels 0-3 and 2-5 as two vectors (both loads stay inside the
@@ -294,28 +289,25 @@ template <typename Numeric>
     static_assert(sizeof(Input) == 6 * sizeof(float) && offsetof(Input, i) == 3 * sizeof(float),
                   "a float frame must be six packed channels");
     const float* in = frame.v.data();
-    const auto lanes = [&](int first, __m128& out) {
-      const __m128 used = _mm_castsi128_ps(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(&lane_used_[static_cast<std::size_t>(first)])));
+    const auto lanes = [&](std::size_t first, __m128& out) {
+      const __m128 used = _mm_castsi128_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(&lane_used_[first])));
       const __m128 x = _mm_and_ps(_mm_loadu_ps(in + first), used);
       const __m128 magnitude = _mm_andnot_ps(_mm_set1_ps(-0.0f), x);
-      out = _mm_mul_ps(_mm_sub_ps(x, _mm_loadu_ps(&lane_offset_[static_cast<std::size_t>(first)])),
-                       _mm_loadu_ps(&lane_gain_[static_cast<std::size_t>(first)]));
-      return _mm_movemask_ps(_mm_cmpnlt_ps(magnitude, _mm_loadu_ps(&lane_full_scale_[static_cast<std::size_t>(first)])));
+      out = _mm_mul_ps(_mm_sub_ps(x, _mm_loadu_ps(&channel_offset_[first])), _mm_loadu_ps(&channel_gain_[first]));
+      return _mm_movemask_ps(_mm_cmpnlt_ps(magnitude, _mm_loadu_ps(&lane_full_scale_[first])));
     };
     __m128 low, high;
     if ((lanes(0, low) | lanes(2, high)) == 0) {
       _mm_storeu_ps(&last_frame_[0], low);
       _mm_storeu_ps(&last_frame_[2], high);
-      hist_.Put(n, last_frame_);
-      flag_hist_.Put(n, flags);
-      return;
+      conditioned = true;
     }
   }
 #endif
   // Per sample, at most three phases: unrolled, no loop overhead.
+  const int scalar_phases = conditioned ? 0 : phases_;
 #pragma GCC unroll 3
-  for (int p = 0; p < phases_; ++p) {
+  for (int p = 0; p < scalar_phases; ++p) {
     const auto up = static_cast<std::size_t>(p);
     if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
       // One compare in the usual case: |x| < full scale is false for NaN and
@@ -330,8 +322,9 @@ template <typename Numeric>
         }
         out = (x - offset) * gain;
       };
-      condition(frame.v[up], config_.voltage_full_scale, v_offset_[up], v_gain_[up], p, last_frame_[up]);
-      condition(frame.i[up], config_.current_full_scale, i_offset_[up], i_gain_[up], 3 + p, last_frame_[3 + up]);
+      condition(frame.v[up], config_.voltage_full_scale, channel_offset_[up], channel_gain_[up], p, last_frame_[up]);
+      condition(frame.i[up], config_.current_full_scale, channel_offset_[3 + up], channel_gain_[3 + up], 3 + p,
+                last_frame_[3 + up]);
     } else {
       // Codes beyond the ADC's range are clipped (and flagged): a 24-bit
       // code in an int32 cannot be trusted past +-2^23. Within the ranges
@@ -588,7 +581,7 @@ void BasicMeter<Numeric>::UpdateRunSetup() {
   // compensation advances within kMaxLagrangeTaps - 3 samples of each other.
   run_vector_ = false;
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    if (config_.wiring == Wiring::k3P3W || !detail::QuantityRunAvailable()) return;
+    if (config_.wiring == Wiring::k3P3W || !dsp::X86HasAvx2Fma()) return;
     int lowest = comp_whole_[0], highest = comp_whole_[0];
     for (std::size_t p = 1; p < static_cast<std::size_t>(phases_); ++p) {
       lowest = std::min(lowest, comp_whole_[p]);
@@ -596,11 +589,9 @@ void BasicMeter<Numeric>::UpdateRunSetup() {
     }
     const int taps = highest - lowest + 4;
     if (taps > detail::QuantityRunSetup::kMaxLagrangeTaps) return;
+    run_setup_ = detail::QuantityRunSetup{};  // zero taps outside each lane's four (the DC shifts are set per run)
     run_setup_.lagrange_taps = taps;
     run_setup_.lagrange_first = lowest - 1;  // Lagrange reads k - 1 .. k + 2
-    for (auto& row : run_setup_.lagrange) {
-      for (float& c : row) c = 0.0f;
-    }
     for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
       const auto offset = static_cast<std::size_t>(comp_whole_[p] - lowest);
       for (std::size_t t = 0; t < 4; ++t) run_setup_.lagrange[offset + t][3 + p] = comp_taps_[p].c[t];

@@ -41,7 +41,6 @@ __attribute__((target("avx2,fma"), always_inline)) inline PointVectors ComputePo
   return {x, _mm256_mul_ps(x, x), ic, _mm256_mul_ps(v_beside_current, ic), _mm256_mul_ps(lln_base, lln_base)};
 }
 
-bool QuantityRunAvailableOnce() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 
 template <int kTaps>
 __attribute__((target("avx2,fma"))) void SumRun(const QuantityRunSetup& setup, const float* first_frame, int count,
@@ -71,11 +70,6 @@ __attribute__((target("avx2,fma"))) void SumRun(const QuantityRunSetup& setup, c
 }
 
 }  // namespace
-
-bool QuantityRunAvailable() {
-  static const bool available = QuantityRunAvailableOnce();
-  return available;
-}
 
 void SumQuantityRunAvx2(const QuantityRunSetup& setup, const float* first_frame, int count, QuantityRunSums& out) {
   switch (setup.lagrange_taps) {

@@ -175,9 +175,24 @@ class SincInterpolator {
     return {i, steps_per_sample_ - 1 - i, f, 1.0f - f};
   }
 
-  // The integer walk's start: u table-scaled, in Q15 table steps (one float
-  // multiply per point; the right side starts at S in Q15 minus this).
-  std::int32_t LeftStartQ15(float u) const { return static_cast<std::int32_t>(u * static_cast<float>(scale_q15_)); }
+  // The integer walks' start: u table-scaled in Q15 table steps (one float
+  // multiply per point), the right side at S in Q15 minus that; each side's
+  // first kernel pair and its Q15 fraction past it, which the side's other
+  // pairs (S apart) share. The right walk can start at entry S (when the
+  // left starts on a whole entry).
+  struct TapWalkQ15 {
+    int left_entry;
+    int right_entry;
+    std::int32_t left_fraction;
+    std::int32_t right_fraction;
+  };
+  TapWalkQ15 StartWalkQ15(float u) const {
+    const auto left_start = static_cast<std::int32_t>(u * static_cast<float>(scale_q15_));
+    const std::int32_t right_start = scale_q15_ - left_start;
+    constexpr std::int32_t kFractionMask = (1 << kSincPairFractionBits) - 1;
+    return {left_start >> kSincPairFractionBits, right_start >> kSincPairFractionBits, left_start & kFractionMask,
+            right_start & kFractionMask};
+  }
 
   // The Q29 coefficient from a kernel pair and the Q15 fraction past it:
   // the pair's linear join (SMLAWB), then times 2 fc (SMMULR): the

@@ -33,3 +33,11 @@
 #else
 #define METER_DSP_X86_AVX2 0
 #endif
+
+#if METER_DSP_X86_AVX2
+namespace meter::dsp {
+/// Whether this CPU runs the AVX2 + FMA loops (cheap: it reads what the
+/// runtime found at start-up).
+inline bool X86HasAvx2Fma() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+}  // namespace meter::dsp
+#endif

@@ -243,9 +243,10 @@ class BasicMeter {
   int delay_ = 0;
   float rate_ = 8000.0f;
   // Conditioning: x = (input - offset) * gain. Float: input units to
-  // primary units. Q31: codes to Q29 with every channel of a kind on one
-  // scale; v_unit_/i_unit_ are the primary value of one Sample unit (1.0 / 2^29).
-  std::array<float, 3> v_gain_{}, i_gain_{}, v_offset_{}, i_offset_{};
+  // primary units, per channel (va vb vc ia ib ic). Q31: codes to Q29 with
+  // every channel of a kind on one scale; v_unit_/i_unit_ are the primary
+  // value of one Sample unit (1.0 / 2^29).
+  std::array<float, 6> channel_offset_{}, channel_gain_{};
   std::array<typename Numeric::Coef, 3> v_gain_q_{}, i_gain_q_{};
   std::array<std::int32_t, 3> v_offset_code_{}, i_offset_code_{};
   std::int32_t code_limit_ = 0;
@@ -340,11 +341,11 @@ class BasicMeter {
   std::array<dsp::ComplexF, 3> comp_rotation_{};
   std::array<dsp::ComplexF, 3> comp_rotation_subgroup_{};
 #if defined(__SSE2__)
-  // Conditioning as two four-lane vectors over a frame's six channels
-  // (x86 hosts): per channel offset, gain and full scale; unused channels
-  // have zero gain, an infinite full scale and a zero mask.
-  alignas(16) std::array<float, 6> lane_offset_{}, lane_gain_{}, lane_full_scale_{};
-  alignas(16) std::array<std::int32_t, 6> lane_used_{};
+  // Float conditioning as two four-lane vectors over a frame's six channels
+  // (x86 hosts), with channel_offset_ and channel_gain_: per channel full
+  // scale and use mask (an unused channel: infinite full scale, zero mask).
+  std::array<float, 6> lane_full_scale_{};
+  std::array<std::int32_t, 6> lane_used_{};
 #endif
 #if METER_DSP_X86_AVX2
   // The x86 run loop's DC shifts and compensation taps (host builds only).

@@ -46,10 +46,8 @@ struct QuantityRunSums {
   alignas(32) float last[kKinds][8];
 };
 
-/// True when the CPU has AVX2 and FMA (checked once).
-bool QuantityRunAvailable();
-
-/// Sums the quantities of `count` >= 1 consecutive samples. `first_frame`
+/// Sums the quantities of `count` >= 1 consecutive samples, on a CPU with
+/// AVX2 and FMA (dsp::X86HasAvx2Fma). `first_frame`
 /// points at the run's first sample frame (six floats per frame, frames
 /// contiguous); every frame the compensation window reaches,
 /// first_frame + 6 * (lagrange_first .. count - 1 + lagrange_first +
