@@ -113,6 +113,119 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsA
   for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = sum[ch];
 }
 
+template <int kVectorsPerSide>
+__attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const ChannelMajorChunk& chunk,
+                                                                           const PointGrid& grid, int first_point,
+                                                                           const float* offset, float* const* out) const {
+  const auto side = kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(transposed_lanes_);
+  const auto window = static_cast<std::int64_t>(2 * side);
+  constexpr std::size_t stride = kChunkSamples;
+  const float* walks = transposed_;
+  float* const out0 = out[0];
+  float* const out1 = out[1];
+  float* const out2 = out[2];
+  float* const out3 = out[3];
+  float* const out4 = out[4];
+  float* const out5 = out[5];
+  const __m128 two_fc = _mm_set1_ps(two_fc_);
+  const __m128 offset_first4 = _mm_loadu_ps(offset);
+  const __m128 offset_last2 = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(offset + 4)));
+  // The left walk runs outwards (towards older samples), so its taps are
+  // reversed into sample order: window sample p < side takes left tap
+  // side - 1 - p.
+  const __m256i reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+  int j = first_point;
+  for (; j < grid.count; ++j) {
+    // rel >= 0: the conversion floors. Multiplied and added apart, as the
+    // frame-major loop does (a fused multiply-add would round once).
+    const float rel = _mm_cvtss_f32(_mm_add_ss(_mm_set_ss(grid.start_frac),
+                                               _mm_mul_ss(_mm_set_ss(static_cast<float>(j)), _mm_set_ss(grid.step))));
+    const int whole = static_cast<int>(rel);
+    const std::int64_t first = grid.origin + whole - static_cast<std::int64_t>(side) + 1;
+    if (first + window > chunk.length) break;
+    const float* samples = chunk.samples + first;
+    const TapWalk walk = StartWalk(rel - static_cast<float>(whole));
+    const float* left_walk = walks + 2 * static_cast<std::size_t>(walk.left_entry) * side;
+    const float* right_walk = walks + 2 * static_cast<std::size_t>(walk.right_entry) * side;
+    const __m256 left_fraction = _mm256_set1_ps(walk.left_fraction), right_fraction = _mm256_set1_ps(walk.right_fraction);
+    __m256 acc[6] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                     _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < side; v += 8) {
+      const std::size_t k = side - 8 - v;
+      const __m256 taps = _mm256_permutevar8x32_ps(
+          _mm256_fmadd_ps(left_fraction, _mm256_load_ps(left_walk + side + k), _mm256_load_ps(left_walk + k)), reverse);
+#pragma GCC unroll 6
+      for (std::size_t ch = 0; ch < 6; ++ch) {
+        const __m256 x = _mm256_loadu_ps(samples + ch * stride + v);
+        acc[ch] = v == 0 ? _mm256_mul_ps(taps, x) : _mm256_fmadd_ps(taps, x, acc[ch]);  // no zeroed accumulators to copy
+      }
+    }
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < side; v += 8) {
+      const __m256 taps = _mm256_fmadd_ps(right_fraction, _mm256_load_ps(right_walk + side + v), _mm256_load_ps(right_walk + v));
+#pragma GCC unroll 6
+      for (std::size_t ch = 0; ch < 6; ++ch) {
+        acc[ch] = _mm256_fmadd_ps(taps, _mm256_loadu_ps(samples + ch * stride + side + v), acc[ch]);
+      }
+    }
+    // Each accumulator's eight lanes to one sum: pairwise adds give channels
+    // 0-3 in one vector and 4-5 in another.
+    const __m256 h01 = _mm256_hadd_ps(acc[0], acc[1]), h23 = _mm256_hadd_ps(acc[2], acc[3]);
+    const __m256 h45 = _mm256_hadd_ps(acc[4], acc[5]);
+    const __m256 h0123 = _mm256_hadd_ps(h01, h23), h4545 = _mm256_hadd_ps(h45, h45);
+    // Times 2 fc, less the offset, rounded once.
+    const __m128 first4 =
+        _mm_fmsub_ps(_mm_add_ps(_mm256_castps256_ps128(h0123), _mm256_extractf128_ps(h0123, 1)), two_fc, offset_first4);
+    const __m128 last2 =
+        _mm_fmsub_ps(_mm_add_ps(_mm256_castps256_ps128(h4545), _mm256_extractf128_ps(h4545, 1)), two_fc, offset_last2);
+    const auto p = static_cast<std::size_t>(j);
+    out0[p] = _mm_cvtss_f32(first4);
+    out1[p] = _mm_cvtss_f32(_mm_shuffle_ps(first4, first4, 1));
+    out2[p] = _mm_cvtss_f32(_mm_shuffle_ps(first4, first4, 2));
+    out3[p] = _mm_cvtss_f32(_mm_shuffle_ps(first4, first4, 3));
+    out4[p] = _mm_cvtss_f32(last2);
+    out5[p] = _mm_cvtss_f32(_mm_shuffle_ps(last2, last2, 1));
+  }
+  return j;
+}
+
+int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk& chunk, const PointGrid& grid, int first_point,
+                                                 const float* offset, float* const* out) const {
+  // Two vectors a side (16 samples) is 8 kSPS: its loops fully unrolled.
+  if (transposed_lanes_ == 16) return ChannelMajorLoop<2>(chunk, grid, first_point, offset, out);
+  return ChannelMajorLoop<0>(chunk, grid, first_point, offset, out);
+}
+
+__attribute__((target("avx2,fma"))) void SincInterpolator::CopyFramesChannelMajor(const float* frames, int count, float* out) {
+  constexpr std::size_t stride = kChunkSamples;
+  // Eight frames at a time: frames 0-3 in the low halves of six vectors and
+  // frames 4-7 in the high halves; in each half, the four frames' 24 values
+  // are regrouped into channels 0-3 (a 4 x 4 transpose) and 4-5.
+  int k = 0;
+  for (; k + 8 <= count; k += 8) {
+    const float* a = frames + 6 * k;
+    __m256 m[6];
+    for (int r = 0; r < 6; ++r) m[r] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(a + 4 * r)), _mm_loadu_ps(a + 24 + 4 * r), 1);
+    const __m256 row0 = m[0];
+    const __m256 row1 = _mm256_shuffle_ps(m[1], m[2], _MM_SHUFFLE(1, 0, 3, 2));
+    const __m256 row2 = m[3];
+    const __m256 row3 = _mm256_shuffle_ps(m[4], m[5], _MM_SHUFFLE(1, 0, 3, 2));
+    const __m256 tail01 = _mm256_shuffle_ps(m[1], m[2], _MM_SHUFFLE(3, 2, 1, 0));  // f0c4 f0c5 f1c4 f1c5
+    const __m256 tail23 = _mm256_shuffle_ps(m[4], m[5], _MM_SHUFFLE(3, 2, 1, 0));  // f2c4 f2c5 f3c4 f3c5
+    const __m256 t0 = _mm256_unpacklo_ps(row0, row1), t1 = _mm256_unpackhi_ps(row0, row1);
+    const __m256 t2 = _mm256_unpacklo_ps(row2, row3), t3 = _mm256_unpackhi_ps(row2, row3);
+    const __m256 channel[6] = {
+        _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)),        _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)),
+        _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)),        _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)),
+        _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(3, 1, 3, 1))};
+    for (std::size_t ch = 0; ch < 6; ++ch) _mm256_storeu_ps(out + ch * stride + static_cast<std::size_t>(k), channel[ch]);
+  }
+  for (; k < count; ++k) {
+    for (std::size_t ch = 0; ch < 6; ++ch) out[ch * stride + static_cast<std::size_t>(k)] = frames[6 * k + static_cast<int>(ch)];
+  }
+}
+
 namespace {
 
 // CoefQ29 on eight lanes: kernel = value + ((step * fraction) >> 16), then

@@ -298,8 +298,11 @@ template <typename Numeric>
     };
     __m128 low, high;
     if ((lanes(0, low) | lanes(2, high)) == 0) {
+      // Channels 0-3, then 4-5 alone: the frame's copy into the history
+      // loads 16 and 8 bytes, and a load spanning two stores would wait for
+      // both to reach the cache (tens of cycles) instead of being forwarded.
       _mm_storeu_ps(&last_frame_[0], low);
-      _mm_storeu_ps(&last_frame_[2], high);
+      _mm_storeh_pi(reinterpret_cast<__m64*>(&last_frame_[4]), high);
       conditioned = true;
     }
   }
@@ -979,6 +982,15 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
   const int half = interpolator_.half_span();
   const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
   const HistoryFrame dc{dc_v_[0], dc_v_[1], dc_v_[2], dc_i_[0], dc_i_[1], dc_i_[2]};
+#if METER_DSP_X86_AVX2
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    if (interpolator_.channel_major_ready()) {
+      ResampleCycleChannelMajor(c, step, dc);
+      AccumulateCyclePoints(c);
+      return;
+    }
+  }
+#endif
   {
   METER_PROFILE_SCOPE(dsp::ProfileRegion::kResample);
   for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
@@ -995,11 +1007,60 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
     for (std::size_t ch = 0; ch < 6; ++ch) cycle_points_[ch][static_cast<std::size_t>(j)] = Numeric::Sub(point[ch], dc[ch]);
   }
   }
+  AccumulateCyclePoints(c);
+}
+
+template <typename Numeric>
+void BasicMeter<Numeric>::AccumulateCyclePoints(const PendingCycle& c) {
   METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleAccumulate);
   for (std::size_t ch = 0; ch < cycle_points_.size(); ++ch) {
     if (ch % 3 < static_cast<std::size_t>(phases_)) transform_.AccumulateCycle(cycle_points_[ch].data(), c.index_in_window, bins_[ch]);
   }
 }
+
+#if METER_DSP_X86_AVX2
+template <typename Numeric>
+void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float step, const std::array<Sample, 6>& dc) {
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    // The cycle's samples copied channel-major a chunk at a time (a few
+    // instructions a frame, which saves the resampler far more on every
+    // point). A point's window reaches channel_major_side() samples either
+    // way of it; the taps past half_span() are zero, and the history samples
+    // they meet (older ones, or ones not yet overwritten) are finite.
+    constexpr std::size_t kChunk = dsp::SincInterpolator::kChunkSamples;
+    static_assert(kChunk >= static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps), "a chunk holds a point's window");
+    alignas(32) float chunk[6][kChunk];
+    const std::int64_t side = interpolator_.channel_major_side();
+    const std::int64_t needed_end = c.end.whole + side + 1;  // past the last point's window
+    int next = 0;
+    while (next < dsp::kPointsPerCycle) {
+      // The chunk starts at the next point's window.
+      const float rel = c.start.frac + static_cast<float>(next) * step;
+      const std::int64_t chunk_first = c.start.whole + static_cast<int>(rel) - side + 1;
+      const std::int64_t length = std::min<std::int64_t>(static_cast<std::int64_t>(kChunk), needed_end - chunk_first);
+      for (std::int64_t copied = 0; copied < length;) {
+        const auto n = static_cast<std::uint64_t>(chunk_first + copied);
+        // Up to the end of the history's storage, then from its start.
+        const auto to_wrap = static_cast<std::int64_t>(kHistory - (n & (kHistory - 1)));
+        const std::int64_t count = std::min(length - copied, to_wrap);
+        dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count),
+                                                      &chunk[0][static_cast<std::size_t>(copied)]);
+        copied += count;
+      }
+      const dsp::SincInterpolator::ChannelMajorChunk samples{&chunk[0][0], length};
+      const dsp::SincInterpolator::PointGrid grid{c.start.whole - chunk_first, c.start.frac, step, dsp::kPointsPerCycle};
+      float* const out[6] = {cycle_points_[0].data(), cycle_points_[1].data(), cycle_points_[2].data(),
+                             cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
+      const int done = interpolator_.InterpolateSixChannelMajor(samples, grid, next, dc.data(), out);
+      if (done == next) {  // cannot happen (a chunk holds any point's window); never loop forever
+        spectrum_valid_ = false;
+        return;
+      }
+      next = done;
+    }
+  }
+}
+#endif
 
 template <typename Numeric>
 void BasicMeter<Numeric>::FinishSpectrum() {

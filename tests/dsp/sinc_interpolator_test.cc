@@ -148,6 +148,74 @@ TEST(SincInterpolator, ContiguousRunLoopAgreesWithThePortableLoop) {
   }
 }
 
+#if METER_DSP_X86_AVX2
+// The host's channel-major loop (x86 with AVX2 and FMA) interpolates a grid
+// of points from channel-major samples. Each point must agree with the
+// portable frame loop at the same position to float rounding (plus one
+// rounding of the offset subtracted), the positions must be the frame
+// loop's to the bit, and it must stop at the first point whose window leaves
+// the chunk. Cutoffs: 8 kSPS's (two vectors a side, the unrolled loop) and
+// others (one, three and seven vectors a side, the general loop).
+TEST(SincInterpolator, ChannelMajorLoopAgreesWithThePortableLoop) {
+  for (const float cutoff : {0.324f, 0.45f, 0.25f, 0.081f}) {
+    SincInterpolator s;
+    ASSERT_EQ(s.Init(cutoff), Status::kOk);
+    if (!s.channel_major_ready()) GTEST_SKIP() << "this CPU lacks AVX2 or FMA: the meter uses the frame loop";
+    const int side = s.channel_major_side();
+    const int half = s.half_span();
+    ASSERT_EQ(side % 8, 0);
+    ASSERT_GE(side, half);
+    constexpr std::size_t kN = SincInterpolator::kChunkSamples;
+    std::vector<std::array<float, 6>> frames(kN);
+    for (std::size_t k = 0; k < kN; ++k) {
+      for (std::size_t ch = 0; ch < 6; ++ch) {
+        frames[k][ch] = static_cast<float>(0.8 * std::sin(0.37 * static_cast<double>(k) + 1.1 * static_cast<double>(ch)));
+      }
+    }
+    // The copy, for a count that is not a multiple of eight.
+    std::vector<float> chunk(6 * kN, -7.0f);
+    const int copied = static_cast<int>(kN) - 3;
+    SincInterpolator::CopyFramesChannelMajor(frames[0].data(), copied, chunk.data());
+    for (std::size_t k = 0; k < kN; ++k) {
+      for (std::size_t ch = 0; ch < 6; ++ch) {
+        const float expected = k < static_cast<std::size_t>(copied) ? frames[k][ch] : -7.0f;
+        ASSERT_EQ(chunk[ch * kN + k], expected) << "frame " << k << " channel " << ch;
+      }
+    }
+    const float offset[6] = {0.01f, -0.02f, 0.03f, 0.0f, 0.5f, -0.25f};
+    constexpr int kPoints = 128;
+    std::array<std::array<float, kPoints>, 6> out{};
+    float* const out_channels[6] = {out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data()};
+    const SincInterpolator::PointGrid grid{side + 2, 0.3f, 2.6171875f, kPoints};
+    // A chunk that ends inside the grid: the loop stops at the first point
+    // whose window does not fit, and resumes there in a longer one.
+    const std::int64_t short_length = 250;
+    const int stop = s.InterpolateSixChannelMajor({chunk.data(), short_length}, grid, 0, offset, out_channels);
+    ASSERT_GT(stop, 0);
+    ASSERT_LT(stop, kPoints);
+    const auto window_end = [&](int j) {
+      const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
+      return grid.origin + static_cast<int>(rel) + side + 1;
+    };
+    EXPECT_LE(window_end(stop - 1), short_length);
+    EXPECT_GT(window_end(stop), short_length);
+    ASSERT_EQ(s.InterpolateSixChannelMajor({chunk.data(), copied}, grid, stop, offset, out_channels), kPoints);
+    for (int j = 0; j < kPoints; ++j) {
+      const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
+      const int whole = static_cast<int>(rel);
+      const auto first = static_cast<std::size_t>(grid.origin + whole - half + 1);
+      const auto portable = [&](int k) -> const std::array<float, 6>& { return frames[first + static_cast<std::size_t>(k)]; };
+      float reference[6];
+      s.InterpolateFrames<FloatNumeric, 6>(rel - static_cast<float>(whole), portable, reference);
+      for (std::size_t ch = 0; ch < 6; ++ch) {
+        ASSERT_NEAR(out[ch][static_cast<std::size_t>(j)], reference[ch] - offset[ch], 1e-6f)
+            << "cutoff " << cutoff << " point " << j << " channel " << ch;
+      }
+    }
+  }
+}
+#endif
+
 // The integer contiguous-run loop (AVX2 on an x86 host that has it, block
 // loads on the Cortex-M4F) computes the portable loop's integer operations,
 // so its points equal the portable ones to the bit: at cutoffs from the

@@ -151,6 +151,47 @@ class SincInterpolator {
   /// symmetric, so it has no phase).
   float Response(float nu) const;
 
+#if METER_DSP_X86_AVX2
+  /// Host, x86 with AVX2 and FMA: six channels stored channel-major, so each
+  /// channel's taps are a few 8-lane multiply-adds over consecutive samples
+  /// (frame-major storage wastes a quarter of every vector and needs one
+  /// broadcast tap per frame). True when this CPU and kernel can use it.
+  bool channel_major_ready() const { return x86_avx2_fma_ && half_span_ > 0; }
+  /// Samples a point reads on each side: half_span() rounded up to 8 (the
+  /// taps beyond half_span() are zero; the samples they meet must be finite).
+  int channel_major_side() const { return transposed_lanes_; }
+
+  /// Samples per channel in a channel-major chunk: room for a cycle at 8 kSPS
+  /// and its windows; longer cycles take several chunks.
+  static constexpr std::size_t kChunkSamples = 512;
+  /// Six channels' samples, channel-major: channel ch's sample k at
+  /// samples[ch * kChunkSamples + k], k < length (at most kChunkSamples). A
+  /// fixed stride keeps every load's address a constant offset.
+  struct ChannelMajorChunk {
+    const float* samples;
+    std::int64_t length;
+  };
+  /// Points j = 0 .. count - 1 at start_frac + j * step samples past the
+  /// chunk's sample `origin` (the positions the frame-major loop computes,
+  /// to the bit).
+  struct PointGrid {
+    std::int64_t origin;
+    float start_frac;
+    float step;
+    int count;
+  };
+  /// Interpolates the grid's points from `first_point` on, for as long as
+  /// each point's window (channel_major_side() samples either way) lies in
+  /// the chunk; returns the first point not done. Channel ch's point j goes
+  /// to out[ch][j], less offset[ch]. Each equals InterpolateFrames's to
+  /// float rounding (the sums run in another order).
+  int InterpolateSixChannelMajor(const ChannelMajorChunk& chunk, const PointGrid& grid, int first_point, const float* offset,
+                                 float* const* out) const;
+  /// Copies `count` frames of six floats, one after another, channel-major
+  /// into out[ch * kChunkSamples + k].
+  static void CopyFramesChannelMajor(const float* frames, int count, float* out);
+#endif
+
  private:
   // Where a point's two tap walks start: the nearest table entry below the
   // first tap of each side and the fraction past it, which the side's
@@ -230,6 +271,11 @@ class SincInterpolator {
   // each frame, exact. `first` is the run's first frame; acc[0..5] get the
   // unrounded sums.
   void InterpolateSixIntegersAvx2(float u, const std::int32_t* first, std::int64_t* acc) const;
+  // InterpolateSixChannelMajor with kVectorsPerSide 8-lane vectors a side
+  // (unrolled), or any number (0).
+  template <int kVectorsPerSide>
+  __attribute__((target("avx2,fma"))) int ChannelMajorLoop(const ChannelMajorChunk& chunk, const PointGrid& grid, int first_point, const float* offset,
+                       float* const* out) const;
   bool x86_avx2_fma_ = false;  // the CPU has AVX2 and FMA (checked at Init)
   // The float kernel pairs regrouped by walk (host only, built at Init): for
   // each start entry e < S, the values of entries e, e + S, e + 2S, ...

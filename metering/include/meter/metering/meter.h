@@ -221,6 +221,10 @@ class BasicMeter {
   void CloseWindow(const Position& end);
   void ServicePendingCycles(std::uint64_t newest);
   void ResampleCycle(const PendingCycle& cycle);
+  void AccumulateCyclePoints(const PendingCycle& cycle);
+#if METER_DSP_X86_AVX2
+  void ResampleCycleChannelMajor(const PendingCycle& cycle, float step, const std::array<Sample, 6>& dc);
+#endif
   void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start, const Position& end,
                            CycleEnergy& out) const;
   void HoldCycle(const CycleEnergy& cycle);
