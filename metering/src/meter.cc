@@ -1163,8 +1163,8 @@ void BasicMeter<Numeric>::FinishSpectrum() {
 
     // Spectrum for the API: subgroup magnitudes, phases relative to the
     // reference voltage's fundamental: order h turned back by h times its
-    // angle, as a rotation (powers of its unit phasor), so each phase is one
-    // atan2 already in (-180, 180], with no angle arithmetic to wrap.
+    // angle, as a rotation (powers of its unit phasor), so each phase is the
+    // direction of one complex number, with no angle arithmetic to wrap.
     std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1> turn_back{};
     {
       const dsp::ComplexF ref = bins_[static_cast<std::size_t>(reference_phase_)].at(1, 0);
@@ -1180,9 +1180,7 @@ void BasicMeter<Numeric>::FinishSpectrum() {
         const auto uh = static_cast<std::size_t>(h);
         spectrum_.magnitude[uc][uh] = std::sqrt(subgroup_sq(b, h));
         const dsp::ComplexF relative = b.at(h, 0) * turn_back[uh];
-        float deg = std::atan2(relative.im, relative.re) * (180.0f / kPi);
-        if (deg <= -180.0f) deg += 360.0f;  // atan2 gives [-pi, pi]; the API's range is (-180, 180]
-        spectrum_.phase_deg[uc][uh] = deg;
+        spectrum_.phase_code[uc][uh] = HarmonicSpectrum::PhaseCode(relative.re, relative.im);
       }
     };
     for (int p = 0; p < phases_; ++p) {
