@@ -115,7 +115,8 @@ void BM_ResamplerPoint(benchmark::State& state) {
 
 #if METER_DSP_X86_AVX2
 // The x86 host's float resampler as the meter runs it: a 50 Hz cycle's 128
-// points over six channels copied channel-major (copy included), per point.
+// points over six channels copied channel-major, and the points copied
+// channel-major in turn (both copies included), per point.
 void BM_ResamplerPointChannelMajor(benchmark::State& state) {
   meter::dsp::SincInterpolator interp;
   (void)interp.Init(0.45f * 5760.0f / 8000.0f);
@@ -128,14 +129,17 @@ void BM_ResamplerPointChannelMajor(benchmark::State& state) {
   const auto w = Wave<meter::dsp::FloatNumeric>(kFrames);
   for (std::size_t k = 0; k < kFrames; ++k) frames[k].fill(w[k]);
   alignas(32) static float chunk[6][meter::dsp::SincInterpolator::kChunkSamples];
-  static std::array<std::array<float, meter::dsp::kPointsPerCycle>, 6> points;
-  float* const out[6] = {points[0].data(), points[1].data(), points[2].data(), points[3].data(), points[4].data(), points[5].data()};
+  static std::array<std::array<float, 6>, meter::dsp::kPointsPerCycle> points;
+  static std::array<std::array<float, meter::dsp::kPointsPerCycle>, 6> cycle;
+  float* const channels[6] = {&chunk[0][0], &chunk[1][0], &chunk[2][0], &chunk[3][0], &chunk[4][0], &chunk[5][0]};
+  float* const cycle_channels[6] = {cycle[0].data(), cycle[1].data(), cycle[2].data(), cycle[3].data(), cycle[4].data(), cycle[5].data()};
   const float offset[6] = {};
   const meter::dsp::SincInterpolator::PointGrid grid{interp.channel_major_side(), 0.3f, 8000.0f / 50.0f / 128.0f,
                                                     meter::dsp::kPointsPerCycle};
   for (auto _ : state) {
-    meter::dsp::SincInterpolator::CopyFramesChannelMajor(frames[0].data(), static_cast<int>(kFrames), &chunk[0][0]);
-    benchmark::DoNotOptimize(interp.InterpolateSixChannelMajor({&chunk[0][0], kFrames}, grid, 0, offset, out));
+    meter::dsp::SincInterpolator::CopyFramesChannelMajor(frames[0].data(), static_cast<int>(kFrames), channels);
+    benchmark::DoNotOptimize(interp.InterpolateSixChannelMajor({&chunk[0][0], kFrames}, grid, 0, offset, points[0].data()));
+    meter::dsp::SincInterpolator::CopyFramesChannelMajor(points[0].data(), meter::dsp::kPointsPerCycle, cycle_channels);
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(state.iterations() * meter::dsp::kPointsPerCycle);

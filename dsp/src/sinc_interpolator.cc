@@ -116,17 +116,11 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsA
 template <int kVectorsPerSide>
 __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const ChannelMajorChunk& chunk,
                                                                            const PointGrid& grid, int first_point,
-                                                                           const float* offset, float* const* out) const {
+                                                                           const float* offset, float* out) const {
   const auto side = kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(transposed_lanes_);
   const auto window = static_cast<std::int64_t>(2 * side);
   constexpr std::size_t stride = kChunkSamples;
   const float* walks = transposed_;
-  float* const out0 = out[0];
-  float* const out1 = out[1];
-  float* const out2 = out[2];
-  float* const out3 = out[3];
-  float* const out4 = out[4];
-  float* const out5 = out[5];
   const __m128 two_fc = _mm_set1_ps(two_fc_);
   const __m128 offset_first4 = _mm_loadu_ps(offset);
   const __m128 offset_last2 = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(offset + 4)));
@@ -179,26 +173,24 @@ __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const
         _mm_fmsub_ps(_mm_add_ps(_mm256_castps256_ps128(h0123), _mm256_extractf128_ps(h0123, 1)), two_fc, offset_first4);
     const __m128 last2 =
         _mm_fmsub_ps(_mm_add_ps(_mm256_castps256_ps128(h4545), _mm256_extractf128_ps(h4545, 1)), two_fc, offset_last2);
-    const auto p = static_cast<std::size_t>(j);
-    out0[p] = _mm_cvtss_f32(first4);
-    out1[p] = _mm_cvtss_f32(_mm_shuffle_ps(first4, first4, 1));
-    out2[p] = _mm_cvtss_f32(_mm_shuffle_ps(first4, first4, 2));
-    out3[p] = _mm_cvtss_f32(_mm_shuffle_ps(first4, first4, 3));
-    out4[p] = _mm_cvtss_f32(last2);
-    out5[p] = _mm_cvtss_f32(_mm_shuffle_ps(last2, last2, 1));
+    // Two stores a point (six scattered ones cost more than the copy
+    // channel-major afterwards).
+    float* const point = out + 6 * static_cast<std::size_t>(j);
+    _mm_storeu_ps(point, first4);
+    _mm_storel_pi(reinterpret_cast<__m64*>(point + 4), last2);
   }
   return j;
 }
 
 int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk& chunk, const PointGrid& grid, int first_point,
-                                                 const float* offset, float* const* out) const {
+                                                 const float* offset, float* out) const {
   // Two vectors a side (16 samples) is 8 kSPS: its loops fully unrolled.
   if (transposed_lanes_ == 16) return ChannelMajorLoop<2>(chunk, grid, first_point, offset, out);
   return ChannelMajorLoop<0>(chunk, grid, first_point, offset, out);
 }
 
-__attribute__((target("avx2,fma"))) void SincInterpolator::CopyFramesChannelMajor(const float* frames, int count, float* out) {
-  constexpr std::size_t stride = kChunkSamples;
+__attribute__((target("avx2,fma"))) void SincInterpolator::CopyFramesChannelMajor(const float* frames, int count,
+                                                                                  float* const* channels) {
   // Eight frames at a time: frames 0-3 in the low halves of six vectors and
   // frames 4-7 in the high halves; in each half, the four frames' 24 values
   // are regrouped into channels 0-3 (a 4 x 4 transpose) and 4-5.
@@ -219,10 +211,10 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::CopyFramesChannelMajo
         _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)),        _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)),
         _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)),        _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)),
         _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(3, 1, 3, 1))};
-    for (std::size_t ch = 0; ch < 6; ++ch) _mm256_storeu_ps(out + ch * stride + static_cast<std::size_t>(k), channel[ch]);
+    for (std::size_t ch = 0; ch < 6; ++ch) _mm256_storeu_ps(channels[ch] + k, channel[ch]);
   }
   for (; k < count; ++k) {
-    for (std::size_t ch = 0; ch < 6; ++ch) out[ch * stride + static_cast<std::size_t>(k)] = frames[6 * k + static_cast<int>(ch)];
+    for (std::size_t ch = 0; ch < 6; ++ch) channels[ch][k] = frames[6 * k + static_cast<int>(ch)];
   }
 }
 

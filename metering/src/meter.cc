@@ -1030,6 +1030,7 @@ void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float
     constexpr std::size_t kChunk = dsp::SincInterpolator::kChunkSamples;
     static_assert(kChunk >= static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps), "a chunk holds a point's window");
     alignas(32) float chunk[6][kChunk];
+    alignas(32) float points[dsp::kPointsPerCycle][6];  // point-major, then copied channel-major
     const std::int64_t side = interpolator_.channel_major_side();
     const std::int64_t needed_end = c.end.whole + side + 1;  // past the last point's window
     int next = 0;
@@ -1043,21 +1044,23 @@ void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float
         // Up to the end of the history's storage, then from its start.
         const auto to_wrap = static_cast<std::int64_t>(kHistory - (n & (kHistory - 1)));
         const std::int64_t count = std::min(length - copied, to_wrap);
-        dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count),
-                                                      &chunk[0][static_cast<std::size_t>(copied)]);
+        const auto at = static_cast<std::size_t>(copied);
+        float* const channels[6] = {&chunk[0][at], &chunk[1][at], &chunk[2][at], &chunk[3][at], &chunk[4][at], &chunk[5][at]};
+        dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count), channels);
         copied += count;
       }
       const dsp::SincInterpolator::ChannelMajorChunk samples{&chunk[0][0], length};
       const dsp::SincInterpolator::PointGrid grid{c.start.whole - chunk_first, c.start.frac, step, dsp::kPointsPerCycle};
-      float* const out[6] = {cycle_points_[0].data(), cycle_points_[1].data(), cycle_points_[2].data(),
-                             cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
-      const int done = interpolator_.InterpolateSixChannelMajor(samples, grid, next, dc.data(), out);
+      const int done = interpolator_.InterpolateSixChannelMajor(samples, grid, next, dc.data(), &points[0][0]);
       if (done == next) {  // cannot happen (a chunk holds any point's window); never loop forever
         spectrum_valid_ = false;
         return;
       }
       next = done;
     }
+    float* const channels[6] = {cycle_points_[0].data(), cycle_points_[1].data(), cycle_points_[2].data(),
+                                cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
+    dsp::SincInterpolator::CopyFramesChannelMajor(&points[0][0], dsp::kPointsPerCycle, channels);
   }
 }
 #endif

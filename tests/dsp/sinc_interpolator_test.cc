@@ -175,7 +175,8 @@ TEST(SincInterpolator, ChannelMajorLoopAgreesWithThePortableLoop) {
     // The copy, for a count that is not a multiple of eight.
     std::vector<float> chunk(6 * kN, -7.0f);
     const int copied = static_cast<int>(kN) - 3;
-    SincInterpolator::CopyFramesChannelMajor(frames[0].data(), copied, chunk.data());
+    float* const channels[6] = {&chunk[0], &chunk[kN], &chunk[2 * kN], &chunk[3 * kN], &chunk[4 * kN], &chunk[5 * kN]};
+    SincInterpolator::CopyFramesChannelMajor(frames[0].data(), copied, channels);
     for (std::size_t k = 0; k < kN; ++k) {
       for (std::size_t ch = 0; ch < 6; ++ch) {
         const float expected = k < static_cast<std::size_t>(copied) ? frames[k][ch] : -7.0f;
@@ -184,13 +185,12 @@ TEST(SincInterpolator, ChannelMajorLoopAgreesWithThePortableLoop) {
     }
     const float offset[6] = {0.01f, -0.02f, 0.03f, 0.0f, 0.5f, -0.25f};
     constexpr int kPoints = 128;
-    std::array<std::array<float, kPoints>, 6> out{};
-    float* const out_channels[6] = {out[0].data(), out[1].data(), out[2].data(), out[3].data(), out[4].data(), out[5].data()};
+    std::array<std::array<float, 6>, kPoints> out{};
     const SincInterpolator::PointGrid grid{side + 2, 0.3f, 2.6171875f, kPoints};
     // A chunk that ends inside the grid: the loop stops at the first point
     // whose window does not fit, and resumes there in a longer one.
     const std::int64_t short_length = 250;
-    const int stop = s.InterpolateSixChannelMajor({chunk.data(), short_length}, grid, 0, offset, out_channels);
+    const int stop = s.InterpolateSixChannelMajor({chunk.data(), short_length}, grid, 0, offset, out[0].data());
     ASSERT_GT(stop, 0);
     ASSERT_LT(stop, kPoints);
     const auto window_end = [&](int j) {
@@ -199,7 +199,7 @@ TEST(SincInterpolator, ChannelMajorLoopAgreesWithThePortableLoop) {
     };
     EXPECT_LE(window_end(stop - 1), short_length);
     EXPECT_GT(window_end(stop), short_length);
-    ASSERT_EQ(s.InterpolateSixChannelMajor({chunk.data(), copied}, grid, stop, offset, out_channels), kPoints);
+    ASSERT_EQ(s.InterpolateSixChannelMajor({chunk.data(), copied}, grid, stop, offset, out[0].data()), kPoints);
     for (int j = 0; j < kPoints; ++j) {
       const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
       const int whole = static_cast<int>(rel);
@@ -208,7 +208,7 @@ TEST(SincInterpolator, ChannelMajorLoopAgreesWithThePortableLoop) {
       float reference[6];
       s.InterpolateFrames<FloatNumeric, 6>(rel - static_cast<float>(whole), portable, reference);
       for (std::size_t ch = 0; ch < 6; ++ch) {
-        ASSERT_NEAR(out[ch][static_cast<std::size_t>(j)], reference[ch] - offset[ch], 1e-6f)
+        ASSERT_NEAR(out[static_cast<std::size_t>(j)][ch], reference[ch] - offset[ch], 1e-6f)
             << "cutoff " << cutoff << " point " << j << " channel " << ch;
       }
     }

@@ -182,14 +182,14 @@ class SincInterpolator {
   };
   /// Interpolates the grid's points from `first_point` on, for as long as
   /// each point's window (channel_major_side() samples either way) lies in
-  /// the chunk; returns the first point not done. Channel ch's point j goes
-  /// to out[ch][j], less offset[ch]. Each equals InterpolateFrames's to
-  /// float rounding (the sums run in another order).
+  /// the chunk; returns the first point not done. Point j's six channels go
+  /// to out[6 j .. 6 j + 5], each less offset[ch]. Each equals
+  /// InterpolateFrames's to float rounding (the sums run in another order).
   int InterpolateSixChannelMajor(const ChannelMajorChunk& chunk, const PointGrid& grid, int first_point, const float* offset,
-                                 float* const* out) const;
-  /// Copies `count` frames of six floats, one after another, channel-major
-  /// into out[ch * kChunkSamples + k].
-  static void CopyFramesChannelMajor(const float* frames, int count, float* out);
+                                 float* out) const;
+  /// Copies `count` frames of six floats, one after another, channel-major:
+  /// channel ch's to channels[ch][0 .. count).
+  static void CopyFramesChannelMajor(const float* frames, int count, float* const* channels);
 #endif
 
  private:
@@ -274,8 +274,8 @@ class SincInterpolator {
   // InterpolateSixChannelMajor with kVectorsPerSide 8-lane vectors a side
   // (unrolled), or any number (0).
   template <int kVectorsPerSide>
-  __attribute__((target("avx2,fma"))) int ChannelMajorLoop(const ChannelMajorChunk& chunk, const PointGrid& grid, int first_point, const float* offset,
-                       float* const* out) const;
+  __attribute__((target("avx2,fma"))) int ChannelMajorLoop(const ChannelMajorChunk& chunk, const PointGrid& grid,
+                                                           int first_point, const float* offset, float* out) const;
   bool x86_avx2_fma_ = false;  // the CPU has AVX2 and FMA (checked at Init)
   // The float kernel pairs regrouped by walk (host only, built at Init): for
   // each start entry e < S, the values of entries e, e + S, e + 2S, ...
