@@ -113,12 +113,34 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsA
   for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = sum[ch];
 }
 
+namespace {
+
+// Where grid point j lies: u in [0, 1) past its sample, and the first
+// sample of its window (`side` samples either way) in the chunk. The
+// position is multiplied and added apart, as the frame-major loop computes
+// it (a fused multiply-add would round once), so both loops take the same
+// walk. False when the window leaves the chunk.
+template <typename Sample>
+__attribute__((target("avx2,fma"), always_inline)) inline bool LocatePoint(
+    const SincInterpolator::ChannelMajorChunk<Sample>& chunk, const SincInterpolator::PointGrid& grid, int j,
+    std::size_t side, float& u, const Sample*& window) {
+  const float rel = _mm_cvtss_f32(
+      _mm_add_ss(_mm_set_ss(grid.start_frac), _mm_mul_ss(_mm_set_ss(static_cast<float>(j)), _mm_set_ss(grid.step))));
+  const int whole = static_cast<int>(rel);  // rel >= 0: the conversion floors
+  const std::int64_t first = grid.origin + whole - static_cast<std::int64_t>(side) + 1;
+  if (first + static_cast<std::int64_t>(2 * side) > chunk.length) return false;
+  u = rel - static_cast<float>(whole);
+  window = chunk.samples + first;
+  return true;
+}
+
+}  // namespace
+
 template <int kVectorsPerSide>
-__attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const ChannelMajorChunk& chunk,
+__attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const ChannelMajorChunk<float>& chunk,
                                                                            const PointGrid& grid, int first_point,
                                                                            const float* offset, float* out) const {
   const auto side = kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(transposed_lanes_);
-  const auto window = static_cast<std::int64_t>(2 * side);
   constexpr std::size_t stride = kChunkSamples;
   const float* walks = transposed_;
   const __m128 two_fc = _mm_set1_ps(two_fc_);
@@ -130,15 +152,10 @@ __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const
   const __m256i reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
   int j = first_point;
   for (; j < grid.count; ++j) {
-    // rel >= 0: the conversion floors. Multiplied and added apart, as the
-    // frame-major loop does (a fused multiply-add would round once).
-    const float rel = _mm_cvtss_f32(_mm_add_ss(_mm_set_ss(grid.start_frac),
-                                               _mm_mul_ss(_mm_set_ss(static_cast<float>(j)), _mm_set_ss(grid.step))));
-    const int whole = static_cast<int>(rel);
-    const std::int64_t first = grid.origin + whole - static_cast<std::int64_t>(side) + 1;
-    if (first + window > chunk.length) break;
-    const float* samples = chunk.samples + first;
-    const TapWalk walk = StartWalk(rel - static_cast<float>(whole));
+    float u;
+    const float* samples;
+    if (!LocatePoint(chunk, grid, j, side, u, samples)) break;
+    const TapWalk walk = StartWalk(u);
     const float* left_walk = walks + 2 * static_cast<std::size_t>(walk.left_entry) * side;
     const float* right_walk = walks + 2 * static_cast<std::size_t>(walk.right_entry) * side;
     const __m256 left_fraction = _mm256_set1_ps(walk.left_fraction), right_fraction = _mm256_set1_ps(walk.right_fraction);
@@ -182,21 +199,24 @@ __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const
   return j;
 }
 
-int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk& chunk, const PointGrid& grid, int first_point,
+int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk<float>& chunk, const PointGrid& grid, int first_point,
                                                  const float* offset, float* out) const {
   // Two vectors a side (16 samples) is 8 kSPS: its loops fully unrolled.
   if (transposed_lanes_ == 16) return ChannelMajorLoop<2>(chunk, grid, first_point, offset, out);
   return ChannelMajorLoop<0>(chunk, grid, first_point, offset, out);
 }
 
-__attribute__((target("avx2,fma"))) void SincInterpolator::CopyFramesChannelMajor(const float* frames, int count,
-                                                                                  float* const* channels) {
+template <typename Sample>
+void SincInterpolator::CopyFramesChannelMajor(const Sample* frames, int count, Sample* const* channels) {
+  static_assert(sizeof(Sample) == 4, "four-byte samples: moved as float lanes, bits unchanged");
+  // Intrinsic loads and stores may alias any type; the shuffles move bits.
+  const auto* in = reinterpret_cast<const float*>(frames);
   // Eight frames at a time: frames 0-3 in the low halves of six vectors and
   // frames 4-7 in the high halves; in each half, the four frames' 24 values
   // are regrouped into channels 0-3 (a 4 x 4 transpose) and 4-5.
   int k = 0;
   for (; k + 8 <= count; k += 8) {
-    const float* a = frames + 6 * k;
+    const float* a = in + 6 * k;
     __m256 m[6];
     for (int r = 0; r < 6; ++r) m[r] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(a + 4 * r)), _mm_loadu_ps(a + 24 + 4 * r), 1);
     const __m256 row0 = m[0];
@@ -211,12 +231,14 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::CopyFramesChannelMajo
         _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)),        _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)),
         _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)),        _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)),
         _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(3, 1, 3, 1))};
-    for (std::size_t ch = 0; ch < 6; ++ch) _mm256_storeu_ps(channels[ch] + k, channel[ch]);
+    for (std::size_t ch = 0; ch < 6; ++ch) _mm256_storeu_ps(reinterpret_cast<float*>(channels[ch] + k), channel[ch]);
   }
   for (; k < count; ++k) {
     for (std::size_t ch = 0; ch < 6; ++ch) channels[ch][k] = frames[6 * k + static_cast<int>(ch)];
   }
 }
+template void SincInterpolator::CopyFramesChannelMajor<float>(const float*, int, float* const*);
+template void SincInterpolator::CopyFramesChannelMajor<std::int32_t>(const std::int32_t*, int, std::int32_t* const*);
 
 namespace {
 
@@ -246,6 +268,20 @@ __attribute__((target("avx2,fma"), always_inline)) inline void AddFrameProducts(
   const __m256i cv = _mm256_set1_epi32(c);
   even = _mm256_add_epi64(even, _mm256_mul_epi32(frame, cv));
   odd = _mm256_add_epi64(odd, _mm256_mul_epi32(_mm256_srli_epi64(frame, 32), cv));
+}
+
+// acc[ch] += the exact products of eight coefficients and channel ch's
+// eight samples (channel-major, kChunkSamples apart): the even lanes' and
+// the odd lanes' 64-bit products.
+__attribute__((target("avx2,fma"), always_inline)) inline void AddChannelProducts(__m256i c, const std::int32_t* x0,
+                                                                                 __m256i (&acc)[6]) {
+  const __m256i c_odd = _mm256_srli_epi64(c, 32);
+#pragma GCC unroll 6
+  for (std::size_t ch = 0; ch < 6; ++ch) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x0 + ch * SincInterpolator::kChunkSamples));
+    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(x, c));
+    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(_mm256_srli_epi64(x, 32), c_odd));
+  }
 }
 
 }  // namespace
@@ -292,6 +328,52 @@ __attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixInteger
     acc[2 * ch] = even[ch];
     acc[2 * ch + 1] = odd[ch];
   }
+}
+
+int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk<std::int32_t>& chunk, const PointGrid& grid,
+                                                 int first_point, const std::int32_t* offset, std::int32_t* out) const {
+  return ChannelMajorLoopQ29(chunk, grid, first_point, offset, out);
+}
+
+__attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoopQ29(const ChannelMajorChunk<std::int32_t>& chunk,
+                                                                              const PointGrid& grid, int first_point,
+                                                                              const std::int32_t* offset,
+                                                                              std::int32_t* out) const {
+  const auto side = static_cast<std::size_t>(transposed_lanes_);
+  const __m256i two_fc = _mm256_set1_epi32(two_fc_q31_);
+  // The left walk runs outwards; its coefficients are reversed into sample
+  // order, as in the float loop.
+  const __m256i reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+  int j = first_point;
+  for (; j < grid.count; ++j) {
+    float u;
+    const std::int32_t* samples;
+    if (!LocatePoint(chunk, grid, j, side, u, samples)) break;  // the same u, so the same Q15 walk
+    const TapWalkQ15 walk = StartWalkQ15(u);
+    const std::int32_t* left_walk = &transposed_q30_[2 * static_cast<std::size_t>(walk.left_entry) * side];
+    const std::int32_t* right_walk = &transposed_q30_[2 * static_cast<std::size_t>(walk.right_entry) * side];
+    // acc[ch] lanes: 64-bit sums of the even and the odd samples' exact
+    // products (integer sums, so their order does not matter).
+    __m256i acc[6] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                      _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (std::size_t v = 0; v < side; v += 8) {
+      const __m256i c = EightCoefsQ29(left_walk + (side - 8 - v), side, walk.left_fraction, two_fc);
+      AddChannelProducts(_mm256_permutevar8x32_epi32(c, reverse), samples + v, acc);
+    }
+    for (std::size_t v = 0; v < side; v += 8) {
+      AddChannelProducts(EightCoefsQ29(right_walk + v, side, walk.right_fraction, two_fc), samples + side + v, acc);
+    }
+    // Each channel's four lanes to one sum, two channels at a time.
+    alignas(32) std::int64_t sums[6];
+    for (std::size_t ch = 0; ch < 6; ch += 2) {
+      const __m256i pair = _mm256_add_epi64(_mm256_unpacklo_epi64(acc[ch], acc[ch + 1]), _mm256_unpackhi_epi64(acc[ch], acc[ch + 1]));
+      _mm_store_si128(reinterpret_cast<__m128i*>(&sums[ch]),
+                      _mm_add_epi64(_mm256_castsi256_si128(pair), _mm256_extracti128_si256(pair, 1)));
+    }
+    std::int32_t* const point = out + 6 * static_cast<std::size_t>(j);
+    for (std::size_t ch = 0; ch < 6; ++ch) point[ch] = Q31Numeric::Sub(RoundQ29Dot(sums[ch]), offset[ch]);
+  }
+  return j;
 }
 #endif
 

@@ -983,12 +983,10 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
   const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
   const HistoryFrame dc{dc_v_[0], dc_v_[1], dc_v_[2], dc_i_[0], dc_i_[1], dc_i_[2]};
 #if METER_DSP_X86_AVX2
-  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    if (interpolator_.channel_major_ready()) {
-      ResampleCycleChannelMajor(c, step, dc);
-      AccumulateCyclePoints(c);
-      return;
-    }
+  if (interpolator_.channel_major_ready()) {
+    ResampleCycleChannelMajor(c, step, dc);
+    AccumulateCyclePoints(c);
+    return;
   }
 #endif
   {
@@ -1021,47 +1019,45 @@ void BasicMeter<Numeric>::AccumulateCyclePoints(const PendingCycle& c) {
 #if METER_DSP_X86_AVX2
 template <typename Numeric>
 void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float step, const std::array<Sample, 6>& dc) {
-  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    // The cycle's samples copied channel-major a chunk at a time (a few
-    // instructions a frame, which saves the resampler far more on every
-    // point). A point's window reaches channel_major_side() samples either
-    // way of it; the taps past half_span() are zero, and the history samples
-    // they meet (older ones, or ones not yet overwritten) are finite.
-    constexpr std::size_t kChunk = dsp::SincInterpolator::kChunkSamples;
-    static_assert(kChunk >= static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps), "a chunk holds a point's window");
-    alignas(32) float chunk[6][kChunk];
-    alignas(32) float points[dsp::kPointsPerCycle][6];  // point-major, then copied channel-major
-    const std::int64_t side = interpolator_.channel_major_side();
-    const std::int64_t needed_end = c.end.whole + side + 1;  // past the last point's window
-    int next = 0;
-    while (next < dsp::kPointsPerCycle) {
-      // The chunk starts at the next point's window.
-      const float rel = c.start.frac + static_cast<float>(next) * step;
-      const std::int64_t chunk_first = c.start.whole + static_cast<int>(rel) - side + 1;
-      const std::int64_t length = std::min<std::int64_t>(static_cast<std::int64_t>(kChunk), needed_end - chunk_first);
-      for (std::int64_t copied = 0; copied < length;) {
-        const auto n = static_cast<std::uint64_t>(chunk_first + copied);
-        // Up to the end of the history's storage, then from its start.
-        const auto to_wrap = static_cast<std::int64_t>(kHistory - (n & (kHistory - 1)));
-        const std::int64_t count = std::min(length - copied, to_wrap);
-        const auto at = static_cast<std::size_t>(copied);
-        float* const channels[6] = {&chunk[0][at], &chunk[1][at], &chunk[2][at], &chunk[3][at], &chunk[4][at], &chunk[5][at]};
-        dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count), channels);
-        copied += count;
-      }
-      const dsp::SincInterpolator::ChannelMajorChunk samples{&chunk[0][0], length};
-      const dsp::SincInterpolator::PointGrid grid{c.start.whole - chunk_first, c.start.frac, step, dsp::kPointsPerCycle};
-      const int done = interpolator_.InterpolateSixChannelMajor(samples, grid, next, dc.data(), &points[0][0]);
-      if (done == next) {  // cannot happen (a chunk holds any point's window); never loop forever
-        spectrum_valid_ = false;
-        return;
-      }
-      next = done;
+  // The cycle's samples copied channel-major a chunk at a time (a few
+  // instructions a frame, which saves the resampler far more on every
+  // point). A point's window reaches channel_major_side() samples either
+  // way of it; the taps past half_span() are zero, and the history samples
+  // they meet (older ones, or ones not yet overwritten) are finite.
+  constexpr std::size_t kChunk = dsp::SincInterpolator::kChunkSamples;
+  static_assert(kChunk >= static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps), "a chunk holds a point's window");
+  alignas(32) Sample chunk[6][kChunk];
+  alignas(32) Sample points[dsp::kPointsPerCycle][6];  // point-major, then copied channel-major
+  const std::int64_t side = interpolator_.channel_major_side();
+  const std::int64_t needed_end = c.end.whole + side + 1;  // past the last point's window
+  int next = 0;
+  while (next < dsp::kPointsPerCycle) {
+    // The chunk starts at the next point's window.
+    const float rel = c.start.frac + static_cast<float>(next) * step;
+    const std::int64_t chunk_first = c.start.whole + static_cast<int>(rel) - side + 1;
+    const std::int64_t length = std::min<std::int64_t>(static_cast<std::int64_t>(kChunk), needed_end - chunk_first);
+    for (std::int64_t copied = 0; copied < length;) {
+      const auto n = static_cast<std::uint64_t>(chunk_first + copied);
+      // Up to the end of the history's storage, then from its start.
+      const auto to_wrap = static_cast<std::int64_t>(kHistory - (n & (kHistory - 1)));
+      const std::int64_t count = std::min(length - copied, to_wrap);
+      const auto at = static_cast<std::size_t>(copied);
+      Sample* const channels[6] = {&chunk[0][at], &chunk[1][at], &chunk[2][at], &chunk[3][at], &chunk[4][at], &chunk[5][at]};
+      dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count), channels);
+      copied += count;
     }
-    float* const channels[6] = {cycle_points_[0].data(), cycle_points_[1].data(), cycle_points_[2].data(),
-                                cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
-    dsp::SincInterpolator::CopyFramesChannelMajor(&points[0][0], dsp::kPointsPerCycle, channels);
+    const dsp::SincInterpolator::ChannelMajorChunk<Sample> samples{&chunk[0][0], length};
+    const dsp::SincInterpolator::PointGrid grid{c.start.whole - chunk_first, c.start.frac, step, dsp::kPointsPerCycle};
+    const int done = interpolator_.InterpolateSixChannelMajor(samples, grid, next, dc.data(), &points[0][0]);
+    if (done == next) {  // cannot happen (a chunk holds any point's window); never loop forever
+      spectrum_valid_ = false;
+      return;
+    }
+    next = done;
   }
+  Sample* const channels[6] = {cycle_points_[0].data(), cycle_points_[1].data(), cycle_points_[2].data(),
+                              cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
+  dsp::SincInterpolator::CopyFramesChannelMajor(&points[0][0], dsp::kPointsPerCycle, channels);
 }
 #endif
 

@@ -214,6 +214,57 @@ TEST(SincInterpolator, ChannelMajorLoopAgreesWithThePortableLoop) {
     }
   }
 }
+
+// The integer channel-major loop computes the portable loop's integer
+// operations (exact 64-bit sums, one rounding), so its points equal the
+// portable ones to the bit, less the offset as Q31Numeric subtracts it: at
+// cutoffs from the widest kernel to the narrowest, a grid that crosses a
+// chunk's end, and samples up to 1.2 full scale of both signs.
+TEST(SincInterpolator, IntegerChannelMajorLoopEqualsThePortableLoop) {
+  for (const float cutoff : {0.5f, 0.45f, 0.324f, 0.25f, 0.081f, 0.0625f}) {
+    SincInterpolator s;
+    ASSERT_EQ(s.Init(cutoff), Status::kOk);
+    if (!s.channel_major_ready()) GTEST_SKIP() << "this CPU lacks AVX2 or FMA: the meter uses the frame loop";
+    const int side = s.channel_major_side();
+    const int half = s.half_span();
+    constexpr std::size_t kN = SincInterpolator::kChunkSamples;
+    std::vector<std::array<std::int32_t, 6>> frames(kN);
+    for (std::size_t k = 0; k < kN; ++k) {
+      for (std::size_t ch = 0; ch < 6; ++ch) {
+        const double x = 1.2 * std::sin(0.37 * static_cast<double>(k) + 1.1 * static_cast<double>(ch));
+        frames[k][ch] = static_cast<std::int32_t>(std::lround(x * 536870912.0));  // Q29
+      }
+    }
+    std::vector<std::int32_t> chunk(6 * kN);
+    std::int32_t* const channels[6] = {&chunk[0], &chunk[kN], &chunk[2 * kN], &chunk[3 * kN], &chunk[4 * kN], &chunk[5 * kN]};
+    SincInterpolator::CopyFramesChannelMajor(frames[0].data(), static_cast<int>(kN), channels);
+    const std::int32_t offset[6] = {0, 1000, -1000, 536870912, -536870912, 7};
+    constexpr int kPoints = 128;
+    std::array<std::array<std::int32_t, 6>, kPoints> out{};
+    // Steps of 0.75 samples: every point of a short kernel fits one chunk;
+    // a long kernel's stop at the chunk's end and resume in the next.
+    const SincInterpolator::PointGrid grid{side + 2, 0.0f, 0.75f, kPoints};
+    const std::int64_t first_length = 2 * side + 40;
+    int done = s.InterpolateSixChannelMajor({chunk.data(), first_length}, grid, 0, offset, out[0].data());
+    ASSERT_GT(done, 0);
+    ASSERT_EQ(s.InterpolateSixChannelMajor({chunk.data(), static_cast<std::int64_t>(kN)}, grid, done, offset, out[0].data()),
+              kPoints);
+    for (int j = 0; j < kPoints; ++j) {
+      const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
+      const int whole = static_cast<int>(rel);
+      const auto first = static_cast<std::size_t>(grid.origin + whole - half + 1);
+      const auto portable = [&](int k) -> const std::array<std::int32_t, 6>& {
+        return frames[first + static_cast<std::size_t>(k)];
+      };
+      std::int32_t reference[6];
+      s.InterpolateFrames<Q31Numeric, 6>(rel - static_cast<float>(whole), portable, reference);
+      for (std::size_t ch = 0; ch < 6; ++ch) {
+        ASSERT_EQ(out[static_cast<std::size_t>(j)][ch], Q31Numeric::Sub(reference[ch], offset[ch]))
+            << "cutoff " << cutoff << " point " << j << " channel " << ch;
+      }
+    }
+  }
+}
 #endif
 
 // The integer contiguous-run loop (AVX2 on an x86 host that has it, block

@@ -167,8 +167,9 @@ class SincInterpolator {
   /// Six channels' samples, channel-major: channel ch's sample k at
   /// samples[ch * kChunkSamples + k], k < length (at most kChunkSamples). A
   /// fixed stride keeps every load's address a constant offset.
+  template <typename Sample>
   struct ChannelMajorChunk {
-    const float* samples;
+    const Sample* samples;
     std::int64_t length;
   };
   /// Points j = 0 .. count - 1 at start_frac + j * step samples past the
@@ -183,13 +184,20 @@ class SincInterpolator {
   /// Interpolates the grid's points from `first_point` on, for as long as
   /// each point's window (channel_major_side() samples either way) lies in
   /// the chunk; returns the first point not done. Point j's six channels go
-  /// to out[6 j .. 6 j + 5], each less offset[ch]. Each equals
+  /// to out[6 j .. 6 j + 5], each less offset[ch]. Float: each equals
   /// InterpolateFrames's to float rounding (the sums run in another order).
-  int InterpolateSixChannelMajor(const ChannelMajorChunk& chunk, const PointGrid& grid, int first_point, const float* offset,
-                                 float* out) const;
-  /// Copies `count` frames of six floats, one after another, channel-major:
-  /// channel ch's to channels[ch][0 .. count).
-  static void CopyFramesChannelMajor(const float* frames, int count, float* const* channels);
+  /// Q29 integers: the same integer operations as InterpolateFrames (the
+  /// coefficients of ComputeCoefsQ29, exact 64-bit sums, one rounding), so
+  /// the same bits, then Q31Numeric::Sub of the offset.
+  int InterpolateSixChannelMajor(const ChannelMajorChunk<float>& chunk, const PointGrid& grid, int first_point,
+                                 const float* offset, float* out) const;
+  int InterpolateSixChannelMajor(const ChannelMajorChunk<std::int32_t>& chunk, const PointGrid& grid, int first_point,
+                                 const std::int32_t* offset, std::int32_t* out) const;
+  /// Copies `count` frames of six 4-byte samples (float or int32), one after
+  /// another, channel-major: channel ch's to channels[ch][0 .. count).
+  template <typename Sample>
+  __attribute__((target("avx2,fma"))) static void CopyFramesChannelMajor(const Sample* frames, int count,
+                                                                         Sample* const* channels);
 #endif
 
  private:
@@ -274,8 +282,12 @@ class SincInterpolator {
   // InterpolateSixChannelMajor with kVectorsPerSide 8-lane vectors a side
   // (unrolled), or any number (0).
   template <int kVectorsPerSide>
-  __attribute__((target("avx2,fma"))) int ChannelMajorLoop(const ChannelMajorChunk& chunk, const PointGrid& grid,
+  __attribute__((target("avx2,fma"))) int ChannelMajorLoop(const ChannelMajorChunk<float>& chunk, const PointGrid& grid,
                                                            int first_point, const float* offset, float* out) const;
+  // The integer form, any number of vectors a side.
+  __attribute__((target("avx2,fma"))) int ChannelMajorLoopQ29(const ChannelMajorChunk<std::int32_t>& chunk,
+                                                              const PointGrid& grid, int first_point,
+                                                              const std::int32_t* offset, std::int32_t* out) const;
   bool x86_avx2_fma_ = false;  // the CPU has AVX2 and FMA (checked at Init)
   // The float kernel pairs regrouped by walk (host only, built at Init): for
   // each start entry e < S, the values of entries e, e + S, e + 2S, ...
