@@ -30,9 +30,9 @@ struct HarmonicSpectrum {
     return DegreesFromPhaseCode(phase_code[static_cast<std::size_t>(ch)][static_cast<std::size_t>(order)]);
   }
 
-  /// A direction (re, im) as one number in (-2, 2], increasing with the angle
-  /// from -180 to 180 degrees: im / (|re| + |im|) when re >= 0, else +-2 less
-  /// that (the sign of im's). One division, where an angle costs an
+  /// A direction (re, im) as one number in [-2, 2], increasing with the angle
+  /// from -180 to 180 degrees (both ends are 180): im / (|re| + |im|) when
+  /// re >= 0, else +-2 less that (the sign of im's). One division, where an angle costs an
   /// arctangent: the meter publishes 279 phases a window and a caller reads
   /// few of them, so the arctangent waits for PhaseDeg. The code keeps the
   /// direction to float resolution (about 1e-7 rad). A zero vector gives 0.
