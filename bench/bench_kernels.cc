@@ -104,8 +104,9 @@ void BM_ResamplerPoint(benchmark::State& state) {
   typename N::Sample out[6];
   float u = 0.1f;
   for (auto _ : state) {
-    // A contiguous run, as the meter's history hands over (the loop the
-    // meter takes: block loads on the Cortex-M4F, AVX2 on an x86 host with it).
+    // A contiguous run, as the meter's history hands over: the frame loop
+    // (block loads on the Cortex-M4F, portable elsewhere; an x86 host with
+    // AVX2 resamples channel-major, BM_ResamplerPointChannelMajor).
     interp.InterpolateFrames<N, 6>(u, meter::dsp::ContiguousRun<std::array<typename N::Sample, 6>>{run}, out);
     benchmark::DoNotOptimize(out);
     u = u > 0.9f ? 0.05f : u + 0.0137f;

@@ -56,63 +56,12 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
 const char* SincInterpolator::float_frame_loop() const {
 #if METER_DSP_ARM_BLOCK_LOADS
   return "arm-block-loads";
-#elif METER_DSP_X86_AVX2
-  return x86_avx2_fma_ ? "x86-avx2-fma" : "portable";
 #else
   return "portable";
 #endif
 }
 
 #if METER_DSP_X86_AVX2
-__attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixFloatsAvx2(float u, const float* centre,
-                                                                                    float* out) const {
-  const TapWalk walk = StartWalk(u);
-  // Each side's taps from its regrouped walk: value + fraction * step, eight
-  // at a time (one fused multiply-add per tap, as the scalar loop), stored
-  // whole and aligned, so the loads of single taps that follow are served
-  // from the stores.
-  alignas(32) float taps_left[kMaxTaps / 2], taps_right[kMaxTaps / 2];
-  const auto lanes = static_cast<std::size_t>(transposed_lanes_);
-  const float* left_walk = &transposed_[2 * static_cast<std::size_t>(walk.left_entry) * lanes];
-  const float* right_walk = &transposed_[2 * static_cast<std::size_t>(walk.right_entry) * lanes];
-  const __m256 left_fraction = _mm256_set1_ps(walk.left_fraction), right_fraction = _mm256_set1_ps(walk.right_fraction);
-  for (std::size_t k = 0; k < lanes; k += 8) {
-    _mm256_store_ps(taps_left + k, _mm256_fmadd_ps(left_fraction, _mm256_load_ps(left_walk + lanes + k),
-                                                   _mm256_load_ps(left_walk + k)));
-    _mm256_store_ps(taps_right + k, _mm256_fmadd_ps(right_fraction, _mm256_load_ps(right_walk + lanes + k),
-                                                    _mm256_load_ps(right_walk + k)));
-  }
-  // Outwards from the point, a left and a right tap a step, into four
-  // accumulators in turn (a chain of fused multiply-adds waits four cycles
-  // each). A plain 8-lane load reads a frame and two samples of the next,
-  // which lanes 6-7 collect and the store leaves out; the next frame of a
-  // left tap is always in the run, and the run's last frame (the last right
-  // tap's) is read masked, so nothing past it is read.
-  const int half = half_span_;
-  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-  std::ptrdiff_t k = 0;
-  for (; k + 2 < half; k += 2) {
-#pragma GCC unroll 2
-    for (std::ptrdiff_t r = 0; r < 2; ++r) {
-      acc[2 * r] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_left[k + r]), _mm256_loadu_ps(centre - 6 * (k + r + 1)), acc[2 * r]);
-      acc[2 * r + 1] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_right[k + r]), _mm256_loadu_ps(centre + 6 * (k + r)), acc[2 * r + 1]);
-    }
-  }
-  for (; k + 1 < half; ++k) {
-    acc[0] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_left[k]), _mm256_loadu_ps(centre - 6 * (k + 1)), acc[0]);
-    acc[1] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_right[k]), _mm256_loadu_ps(centre + 6 * k), acc[1]);
-  }
-  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-  acc[2] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_left[k]), _mm256_loadu_ps(centre - 6 * (k + 1)), acc[2]);
-  acc[3] = _mm256_fmadd_ps(_mm256_broadcast_ss(&taps_right[k]), _mm256_maskload_ps(centre + 6 * k, six), acc[3]);
-  const __m256 total = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
-  // Out through a local vector: a masked store is microcoded on some x86
-  // cores (AMD Zen), tens of cycles where two plain stores take one each.
-  alignas(32) float sum[8];
-  _mm256_store_ps(sum, _mm256_mul_ps(total, _mm256_set1_ps(two_fc_)));
-  for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = sum[ch];
-}
-
 namespace {
 
 // Where grid point j lies: u in [0, 1) past its sample, and the first
@@ -133,6 +82,40 @@ __attribute__((target("avx2,fma"), always_inline)) inline bool LocatePoint(
   window = chunk.samples + first;
   return true;
 }
+
+// CoefQ29 on eight lanes: kernel = value + ((step * fraction) >> 16), then
+// (kernel * 2fc + 2^31) >> 32. A 32 x 32 -> 64-bit multiply takes the even
+// lanes; the odd ones are shifted down to take it too. Only the low word of
+// (step * fraction) >> 16 is kept, as in CoefQ29, so a logical shift serves.
+// `walk` holds the eight values, `walk + lanes` their steps.
+__attribute__((target("avx2,fma"), always_inline)) inline __m256i EightCoefsQ29(const std::int32_t* walk, std::size_t lanes,
+                                                                               std::int32_t fraction, __m256i two_fc) {
+  const __m256i value = _mm256_load_si256(reinterpret_cast<const __m256i*>(walk));
+  const __m256i step = _mm256_load_si256(reinterpret_cast<const __m256i*>(walk + lanes));
+  const __m256i f = _mm256_set1_epi32(fraction);
+  const __m256i round = _mm256_set1_epi64x(std::int64_t{1} << 31);
+  const __m256i even = _mm256_srli_epi64(_mm256_mul_epi32(step, f), 16);
+  const __m256i odd = _mm256_slli_epi64(_mm256_srli_epi64(_mm256_mul_epi32(_mm256_srli_epi64(step, 32), f), 16), 32);
+  const __m256i kernel = _mm256_add_epi32(value, _mm256_blend_epi32(even, odd, 0b10101010));
+  const __m256i high_even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(kernel, two_fc), round), 32);
+  const __m256i high_odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(kernel, 32), two_fc), round);
+  return _mm256_blend_epi32(high_even, high_odd, 0b10101010);
+}
+
+// acc[ch] += the exact products of eight coefficients and channel ch's
+// eight samples (channel-major, kChunkSamples apart): the even lanes' and
+// the odd lanes' 64-bit products.
+__attribute__((target("avx2,fma"), always_inline)) inline void AddChannelProducts(__m256i c, const std::int32_t* x0,
+                                                                                 __m256i (&acc)[6]) {
+  const __m256i c_odd = _mm256_srli_epi64(c, 32);
+#pragma GCC unroll 6
+  for (std::size_t ch = 0; ch < 6; ++ch) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x0 + ch * SincInterpolator::kChunkSamples));
+    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(x, c));
+    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(_mm256_srli_epi64(x, 32), c_odd));
+  }
+}
+
 
 }  // namespace
 
@@ -240,95 +223,6 @@ void SincInterpolator::CopyFramesChannelMajor(const Sample* frames, int count, S
 template void SincInterpolator::CopyFramesChannelMajor<float>(const float*, int, float* const*);
 template void SincInterpolator::CopyFramesChannelMajor<std::int32_t>(const std::int32_t*, int, std::int32_t* const*);
 
-namespace {
-
-// CoefQ29 on eight lanes: kernel = value + ((step * fraction) >> 16), then
-// (kernel * 2fc + 2^31) >> 32. A 32 x 32 -> 64-bit multiply takes the even
-// lanes; the odd ones are shifted down to take it too. Only the low word of
-// (step * fraction) >> 16 is kept, as in CoefQ29, so a logical shift serves.
-// `walk` holds the eight values, `walk + lanes` their steps.
-__attribute__((target("avx2,fma"), always_inline)) inline __m256i EightCoefsQ29(const std::int32_t* walk, std::size_t lanes,
-                                                                               std::int32_t fraction, __m256i two_fc) {
-  const __m256i value = _mm256_load_si256(reinterpret_cast<const __m256i*>(walk));
-  const __m256i step = _mm256_load_si256(reinterpret_cast<const __m256i*>(walk + lanes));
-  const __m256i f = _mm256_set1_epi32(fraction);
-  const __m256i round = _mm256_set1_epi64x(std::int64_t{1} << 31);
-  const __m256i even = _mm256_srli_epi64(_mm256_mul_epi32(step, f), 16);
-  const __m256i odd = _mm256_slli_epi64(_mm256_srli_epi64(_mm256_mul_epi32(_mm256_srli_epi64(step, 32), f), 16), 32);
-  const __m256i kernel = _mm256_add_epi32(value, _mm256_blend_epi32(even, odd, 0b10101010));
-  const __m256i high_even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(kernel, two_fc), round), 32);
-  const __m256i high_odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(kernel, 32), two_fc), round);
-  return _mm256_blend_epi32(high_even, high_odd, 0b10101010);
-}
-
-// even += c * channels 0, 2, 4 (and lane 3: the next frame's first);
-// odd += c * channels 1, 3, 5: exact 64-bit products.
-__attribute__((target("avx2,fma"), always_inline)) inline void AddFrameProducts(std::int32_t c, __m256i frame,
-                                                                               __m256i& even, __m256i& odd) {
-  const __m256i cv = _mm256_set1_epi32(c);
-  even = _mm256_add_epi64(even, _mm256_mul_epi32(frame, cv));
-  odd = _mm256_add_epi64(odd, _mm256_mul_epi32(_mm256_srli_epi64(frame, 32), cv));
-}
-
-// acc[ch] += the exact products of eight coefficients and channel ch's
-// eight samples (channel-major, kChunkSamples apart): the even lanes' and
-// the odd lanes' 64-bit products.
-__attribute__((target("avx2,fma"), always_inline)) inline void AddChannelProducts(__m256i c, const std::int32_t* x0,
-                                                                                 __m256i (&acc)[6]) {
-  const __m256i c_odd = _mm256_srli_epi64(c, 32);
-#pragma GCC unroll 6
-  for (std::size_t ch = 0; ch < 6; ++ch) {
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x0 + ch * SincInterpolator::kChunkSamples));
-    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(x, c));
-    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(_mm256_srli_epi64(x, 32), c_odd));
-  }
-}
-
-}  // namespace
-
-__attribute__((target("avx2,fma"))) void SincInterpolator::InterpolateSixIntegersAvx2(float u, const std::int32_t* first,
-                                                                                      std::int64_t* acc) const {
-  const TapWalkQ15 walk = StartWalkQ15(u);  // the walk of ComputeCoefsQ29
-  const int half = half_span_;
-  const auto lanes = static_cast<std::size_t>(transposed_lanes_);
-  const __m256i two_fc = _mm256_set1_epi32(two_fc_q31_);
-  // Each side's coefficients, stored whole and aligned, in walk order
-  // (outwards from the point).
-  alignas(32) std::int32_t coef_left[kMaxTaps / 2], coef_right[kMaxTaps / 2];
-  const std::int32_t* left_walk = &transposed_q30_[2 * static_cast<std::size_t>(walk.left_entry) * lanes];
-  const std::int32_t* right_walk = &transposed_q30_[2 * static_cast<std::size_t>(walk.right_entry) * lanes];
-  for (std::size_t k = 0; k < lanes; k += 8) {
-    _mm256_store_si256(reinterpret_cast<__m256i*>(coef_left + k),
-                       EightCoefsQ29(left_walk + k, lanes, walk.left_fraction, two_fc));
-    _mm256_store_si256(reinterpret_cast<__m256i*>(coef_right + k),
-                       EightCoefsQ29(right_walk + k, lanes, walk.right_fraction, two_fc));
-  }
-  // acc[ch] += coef * frame[ch], exact in 64 bits: the even channels (0, 2,
-  // 4) and the odd ones (1, 3, 5) each in three lanes of a vector. A plain
-  // load reads two samples of the next frame into lane 3 of each, which is
-  // left out; a left tap's next frame is always in the run, and the run's
-  // last frame (the last right tap's) is read masked.
-  __m256i acc_even = _mm256_setzero_si256(), acc_odd = _mm256_setzero_si256();
-  const std::int32_t* centre = first + 6 * half;  // frame k0 + 1
-  const std::ptrdiff_t last = half - 1;
-#pragma GCC unroll 2
-  for (std::ptrdiff_t k = 0; k < last; ++k) {
-    AddFrameProducts(coef_left[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(centre - 6 * (k + 1))), acc_even,
-                     acc_odd);
-    AddFrameProducts(coef_right[k], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(centre + 6 * k)), acc_even, acc_odd);
-  }
-  AddFrameProducts(coef_left[last], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(centre - 6 * (last + 1))), acc_even,
-                   acc_odd);
-  AddFrameProducts(coef_right[last], _mm256_maskload_epi32(centre + 6 * last, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0)),
-                   acc_even, acc_odd);
-  alignas(32) std::int64_t even[4], odd[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(even), acc_even);
-  _mm256_store_si256(reinterpret_cast<__m256i*>(odd), acc_odd);
-  for (std::size_t ch = 0; ch < 3; ++ch) {
-    acc[2 * ch] = even[ch];
-    acc[2 * ch + 1] = odd[ch];
-  }
-}
 
 int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk<std::int32_t>& chunk, const PointGrid& grid,
                                                  int first_point, const std::int32_t* offset, std::int32_t* out) const {

@@ -117,8 +117,10 @@ TEST(SincInterpolator, InterpolateFramesEqualsTheTapsDotProduct) {
 }
 
 // The meter hands the interpolator contiguous runs of history frames, which
-// a target may interpolate with its own loop (on an x86-64 host with AVX2
-// and FMA, an 8-lane fused multiply-add per tap). It must agree with the
+// a target may interpolate with its own loop (on the Cortex-M4F, block
+// loads; the firmware image runs that check too; the host builds take the
+// portable loop for them, and x86 hosts with AVX2 resample channel-major,
+// tested below). It must agree with the
 // portable loop, which any other frame reader takes, to float rounding: 26
 // taps of at most 0.8 times a kernel of absolute sum about 1.3 leave each
 // sum within a few ulps of 1.0 (2^-23 is 1.2e-7).
@@ -267,9 +269,11 @@ TEST(SincInterpolator, IntegerChannelMajorLoopEqualsThePortableLoop) {
 }
 #endif
 
-// The integer contiguous-run loop (AVX2 on an x86 host that has it, block
-// loads on the Cortex-M4F) computes the portable loop's integer operations,
-// so its points equal the portable ones to the bit: at cutoffs from the
+// The integer contiguous-run loop (block loads on the Cortex-M4F, where
+// the firmware image runs the same check; on the host builds a contiguous
+// run takes the portable loop, as does any target without its own)
+// computes the portable loop's integer operations, so its points equal the
+// portable ones to the bit: at cutoffs from the
 // widest kernel to the narrowest, points across the sample (u = 0, where
 // the integer walk's right side starts a whole entry on, included), and
 // near-full-scale samples of both signs.

@@ -50,7 +50,8 @@ class SincInterpolator {
   /// Cutoff in cycles per input sample, as used (see Init).
   float cutoff() const { return 0.5f * two_fc_; }
   /// Which loop interpolates six contiguous float frames on this build and
-  /// CPU: "arm-block-loads", "x86-avx2-fma" or "portable".
+  /// CPU: "arm-block-loads" or "portable" (an x86 host with AVX2 resamples
+  /// channel-major instead: see InterpolateSixChannelMajor).
   const char* float_frame_loop() const;
   /// Kernel-table steps per input sample: the stride between taps.
   int table_steps_per_sample() const { return steps_per_sample_; }
@@ -92,24 +93,6 @@ class SincInterpolator {
           InterpolateSixIntegersBlockLoads(u, frame(0).data(), acc);
           for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = RoundQ29Dot(acc[ch]);
         }
-        return;
-      }
-    }
-#endif
-#if METER_DSP_X86_AVX2
-    if constexpr (kFloat && kChannels == 6 && kIsContiguousRun<FrameAt>) {
-      static_assert(sizeof(frame(0)) == 6 * sizeof(float), "frames must be six packed samples");
-      if (x86_avx2_fma_ && half_span_ > 0) {
-        InterpolateSixFloatsAvx2(u, frame(half_span_).data(), out);
-        return;
-      }
-    }
-    if constexpr (!kFloat && kChannels == 6 && kIsContiguousRun<FrameAt>) {
-      static_assert(sizeof(frame(0)) == 6 * sizeof(std::int32_t), "frames must be six packed samples");
-      if (x86_avx2_fma_ && half_span_ > 0) {
-        alignas(32) std::int64_t acc[8];
-        InterpolateSixIntegersAvx2(u, frame(0).data(), acc);
-        for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = RoundQ29Dot(acc[ch]);
         return;
       }
     }
@@ -271,14 +254,6 @@ class SincInterpolator {
 #endif
 
 #if METER_DSP_X86_AVX2
-  // `centre` as in InterpolateSixFloatsBlockLoads.
-  void InterpolateSixFloatsAvx2(float u, const float* centre, float* out) const;
-  // The integer variant: the coefficients of ComputeCoefsQ29, eight at a
-  // time from the regrouped Q30 table (the same integer operations, so the
-  // same bits), then 64-bit products of the even and the odd channels of
-  // each frame, exact. `first` is the run's first frame; acc[0..5] get the
-  // unrounded sums.
-  void InterpolateSixIntegersAvx2(float u, const std::int32_t* first, std::int64_t* acc) const;
   // InterpolateSixChannelMajor with kVectorsPerSide 8-lane vectors a side
   // (unrolled), or any number (0).
   template <int kVectorsPerSide>

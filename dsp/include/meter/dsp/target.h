@@ -22,12 +22,12 @@
 #define METER_DSP_ARM_SATURATING 0
 #endif
 
-// METER_DSP_X86_AVX2: an x86-64 host. The float resampler has an AVX2 + FMA
-// loop (one 8-lane multiply-add per tap over a six-channel frame), compiled
-// for those instructions alone and taken only when the CPU reports both at
-// run time, so the binary still runs on any x86-64. Its results equal the
-// portable loop's to float rounding (a fused multiply-add rounds once), not
-// to the bit; the host tests check the two agree.
+// METER_DSP_X86_AVX2: an x86-64 host. The meter's float run loop and both
+// channel-major resamplers have AVX2 + FMA forms, compiled for those
+// instructions alone and taken only when the CPU reports both at run time,
+// so the binary still runs on any x86-64. Float results equal the portable
+// loops' to float rounding (a fused multiply-add rounds once), Q31 results
+// to the bit; the host tests check both.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define METER_DSP_X86_AVX2 1
 #else

@@ -315,7 +315,8 @@ class BasicMeter {
 
   // History of conditioned samples (primary units) and per-sample flags.
   // One frame per sample, channels va vb vc ia ib ic side by side: the
-  // resampler reads a whole frame per tap (contiguous, vectorised).
+  // resampler reads a whole frame per tap (contiguous, vectorised; an x86
+  // host with AVX2 copies a cycle's frames channel-major first).
   dsp::SampleHistory<HistoryFrame, kHistory> hist_{};
   dsp::SampleHistory<std::uint16_t, kHistory> flag_hist_{};
 
