@@ -538,16 +538,16 @@ void BasicMeter<Numeric>::FlushRun() {
 template <typename Numeric>
 bool BasicMeter<Numeric>::FlushRunVector([[maybe_unused]] std::uint64_t first, [[maybe_unused]] int count) {
 #if METER_DSP_X86_AVX2
+  if (!run_vector_) return false;
+  // Every frame the run and its compensation window reach, unwrapped: the
+  // window starts before the run's first sample or after it (every current
+  // advanced by two samples or more).
+  const int lowest = std::min(0, run_setup_.lagrange_first);
+  const int highest = std::max(0, run_setup_.lagrange_first + run_setup_.lagrange_taps - 1);
+  const HistoryFrame* frames =
+      hist_.Contiguous(first - static_cast<std::uint64_t>(-lowest), static_cast<std::size_t>(count + highest - lowest));
+  if (frames == nullptr) return false;
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    if (!run_vector_) return false;
-    // Every frame the run and its compensation window reach, unwrapped:
-    // the window starts before the run's first sample or after it (every
-    // current advanced by two samples or more).
-    const int lowest = std::min(0, run_setup_.lagrange_first);
-    const int highest = std::max(0, run_setup_.lagrange_first + run_setup_.lagrange_taps - 1);
-    const HistoryFrame* frames = hist_.Contiguous(first - static_cast<std::uint64_t>(-lowest),
-                                                  static_cast<std::size_t>(count + highest - lowest));
-    if (frames == nullptr) return false;
     for (std::size_t p = 0; p < 3; ++p) {
       run_setup_.dc[p] = dc_v_[p];
       run_setup_.dc[3 + p] = run_setup_.dc_current[3 + p] = dc_i_[p];
@@ -570,10 +570,40 @@ bool BasicMeter<Numeric>::FlushRunVector([[maybe_unused]] std::uint64_t first, [
     };
     store(sums.sum, [&](std::size_t k, float x) { integrators_[k].Add(x); });
     store(sums.last, [&](std::size_t k, float x) { last_quantities_[k] = x; });
-    return true;
+  } else {
+    // The DC shifts are in the setup (UpdateRunSetup checked them).
+    detail::QuantityRunSumsQ31 sums;
+    detail::SumQuantityRunQ31Avx2(run_setup_, frames[-lowest].data(), count, sums);
+    using K = detail::QuantityRunSumsQ31;
+    const auto store = [&](const std::int64_t (&v)[K::kKinds][8], const auto& use) {
+      for (std::size_t p = 0; p < 3; ++p) {
+        const std::size_t base = p * kPerPhase;
+        use(base + kQvSum, v[K::kX][p]);
+        use(base + kQiSum, v[K::kX][3 + p]);
+        use(base + kQicSum, v[K::kIc][p]);
+        use(base + kQvv, v[K::kSquares][K::kSquareLane[p]]);
+        use(base + kQii, v[K::kSquares][K::kSquareLane[3 + p]]);
+        use(base + kQvic, v[K::kVIc][p]);
+      }
+      for (std::size_t l = 0; l < static_cast<std::size_t>(ll_count_); ++l) use(kQLineToLine + l, v[K::kLln][l]);
+      use(std::size_t{kQNeutral}, v[K::kLln][3]);
+    };
+    store(sums.sum, [&](std::size_t k, std::int64_t x) { integrators_[k].Add(x); });
+    store(sums.last, [&](std::size_t k, std::int64_t x) { last_quantities_[k] = x; });
   }
-#endif
+  return true;
+#else
   return false;
+#endif
+}
+
+template <typename Numeric>
+void BasicMeter<Numeric>::EnableVectorRuns([[maybe_unused]] bool enabled) {
+#if METER_DSP_X86_AVX2
+  FlushRun();  // the samples waiting go the way they were meant to
+  vector_runs_enabled_ = enabled;
+  UpdateRunSetup();
+#endif
 }
 
 template <typename Numeric>
@@ -583,24 +613,56 @@ void BasicMeter<Numeric>::UpdateRunSetup() {
   // point and two-wattmeter products stay on the per-sample loop) and
   // compensation advances within kMaxLagrangeTaps - 3 samples of each other.
   run_vector_ = false;
-  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    if (config_.wiring == Wiring::k3P3W || !dsp::X86HasAvx2Fma()) return;
-    int lowest = comp_whole_[0], highest = comp_whole_[0];
-    for (std::size_t p = 1; p < static_cast<std::size_t>(phases_); ++p) {
-      lowest = std::min(lowest, comp_whole_[p]);
-      highest = std::max(highest, comp_whole_[p]);
-    }
-    const int taps = highest - lowest + 4;
-    if (taps > detail::QuantityRunSetup::kMaxLagrangeTaps) return;
-    run_setup_ = detail::QuantityRunSetup{};  // zero taps outside each lane's four (the DC shifts are set per run)
-    run_setup_.lagrange_taps = taps;
-    run_setup_.lagrange_first = lowest - 1;  // Lagrange reads k - 1 .. k + 2
-    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
-      const auto offset = static_cast<std::size_t>(comp_whole_[p] - lowest);
-      for (std::size_t t = 0; t < 4; ++t) run_setup_.lagrange[offset + t][3 + p] = comp_taps_[p].c[t];
-    }
-    run_vector_ = true;
+  if (config_.wiring == Wiring::k3P3W || !dsp::X86HasAvx2Fma() || !vector_runs_enabled_) return;
+  int lowest = comp_whole_[0], highest = comp_whole_[0];
+  for (std::size_t p = 1; p < static_cast<std::size_t>(phases_); ++p) {
+    lowest = std::min(lowest, comp_whole_[p]);
+    highest = std::max(highest, comp_whole_[p]);
   }
+  const int taps = highest - lowest + 4;
+  if (taps > detail::QuantityRunSetup::kMaxLagrangeTaps) return;
+  run_setup_ = {};  // zero taps outside each lane's four
+  run_setup_.lagrange_taps = taps;
+  run_setup_.lagrange_first = lowest - 1;  // Lagrange reads k - 1 .. k + 2
+  for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
+    const auto offset = static_cast<std::size_t>(comp_whole_[p] - lowest);
+    for (std::size_t t = 0; t < 4; ++t) {
+      if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+        run_setup_.lagrange[offset + t][3 + p] = comp_taps_[p].c[t];  // (the DC shifts are set per run)
+      } else {
+        run_setup_.lagrange[offset + t][p] = comp_taps_[p].c[t];
+      }
+    }
+  }
+  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    // The window's DC shifts (this runs after every change of them).
+    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
+      run_setup_.dc[p] = dc_v_[p];
+      run_setup_.dc[3 + p] = dc_i_[p];
+      run_setup_.dc_current[p] = dc_i_[p];
+    }
+    // The loop does not saturate, so it runs only where nothing can
+    // saturate: with each channel's conditioned samples bounded by its ADC
+    // range, offset and gain, no DC-shifted sample, line-to-line
+    // difference, neutral sum or compensated current may reach the limit.
+    constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
+    const auto sample_bound = [&](std::int32_t offset_code, std::int32_t gain_q30) {
+      const std::int64_t code = (std::int64_t{code_limit_} + std::abs(std::int64_t{offset_code})) << code_shift_;
+      return ((code * gain_q30) >> dsp::Q31Numeric::kCoefBits) + 1;
+    };
+    std::int64_t v_max = 0, i_max = 0;
+    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
+      const std::int64_t i_bound = sample_bound(i_offset_code_[p], i_gain_q_[p]);
+      const std::int64_t i_dc = std::abs(std::int64_t{dc_i_[p]});
+      v_max = std::max(v_max, sample_bound(v_offset_code_[p], v_gain_q_[p]) + std::abs(std::int64_t{dc_v_[p]}));
+      i_max = std::max(i_max, i_bound + i_dc);
+      std::int64_t tap_sum = 0;  // Q30
+      for (const std::int32_t c : comp_taps_[p].c) tap_sum += std::abs(std::int64_t{c});
+      if (((tap_sum * i_bound) >> dsp::Q31Numeric::kCoefBits) + 1 + i_dc > kLimit) return;
+    }
+    if (2 * v_max > kLimit || 3 * i_max > kLimit) return;
+  }
+  run_vector_ = true;
 #endif
 }
 

@@ -3,6 +3,9 @@
 #if METER_DSP_X86_AVX2
 #include <immintrin.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace meter::detail {
 namespace {
 
@@ -69,7 +72,125 @@ __attribute__((target("avx2,fma"))) void SumRun(const QuantityRunSetup& setup, c
   _mm256_store_ps(out.sum[K::kLln], _mm256_add_ps(sum_lln, last.lln));
 }
 
+// Q31: one sample's values, as QuantityRunSumsQ31 lays them out, 64-bit
+// lanes. The compensated currents and the products carry a bias (below) that
+// the run removes once at its end.
+struct PointVectorsQ31 {
+  __m256i x_low, x_high, ic, squares_even, squares_odd, vic, lln;
+};
+
+// Q31Numeric::Mul of the even 32-bit lanes, (a b) >> 16 with an arithmetic
+// shift, which AVX2 lacks for 64-bit lanes: shifted logically after adding
+// 2^63, the product comes out plus exactly 2^47.
+constexpr std::int64_t kProductBias = std::int64_t{1} << 47;
+__attribute__((target("avx2"), always_inline)) inline __m256i BiasedProduct(__m256i a, __m256i b) {
+  const __m256i plus_2_63 = _mm256_set1_epi64x(std::numeric_limits<std::int64_t>::min());
+  return _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(a, b), plus_2_63), 16);
+}
+// The compensation's RoundCoefDot, (acc + 2^29) >> 30, the same way: plus 2^33.
+constexpr std::int64_t kShiftedBias = std::int64_t{1} << 33;
+
+// Tap t of the compensation window: a window frame's currents moved to the
+// even lanes, where _mm256_mul_epi32 takes its operands, times their Q30
+// taps, exact 64-bit products. (Lane 6 of a masked load is zero.)
+__attribute__((target("avx2"), always_inline)) inline __m256i CompensationTap(const QuantityRunSetupQ31& setup,
+                                                                             const std::int32_t* window, int t) {
+  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  const __m256i currents =
+      _mm256_permutevar8x32_epi32(_mm256_maskload_epi32(window + 6 * t, six), _mm256_setr_epi32(3, 6, 4, 6, 5, 6, 6, 6));
+  return _mm256_mul_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(setup.lagrange[t])), currents);
+}
+
+template <int kTaps>
+__attribute__((target("avx2"), always_inline)) inline PointVectorsQ31 ComputePointQ31(const QuantityRunSetupQ31& setup,
+                                                                                     const std::int32_t* frame) {
+  const int taps = kTaps > 0 ? kTaps : setup.lagrange_taps;
+  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  // Lanes 6-7 of a masked load are zero, and so are they after the shift.
+  const __m256i x = _mm256_sub_epi32(_mm256_maskload_epi32(frame, six),
+                                     _mm256_load_si256(reinterpret_cast<const __m256i*>(setup.dc)));
+  // A window frame's currents to the even lanes, where _mm256_mul_epi32
+  // takes its operands: exact 64-bit products with the Q30 taps.
+  const std::int32_t* window = frame + 6 * setup.lagrange_first;
+  __m256i acc = CompensationTap(setup, window, 0);
+#pragma GCC unroll 8
+  for (int t = 1; t < taps; ++t) acc = _mm256_add_epi64(acc, CompensationTap(setup, window, t));
+  const __m256i round_and_bias =
+      _mm256_set1_epi64x(std::numeric_limits<std::int64_t>::min() + (std::int64_t{1} << 29));
+  const __m256i shifted = _mm256_srli_epi64(_mm256_add_epi64(acc, round_and_bias), 30);
+  // ic plus 2^33: its low word is ic itself, what the products read.
+  const __m256i ic = _mm256_sub_epi64(shifted, _mm256_load_si256(reinterpret_cast<const __m256i*>(setup.dc_current)));
+
+  const __m256i voltages = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(0, 6, 1, 6, 2, 6, 6, 6));  // even lanes
+  // va-vb, vb-vc, vc-va and ia+ib+ic in the even lanes: a + sign(b) + c.
+  const __m256i a = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(0, 6, 1, 6, 2, 6, 3, 6));
+  const __m256i b = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(1, 6, 2, 6, 0, 6, 4, 6));
+  const __m256i c = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(6, 6, 6, 6, 6, 6, 5, 6));
+  const __m256i lln = _mm256_add_epi32(_mm256_add_epi32(a, c), _mm256_sign_epi32(b, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 1, 1)));
+  const __m256i x_odd = _mm256_srli_epi64(x, 32);
+  return {_mm256_cvtepi32_epi64(_mm256_castsi256_si128(x)),
+          _mm256_cvtepi32_epi64(_mm256_extracti128_si256(x, 1)),
+          ic,
+          BiasedProduct(x, x),
+          BiasedProduct(x_odd, x_odd),
+          BiasedProduct(voltages, ic),
+          BiasedProduct(lln, lln)};
+}
+
+__attribute__((target("avx2"), always_inline)) inline void StoreLanes(std::int64_t* to, __m256i x) {
+  _mm256_store_si256(reinterpret_cast<__m256i*>(to), x);
+}
+
+// Unbiased: `count` samples' biases come off at once.
+__attribute__((target("avx2"), always_inline)) inline void StoreQ31(std::int64_t (&out)[QuantityRunSumsQ31::kKinds][8],
+                                                                    const PointVectorsQ31& v, int count) {
+  using K = QuantityRunSumsQ31;
+  const __m256i products = _mm256_set1_epi64x(kProductBias * count);
+  StoreLanes(&out[K::kX][0], v.x_low);
+  StoreLanes(&out[K::kX][4], v.x_high);
+  StoreLanes(&out[K::kIc][0], _mm256_sub_epi64(v.ic, _mm256_set1_epi64x(kShiftedBias * count)));
+  StoreLanes(&out[K::kIc][4], _mm256_setzero_si256());
+  StoreLanes(&out[K::kSquares][0], _mm256_sub_epi64(v.squares_even, products));
+  StoreLanes(&out[K::kSquares][4], _mm256_sub_epi64(v.squares_odd, products));
+  StoreLanes(&out[K::kVIc][0], _mm256_sub_epi64(v.vic, products));
+  StoreLanes(&out[K::kVIc][4], _mm256_setzero_si256());
+  StoreLanes(&out[K::kLln][0], _mm256_sub_epi64(v.lln, products));
+  StoreLanes(&out[K::kLln][4], _mm256_setzero_si256());
+}
+
+__attribute__((target("avx2"), always_inline)) inline void AddQ31(PointVectorsQ31& sum, const PointVectorsQ31& p) {
+  sum.x_low = _mm256_add_epi64(sum.x_low, p.x_low);
+  sum.x_high = _mm256_add_epi64(sum.x_high, p.x_high);
+  sum.ic = _mm256_add_epi64(sum.ic, p.ic);
+  sum.squares_even = _mm256_add_epi64(sum.squares_even, p.squares_even);
+  sum.squares_odd = _mm256_add_epi64(sum.squares_odd, p.squares_odd);
+  sum.vic = _mm256_add_epi64(sum.vic, p.vic);
+  sum.lln = _mm256_add_epi64(sum.lln, p.lln);
+}
+
+template <int kTaps>
+__attribute__((target("avx2"))) void SumRunQ31(const QuantityRunSetupQ31& setup, const std::int32_t* first_frame,
+                                               int count, QuantityRunSumsQ31& out) {
+  PointVectorsQ31 sum{};
+  for (int k = 0; k < count - 1; ++k) {
+    AddQ31(sum, ComputePointQ31<kTaps>(setup, first_frame + 6 * k));
+  }
+  const PointVectorsQ31 last = ComputePointQ31<kTaps>(setup, first_frame + 6 * (count - 1));
+  StoreQ31(out.last, last, 1);
+  AddQ31(sum, last);
+  StoreQ31(out.sum, sum, count);
+}
+
 }  // namespace
+
+void SumQuantityRunQ31Avx2(const QuantityRunSetupQ31& setup, const std::int32_t* first_frame, int count,
+                           QuantityRunSumsQ31& out) {
+  switch (setup.lagrange_taps) {
+    case 4: return SumRunQ31<4>(setup, first_frame, count, out);
+    case 5: return SumRunQ31<5>(setup, first_frame, count, out);
+    default: return SumRunQ31<0>(setup, first_frame, count, out);
+  }
+}
 
 void SumQuantityRunAvx2(const QuantityRunSetup& setup, const float* first_frame, int count, QuantityRunSums& out) {
   switch (setup.lagrange_taps) {

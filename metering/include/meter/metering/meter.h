@@ -24,6 +24,7 @@
 
 #include <array>
 #include <cstdint>
+#include <type_traits>
 
 #include "meter/dsp/biquad.h"
 #include "meter/dsp/cycle_spectrum.h"
@@ -117,6 +118,22 @@ class BasicMeter {
 
   /// Processes one frame. @returns a MeterEvent bit set.
   std::uint8_t ProcessFrame(const Input& frame);
+
+  /// On an x86 host with AVX2, runs of samples between cycle edges are
+  /// summed by a vector loop (float: equal to the per-sample loop to
+  /// rounding; Q31: to the bit). false returns to the per-sample loop the
+  /// firmware targets run, from the next sample on (tests compare the two);
+  /// Init turns the vector loop back on.
+  void EnableVectorRuns(bool enabled);
+  /// Whether the vector loop sums the runs now (the CPU, the wiring, the
+  /// compensation's spread and, for Q31, the sample bounds allow it).
+  bool VectorRunsActive() const {
+#if METER_DSP_X86_AVX2
+    return run_vector_;
+#else
+    return false;
+#endif
+  }
 
   /// Tells the meter that `lost_samples` frames are missing before the next
   /// frame (a DMA overrun, a gap in a file). The window is flagged and the
@@ -354,8 +371,10 @@ class BasicMeter {
 #endif
 #if METER_DSP_X86_AVX2
   // The x86 run loop's DC shifts and compensation taps (host builds only).
-  detail::QuantityRunSetup run_setup_{};
-  bool run_vector_ = false;  // the float meter, wiring and CPU suit the loop
+  std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, detail::QuantityRunSetup, detail::QuantityRunSetupQ31>
+      run_setup_{};
+  bool run_vector_ = false;  // the wiring, CPU and (Q31) the sample bounds suit the loop
+  bool vector_runs_enabled_ = true;
 #endif
 
   // Window awaiting its spectrum, and what is published.

@@ -1,0 +1,121 @@
+// The Q31 meter's x86 run loop against the per-sample arithmetic it
+// replaces, written here from Q31Numeric's operations: every sum and every
+// last-sample value equal to the bit. (The meter-level comparison,
+// MeterQ31.VectorRunsEqualThePerSampleLoopToTheBit, cannot see a one-unit
+// difference in a sum: the window's figures are floats.)
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "meter/dsp/numeric.h"
+#include "meter/dsp/target.h"
+#include "meter/metering/quantity_run_x86.h"
+
+namespace meter::detail {
+namespace {
+
+#if METER_DSP_X86_AVX2
+
+using N = dsp::Q31Numeric;
+using K = QuantityRunSumsQ31;
+
+// What a run of `count` samples must sum to, sample by sample.
+QuantityRunSumsQ31 Reference(const QuantityRunSetupQ31& setup, const std::int32_t* first, int count) {
+  QuantityRunSumsQ31 r{};
+  for (int k = 0; k < count; ++k) {
+    const std::int32_t* frame = first + 6 * k;
+    std::int64_t q[K::kKinds][8] = {};
+    std::array<std::int32_t, 6> x{};
+    for (int ch = 0; ch < 6; ++ch) x[ch] = N::Sub(frame[ch], setup.dc[ch]);
+    std::array<std::int32_t, 3> ic{};
+    for (int p = 0; p < 3; ++p) {
+      std::int64_t acc = 0;
+      for (int t = 0; t < setup.lagrange_taps; ++t) {
+        acc += setup.lagrange[t][p] * std::int64_t{frame[6 * (setup.lagrange_first + t) + 3 + p]};
+      }
+      ic[p] = N::Sub(N::RoundCoefDot(acc), static_cast<std::int32_t>(setup.dc_current[p]));
+    }
+    for (int ch = 0; ch < 6; ++ch) {
+      q[K::kX][ch] = N::Widen(x[ch]);
+      q[K::kSquares][K::kSquareLane[ch]] = N::Mul(x[ch], x[ch]);
+    }
+    for (int p = 0; p < 3; ++p) {
+      q[K::kIc][p] = N::Widen(ic[p]);
+      q[K::kVIc][p] = N::Mul(x[p], ic[p]);
+      const std::int32_t ll = N::Sub(x[p], x[(p + 1) % 3]);
+      q[K::kLln][p] = N::Mul(ll, ll);
+    }
+    const std::int32_t neutral = N::Add3(x[3], x[4], x[5]);
+    q[K::kLln][3] = N::Mul(neutral, neutral);
+    for (int kind = 0; kind < K::kKinds; ++kind) {
+      for (int lane = 0; lane < 8; ++lane) {
+        r.sum[kind][lane] += q[kind][lane];
+        r.last[kind][lane] = q[kind][lane];
+      }
+    }
+  }
+  return r;
+}
+
+// Runs of every length up to the meter's longest, at the 4-, 5- and
+// any-tap forms, with windows before and after the sample, samples near the
+// bounds the meter checks (each channel within 1.25 full scale, the
+// neutral's three currents and the voltages' differences within range).
+TEST(QuantityRunQ31, SumsEqualThePerSampleArithmeticToTheBit) {
+  if (!dsp::X86HasAvx2Fma()) GTEST_SKIP() << "this CPU has no AVX2: the meter runs the per-sample loop";
+  std::mt19937 rng(20261122);
+  const std::int32_t kVoltageLimit = (1 << 30) - (1 << 26);  // 2 |v| below 2^31
+  const std::int32_t kCurrentLimit = 700'000'000;            // 3 |i| below 2^31
+  std::uniform_int_distribution<std::int32_t> voltage(-kVoltageLimit + (1 << 25), kVoltageLimit - (1 << 25));
+  std::uniform_int_distribution<std::int32_t> current(-kCurrentLimit / 2, kCurrentLimit / 2);
+  std::uniform_int_distribution<std::int32_t> dc(-(1 << 25), 1 << 25);
+  std::uniform_int_distribution<std::int32_t> tap(-(1 << 28), 1 << 28);
+  std::uniform_int_distribution<int> taps_of(4, QuantityRunSetupQ31::kMaxLagrangeTaps);
+  std::uniform_int_distribution<int> first_of(-4, 3);
+  constexpr int kMargin = 16;  // frames before and after the run
+  int checked = 0;
+  for (int round = 0; round < 400; ++round) {
+    const int count = 1 + round % 32;
+    std::vector<std::int32_t> frames(static_cast<std::size_t>(6 * (count + 2 * kMargin)));
+    for (std::size_t k = 0; k < frames.size(); ++k) frames[k] = (k % 6) < 3 ? voltage(rng) : current(rng);
+    // A run of samples at the extremes: the largest products and sums.
+    if (round % 5 == 0) {
+      for (std::size_t k = 0; k < frames.size(); ++k) {
+        frames[k] = (k % 6) < 3 ? ((k / 6) % 2 ? voltage.max() : voltage.min()) : ((k / 7) % 2 ? current.max() : current.min());
+      }
+    }
+    QuantityRunSetupQ31 setup;
+    setup.lagrange_taps = round % 3 == 0 ? 4 : round % 3 == 1 ? 5 : taps_of(rng);
+    setup.lagrange_first = first_of(rng);
+    for (int ch = 0; ch < 6; ++ch) setup.dc[ch] = dc(rng);
+    for (int p = 0; p < 3; ++p) {
+      setup.dc_current[p] = setup.dc[3 + p];
+      // Each phase's four Lagrange taps somewhere in the window, summing to
+      // about one (Q30); zero elsewhere.
+      const int offset = std::uniform_int_distribution<int>(0, setup.lagrange_taps - 4)(rng);
+      std::int64_t sum = 0;
+      for (int t = 0; t < 3; ++t) sum += setup.lagrange[offset + t][p] = tap(rng);
+      setup.lagrange[offset + 3][p] = (std::int64_t{1} << 30) - sum;
+    }
+    const std::int32_t* first = frames.data() + 6 * kMargin;
+    QuantityRunSumsQ31 got;
+    SumQuantityRunQ31Avx2(setup, first, count, got);
+    const QuantityRunSumsQ31 want = Reference(setup, first, count);
+    for (int kind = 0; kind < K::kKinds; ++kind) {
+      for (int lane = 0; lane < 8; ++lane) {
+        ASSERT_EQ(got.sum[kind][lane], want.sum[kind][lane]) << "sum kind " << kind << " lane " << lane << " round " << round;
+        ASSERT_EQ(got.last[kind][lane], want.last[kind][lane]) << "last kind " << kind << " lane " << lane << " round " << round;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 400 * K::kKinds * 8);
+}
+
+#endif
+
+}  // namespace
+}  // namespace meter::detail
