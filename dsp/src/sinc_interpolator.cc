@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #if METER_DSP_X86_AVX2
 #include <immintrin.h>
@@ -103,19 +104,60 @@ __attribute__((target("avx2,fma"), always_inline)) inline __m256i EightCoefsQ29(
 }
 
 // acc[ch] += the exact products of eight coefficients and channel ch's
-// eight samples (channel-major, kChunkSamples apart): the even lanes' and
-// the odd lanes' 64-bit products.
+// eight samples (channel-major, kChunkSamples apart). The multiply takes
+// the even 32-bit lanes: the even samples from the window, the odd ones
+// from a load one sample later (a load costs less than a shift).
 __attribute__((target("avx2,fma"), always_inline)) inline void AddChannelProducts(__m256i c, const std::int32_t* x0,
                                                                                  __m256i (&acc)[6]) {
   const __m256i c_odd = _mm256_srli_epi64(c, 32);
 #pragma GCC unroll 6
   for (std::size_t ch = 0; ch < 6; ++ch) {
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x0 + ch * SincInterpolator::kChunkSamples));
-    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(x, c));
-    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(_mm256_srli_epi64(x, 32), c_odd));
+    const std::int32_t* x = x0 + ch * SincInterpolator::kChunkSamples;
+    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)), c));
+    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 1)), c_odd));
   }
 }
 
+// The six sums of a point's products (each channel's four 64-bit lanes) to
+// RoundQ29Dot less the offset, into point[0..5], as Q31Numeric computes
+// them. The rounding's arithmetic shift is a logical one of the sum plus
+// 2^63 (the result plus 2^34); when every result lies in [-2^30, 2^30) and
+// every offset within +-2^30 (`offsets_small`) nothing saturates, and the
+// low words less the offsets are the answer. Otherwise the scalar form.
+__attribute__((target("avx2,fma"), always_inline)) inline void FinishPointQ29(const __m256i (&acc)[6],
+                                                                             const std::int32_t* offset,
+                                                                             bool offsets_small, std::int32_t* point) {
+  // [0+1 lanes of a, b | 2+3 lanes of a, b] per pair of channels.
+  const __m256i p01 = _mm256_add_epi64(_mm256_unpacklo_epi64(acc[0], acc[1]), _mm256_unpackhi_epi64(acc[0], acc[1]));
+  const __m256i p23 = _mm256_add_epi64(_mm256_unpacklo_epi64(acc[2], acc[3]), _mm256_unpackhi_epi64(acc[2], acc[3]));
+  const __m256i p45 = _mm256_add_epi64(_mm256_unpacklo_epi64(acc[4], acc[5]), _mm256_unpackhi_epi64(acc[4], acc[5]));
+  const __m256i sums0123 =
+      _mm256_add_epi64(_mm256_permute2x128_si256(p01, p23, 0x20), _mm256_permute2x128_si256(p01, p23, 0x31));
+  const __m256i sums45 = _mm256_add_epi64(p45, _mm256_permute4x64_epi64(p45, _MM_SHUFFLE(1, 0, 3, 2)));
+  const __m256i round = _mm256_set1_epi64x(std::numeric_limits<std::int64_t>::min() + (std::int64_t{1} << 28));
+  const __m256i r0123 = _mm256_srli_epi64(_mm256_add_epi64(sums0123, round), 29);
+  const __m256i r45 = _mm256_srli_epi64(_mm256_add_epi64(sums45, round), 29);
+  // r - 2^34 + 2^30 in [0, 2^31): the rounded value in [-2^30, 2^30).
+  const __m256i to_range = _mm256_set1_epi64x((std::int64_t{1} << 30) - (std::int64_t{1} << 34));
+  const __m256i outside = _mm256_or_si256(_mm256_srli_epi64(_mm256_add_epi64(r0123, to_range), 31),
+                                          _mm256_srli_epi64(_mm256_add_epi64(r45, to_range), 31));
+  if (offsets_small && _mm256_testz_si256(outside, outside)) [[likely]] {
+    const __m256i low_words = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    const __m128i first4 = _mm_sub_epi32(_mm256_castsi256_si128(_mm256_permutevar8x32_epi32(r0123, low_words)),
+                                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(offset)));
+    const __m128i last2 = _mm_sub_epi32(_mm256_castsi256_si128(_mm256_permutevar8x32_epi32(r45, low_words)),
+                                        _mm_loadl_epi64(reinterpret_cast<const __m128i*>(offset + 4)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(point), first4);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(point + 4), last2);
+    return;
+  }
+  alignas(32) std::int64_t sums[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(&sums[0]), sums0123);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(&sums[4]), sums45);
+  for (std::size_t ch = 0; ch < 6; ++ch) {
+    point[ch] = Q31Numeric::Sub(SincInterpolator::RoundQ29Dot(sums[ch]), offset[ch]);
+  }
+}
 
 }  // namespace
 
@@ -226,18 +268,24 @@ template void SincInterpolator::CopyFramesChannelMajor<std::int32_t>(const std::
 
 int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk<std::int32_t>& chunk, const PointGrid& grid,
                                                  int first_point, const std::int32_t* offset, std::int32_t* out) const {
-  return ChannelMajorLoopQ29(chunk, grid, first_point, offset, out);
+  if (transposed_lanes_ == 16) return ChannelMajorLoopQ29<2>(chunk, grid, first_point, offset, out);
+  return ChannelMajorLoopQ29<0>(chunk, grid, first_point, offset, out);
 }
 
+template <int kVectorsPerSide>
 __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoopQ29(const ChannelMajorChunk<std::int32_t>& chunk,
                                                                               const PointGrid& grid, int first_point,
                                                                               const std::int32_t* offset,
                                                                               std::int32_t* out) const {
-  const auto side = static_cast<std::size_t>(transposed_lanes_);
+  const auto side = kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(transposed_lanes_);
   const __m256i two_fc = _mm256_set1_epi32(two_fc_q31_);
   // The left walk runs outwards; its coefficients are reversed into sample
   // order, as in the float loop.
   const __m256i reverse = _mm256_setr_epi32(7, 6, 5, 4, 3, 2, 1, 0);
+  bool offsets_small = true;
+  for (std::size_t ch = 0; ch < 6; ++ch) {
+    offsets_small = offsets_small && offset[ch] > -(std::int32_t{1} << 30) && offset[ch] < (std::int32_t{1} << 30);
+  }
   int j = first_point;
   for (; j < grid.count; ++j) {
     float u;
@@ -250,22 +298,16 @@ __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoopQ29(co
     // products (integer sums, so their order does not matter).
     __m256i acc[6] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
                       _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+#pragma GCC unroll 8
     for (std::size_t v = 0; v < side; v += 8) {
       const __m256i c = EightCoefsQ29(left_walk + (side - 8 - v), side, walk.left_fraction, two_fc);
       AddChannelProducts(_mm256_permutevar8x32_epi32(c, reverse), samples + v, acc);
     }
+#pragma GCC unroll 8
     for (std::size_t v = 0; v < side; v += 8) {
       AddChannelProducts(EightCoefsQ29(right_walk + v, side, walk.right_fraction, two_fc), samples + side + v, acc);
     }
-    // Each channel's four lanes to one sum, two channels at a time.
-    alignas(32) std::int64_t sums[6];
-    for (std::size_t ch = 0; ch < 6; ch += 2) {
-      const __m256i pair = _mm256_add_epi64(_mm256_unpacklo_epi64(acc[ch], acc[ch + 1]), _mm256_unpackhi_epi64(acc[ch], acc[ch + 1]));
-      _mm_store_si128(reinterpret_cast<__m128i*>(&sums[ch]),
-                      _mm_add_epi64(_mm256_castsi256_si128(pair), _mm256_extracti128_si256(pair, 1)));
-    }
-    std::int32_t* const point = out + 6 * static_cast<std::size_t>(j);
-    for (std::size_t ch = 0; ch < 6; ++ch) point[ch] = Q31Numeric::Sub(RoundQ29Dot(sums[ch]), offset[ch]);
+    FinishPointQ29(acc, offset, offsets_small, out + 6 * static_cast<std::size_t>(j));
   }
   return j;
 }

@@ -1088,7 +1088,7 @@ void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float
   // they meet (older ones, or ones not yet overwritten) are finite.
   constexpr std::size_t kChunk = dsp::SincInterpolator::kChunkSamples;
   static_assert(kChunk >= static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps), "a chunk holds a point's window");
-  alignas(32) Sample chunk[6][kChunk];
+  alignas(32) Sample chunk[dsp::SincInterpolator::kChunkStorage];
   alignas(32) Sample points[dsp::kPointsPerCycle][6];  // point-major, then copied channel-major
   const std::int64_t side = interpolator_.channel_major_side();
   const std::int64_t needed_end = c.end.whole + side + 1;  // past the last point's window
@@ -1104,11 +1104,12 @@ void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float
       const auto to_wrap = static_cast<std::int64_t>(kHistory - (n & (kHistory - 1)));
       const std::int64_t count = std::min(length - copied, to_wrap);
       const auto at = static_cast<std::size_t>(copied);
-      Sample* const channels[6] = {&chunk[0][at], &chunk[1][at], &chunk[2][at], &chunk[3][at], &chunk[4][at], &chunk[5][at]};
+      Sample* const channels[6] = {&chunk[at], &chunk[kChunk + at], &chunk[2 * kChunk + at],
+                                   &chunk[3 * kChunk + at], &chunk[4 * kChunk + at], &chunk[5 * kChunk + at]};
       dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count), channels);
       copied += count;
     }
-    const dsp::SincInterpolator::ChannelMajorChunk<Sample> samples{&chunk[0][0], length};
+    const dsp::SincInterpolator::ChannelMajorChunk<Sample> samples{chunk, length};
     const dsp::SincInterpolator::PointGrid grid{c.start.whole - chunk_first, c.start.frac, step, dsp::kPointsPerCycle};
     const int done = interpolator_.InterpolateSixChannelMajor(samples, grid, next, dc.data(), &points[0][0]);
     if (done == next) {  // cannot happen (a chunk holds any point's window); never loop forever

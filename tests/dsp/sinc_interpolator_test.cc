@@ -221,8 +221,26 @@ TEST(SincInterpolator, ChannelMajorLoopAgreesWithThePortableLoop) {
 // operations (exact 64-bit sums, one rounding), so its points equal the
 // portable ones to the bit, less the offset as Q31Numeric subtracts it: at
 // cutoffs from the widest kernel to the narrowest, a grid that crosses a
-// chunk's end, and samples up to 1.2 full scale of both signs.
+// chunk's end, and samples up to 1.2 full scale of both signs; then
+// samples whose points pass +-2 full scale (where the loop takes its scalar
+// rounding) and reach int32's limits (saturation), and offsets of +-2 full
+// scale and beyond.
 TEST(SincInterpolator, IntegerChannelMajorLoopEqualsThePortableLoop) {
+  struct Scenario {
+    double amplitude;  // full scale
+    std::int32_t offset[6];
+    // Channels (bits) with a square wave of `amplitude`, in phase: points
+    // overshoot its steps, past int32's limits; the others a 1.2 FS sine.
+    unsigned square_channels = 0;
+  };
+  const Scenario scenarios[] = {
+      {1.2, {0, 1000, -1000, 536870912, -536870912, 7}},
+      {1.97, {0, 1000, -1000, 536870912, -536870912, 7}},
+      {3.999, {0, 0, 0, 0, 0, 0}, 0x0Fu},
+      {3.999, {0, 0, 0, 0, 0, 0}, 0x30u},
+      {1.2, {1073741824, -1073741824, 2147483647, -2147483647, 0, 1073741823}},
+  };
+  for (const Scenario& scenario : scenarios)
   for (const float cutoff : {0.5f, 0.45f, 0.324f, 0.25f, 0.081f, 0.0625f}) {
     SincInterpolator s;
     ASSERT_EQ(s.Init(cutoff), Status::kOk);
@@ -233,14 +251,17 @@ TEST(SincInterpolator, IntegerChannelMajorLoopEqualsThePortableLoop) {
     std::vector<std::array<std::int32_t, 6>> frames(kN);
     for (std::size_t k = 0; k < kN; ++k) {
       for (std::size_t ch = 0; ch < 6; ++ch) {
-        const double x = 1.2 * std::sin(0.37 * static_cast<double>(k) + 1.1 * static_cast<double>(ch));
+        const bool square = (scenario.square_channels >> ch) & 1u;
+        const double wave = std::sin(0.37 * static_cast<double>(k) + (square ? 0.0 : 1.1 * static_cast<double>(ch)));
+        const double x = square ? (wave >= 0.0 ? scenario.amplitude : -scenario.amplitude)
+                                : (scenario.square_channels != 0 ? 1.2 : scenario.amplitude) * wave;
         frames[k][ch] = static_cast<std::int32_t>(std::lround(x * 536870912.0));  // Q29
       }
     }
-    std::vector<std::int32_t> chunk(6 * kN);
+    std::vector<std::int32_t> chunk(SincInterpolator::kChunkStorage);
     std::int32_t* const channels[6] = {&chunk[0], &chunk[kN], &chunk[2 * kN], &chunk[3 * kN], &chunk[4 * kN], &chunk[5 * kN]};
     SincInterpolator::CopyFramesChannelMajor(frames[0].data(), static_cast<int>(kN), channels);
-    const std::int32_t offset[6] = {0, 1000, -1000, 536870912, -536870912, 7};
+    const std::int32_t* const offset = scenario.offset;
     constexpr int kPoints = 128;
     std::array<std::array<std::int32_t, 6>, kPoints> out{};
     // Steps of 0.75 samples: every point of a short kernel fits one chunk;
@@ -262,7 +283,7 @@ TEST(SincInterpolator, IntegerChannelMajorLoopEqualsThePortableLoop) {
       s.InterpolateFrames<Q31Numeric, 6>(rel - static_cast<float>(whole), portable, reference);
       for (std::size_t ch = 0; ch < 6; ++ch) {
         ASSERT_EQ(out[static_cast<std::size_t>(j)][ch], Q31Numeric::Sub(reference[ch], offset[ch]))
-            << "cutoff " << cutoff << " point " << j << " channel " << ch;
+            << "amplitude " << scenario.amplitude << " cutoff " << cutoff << " point " << j << " channel " << ch;
       }
     }
   }

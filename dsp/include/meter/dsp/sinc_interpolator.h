@@ -147,9 +147,12 @@ class SincInterpolator {
   /// Samples per channel in a channel-major chunk: room for a cycle at 8 kSPS
   /// and its windows; longer cycles take several chunks.
   static constexpr std::size_t kChunkSamples = 512;
+  static constexpr std::size_t kChunkStorage = 6 * kChunkSamples + 8;
   /// Six channels' samples, channel-major: channel ch's sample k at
   /// samples[ch * kChunkSamples + k], k < length (at most kChunkSamples). A
-  /// fixed stride keeps every load's address a constant offset.
+  /// fixed stride keeps every load's address a constant offset. The storage
+  /// holds kChunkStorage samples: the integer loop's odd-sample loads reach
+  /// one sample past a window, so past the last channel's end.
   template <typename Sample>
   struct ChannelMajorChunk {
     const Sample* samples;
@@ -259,7 +262,8 @@ class SincInterpolator {
   template <int kVectorsPerSide>
   __attribute__((target("avx2,fma"))) int ChannelMajorLoop(const ChannelMajorChunk<float>& chunk, const PointGrid& grid,
                                                            int first_point, const float* offset, float* out) const;
-  // The integer form, any number of vectors a side.
+  // The integer form, the same way.
+  template <int kVectorsPerSide>
   __attribute__((target("avx2,fma"))) int ChannelMajorLoopQ29(const ChannelMajorChunk<std::int32_t>& chunk,
                                                               const PointGrid& grid, int first_point,
                                                               const std::int32_t* offset, std::int32_t* out) const;
