@@ -6,6 +6,11 @@
 #include "kiss_fftr.h"
 #include "fft_plan_arena.h"
 #include "meter/dsp/cycle_fft.h"
+#include "meter/dsp/target.h"
+
+#if METER_DSP_X86_AVX2
+#include <immintrin.h>
+#endif
 
 static_assert(sizeof(kiss_fft_cpx) == 8, "int32 complex expected");
 
@@ -32,9 +37,31 @@ int Headroom(std::uint32_t peak, int top) {
 
 }  // namespace
 
+#if METER_DSP_X86_AVX2
+namespace {
+// Eight magnitudes at a time: _mm256_abs_epi32 leaves INT32_MIN as 2^31,
+// its unsigned magnitude, so the OR is the scalar loop's to the bit.
+__attribute__((target("avx2"))) std::uint32_t MagnitudeBoundAvx2(const std::int32_t* x, int n, int& done) {
+  __m256i bound = _mm256_setzero_si256();
+  int m = 0;
+  for (; m + 8 <= n; m += 8) {
+    bound = _mm256_or_si256(bound, _mm256_abs_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + m))));
+  }
+  const __m128i four = _mm_or_si128(_mm256_castsi256_si128(bound), _mm256_extracti128_si256(bound, 1));
+  const __m128i two = _mm_or_si128(four, _mm_unpackhi_epi64(four, four));
+  done = m;
+  return static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm_or_si128(two, _mm_srli_epi64(two, 32))));
+}
+}  // namespace
+#endif
+
 std::uint32_t MagnitudeBound(const std::int32_t* x, int n) {
   std::uint32_t bound = 0;  // an OR of magnitudes: at least the largest, below twice it
-  for (int m = 0; m < n; ++m) {
+  int m = 0;
+#if METER_DSP_X86_AVX2
+  if (X86HasAvx2Fma()) bound = MagnitudeBoundAvx2(x, n, m);
+#endif
+  for (; m < n; ++m) {
     bound |= x[m] < 0 ? static_cast<std::uint32_t>(-(static_cast<std::int64_t>(x[m]))) : static_cast<std::uint32_t>(x[m]);
   }
   return bound;

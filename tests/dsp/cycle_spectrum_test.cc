@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 #include <complex>
+#include <cstdlib>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -183,6 +185,60 @@ TEST(CycleTransformQ31, OnePassTermsAreTheRoundedProducts) {
     }
   }
 }
+
+// The block-floating-point bound is the OR of the magnitudes, whatever the
+// loop (eight lanes at a time on an x86 host with AVX2, then the tail):
+// lengths around multiples of eight, INT32_MIN (magnitude 2^31) and zeros.
+TEST(CycleFftQ31, MagnitudeBoundIsTheOrOfTheMagnitudes) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<std::int32_t> any(std::numeric_limits<std::int32_t>::min(),
+                                                  std::numeric_limits<std::int32_t>::max());
+  std::uniform_int_distribution<int> bits(0, 31);
+  for (int n : {0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129}) {
+    for (int round = 0; round < 50; ++round) {
+      std::vector<std::int32_t> x(static_cast<std::size_t>(n));
+      const int width = bits(rng);  // small magnitudes too, so that single bits matter
+      for (auto& v : x) v = round % 7 == 6 ? std::numeric_limits<std::int32_t>::min() : any(rng) >> width;
+      if (n > 0 && round % 5 == 4) std::fill(x.begin(), x.end() - 1, 0);  // only the tail's last value
+      std::uint32_t want = 0;
+      for (const std::int32_t v : x) want |= static_cast<std::uint32_t>(std::abs(static_cast<std::int64_t>(v)));
+      ASSERT_EQ(MagnitudeBound(x.data(), n), want) << "n " << n << " round " << round;
+    }
+  }
+}
+
+#if METER_DSP_X86_AVX2
+// The Q31 cycle pass in AVX2 makes the portable pass's integer operations
+// (ShiftRounded, MulHighRounded, the sum's rounding), so the same fold and
+// sum to the bit: at every block shift the transform takes, samples up to
+// the bound it keeps (|xs| <= 2^30), and running sums already holding
+// cycles.
+TEST(CycleTransformQ31, VectorPassEqualsThePortablePassToTheBit) {
+  if (!X86HasAvx2Fma()) GTEST_SKIP() << "this CPU has no AVX2: the transform takes the portable pass";
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<std::int32_t> twiddle(-(1 << 30), 1 << 30);
+  std::uniform_int_distribution<std::int32_t> running(-(1 << 27), 1 << 27);
+  for (int pre = -12; pre <= 8; ++pre) {
+    const std::int32_t limit = pre >= 0 ? (std::int32_t{1} << (30 - pre)) - 1 : (std::int32_t{1} << 30) - 1;
+    std::uniform_int_distribution<std::int32_t> sample(-limit, limit);
+    for (int round = 0; round < 20; ++round) {
+      std::array<std::int32_t, kPointsPerCycle> x{};
+      for (auto& v : x) v = round == 0 ? (sample(rng) > 0 ? limit : -limit) : sample(rng);
+      std::array<std::int32_t, 2 * kPointsPerCycle> fold_portable{}, fold_vector{};
+      std::array<std::int32_t, kPointsPerCycle> sum_portable{}, sum_vector{};
+      for (auto& v : fold_portable) v = running(rng);
+      for (auto& v : sum_portable) v = running(rng);
+      fold_vector = fold_portable;
+      sum_vector = sum_portable;
+      const std::int32_t tw_re = twiddle(rng), tw_im = twiddle(rng);
+      detail::AccumulateScaledCycleQ31(x.data(), pre, tw_re, tw_im, fold_portable.data(), sum_portable.data());
+      detail::AccumulateScaledCycleQ31Avx2(x.data(), pre, tw_re, tw_im, fold_vector.data(), sum_vector.data());
+      ASSERT_EQ(fold_vector, fold_portable) << "pre " << pre << " round " << round;
+      ASSERT_EQ(sum_vector, sum_portable) << "pre " << pre << " round " << round;
+    }
+  }
+}
+#endif
 
 }  // namespace
 }  // namespace meter::dsp

@@ -27,6 +27,7 @@
 #include "meter/dsp/complex.h"
 #include "meter/dsp/cycle_fft.h"
 #include "meter/dsp/status.h"
+#include "meter/dsp/target.h"
 
 #ifndef METER_MAX_HARMONIC_ORDER
 #define METER_MAX_HARMONIC_ORDER 50
@@ -100,6 +101,21 @@ class SubgroupBins {
   bool finished_ = false;
 };
 
+namespace detail {
+/// CycleTransform's Q31 pass over one cycle: for m < kPointsPerCycle, with
+/// xs = Q31Numeric::ShiftRounded(x[m], pre),
+///   fold[2m] += MulHighRounded(xs, tw_re), fold[2m+1] += MulHighRounded(xs, tw_im),
+///   sum[m] += (xs + 2) >> 2.
+void AccumulateScaledCycleQ31(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
+                              std::int32_t* fold, std::int32_t* sum);
+#if METER_DSP_X86_AVX2
+/// The same integer operations eight points at a time, on a CPU with AVX2
+/// (X86HasAvx2Fma): the same sums to the bit.
+void AccumulateScaledCycleQ31Avx2(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
+                                  std::int32_t* fold, std::int32_t* sum);
+#endif
+}  // namespace detail
+
 template <typename Numeric>
 class CycleTransform {
  public:
@@ -126,6 +142,9 @@ class CycleTransform {
   using Coef = typename Numeric::Coef;
   std::array<Coef, kPointsPerCycle> shift_re_{}, shift_im_{};  // exp(-j 2 pi m / N)
   std::array<Coef, kMaxCyclesPerWindow> cycle_twiddle_re_{}, cycle_twiddle_im_{};  // exp(-j 2 pi c / C)
+#if METER_DSP_X86_AVX2
+  bool x86_avx2_ = false;  // the CPU has AVX2 (checked at Init)
+#endif
 };
 
 }  // namespace meter::dsp
