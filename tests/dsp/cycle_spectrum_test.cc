@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <complex>
@@ -235,6 +236,33 @@ TEST(CycleTransformQ31, VectorPassEqualsThePortablePassToTheBit) {
       detail::AccumulateScaledCycleQ31Avx2(x.data(), pre, tw_re, tw_im, fold_vector.data(), sum_vector.data());
       ASSERT_EQ(fold_vector, fold_portable) << "pre " << pre << " round " << round;
       ASSERT_EQ(sum_vector, sum_portable) << "pre " << pre << " round " << round;
+    }
+  }
+}
+
+// The float cycle pass in AVX2 rounds each product and sum as the portable
+// loop does (no fused multiply-add), so its fold and sum are the same bits.
+TEST(CycleTransform, VectorPassEqualsThePortablePassToTheBit) {
+  if (!X86HasAvx2Fma()) GTEST_SKIP() << "this CPU has no AVX2: the transform takes the portable pass";
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> value(-1.5f, 1.5f);
+  for (int round = 0; round < 50; ++round) {
+    std::array<float, kPointsPerCycle> x{};
+    for (auto& v : x) v = value(rng);
+    std::array<float, 2 * kPointsPerCycle> fold_portable{}, fold_vector{};
+    std::array<float, kPointsPerCycle> sum_portable{}, sum_vector{};
+    for (auto& v : fold_portable) v = 7.0f * value(rng);
+    for (auto& v : sum_portable) v = 7.0f * value(rng);
+    fold_vector = fold_portable;
+    sum_vector = sum_portable;
+    const float tw_re = value(rng), tw_im = value(rng);
+    detail::AccumulateCycleFloat(x.data(), tw_re, tw_im, fold_portable.data(), sum_portable.data());
+    detail::AccumulateCycleFloatAvx2(x.data(), tw_re, tw_im, fold_vector.data(), sum_vector.data());
+    for (std::size_t k = 0; k < fold_portable.size(); ++k) {
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(fold_vector[k]), std::bit_cast<std::uint32_t>(fold_portable[k])) << k;
+    }
+    for (std::size_t k = 0; k < sum_portable.size(); ++k) {
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(sum_vector[k]), std::bit_cast<std::uint32_t>(sum_portable[k])) << k;
     }
   }
 }

@@ -108,11 +108,15 @@ namespace detail {
 ///   sum[m] += (xs + 2) >> 2.
 void AccumulateScaledCycleQ31(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
                               std::int32_t* fold, std::int32_t* sum);
+/// The float pass: fold[2m] += tw_re x[m], fold[2m+1] += tw_im x[m], sum[m] += x[m].
+void AccumulateCycleFloat(const float* x, float tw_re, float tw_im, float* fold, float* sum);
 #if METER_DSP_X86_AVX2
-/// The same integer operations eight points at a time, on a CPU with AVX2
-/// (X86HasAvx2Fma): the same sums to the bit.
+/// The same operations eight points at a time, on a CPU with AVX2
+/// (X86HasAvx2Fma): the same sums to the bit (float products and sums
+/// rounded one at a time, as in the portable loops).
 void AccumulateScaledCycleQ31Avx2(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
                                   std::int32_t* fold, std::int32_t* sum);
+void AccumulateCycleFloatAvx2(const float* x, float tw_re, float tw_im, float* fold, float* sum);
 #endif
 }  // namespace detail
 
