@@ -224,6 +224,22 @@ Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
     }
     v_unit_ = config.voltage_full_scale * v_ratio_max;
     i_unit_ = config.current_full_scale * i_ratio_max;
+#if METER_DSP_X86_AVX2
+    detail::ConditionSetupQ31& cs = condition_setup_;
+    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
+      cs.offset[p] = v_offset_code_[p];
+      cs.offset[3 + p] = i_offset_code_[p];
+      cs.used[p] = cs.used[3 + p] = -1;
+      const std::int32_t gains[2] = {v_gain_q_[p], i_gain_q_[p]};
+      for (std::size_t kind = 0; kind < 2; ++kind) {
+        const std::size_t channel = 3 * kind + p;
+        (channel % 2 == 0 ? cs.gain_even : cs.gain_odd)[channel / 2] = gains[kind];
+      }
+    }
+    cs.code_limit = code_limit_;
+    cs.code_shift = code_shift_;
+    cs.ready = dsp::X86HasAvx2Fma();
+#endif
   }
   // Physical value of one integrated unit, per quantity.
   const float sample_scale = std::is_same_v<Numeric, dsp::FloatNumeric> ? 1.0f : Numeric::ToFloat(1);
@@ -305,6 +321,13 @@ template <typename Numeric>
       _mm_storeh_pi(reinterpret_cast<__m64*>(&last_frame_[4]), high);
       conditioned = true;
     }
+  }
+#endif
+#if METER_DSP_X86_AVX2
+  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    static_assert(sizeof(Input) == 6 * sizeof(std::int32_t) && offsetof(Input, i) == 3 * sizeof(std::int32_t),
+                  "an ADC frame must be six packed channels");
+    conditioned = condition_setup_.ready && detail::ConditionFrameQ31Avx2(condition_setup_, frame.v.data(), last_frame_.data());
   }
 #endif
   // Per sample, at most three phases: unrolled, no loop overhead.

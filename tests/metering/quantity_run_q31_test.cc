@@ -115,6 +115,61 @@ TEST(QuantityRunQ31, SumsEqualThePerSampleArithmeticToTheBit) {
   EXPECT_EQ(checked, 400 * K::kKinds * 8);
 }
 
+// The Q31 conditioning in AVX2 against the scalar loop's formula, per
+// channel ((code - offset) 2^shift times the Q30 gain, >> 30): 24- and
+// 16-bit codes up to the limit, offsets and gains (to 1.25) of both
+// extremes, unused channels zero whatever their codes, and any used code at
+// or beyond the limit left to the scalar loop (false, nothing written).
+TEST(QuantityRunQ31, ConditioningEqualsTheScalarFormulaToTheBit) {
+  if (!dsp::X86HasAvx2Fma()) GTEST_SKIP() << "this CPU has no AVX2: the meter conditions per channel";
+  std::mt19937 rng(5);
+  int written = 0, refused = 0;
+  for (const int adc_bits : {24, 16}) {
+    const std::int32_t limit = (1 << (adc_bits - 1)) - 1;
+    std::uniform_int_distribution<std::int32_t> offset_of(-limit / 64, limit / 64);
+    std::uniform_int_distribution<std::int32_t> gain_of(1 << 29, (1 << 30) + (1 << 28));  // 0.5 .. 1.25
+    for (int round = 0; round < 2000; ++round) {
+      ConditionSetupQ31 setup;
+      setup.code_limit = limit;
+      setup.code_shift = N::kSampleBits - (adc_bits - 1);
+      const int phases = 1 + round % 3;
+      for (int p = 0; p < phases; ++p) setup.used[p] = setup.used[3 + p] = -1;
+      std::int32_t gain[6];
+      for (int ch = 0; ch < 6; ++ch) {
+        setup.offset[ch] = round % 11 == 0 ? (ch % 2 ? limit : -limit) : offset_of(rng);
+        gain[ch] = round % 13 == 0 ? (1 << 30) + (1 << 28) : gain_of(rng);
+        (ch % 2 == 0 ? setup.gain_even : setup.gain_odd)[ch / 2] = gain[ch];
+      }
+      // Codes within the limit, at its edge, and (some rounds) one beyond.
+      std::uniform_int_distribution<std::int32_t> code_of(-(limit - 1), limit - 1);
+      std::int32_t codes[6];
+      for (auto& c : codes) c = round % 7 == 0 ? (code_of(rng) > 0 ? limit - 1 : -(limit - 1)) : code_of(rng);
+      const int beyond = round % 5 == 0 ? round % 6 : -1;
+      if (beyond >= 0) codes[beyond] = round % 2 ? limit : -limit - 3;
+      std::int32_t out[6] = {11, 11, 11, 11, 11, 11};
+      const bool done = ConditionFrameQ31Avx2(setup, codes, out);
+      const bool beyond_used = beyond >= 0 && setup.used[beyond] != 0;
+      ASSERT_EQ(done, !beyond_used) << "round " << round;
+      if (!done) {
+        for (const std::int32_t v : out) ASSERT_EQ(v, 11) << "nothing written when refused";
+        ++refused;
+        continue;
+      }
+      for (int ch = 0; ch < 6; ++ch) {
+        std::int32_t want = 0;
+        if (setup.used[ch] != 0) {
+          const std::int32_t x = (codes[ch] - setup.offset[ch]) * (std::int32_t{1} << setup.code_shift);
+          want = static_cast<std::int32_t>((static_cast<std::int64_t>(x) * gain[ch]) >> N::kCoefBits);
+        }
+        ASSERT_EQ(out[ch], want) << "round " << round << " channel " << ch;
+      }
+      ++written;
+    }
+  }
+  EXPECT_GT(written, 3000);
+  EXPECT_GT(refused, 300);
+}
+
 #endif
 
 }  // namespace

@@ -374,6 +374,9 @@ class BasicMeter {
   std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, detail::QuantityRunSetup, detail::QuantityRunSetupQ31>
       run_setup_{};
   bool run_vector_ = false;  // the wiring, CPU and (Q31) the sample bounds suit the loop
+  struct NoConditionSetup {};
+  [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, NoConditionSetup,
+                                           detail::ConditionSetupQ31> condition_setup_{};
   bool vector_runs_enabled_ = true;
 #endif
 
