@@ -22,12 +22,14 @@
 #define METER_DSP_ARM_SATURATING 0
 #endif
 
-// METER_DSP_X86_AVX2: an x86-64 host. The meter's float run loop and both
-// channel-major resamplers have AVX2 + FMA forms, compiled for those
-// instructions alone and taken only when the CPU reports both at run time,
-// so the binary still runs on any x86-64. Float results equal the portable
-// loops' to float rounding (a fused multiply-add rounds once), Q31 results
-// to the bit; the host tests check both.
+// METER_DSP_X86_AVX2: an x86-64 host. The meter's run loops, both
+// channel-major resamplers, the cycle passes, the Q31 conditioning and the
+// Q31 block bound have AVX2 (+ FMA) forms, compiled for those instructions
+// alone and taken only when the CPU reports both at run time, so the binary
+// still runs on any x86-64. The float run loop and resampler equal the
+// portable loops to float rounding (a fused multiply-add rounds once);
+// every other form, and every Q31 one, to the bit; the host tests check
+// each.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define METER_DSP_X86_AVX2 1
 #else
