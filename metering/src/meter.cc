@@ -197,8 +197,8 @@ Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
     // largest ratio of its kind, so every channel of a kind shares one
     // scale (line-to-line differences and the neutral sum stay meaningful).
     if (config.adc_bits != 16 && config.adc_bits != 24) return Status::kInvalidArgument;
-    code_shift_ = Numeric::kSampleBits - (config.adc_bits - 1);
-    code_limit_ = (1 << (config.adc_bits - 1)) - 1;
+    adc_.code_shift = Numeric::kSampleBits - (config.adc_bits - 1);
+    adc_.code_limit = (1 << (config.adc_bits - 1)) - 1;
     float v_ratio_max = 0.0f, i_ratio_max = 0.0f;
     for (int p = 0; p < 3; ++p) {
       v_ratio_max = std::fmax(v_ratio_max, config.vt_ratio[static_cast<std::size_t>(p)]);
@@ -211,34 +211,22 @@ Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
       const float gv = config.voltage_cal[up].gain * config.vt_ratio[up] / v_ratio_max;
       const float gi = config.current_cal[up].gain * config.ct_ratio[up] / i_ratio_max;
       if (!(gv > 0.0f && gv <= 1.25f && gi > 0.0f && gi <= 1.25f)) return Status::kInvalidArgument;
-      v_gain_q_[up] = Numeric::CoefFromFloat(gv);
-      i_gain_q_[up] = Numeric::CoefFromFloat(gi);
+      adc_.gain_q[up] = Numeric::CoefFromFloat(gv);
+      adc_.gain_q[3 + up] = Numeric::CoefFromFloat(gi);
       // An offset is a fraction of the ADC's range; one beyond it is a bad
       // calibration (and would break the per-sample bounds below).
       const float v_offset_code = config.voltage_cal[up].offset * code_per_v;
       const float i_offset_code = config.current_cal[up].offset * code_per_i;
-      const auto limit = static_cast<float>(code_limit_);
+      const auto limit = static_cast<float>(adc_.code_limit);
       if (!(std::fabs(v_offset_code) <= limit && std::fabs(i_offset_code) <= limit)) return Status::kInvalidArgument;
-      v_offset_code_[up] = static_cast<std::int32_t>(std::lround(v_offset_code));
-      i_offset_code_[up] = static_cast<std::int32_t>(std::lround(i_offset_code));
+      adc_.offset_code[up] = static_cast<std::int32_t>(std::lround(v_offset_code));
+      adc_.offset_code[3 + up] = static_cast<std::int32_t>(std::lround(i_offset_code));
     }
+    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) adc_.used[p] = adc_.used[3 + p] = -1;
     v_unit_ = config.voltage_full_scale * v_ratio_max;
     i_unit_ = config.current_full_scale * i_ratio_max;
 #if METER_DSP_X86_AVX2
-    detail::ConditionSetupQ31& cs = condition_setup_;
-    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
-      cs.offset[p] = v_offset_code_[p];
-      cs.offset[3 + p] = i_offset_code_[p];
-      cs.used[p] = cs.used[3 + p] = -1;
-      const std::int32_t gains[2] = {v_gain_q_[p], i_gain_q_[p]};
-      for (std::size_t kind = 0; kind < 2; ++kind) {
-        const std::size_t channel = 3 * kind + p;
-        (channel % 2 == 0 ? cs.gain_even : cs.gain_odd)[channel / 2] = gains[kind];
-      }
-    }
-    cs.code_limit = code_limit_;
-    cs.code_shift = code_shift_;
-    cs.ready = dsp::X86HasAvx2Fma();
+    adc_vector_ = dsp::X86HasAvx2Fma();
 #endif
   }
   // Physical value of one integrated unit, per quantity.
@@ -327,7 +315,7 @@ template <typename Numeric>
   if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
     static_assert(sizeof(Input) == 6 * sizeof(std::int32_t) && offsetof(Input, i) == 3 * sizeof(std::int32_t),
                   "an ADC frame must be six packed channels");
-    conditioned = condition_setup_.ready && detail::ConditionFrameQ31Avx2(condition_setup_, frame.v.data(), last_frame_.data());
+    conditioned = adc_vector_ && detail::ConditionFrameQ31Avx2(adc_, frame.v.data(), last_frame_.data());
   }
 #endif
   // Per sample, at most three phases: unrolled, no loop overhead.
@@ -354,21 +342,21 @@ template <typename Numeric>
     } else {
       // Codes beyond the ADC's range are clipped (and flagged): a 24-bit
       // code in an int32 cannot be trusted past +-2^23. Within the ranges
-      // Init validates (|code|, |offset| <= code_limit_, gain <= 1.25 in
+      // Init validates (|code|, |offset| <= adc_.code_limit, gain <= 1.25 in
       // Q30) nothing can overflow: |code - offset| shifted to Q29 is below
       // 2^30, and times the gain, shifted back, below 1.25 * 2^30. So one
       // 32 x 32 -> 64-bit multiply and no saturation (a 64-bit product and a
       // saturation cost the Cortex-M4F twice the instructions).
       const auto condition = [&](std::int32_t code, std::int32_t offset, std::int32_t gain, int channel) {
-        if (code >= code_limit_ || code <= -code_limit_) {
+        if (code >= adc_.code_limit || code <= -adc_.code_limit) {
           flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + channel)));
-          code = code >= code_limit_ ? code_limit_ : -code_limit_;
+          code = code >= adc_.code_limit ? adc_.code_limit : -adc_.code_limit;
         }
-        const std::int32_t x = (code - offset) * (std::int32_t{1} << code_shift_);
+        const std::int32_t x = (code - offset) * (std::int32_t{1} << adc_.code_shift);
         return static_cast<std::int32_t>((static_cast<std::int64_t>(x) * gain) >> dsp::Q31Numeric::kCoefBits);
       };
-      last_frame_[up] = condition(frame.v[up], v_offset_code_[up], v_gain_q_[up], p);
-      last_frame_[3 + up] = condition(frame.i[up], i_offset_code_[up], i_gain_q_[up], 3 + p);
+      last_frame_[up] = condition(frame.v[up], adc_.offset_code[up], adc_.gain_q[up], p);
+      last_frame_[3 + up] = condition(frame.i[up], adc_.offset_code[3 + up], adc_.gain_q[3 + up], 3 + p);
     }
   }
   hist_.Put(n, last_frame_);
@@ -571,10 +559,6 @@ bool BasicMeter<Numeric>::FlushRunVector([[maybe_unused]] std::uint64_t first, [
       hist_.Contiguous(first - static_cast<std::uint64_t>(-lowest), static_cast<std::size_t>(count + highest - lowest));
   if (frames == nullptr) return false;
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    for (std::size_t p = 0; p < 3; ++p) {
-      run_setup_.dc[p] = dc_v_[p];
-      run_setup_.dc[3 + p] = run_setup_.dc_current[3 + p] = dc_i_[p];
-    }
     detail::QuantityRunSums sums;
     detail::SumQuantityRunAvx2(run_setup_, frames[-lowest].data(), count, sums);
     using K = detail::QuantityRunSums;
@@ -594,7 +578,6 @@ bool BasicMeter<Numeric>::FlushRunVector([[maybe_unused]] std::uint64_t first, [
     store(sums.sum, [&](std::size_t k, float x) { integrators_[k].Add(x); });
     store(sums.last, [&](std::size_t k, float x) { last_quantities_[k] = x; });
   } else {
-    // The DC shifts are in the setup (UpdateRunSetup checked them).
     detail::QuantityRunSumsQ31 sums;
     detail::SumQuantityRunQ31Avx2(run_setup_, frames[-lowest].data(), count, sums);
     using K = detail::QuantityRunSumsQ31;
@@ -647,37 +630,31 @@ void BasicMeter<Numeric>::UpdateRunSetup() {
   run_setup_ = {};  // zero taps outside each lane's four
   run_setup_.lagrange_taps = taps;
   run_setup_.lagrange_first = lowest - 1;  // Lagrange reads k - 1 .. k + 2
+  // The window's DC shifts too: this runs after every change of them. The
+  // float setup keeps a phase's current in lane 3 + p, the Q31 one in lane p.
+  constexpr std::size_t kCurrentLane = std::is_same_v<Numeric, dsp::FloatNumeric> ? 3 : 0;
   for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
     const auto offset = static_cast<std::size_t>(comp_whole_[p] - lowest);
-    for (std::size_t t = 0; t < 4; ++t) {
-      if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-        run_setup_.lagrange[offset + t][3 + p] = comp_taps_[p].c[t];  // (the DC shifts are set per run)
-      } else {
-        run_setup_.lagrange[offset + t][p] = comp_taps_[p].c[t];
-      }
-    }
+    for (std::size_t t = 0; t < 4; ++t) run_setup_.lagrange[offset + t][kCurrentLane + p] = comp_taps_[p].c[t];
+    run_setup_.dc[p] = dc_v_[p];
+    run_setup_.dc[3 + p] = dc_i_[p];
+    run_setup_.dc_current[kCurrentLane + p] = dc_i_[p];
   }
   if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    // The window's DC shifts (this runs after every change of them).
-    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
-      run_setup_.dc[p] = dc_v_[p];
-      run_setup_.dc[3 + p] = dc_i_[p];
-      run_setup_.dc_current[p] = dc_i_[p];
-    }
     // The loop does not saturate, so it runs only where nothing can
     // saturate: with each channel's conditioned samples bounded by its ADC
     // range, offset and gain, no DC-shifted sample, line-to-line
     // difference, neutral sum or compensated current may reach the limit.
     constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
     const auto sample_bound = [&](std::int32_t offset_code, std::int32_t gain_q30) {
-      const std::int64_t code = (std::int64_t{code_limit_} + std::abs(std::int64_t{offset_code})) << code_shift_;
+      const std::int64_t code = (std::int64_t{adc_.code_limit} + std::abs(std::int64_t{offset_code})) << adc_.code_shift;
       return ((code * gain_q30) >> dsp::Q31Numeric::kCoefBits) + 1;
     };
     std::int64_t v_max = 0, i_max = 0;
     for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
-      const std::int64_t i_bound = sample_bound(i_offset_code_[p], i_gain_q_[p]);
+      const std::int64_t i_bound = sample_bound(adc_.offset_code[3 + p], adc_.gain_q[3 + p]);
       const std::int64_t i_dc = std::abs(std::int64_t{dc_i_[p]});
-      v_max = std::max(v_max, sample_bound(v_offset_code_[p], v_gain_q_[p]) + std::abs(std::int64_t{dc_v_[p]}));
+      v_max = std::max(v_max, sample_bound(adc_.offset_code[p], adc_.gain_q[p]) + std::abs(std::int64_t{dc_v_[p]}));
       i_max = std::max(i_max, i_bound + i_dc);
       std::int64_t tap_sum = 0;  // Q30
       for (const std::int32_t c : comp_taps_[p].c) tap_sum += std::abs(std::int64_t{c});
@@ -1021,6 +998,7 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
       }
     }
   }
+  // (It also hands the new DC shifts to the x86 run loop: UpdateRunSetup.)
   UpdatePhaseCompensation(IsFiniteFloat(r.f_hz) ? r.f_hz : config_.nominal_hz);
 
   pending_window_ = r;

@@ -183,22 +183,23 @@ __attribute__((target("avx2"))) void SumRunQ31(const QuantityRunSetupQ31& setup,
 
 }  // namespace
 
-__attribute__((target("avx2"), always_inline)) inline __m256i LoadAligned(const void* from) {
-  return _mm256_load_si256(static_cast<const __m256i*>(from));
+__attribute__((target("avx2"), always_inline)) inline __m256i LoadUnaligned(const void* from) {
+  return _mm256_loadu_si256(static_cast<const __m256i*>(from));
 }
 
-__attribute__((target("avx2"))) bool ConditionFrameQ31Avx2(const ConditionSetupQ31& setup, const std::int32_t* codes,
+__attribute__((target("avx2"))) bool ConditionFrameQ31Avx2(const AdcConditioningQ31& adc, const std::int32_t* codes,
                                                             std::int32_t* out) {
   const __m256i code = _mm256_maskload_epi32(codes, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0));
-  const __m256i used = LoadAligned(setup.used);
-  const __m256i clipped = _mm256_or_si256(_mm256_cmpgt_epi32(code, _mm256_set1_epi32(setup.code_limit - 1)),
-                                          _mm256_cmpgt_epi32(_mm256_set1_epi32(1 - setup.code_limit), code));
+  const __m256i used = LoadUnaligned(adc.used);
+  const __m256i clipped = _mm256_or_si256(_mm256_cmpgt_epi32(code, _mm256_set1_epi32(adc.code_limit - 1)),
+                                          _mm256_cmpgt_epi32(_mm256_set1_epi32(1 - adc.code_limit), code));
   if (!_mm256_testz_si256(clipped, used)) return false;
-  const __m256i x = _mm256_sll_epi32(_mm256_sub_epi32(code, LoadAligned(setup.offset)), _mm_cvtsi32_si128(setup.code_shift));
+  const __m256i x = _mm256_sll_epi32(_mm256_sub_epi32(code, LoadUnaligned(adc.offset_code)), _mm_cvtsi32_si128(adc.code_shift));
   // The 64-bit products of the even lanes and of the odd ones; bits 30-61
   // of each (the result, which fits 32 bits) to its lane.
-  const __m256i even = _mm256_srli_epi64(_mm256_mul_epi32(x, LoadAligned(setup.gain_even)), 30);
-  const __m256i odd = _mm256_slli_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), LoadAligned(setup.gain_odd)), 2);
+  const __m256i gain = LoadUnaligned(adc.gain_q);
+  const __m256i even = _mm256_srli_epi64(_mm256_mul_epi32(x, gain), 30);
+  const __m256i odd = _mm256_slli_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(gain, 32)), 2);
   const __m256i y = _mm256_and_si256(_mm256_blend_epi32(even, odd, 0b10101010), used);
   // Channels 0-3, then 4-5: the history copy loads them so (store forwarding).
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm256_castsi256_si128(y));

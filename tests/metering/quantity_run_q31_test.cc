@@ -129,16 +129,14 @@ TEST(QuantityRunQ31, ConditioningEqualsTheScalarFormulaToTheBit) {
     std::uniform_int_distribution<std::int32_t> offset_of(-limit / 64, limit / 64);
     std::uniform_int_distribution<std::int32_t> gain_of(1 << 29, (1 << 30) + (1 << 28));  // 0.5 .. 1.25
     for (int round = 0; round < 2000; ++round) {
-      ConditionSetupQ31 setup;
+      AdcConditioningQ31 setup;
       setup.code_limit = limit;
       setup.code_shift = N::kSampleBits - (adc_bits - 1);
       const int phases = 1 + round % 3;
       for (int p = 0; p < phases; ++p) setup.used[p] = setup.used[3 + p] = -1;
-      std::int32_t gain[6];
       for (int ch = 0; ch < 6; ++ch) {
-        setup.offset[ch] = round % 11 == 0 ? (ch % 2 ? limit : -limit) : offset_of(rng);
-        gain[ch] = round % 13 == 0 ? (1 << 30) + (1 << 28) : gain_of(rng);
-        (ch % 2 == 0 ? setup.gain_even : setup.gain_odd)[ch / 2] = gain[ch];
+        setup.offset_code[ch] = round % 11 == 0 ? (ch % 2 ? limit : -limit) : offset_of(rng);
+        setup.gain_q[ch] = round % 13 == 0 ? (1 << 30) + (1 << 28) : gain_of(rng);
       }
       // Codes within the limit, at its edge, and (some rounds) one beyond.
       std::uniform_int_distribution<std::int32_t> code_of(-(limit - 1), limit - 1);
@@ -158,8 +156,8 @@ TEST(QuantityRunQ31, ConditioningEqualsTheScalarFormulaToTheBit) {
       for (int ch = 0; ch < 6; ++ch) {
         std::int32_t want = 0;
         if (setup.used[ch] != 0) {
-          const std::int32_t x = (codes[ch] - setup.offset[ch]) * (std::int32_t{1} << setup.code_shift);
-          want = static_cast<std::int32_t>((static_cast<std::int64_t>(x) * gain[ch]) >> N::kCoefBits);
+          const std::int32_t x = (codes[ch] - setup.offset_code[ch]) * (std::int32_t{1} << setup.code_shift);
+          want = static_cast<std::int32_t>((static_cast<std::int64_t>(x) * setup.gain_q[ch]) >> N::kCoefBits);
         }
         ASSERT_EQ(out[ch], want) << "round " << round << " channel " << ch;
       }

@@ -268,10 +268,9 @@ class BasicMeter {
   // every channel of a kind on one scale; v_unit_/i_unit_ are the primary
   // value of one Sample unit (1.0 / 2^29).
   std::array<float, 6> channel_offset_{}, channel_gain_{};
-  std::array<typename Numeric::Coef, 3> v_gain_q_{}, i_gain_q_{};
-  std::array<std::int32_t, 3> v_offset_code_{}, i_offset_code_{};
-  std::int32_t code_limit_ = 0;
-  int code_shift_ = 0;
+  struct NoAdcConditioning {};
+  [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, NoAdcConditioning,
+                                           detail::AdcConditioningQ31> adc_{};  // Q31: both forms read it
   float v_unit_ = 1.0f, i_unit_ = 1.0f;
   std::array<float, kQuantityCount> quantity_scale_{};  // integral units to physical units
   float min_cycle_ = 0, max_cycle_ = 0, nominal_cycle_ = 0;  // samples
@@ -374,10 +373,8 @@ class BasicMeter {
   std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, detail::QuantityRunSetup, detail::QuantityRunSetupQ31>
       run_setup_{};
   bool run_vector_ = false;  // the wiring, CPU and (Q31) the sample bounds suit the loop
-  struct NoConditionSetup {};
-  [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, NoConditionSetup,
-                                           detail::ConditionSetupQ31> condition_setup_{};
   bool vector_runs_enabled_ = true;
+  bool adc_vector_ = false;  // Q31: this CPU conditions a frame as one vector
 #endif
 
   // Window awaiting its spectrum, and what is published.

@@ -16,6 +16,20 @@
 
 namespace meter::detail {
 
+/// The Q31 meter's conditioning, one state for its scalar loop (every
+/// target) and its x86 vector form: per channel (0-2 voltages, 3-5
+/// currents), sample = ((code - offset_code) 2^code_shift times gain_q)
+/// >> 30, codes at or beyond +-code_limit clipped. Eight lanes so that the
+/// vector form reads whole vectors (lanes 6-7 and unused channels zero);
+/// not 32-byte aligned, which would pad the firmware's meter for nothing.
+struct AdcConditioningQ31 {
+  std::int32_t offset_code[8] = {};
+  std::int32_t gain_q[8] = {};  ///< Q30
+  std::int32_t used[8] = {};    ///< -1 for a channel the wiring uses
+  std::int32_t code_limit = 0;
+  int code_shift = 0;
+};
+
 #if METER_DSP_X86_AVX2
 
 /// The vectors' lanes are a frame's: 0-2 the phase voltages, 3-5 the phase
@@ -87,23 +101,12 @@ struct QuantityRunSumsQ31 {
   alignas(32) std::int64_t last[kKinds][8];
 };
 
-/// The Q31 meter's conditioning of one frame of ADC codes (lanes 0-5 the
-/// frame's channels), with the scalar loop's integer operations:
-/// ((code - offset) 2^shift times the Q30 gain) >> 30.
-struct ConditionSetupQ31 {
-  alignas(32) std::int32_t offset[8] = {};     ///< Code offset per channel.
-  alignas(32) std::int64_t gain_even[4] = {};  ///< Q30 gains of channels 0, 2, 4.
-  alignas(32) std::int64_t gain_odd[4] = {};   ///< Q30 gains of channels 1, 3, 5.
-  alignas(32) std::int32_t used[8] = {};       ///< -1 for a channel the wiring uses, else 0.
-  std::int32_t code_limit = 0;                 ///< Codes at or beyond +-code_limit are clipped.
-  int code_shift = 0;
-  bool ready = false;  ///< This CPU has AVX2 and the setup is filled.
-};
-
-/// Writes the six conditioned samples to out[0..5] (zero for unused
-/// channels) and returns true; returns false, writing nothing, when a used
-/// channel's code needs clipping (the scalar loop clips and flags it).
-bool ConditionFrameQ31Avx2(const ConditionSetupQ31& setup, const std::int32_t* codes, std::int32_t* out);
+/// Conditions one frame of six ADC codes as the meter's scalar loop does
+/// (AdcConditioningQ31), on a CPU with AVX2: writes the six samples to
+/// out[0..5] (zero for unused channels) and returns true; returns false,
+/// writing nothing, when a used channel's code needs clipping (the scalar
+/// loop clips and flags it).
+bool ConditionFrameQ31Avx2(const AdcConditioningQ31& adc, const std::int32_t* codes, std::int32_t* out);
 
 /// Sums a Q31 run of `count` >= 1 samples (frames of six int32), on a CPU
 /// with AVX2; the frames it reads are those of SumQuantityRunAvx2.
