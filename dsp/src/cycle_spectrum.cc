@@ -1,5 +1,6 @@
 #include "meter/dsp/cycle_spectrum.h"
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -117,6 +118,11 @@ Status CycleTransform<Numeric>::Init(int cycles_per_window) {
   x86_avx2_ = X86HasAvx2Fma();
 #endif
   if (Status s = fft_.Init(); s != Status::kOk) return s;
+#if METER_DSP_X86_FFT_BATCH
+  if constexpr (std::is_same_v<Numeric, FloatNumeric>) {
+    if (Status s = batch_.Init(); s != Status::kOk) return s;
+  }
+#endif
   const double two_pi = 6.28318530717958647692;
   const double n_window = static_cast<double>(kPointsPerCycle) * cycles_;
   for (int m = 0; m < kPointsPerCycle; ++m) {
@@ -192,6 +198,43 @@ void CycleTransform<Numeric>::FinishWindow(float scale, SubgroupBins<Numeric>& b
     bins.at(h, 1) = fft_.Bin(h);
   }
   bins.finished_ = true;
+}
+
+template <typename Numeric>
+void CycleTransform<Numeric>::FinishWindows(const float* scale, SubgroupBins<Numeric>* const* bins, int count) {
+#if METER_DSP_X86_FFT_BATCH
+  if constexpr (std::is_same_v<Numeric, FloatNumeric>) {
+    // FinishWindow's steps, a lane per channel.
+    constexpr int kLanes = CycleFftBatch::kLanes;
+    for (int first = 0; first < count; first += kLanes) {
+      const int lanes = std::min(kLanes, count - first);
+      const float* sums[kLanes] = {};
+      const float* folds[kLanes] = {};
+      for (int lane = 0; lane < lanes; ++lane) {
+        sums[lane] = bins[first + lane]->storage_.running.sum.data();
+        folds[lane] = bins[first + lane]->storage_.running.fold.data();
+      }
+      std::array<std::array<ComplexF, kMaxHarmonicOrder + 1>, kLanes> centre;
+      batch_.Real(sums, lanes, scale + first);
+      for (int lane = 0; lane < lanes; ++lane) {
+        for (int h = 1; h <= kMaxHarmonicOrder; ++h) centre[static_cast<std::size_t>(lane)][static_cast<std::size_t>(h)] = batch_.Bin(lane, h);
+      }
+      batch_.ShiftedComplex(folds, lanes, shift_re_.data(), shift_im_.data(), scale + first);
+      for (int lane = 0; lane < lanes; ++lane) {
+        SubgroupBins<Numeric>& b = *bins[first + lane];
+        b.storage_.bins = {};  // the sums are consumed: their memory now holds the bins
+        for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
+          b.at(h, -1) = Conj(batch_.Bin(lane, kPointsPerCycle - h));
+          b.at(h, 0) = centre[static_cast<std::size_t>(lane)][static_cast<std::size_t>(h)];
+          b.at(h, 1) = batch_.Bin(lane, h);
+        }
+        b.finished_ = true;
+      }
+    }
+    return;
+  }
+#endif
+  for (int c = 0; c < count; ++c) FinishWindow(scale[c], *bins[c]);
 }
 
 template class CycleTransform<FloatNumeric>;

@@ -1151,10 +1151,18 @@ void BasicMeter<Numeric>::FinishSpectrum() {
     r.unbalance_v_pct = r.unbalance_v0_pct = r.unbalance_i_pct = r.unbalance_i0_pct = kNaN;
     spectrum_.max_order = 0;
   } else {
-    for (int p = 0; p < phases_; ++p) {
-      const auto up = static_cast<std::size_t>(p);
-      transform_.FinishWindow(v_unit_, bins_[up]);
-      transform_.FinishWindow(i_unit_, bins_[3 + up]);
+    {
+      // The phases' voltages, then their currents.
+      std::array<float, 6> units{};
+      std::array<dsp::SubgroupBins<Numeric>*, 6> channels{};
+      for (int p = 0; p < phases_; ++p) {
+        const auto up = static_cast<std::size_t>(p);
+        units[up] = v_unit_;
+        units[up + static_cast<std::size_t>(phases_)] = i_unit_;
+        channels[up] = &bins_[up];
+        channels[up + static_cast<std::size_t>(phases_)] = &bins_[3 + up];
+      }
+      transform_.FinishWindows(units.data(), channels.data(), 2 * phases_);
     }
     // Scale DFT sums to rms phasors, undo the interpolator's response and
     // apply each current channel's phase compensation as an exact rotation.

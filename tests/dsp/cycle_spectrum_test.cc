@@ -268,5 +268,175 @@ TEST(CycleTransform, VectorPassEqualsThePortablePassToTheBit) {
 }
 #endif
 
+// A float bin from two computations of one transform: equal to within float
+// rounding through the seven butterfly stages (a few units in the last place
+// of the largest bin; 1e-6 of it is about 16 of them).
+void ExpectSameBin(ComplexF a, ComplexF b, float largest) {
+  ASSERT_LE(std::fabs(a.re - b.re), 1e-6f * largest);
+  ASSERT_LE(std::fabs(a.im - b.im), 1e-6f * largest);
+}
+
+void ExpectSameBitsBin(ComplexF a, ComplexF b) {
+  ASSERT_EQ(std::bit_cast<std::uint32_t>(a.re), std::bit_cast<std::uint32_t>(b.re));
+  ASSERT_EQ(std::bit_cast<std::uint32_t>(a.im), std::bit_cast<std::uint32_t>(b.im));
+}
+
+// A window's channels finished together give each channel the bins it gets
+// finished alone: one to six channels (x86-64: one or two four-lane
+// batches, part-filled). Q31 to the bit; float to float rounding (on x86-64
+// the batch is KissFFT's SSE build from the upstream source, the single
+// transform Debian's float library, built with -ffast-math).
+template <typename Numeric>
+void ExpectFinishWindowsEqualsFinishWindow() {
+  using Sample = typename Numeric::Sample;
+  static CycleTransform<Numeric> transform;
+  ASSERT_EQ(transform.Init(10), Status::kOk);
+  std::mt19937 rng(29);
+  std::uniform_real_distribution<float> value(-0.9f, 0.9f);
+  static std::array<SubgroupBins<Numeric>, 6> together, alone;
+  for (int count = 1; count <= 6; ++count) {
+    std::array<float, 6> scale{};
+    std::array<SubgroupBins<Numeric>*, 6> channels{};
+    for (int c = 0; c < count; ++c) {
+      const auto uc = static_cast<std::size_t>(c);
+      scale[uc] = 0.5f + static_cast<float>(c);
+      together[uc].Reset();
+      alone[uc].Reset();
+      channels[uc] = &together[uc];
+      for (int cycle = 0; cycle < 10; ++cycle) {
+        std::array<Sample, kPointsPerCycle> x{};
+        for (auto& v : x) v = Numeric::FromFloat(value(rng) / static_cast<float>(1 + c));
+        transform.AccumulateCycle(x.data(), cycle, together[uc]);
+        transform.AccumulateCycle(x.data(), cycle, alone[uc]);
+      }
+    }
+    transform.FinishWindows(scale.data(), channels.data(), count);
+    for (int c = 0; c < count; ++c) {
+      const auto uc = static_cast<std::size_t>(c);
+      transform.FinishWindow(scale[uc], alone[uc]);
+      ASSERT_TRUE(together[uc].finished());
+      float largest = 0.0f;
+      for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
+        for (int d = -1; d <= 1; ++d) largest = std::fmax(largest, std::fmax(std::fabs(alone[uc].at(h, d).re), std::fabs(alone[uc].at(h, d).im)));
+      }
+      ASSERT_GT(largest, 0.0f);
+      for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
+        for (int d = -1; d <= 1; ++d) {
+          SCOPED_TRACE(testing::Message() << "channels " << count << ", channel " << c << ", bin (" << h << ", " << d << ")");
+          if constexpr (std::is_same_v<Numeric, Q31Numeric>) {
+            ExpectSameBitsBin(together[uc].at(h, d), alone[uc].at(h, d));
+          } else {
+            ExpectSameBin(together[uc].at(h, d), alone[uc].at(h, d), largest);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(CycleTransform, FinishWindowsEqualsFinishWindow) { ExpectFinishWindowsEqualsFinishWindow<FloatNumeric>(); }
+TEST(CycleTransformQ31, FinishWindowsEqualsFinishWindowToTheBit) { ExpectFinishWindowsEqualsFinishWindow<Q31Numeric>(); }
+
+#if METER_DSP_X86_FFT_BATCH
+// Each lane of the four-lane KissFFT is the DFT of its own channel: every bin
+// (real: 0..P/2; complex: 0..P-1) against a double-precision DFT and against
+// Debian's float KissFFT on that channel, to float rounding; and a lane's
+// bits do not depend on what the other lanes hold, or on how many are used.
+TEST(CycleFftBatch, EachLaneIsTheTransformOfItsChannel) {
+  static CycleFft<FloatNumeric> single;
+  static CycleFftBatch batch;
+  ASSERT_EQ(single.Init(), Status::kOk);
+  ASSERT_EQ(batch.Init(), Status::kOk);
+  std::mt19937 rng(31);
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  std::array<float, kPointsPerCycle> shift_re{}, shift_im{};
+  for (int m = 0; m < kPointsPerCycle; ++m) {
+    const double a = -2.0 * kPi * m / 1280.0;
+    shift_re[static_cast<std::size_t>(m)] = static_cast<float>(std::cos(a));
+    shift_im[static_cast<std::size_t>(m)] = static_cast<float>(std::sin(a));
+  }
+  constexpr int kLanes = CycleFftBatch::kLanes;
+  std::array<std::array<float, kPointsPerCycle>, kLanes> sums{};
+  std::array<std::array<float, 2 * kPointsPerCycle>, kLanes> folds{};
+  std::array<const float*, kLanes> sum_at{}, fold_at{};
+  std::array<float, kLanes> scale{};
+  for (int lane = 0; lane < kLanes; ++lane) {
+    const auto ul = static_cast<std::size_t>(lane);
+    for (auto& v : sums[ul]) v = value(rng) * static_cast<float>(lane + 1);
+    for (auto& v : folds[ul]) v = value(rng) / static_cast<float>(lane + 1);
+    sum_at[ul] = sums[ul].data();
+    fold_at[ul] = folds[ul].data();
+    scale[ul] = 0.25f * static_cast<float>(lane + 1);
+  }
+  // The DFT in double of lane's real sum or shifted fold, times its scale.
+  const auto dft = [&](int lane, int k, bool complex) {
+    const auto ul = static_cast<std::size_t>(lane);
+    std::complex<double> acc{};
+    for (int m = 0; m < kPointsPerCycle; ++m) {
+      const auto um = static_cast<std::size_t>(m);
+      const std::complex<double> x =
+          complex ? std::complex<double>(folds[ul][2 * um], folds[ul][2 * um + 1]) *
+                        std::complex<double>(shift_re[um], shift_im[um])
+                  : std::complex<double>(sums[ul][um], 0.0);
+      acc += x * std::polar(1.0, -2.0 * kPi * k * m / kPointsPerCycle);
+    }
+    return acc * static_cast<double>(scale[ul]);
+  };
+  const auto check = [&](bool complex, int count) {
+    const int bins = complex ? kPointsPerCycle : kPointsPerCycle / 2 + 1;
+    for (int lane = 0; lane < count; ++lane) {
+      const auto ul = static_cast<std::size_t>(lane);
+      if (complex) {
+        auto z = folds[ul];
+        single.ShiftedComplexInPlace(z.data(), shift_re.data(), shift_im.data(), scale[ul]);
+      } else {
+        auto x = sums[ul];
+        single.Real(x.data(), scale[ul]);
+      }
+      std::vector<std::complex<double>> exact(static_cast<std::size_t>(bins));
+      float largest = 0.0f;
+      for (int k = 0; k < bins; ++k) {
+        exact[static_cast<std::size_t>(k)] = dft(lane, k, complex);
+        largest = std::fmax(largest, static_cast<float>(std::abs(exact[static_cast<std::size_t>(k)])));
+      }
+      for (int k = 0; k < bins; ++k) {
+        SCOPED_TRACE(testing::Message() << (complex ? "complex" : "real") << ", lanes " << count << ", lane " << lane << ", bin " << k);
+        const std::complex<double> e = exact[static_cast<std::size_t>(k)];
+        ExpectSameBin(batch.Bin(lane, k), {static_cast<float>(e.real()), static_cast<float>(e.imag())}, largest);
+        ExpectSameBin(batch.Bin(lane, k), single.Bin(k), largest);
+      }
+    }
+  };
+  // All four lanes used, then one to three, each against the full batch's bits.
+  std::array<std::array<ComplexF, kPointsPerCycle>, kLanes> full_real{}, full_complex{};
+  batch.Real(sum_at.data(), kLanes, scale.data());
+  check(false, kLanes);
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int k = 0; k <= kPointsPerCycle / 2; ++k) full_real[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)] = batch.Bin(lane, k);
+  }
+  batch.ShiftedComplex(fold_at.data(), kLanes, shift_re.data(), shift_im.data(), scale.data());
+  check(true, kLanes);
+  for (int lane = 0; lane < kLanes; ++lane) {
+    for (int k = 0; k < kPointsPerCycle; ++k) full_complex[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)] = batch.Bin(lane, k);
+  }
+  for (int count = 1; count < kLanes; ++count) {
+    batch.Real(sum_at.data(), count, scale.data());
+    for (int lane = 0; lane < count; ++lane) {
+      for (int k = 0; k <= kPointsPerCycle / 2; ++k) {
+        SCOPED_TRACE(testing::Message() << "real, lanes " << count << ", lane " << lane << ", bin " << k);
+        ExpectSameBitsBin(batch.Bin(lane, k), full_real[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)]);
+      }
+    }
+    batch.ShiftedComplex(fold_at.data(), count, shift_re.data(), shift_im.data(), scale.data());
+    for (int lane = 0; lane < count; ++lane) {
+      for (int k = 0; k < kPointsPerCycle; ++k) {
+        SCOPED_TRACE(testing::Message() << "complex, lanes " << count << ", lane " << lane << ", bin " << k);
+        ExpectSameBitsBin(batch.Bin(lane, k), full_complex[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)]);
+      }
+    }
+  }
+}
+#endif
+
 }  // namespace
 }  // namespace meter::dsp

@@ -19,6 +19,7 @@
 #include "meter/dsp/complex.h"
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/status.h"
+#include "meter/dsp/target.h"
 
 namespace meter::dsp {
 
@@ -56,6 +57,48 @@ class CycleFft {
   std::array<std::uint64_t, kPointsPerCycle> out_{};
   float out_scale_ = 1.0f;  // float value of one output unit
 };
+
+#if METER_DSP_X86_FFT_BATCH
+/// Float, x86-64 hosts: CycleFft<FloatNumeric>'s two transforms for up to
+/// four channels at once, one per lane of KissFFT's own SSE build (the same
+/// source and arithmetic, kiss_fft_scalar = __m128), so a window's six
+/// channels cost two transforms of each kind instead of six. Each lane's
+/// bins equal CycleFft<FloatNumeric>'s for that channel (the host tests
+/// check them to the bit against Debian's library).
+class CycleFftBatch {
+ public:
+  static constexpr int kLanes = 4;
+  /// @returns kResourceExhausted if the plans do not fit the arena.
+  Status Init();
+  /// Real transforms of x[lane][0..P), lane < count (<= kLanes), each as
+  /// CycleFft::Real with scale[lane]; x is not modified.
+  void Real(const float* const* x, int count, const float* scale);
+  /// Complex transforms of z[lane][m] * (shift_re[m] + j shift_im[m]), as
+  /// CycleFft::ShiftedComplexInPlace with unit[lane]; z is not modified.
+  void ShiftedComplex(const float* const* z, int count, const float* shift_re, const float* shift_im,
+                      const float* unit);
+  /// Bin k of lane `lane`'s last transform, a DFT sum in float.
+  ComplexF Bin(int lane, int k) const {
+    const auto at = static_cast<std::size_t>(2 * kLanes * k + lane);
+    const float s = out_scale_[static_cast<std::size_t>(lane)];
+    return {out_[at] * s, out_[at + kLanes] * s};
+  }
+
+ private:
+  // KissFFT 131's four-lane plans: 16 bytes a scalar, so four times the
+  // float plans' twiddles (Init checks the size).
+  static constexpr std::size_t kArenaBytes = 16384;
+  alignas(16) unsigned char arena_[kArenaBytes];
+  void* real_plan_ = nullptr;
+  void* complex_plan_ = nullptr;
+  // Per point, four real parts then four imaginary parts (KissFFT's
+  // kiss_fft_cpx of two __m128); the real transform's input is one __m128 a
+  // point.
+  alignas(16) std::array<float, 2 * kLanes * kPointsPerCycle> in_{};
+  alignas(16) std::array<float, 2 * kLanes * kPointsPerCycle> out_{};
+  std::array<float, kLanes> out_scale_{};
+};
+#endif
 
 /// A bound on |x[m]|, m in 0..n (at least the largest magnitude, below
 /// twice it); 0 when every value is 0. For block floating point.

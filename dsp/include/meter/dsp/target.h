@@ -36,6 +36,15 @@
 #define METER_DSP_X86_AVX2 0
 #endif
 
+// METER_DSP_X86_FFT_BATCH: set by the build on x86-64 (dsp/CMakeLists.txt),
+// which then compiles KissFFT's four-lane SSE build too (CycleFftBatch):
+// a window's float transforms four channels at a time, the same bits as
+// one at a time (host tests check it). SSE is in every x86-64: no run-time
+// check.
+#ifndef METER_DSP_X86_FFT_BATCH
+#define METER_DSP_X86_FFT_BATCH 0
+#endif
+
 #if METER_DSP_X86_AVX2
 namespace meter::dsp {
 /// Whether this CPU runs the AVX2 + FMA loops (cheap: it reads what the
