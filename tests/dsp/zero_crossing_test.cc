@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "meter/dsp/biquad.h"
 
@@ -66,6 +67,37 @@ TYPED_TEST(BiquadTest, SinglePrecisionBandPassPhaseMatchesTheDoubleOne) {
       }
       EXPECT_LT(worst, 1e-6) << "rate " << rate << " centre " << centre;
     }
+  }
+}
+
+// The band-pass's shortened sum is the general direct form I's, b0 x + b1 x1
+// + b2 x2 - a1 y1 - a2 y2 summed in that order (b1 = 0, b2 = -b0), to the
+// bit: float and Q31, over a signal with harmonics and full-scale peaks.
+TYPED_TEST(BiquadTest, ProcessIsTheGeneralDirectFormToTheBit) {
+  using N = TypeParam;
+  using Sample = typename N::Sample;
+  using Coef = typename N::Coef;
+  Biquad<N> bp;
+  ASSERT_EQ(bp.InitBandPass(50.0f, 1.0f, 8000.0f), Status::kOk);
+  // InitBandPass's coefficients, as it computes them.
+  const double w0 = 2.0 * kPi * 50.0 / 8000.0, alpha = std::sin(w0) / 2.0, a0 = 1.0 + alpha;
+  const Coef b0 = N::CoefFromFloat(static_cast<float>(alpha / a0));
+  const Coef a1 = N::CoefFromFloat(static_cast<float>(-2.0 * std::cos(w0) / a0));
+  const Coef a2 = N::CoefFromFloat(static_cast<float>((1.0 - alpha) / a0));
+  const Coef c[5] = {b0, Coef{}, static_cast<Coef>(-b0), static_cast<Coef>(-a1), static_cast<Coef>(-a2)};
+  Sample x1{}, x2{}, y1{}, y2{};
+  for (int n = 0; n < 16000; ++n) {
+    const double t = 2.0 * kPi * 50.3 * n / 8000.0;
+    const float v = static_cast<float>(0.7 * std::sin(t) + 0.2 * std::sin(3.0 * t + 0.4) + 0.1 * std::sin(31.0 * t));
+    const Sample x = N::ForFilter(N::FromFloat(n % 997 == 0 ? 1.0f : v));
+    const Sample in[5] = {x, x1, x2, y1, y2};
+    const Sample expected = N::Dot(c, 5, [&](int k) { return in[k]; });
+    const Sample y = bp.Process(x);
+    ASSERT_EQ(std::memcmp(&y, &expected, sizeof(Sample)), 0) << "sample " << n;
+    x2 = x1;
+    x1 = x;
+    y2 = y1;
+    y1 = y;
   }
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Second-order IIR section, direct form I, with its exact phase response.
+// Second-order IIR band-pass, direct form I, with its exact phase response.
 // The zero-crossing path band-passes the reference voltage around the
 // nominal frequency, so harmonics and noise cannot add crossings; the
 // filter's phase at the measured frequency is known exactly and removed
@@ -13,9 +13,11 @@
 
 namespace meter::dsp {
 
-/// Direct form I on the policy's types. Q31Numeric: Q29 samples, Q30
-/// coefficients, an int64 accumulator (five products below 2^62 each for
-/// full-scale signals; the band-pass keeps |y| near |x|), result saturated.
+/// Direct form I on the policy's types. The numerator of the band-pass is
+/// b0 (1 - z^-2) (b1 = 0, b2 = -b0), so the input's part is b0 (x - x2).
+/// Q31Numeric: Q29 samples, Q30 coefficients, an int64 accumulator (three
+/// products below 2^62 each for full-scale signals; the band-pass keeps |y|
+/// near |x|), result saturated.
 template <typename Numeric>
 class Biquad {
  public:
@@ -30,8 +32,6 @@ class Biquad {
     const double alpha = std::sin(w0) / (2.0 * static_cast<double>(q));
     const double a0 = 1.0 + alpha;
     b0_ = Numeric::CoefFromFloat(static_cast<float>(alpha / a0));
-    b1_ = Coef{};
-    b2_ = -b0_;
     a1_ = Numeric::CoefFromFloat(static_cast<float>(-2.0 * std::cos(w0) / a0));
     a2_ = Numeric::CoefFromFloat(static_cast<float>((1.0 - alpha) / a0));
     // The centre the stored (rounded) coefficients define: there the real
@@ -47,9 +47,20 @@ class Biquad {
   }
   void Reset() { x1_ = x2_ = y1_ = y2_ = Sample{}; }
   Sample Process(Sample x) {
-    const Coef c[5] = {b0_, b1_, b2_, -a1_, -a2_};
-    const Sample v[5] = {x, x1_, x2_, y1_, y2_};
-    const Sample y = Numeric::Dot(c, 5, [&](int k) { return v[k]; });
+    // The general form's sum, b0 x + b1 x1 + b2 x2 - a1 y1 - a2 y2, to the
+    // bit with the zero product left out: in float, in its order (the b1
+    // term adds an exact zero; negations are exact), which puts the input
+    // three sums from y rather than four on the meter's per-sample
+    // dependency chain; in Q31, x - x2 is exact (the meter's filter input,
+    // Numeric::ForFilter, is below 2^29), so one product less again.
+    Sample y;
+    if constexpr (std::is_floating_point_v<Sample>) {
+      y = ((b0_ * x - b0_ * x2_) - a1_ * y1_) - a2_ * y2_;
+    } else {
+      const Coef c[3] = {b0_, -a1_, -a2_};
+      const Sample v[3] = {x - x2_, y1_, y2_};
+      y = Numeric::Dot(c, 3, [&](int k) { return v[k]; });
+    }
     x2_ = x1_;
     x1_ = x;
     y2_ = y1_;
@@ -73,13 +84,14 @@ class Biquad {
   }
 
   /// Phase of the response at `omega` radians per sample, radians, for the
-  /// coefficients as stored, for any coefficients. Evaluated in double: near
+  /// coefficients as stored, by the general second-order formula (the test
+  /// reference for BandPassPhaseAtHz). Evaluated in double: near
   /// DC the denominator cancels to a few parts in 1e4 and float would leave
   /// ~1e-3 rad of error.
   double PhaseAt(double omega) const {
     const double c1 = std::cos(omega), s1 = std::sin(omega);
     const double c2 = std::cos(2.0 * omega), s2 = std::sin(2.0 * omega);
-    const double b0 = ToDouble(b0_), b1 = ToDouble(b1_), b2 = ToDouble(b2_), a1 = ToDouble(a1_), a2 = ToDouble(a2_);
+    const double b0 = ToDouble(b0_), b1 = 0.0, b2 = -b0, a1 = ToDouble(a1_), a2 = ToDouble(a2_);
     const double num_re = b0 + b1 * c1 + b2 * c2, num_im = -(b1 * s1 + b2 * s2);
     const double den_re = 1.0 + a1 * c1 + a2 * c2, den_im = -(a1 * s1 + a2 * s2);
     return std::atan2(num_im, num_re) - std::atan2(den_im, den_re);
@@ -93,7 +105,7 @@ class Biquad {
       return static_cast<double>(c) / static_cast<double>(1 << Numeric::kCoefBits);
     }
   }
-  Coef b0_{}, b1_{}, b2_{}, a1_{}, a2_{};
+  Coef b0_{}, a1_{}, a2_{};  // b1 = 0, b2 = -b0
   // For BandPassPhaseAtHz.
   float band_centre_hz_ = 0.0f, rad_per_hz_ = 0.0f, one_plus_a2_ = 0.0f, one_minus_a2_ = 0.0f;
   Sample x1_{}, x2_{}, y1_{}, y2_{};
