@@ -45,11 +45,27 @@ Status BasicEnergyMeter<Numeric>::Init(const EnergyMeterConfig& config, hal::Pul
 }
 
 template <typename Numeric>
-std::uint8_t BasicEnergyMeter<Numeric>::ProcessFrame(const Input& frame) {
-  const std::uint8_t events = meter_.ProcessFrame(frame);
-  now_tick_ += kTicksPerSample;
-  if (events & (kEventCycle | kEventCycleReactive)) TakeCycles();
-  if (pulse_out_ != nullptr) pulses_.Update(registers_.state().total.kwh_imp.milli(), now_tick_, *pulse_out_);
+std::uint8_t BasicEnergyMeter<Numeric>::ProcessFrames(std::span<const Input> frames) {
+  constexpr std::uint8_t kCycleEvents = kEventCycle | kEventCycleReactive;
+  std::uint8_t events = 0;
+  while (!frames.empty()) {
+    // Up to the next frame that completes a cycle: only the last frame of a
+    // stretch has cycles to take, and the registers change only there.
+    const auto done = meter_.ProcessFrames(frames, kCycleEvents);
+    frames = frames.subspan(done.frames);
+    events = static_cast<std::uint8_t>(events | done.events);
+    if (pulse_out_ == nullptr) {
+      now_tick_ += done.frames * kTicksPerSample;
+      if (done.events & kCycleEvents) TakeCycles();
+      continue;
+    }
+    // The pulse output sees every frame's tick, as frame by frame.
+    for (std::size_t k = 1; k <= done.frames; ++k) {
+      now_tick_ += kTicksPerSample;
+      if (k == done.frames && (done.events & kCycleEvents)) TakeCycles();
+      pulses_.Update(registers_.state().total.kwh_imp.milli(), now_tick_, *pulse_out_);
+    }
+  }
   return events;
 }
 

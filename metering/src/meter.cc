@@ -419,8 +419,9 @@ void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename
 
 }
 
+// One frame; inlined into ProcessFrames' loop, its only caller.
 template <typename Numeric>
-std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
+[[gnu::always_inline]] inline std::uint8_t BasicMeter<Numeric>::ProcessOneFrame(const Input& frame) {
   events_ = kEventNone;
   const std::uint64_t n = raw_count_++;
   ConditionInputs(frame, n);
@@ -531,6 +532,19 @@ std::uint8_t BasicMeter<Numeric>::ProcessFrame(const Input& frame) {
 
   if (pending_count_ > 0) ServicePendingCycles(n);  // none waits on most samples: no call
   return events_;
+}
+
+template <typename Numeric>
+typename BasicMeter<Numeric>::BlockResult BasicMeter<Numeric>::ProcessFrames(std::span<const Input> frames,
+                                                                             std::uint8_t stop) {
+  BlockResult result;
+  while (result.frames < frames.size()) {
+    const std::uint8_t events = ProcessOneFrame(frames[result.frames]);
+    ++result.frames;
+    result.events = static_cast<std::uint8_t>(result.events | events);
+    if (events & stop) break;
+  }
+  return result;
 }
 
 template <typename Numeric>

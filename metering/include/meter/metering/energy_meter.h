@@ -5,6 +5,7 @@
 // (statically) and feeds frame by frame.
 
 #include <cstdint>
+#include <span>
 
 #include "meter/dsp/status.h"
 #include "meter/hal/nv_store.h"
@@ -38,7 +39,11 @@ class BasicEnergyMeter {
 
   /// Processes one frame; integrates every completed cycle and drives the
   /// pulse output. @returns the meter's events.
-  std::uint8_t ProcessFrame(const Input& frame);
+  std::uint8_t ProcessFrame(const Input& frame) { return ProcessFrames({&frame, 1}); }
+  /// ProcessFrame over a block of frames (a DMA block), with the same
+  /// results, registers and pulse edges; the meter runs through the block up
+  /// to each completed cycle in one call. @returns the frames' events, or-ed.
+  std::uint8_t ProcessFrames(std::span<const Input> frames);
   /// `lost_frames` frames are missing before the next one (a DMA overrun):
   /// the meter flags the window and bridges the cycle's energy over the gap.
   void MarkGap(std::uint64_t lost_frames) {

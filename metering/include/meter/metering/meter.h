@@ -23,7 +23,9 @@
 // history dominates) and should be static or a member of one.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <type_traits>
 
 #include "meter/dsp/biquad.h"
@@ -117,7 +119,18 @@ class BasicMeter {
   const MeterConfig& config() const { return config_; }
 
   /// Processes one frame. @returns a MeterEvent bit set.
-  std::uint8_t ProcessFrame(const Input& frame);
+  std::uint8_t ProcessFrame(const Input& frame) { return ProcessFrames({&frame, 1}).events; }
+
+  /// What ProcessFrames did: how many frames it took, and their events or-ed.
+  struct BlockResult {
+    std::size_t frames = 0;
+    std::uint8_t events = 0;
+  };
+  /// Processes frames in order, each exactly as ProcessFrame, up to the end
+  /// of `frames` or the first frame with an event in `stop` (included): one
+  /// call a DMA block, so the call and its register saves are paid once a
+  /// block (about 17 instructions a frame on an x86 host).
+  BlockResult ProcessFrames(std::span<const Input> frames, std::uint8_t stop = 0);
 
   /// On an x86 host with AVX2, runs of samples between cycle edges are
   /// summed by a vector loop (float: equal to the per-sample loop to
@@ -225,6 +238,7 @@ class BasicMeter {
     bool spectrum_ok = true;
   };
 
+  std::uint8_t ProcessOneFrame(const Input& frame);
   void ConditionInputs(const Input& frame, std::uint64_t n);
   void ComputeQuantities(std::uint64_t m, std::array<typename Numeric::Product, kQuantityCount>& q) const;
   // Adds the waiting run's quantities to the integrators.

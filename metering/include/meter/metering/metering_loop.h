@@ -50,7 +50,7 @@ class MeteringLoop {
         meter_.MarkGap(block.lost_frames);
         stats_.lost_frames += block.lost_frames;
       }
-      for (const Input& frame : block.frames) events |= meter_.ProcessFrame(frame);
+      events = static_cast<std::uint8_t>(events | meter_.ProcessFrames(block.frames));
       if (buffer_.Release() == Status::kDataLoss) ++stats_.overrun_blocks;
       ++stats_.blocks;
       ServiceInputs();
