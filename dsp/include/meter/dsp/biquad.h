@@ -48,14 +48,17 @@ class Biquad {
   void Reset() { x1_ = x2_ = y1_ = y2_ = Sample{}; }
   Sample Process(Sample x) {
     // The general form's sum, b0 x + b1 x1 + b2 x2 - a1 y1 - a2 y2, to the
-    // bit with the zero product left out: in float, in its order (the b1
-    // term adds an exact zero; negations are exact), which puts the input
-    // three sums from y rather than four on the meter's per-sample
-    // dependency chain; in Q31, x - x2 is exact (the meter's filter input,
-    // Numeric::ForFilter, is below 2^29), so one product less again.
+    // bit with the zero product left out: in float, the same sum in the same
+    // order (the b1 term adds an exact zero, also as a fused multiply-add on
+    // the Cortex-M4F), which puts the input three sums from y rather than
+    // four on the meter's per-sample dependency chain; in Q31, x - x2 is
+    // exact (the meter's filter input, Numeric::ForFilter, is below 2^29),
+    // so one product less again.
     Sample y;
     if constexpr (std::is_floating_point_v<Sample>) {
-      y = ((b0_ * x - b0_ * x2_) - a1_ * y1_) - a2_ * y2_;
+      const Coef c[4] = {b0_, -b0_, -a1_, -a2_};
+      const Sample v[4] = {x, x2_, y1_, y2_};
+      y = Numeric::Dot(c, 4, [&](int k) { return v[k]; });
     } else {
       const Coef c[3] = {b0_, -a1_, -a2_};
       const Sample v[3] = {x - x2_, y1_, y2_};
