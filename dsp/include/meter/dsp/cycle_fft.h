@@ -63,8 +63,10 @@ class CycleFft {
 /// four channels at once, one per lane of KissFFT's own SSE build (the same
 /// source and arithmetic, kiss_fft_scalar = __m128), so a window's six
 /// channels cost two transforms of each kind instead of six. Each lane's
-/// bins equal CycleFft<FloatNumeric>'s for that channel (the host tests
-/// check them to the bit against Debian's library).
+/// bins equal CycleFft<FloatNumeric>'s for that channel to float rounding
+/// (Debian builds its library with -ffast-math; a KissFFT float build from
+/// the same source gives the same bits), and a lane's bits do not depend on
+/// the other lanes; the host tests check both.
 class CycleFftBatch {
  public:
   static constexpr int kLanes = 4;

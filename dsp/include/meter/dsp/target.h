@@ -38,9 +38,9 @@
 
 // METER_DSP_X86_FFT_BATCH: set by the build on x86-64 (dsp/CMakeLists.txt),
 // which then compiles KissFFT's four-lane SSE build too (CycleFftBatch):
-// a window's float transforms four channels at a time, the same bits as
-// one at a time (host tests check it). SSE is in every x86-64: no run-time
-// check.
+// a window's float transforms four channels at a time, equal to one at a
+// time through Debian's library to float rounding (host tests check it).
+// SSE is in every x86-64: no run-time check.
 #ifndef METER_DSP_X86_FFT_BATCH
 #define METER_DSP_X86_FFT_BATCH 0
 #endif

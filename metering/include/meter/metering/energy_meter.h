@@ -2,7 +2,7 @@
 // A complete metering point: the measurement pipeline, the register set
 // integrated cycle by cycle (see EnergyRegisters::IntegrateActive), the pulse output of the active-import register,
 // and power-fail-safe persistence. This is the object firmware instantiates
-// (statically) and feeds frame by frame.
+// (statically) and feeds a DMA block at a time (or frame by frame).
 
 #include <cstdint>
 #include <span>
