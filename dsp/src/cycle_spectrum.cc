@@ -191,11 +191,18 @@ void CycleTransform<Numeric>::FinishWindow(float scale, SubgroupBins<Numeric>& b
   for (int h = 1; h <= kMaxHarmonicOrder; ++h) centre[static_cast<std::size_t>(h)] = fft_.Bin(h);
   if constexpr (std::is_same_v<Numeric, Q31Numeric>) unit = std::ldexp(unit, -Q31Numeric::kSampleBits);
   fft_.ShiftedComplexInPlace(bins.storage_.running.fold.data(), shift_re_.data(), shift_im_.data(), unit);
+  StoreBins(bins, centre, [&](int k) { return fft_.Bin(k); });
+}
+
+template <typename Numeric>
+template <typename FoldBin>
+void CycleTransform<Numeric>::StoreBins(SubgroupBins<Numeric>& bins, const std::array<ComplexF, kMaxHarmonicOrder + 1>& centre,
+                                        FoldBin fold_bin) {
   bins.storage_.bins = {};  // the sums are consumed: their memory now holds the bins
   for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
-    bins.at(h, -1) = Conj(fft_.Bin(kPointsPerCycle - h));
+    bins.at(h, -1) = Conj(fold_bin(kPointsPerCycle - h));
     bins.at(h, 0) = centre[static_cast<std::size_t>(h)];
-    bins.at(h, 1) = fft_.Bin(h);
+    bins.at(h, 1) = fold_bin(h);
   }
   bins.finished_ = true;
 }
@@ -221,14 +228,7 @@ void CycleTransform<Numeric>::FinishWindows(const float* scale, SubgroupBins<Num
       }
       batch_.ShiftedComplex(folds, lanes, shift_re_.data(), shift_im_.data(), scale + first);
       for (int lane = 0; lane < lanes; ++lane) {
-        SubgroupBins<Numeric>& b = *bins[first + lane];
-        b.storage_.bins = {};  // the sums are consumed: their memory now holds the bins
-        for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
-          b.at(h, -1) = Conj(batch_.Bin(lane, kPointsPerCycle - h));
-          b.at(h, 0) = centre[static_cast<std::size_t>(lane)][static_cast<std::size_t>(h)];
-          b.at(h, 1) = batch_.Bin(lane, h);
-        }
-        b.finished_ = true;
+        StoreBins(*bins[first + lane], centre[static_cast<std::size_t>(lane)], [&](int k) { return batch_.Bin(lane, k); });
       }
     }
     return;

@@ -572,44 +572,34 @@ bool BasicMeter<Numeric>::FlushRunVector([[maybe_unused]] std::uint64_t first, [
   const HistoryFrame* frames =
       hist_.Contiguous(first - static_cast<std::uint64_t>(-lowest), static_cast<std::size_t>(count + highest - lowest));
   if (frames == nullptr) return false;
+  // Both sums structs name their kinds and lanes alike: the run's sums go
+  // to the integrators, its last sample's values to last_quantities_.
+  const auto take = [&](const auto& sums) {
+    using K = std::remove_cvref_t<decltype(sums)>;
+    const auto store = [&](const auto& v, const auto& use) {
+      for (std::size_t p = 0; p < 3; ++p) {
+        const std::size_t base = p * kPerPhase;
+        use(base + kQvSum, v[K::kX][p]);
+        use(base + kQiSum, v[K::kX][3 + p]);
+        use(base + kQicSum, v[K::kIc][K::kCurrentLane + p]);
+        use(base + kQvv, v[K::kSquares][K::kSquareLane[p]]);
+        use(base + kQii, v[K::kSquares][K::kSquareLane[3 + p]]);
+        use(base + kQvic, v[K::kVIc][K::kCurrentLane + p]);
+      }
+      for (std::size_t l = 0; l < static_cast<std::size_t>(ll_count_); ++l) use(kQLineToLine + l, v[K::kLln][l]);
+      use(std::size_t{kQNeutral}, v[K::kLln][3]);
+    };
+    store(sums.sum, [&](std::size_t k, auto x) { integrators_[k].Add(x); });
+    store(sums.last, [&](std::size_t k, auto x) { last_quantities_[k] = x; });
+  };
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
     detail::QuantityRunSums sums;
     detail::SumQuantityRunAvx2(run_setup_, frames[-lowest].data(), count, sums);
-    using K = detail::QuantityRunSums;
-    const auto store = [&](const float (&v)[K::kKinds][8], const auto& use) {
-      for (std::size_t p = 0; p < 3; ++p) {
-        const std::size_t base = p * kPerPhase;
-        use(base + kQvSum, v[K::kX][p]);
-        use(base + kQiSum, v[K::kX][3 + p]);
-        use(base + kQicSum, v[K::kIc][3 + p]);
-        use(base + kQvv, v[K::kXX][p]);
-        use(base + kQii, v[K::kXX][3 + p]);
-        use(base + kQvic, v[K::kVIc][3 + p]);
-      }
-      for (std::size_t l = 0; l < static_cast<std::size_t>(ll_count_); ++l) use(kQLineToLine + l, v[K::kLln][l]);
-      use(std::size_t{kQNeutral}, v[K::kLln][3]);
-    };
-    store(sums.sum, [&](std::size_t k, float x) { integrators_[k].Add(x); });
-    store(sums.last, [&](std::size_t k, float x) { last_quantities_[k] = x; });
+    take(sums);
   } else {
     detail::QuantityRunSumsQ31 sums;
     detail::SumQuantityRunQ31Avx2(run_setup_, frames[-lowest].data(), count, sums);
-    using K = detail::QuantityRunSumsQ31;
-    const auto store = [&](const std::int64_t (&v)[K::kKinds][8], const auto& use) {
-      for (std::size_t p = 0; p < 3; ++p) {
-        const std::size_t base = p * kPerPhase;
-        use(base + kQvSum, v[K::kX][p]);
-        use(base + kQiSum, v[K::kX][3 + p]);
-        use(base + kQicSum, v[K::kIc][p]);
-        use(base + kQvv, v[K::kSquares][K::kSquareLane[p]]);
-        use(base + kQii, v[K::kSquares][K::kSquareLane[3 + p]]);
-        use(base + kQvic, v[K::kVIc][p]);
-      }
-      for (std::size_t l = 0; l < static_cast<std::size_t>(ll_count_); ++l) use(kQLineToLine + l, v[K::kLln][l]);
-      use(std::size_t{kQNeutral}, v[K::kLln][3]);
-    };
-    store(sums.sum, [&](std::size_t k, std::int64_t x) { integrators_[k].Add(x); });
-    store(sums.last, [&](std::size_t k, std::int64_t x) { last_quantities_[k] = x; });
+    take(sums);
   }
   return true;
 #else
@@ -644,9 +634,11 @@ void BasicMeter<Numeric>::UpdateRunSetup() {
   run_setup_ = {};  // zero taps outside each lane's four
   run_setup_.lagrange_taps = taps;
   run_setup_.lagrange_first = lowest - 1;  // Lagrange reads k - 1 .. k + 2
-  // The window's DC shifts too: this runs after every change of them. The
-  // float setup keeps a phase's current in lane 3 + p, the Q31 one in lane p.
-  constexpr std::size_t kCurrentLane = std::is_same_v<Numeric, dsp::FloatNumeric> ? 3 : 0;
+  // The window's DC shifts too: this runs after every change of them. A
+  // phase's current sits in its sums' current lane (float 3 + p, Q31 p).
+  using RunSums = std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, detail::QuantityRunSums,
+                                     detail::QuantityRunSumsQ31>;
+  constexpr auto kCurrentLane = static_cast<std::size_t>(RunSums::kCurrentLane);
   for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
     const auto offset = static_cast<std::size_t>(comp_whole_[p] - lowest);
     for (std::size_t t = 0; t < 4; ++t) run_setup_.lagrange[offset + t][kCurrentLane + p] = comp_taps_[p].c[t];

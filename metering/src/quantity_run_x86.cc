@@ -61,12 +61,12 @@ __attribute__((target("avx2,fma"))) void SumRun(const QuantityRunSetup& setup, c
   const PointVectors last = ComputePoint<kTaps>(setup, first_frame + 6 * (count - 1));
   using K = QuantityRunSums;
   _mm256_store_ps(out.last[K::kX], last.x);
-  _mm256_store_ps(out.last[K::kXX], last.xx);
+  _mm256_store_ps(out.last[K::kSquares], last.xx);
   _mm256_store_ps(out.last[K::kIc], last.ic);
   _mm256_store_ps(out.last[K::kVIc], last.vic);
   _mm256_store_ps(out.last[K::kLln], last.lln);
   _mm256_store_ps(out.sum[K::kX], _mm256_add_ps(sum_x, last.x));
-  _mm256_store_ps(out.sum[K::kXX], _mm256_add_ps(sum_xx, last.xx));
+  _mm256_store_ps(out.sum[K::kSquares], _mm256_add_ps(sum_xx, last.xx));
   _mm256_store_ps(out.sum[K::kIc], _mm256_add_ps(sum_ic, last.ic));
   _mm256_store_ps(out.sum[K::kVIc], _mm256_add_ps(sum_vic, last.vic));
   _mm256_store_ps(out.sum[K::kLln], _mm256_add_ps(sum_lln, last.lln));

@@ -146,6 +146,12 @@ class CycleTransform {
   void FinishWindows(const float* scale, SubgroupBins<Numeric>* const* bins, int count);
 
  private:
+  // The finished bins over the consumed sums: the centre bins, and the
+  // fold's transform (bin k from fold_bin(k)) for the neighbours.
+  template <typename FoldBin>
+  static void StoreBins(SubgroupBins<Numeric>& bins, const std::array<ComplexF, kMaxHarmonicOrder + 1>& centre,
+                        FoldBin fold_bin);
+
   CycleFft<Numeric> fft_{};
 #if METER_DSP_X86_FFT_BATCH
   struct NoBatch {};

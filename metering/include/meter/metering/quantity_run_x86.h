@@ -50,13 +50,18 @@ struct QuantityRunSetup {
 
 /// Per lane, what the run adds up; `last` holds the same for the run's last
 /// sample alone (the next cycle edge interpolates from it).
-///   x     v and i, DC-shifted (lanes 0-5)
-///   xx    their squares (lanes 0-5)
-///   ic    the phase-compensated current, DC-shifted (lanes 3-5)
-///   vic   v times the compensated current (lanes 3-5, phase p in lane 3+p)
-///   lln   (va-vb)^2, (vb-vc)^2, (vc-va)^2 in lanes 0-2; (ia+ib+ic)^2 in lane 3
+///   x        v and i, DC-shifted (lanes 0-5)
+///   squares  their squares (lanes 0-5: kSquareLane[channel] = channel)
+///   ic       the phase-compensated current, DC-shifted (lanes 3-5: phase p
+///            in kCurrentLane + p)
+///   vic      v times the compensated current (lanes 3-5, as ic)
+///   lln      (va-vb)^2, (vb-vc)^2, (vc-va)^2 in lanes 0-2; (ia+ib+ic)^2 in lane 3
+/// QuantityRunSumsQ31 has the same kinds and lane tables (its own lanes),
+/// so the meter reads both alike.
 struct QuantityRunSums {
-  enum Kind : int { kX = 0, kXX, kIc, kVIc, kLln, kKinds };
+  enum Kind : int { kX = 0, kSquares, kIc, kVIc, kLln, kKinds };
+  static constexpr int kSquareLane[6] = {0, 1, 2, 3, 4, 5};
+  static constexpr int kCurrentLane = 3;  ///< Lane of phase 0's ic and vic (and of its setup taps and DC).
   alignas(32) float sum[kKinds][8];
   alignas(32) float last[kKinds][8];
 };
@@ -89,14 +94,16 @@ struct QuantityRunSetupQ31 {
 /// Per kind, eight 64-bit lanes: the run's sums in `sum`, its last sample's
 /// values in `last`.
 ///   x        v and i, DC-shifted (lanes 0-5, the frame's channels)
-///   ic       the phase-compensated currents, DC-shifted (lanes 0-2)
+///   ic       the phase-compensated currents, DC-shifted (lanes 0-2:
+///            phase p in kCurrentLane + p)
 ///   squares  each channel's Mul(x, x), in lane kSquareLane[channel]
-///   vic      Mul(v, ic) per phase (lanes 0-2)
+///   vic      Mul(v, ic) per phase (lanes 0-2, as ic)
 ///   lln      Mul of va-vb, vb-vc, vc-va (lanes 0-2) and of ia+ib+ic (lane 3)
 struct QuantityRunSumsQ31 {
   enum Kind : int { kX = 0, kIc, kSquares, kVIc, kLln, kKinds };
   /// Products of even and of odd channels come from two vectors.
   static constexpr int kSquareLane[6] = {0, 4, 1, 5, 2, 6};
+  static constexpr int kCurrentLane = 0;  ///< Lane of phase 0's ic and vic (and of its setup taps and DC).
   alignas(32) std::int64_t sum[kKinds][8];
   alignas(32) std::int64_t last[kKinds][8];
 };
