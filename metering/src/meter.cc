@@ -276,8 +276,8 @@ void BasicMeter<Numeric>::MarkGap(std::uint64_t lost_samples) {
   pending_gap_ = true;
 }
 
-// ConditionInputs and DetectCrossing have one caller, ProcessFrame, once per
-// sample: inlined, they save a call and a register save and restore each
+// ConditionInputs and DetectCrossing have one caller, ProcessOneFrame, once
+// per sample: inlined, they save a call and a register save and restore each
 // (22 instructions per sample set on the Cortex-M4F).
 template <typename Numeric>
 [[gnu::always_inline]] inline void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
@@ -419,9 +419,10 @@ void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename
 
 }
 
-// One frame; inlined into ProcessFrames' loop, its only caller.
+// One frame; ProcessFrames' loop is its only caller (where it is inlined:
+// see METER_FRAME_BODY_INLINE).
 template <typename Numeric>
-[[gnu::always_inline]] inline std::uint8_t BasicMeter<Numeric>::ProcessOneFrame(const Input& frame) {
+inline std::uint8_t BasicMeter<Numeric>::ProcessOneFrame(const Input& frame) {
   events_ = kEventNone;
   const std::uint64_t n = raw_count_++;
   ConditionInputs(frame, n);

@@ -52,6 +52,12 @@
 #define METER_HISTORY_SAMPLES 2048
 #endif
 
+#if METER_DSP_X86_AVX2
+#define METER_FRAME_BODY_INLINE [[gnu::always_inline]]
+#else
+#define METER_FRAME_BODY_INLINE
+#endif
+
 namespace meter {
 
 /// One set of simultaneous samples. Unused channels of a wiring are ignored.
@@ -238,7 +244,12 @@ class BasicMeter {
     bool spectrum_ok = true;
   };
 
-  std::uint8_t ProcessOneFrame(const Input& frame);
+  // The per-frame body. On x86 hosts it is inlined into the block loop
+  // (17 fewer instructions a frame; with the attribute on the definition
+  // alone GCC kept the call). On the Cortex-M4F it stays a call: the Q31
+  // block loop with the body inlined spills more than the call costs
+  // (1915 -> 1932 instructions a sample set).
+  METER_FRAME_BODY_INLINE std::uint8_t ProcessOneFrame(const Input& frame);
   void ConditionInputs(const Input& frame, std::uint64_t n);
   void ComputeQuantities(std::uint64_t m, std::array<typename Numeric::Product, kQuantityCount>& q) const;
   // Adds the waiting run's quantities to the integrators.
