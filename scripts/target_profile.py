@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Instructions per function and per frame of a Cortex-M4F self-test image.
+
+Reads QEMU's `-d in_asm,exec,nochain` log on stdin: each translated block is
+listed once ("IN:" and its instructions), and every execution of a block
+prints a "Trace" line naming its host address and the guest symbol. With
+chaining off every execution is logged, so a block's instructions times its
+executions, summed per symbol, is an exact count. It is divided by the
+executions of the per-frame function's entry (`BasicMeter<...>::ProcessOneFrame`),
+giving instructions per frame (per sample set). The image's test harness
+(signal generation, store sweeps) appears too, under its own names.
+
+Usage: see scripts/target-profile.sh.
+"""
+import collections
+import subprocess
+import sys
+
+
+def demangle(names):
+    out = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True, check=True).stdout
+    return out.splitlines()
+
+
+def main():
+    top = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    block_size = {}
+    listing = None
+    per_symbol = collections.Counter()
+    frame_blocks = collections.Counter()  # executions of ProcessOneFrame's blocks, by guest pc
+    for raw in sys.stdin.buffer:
+        if raw.startswith(b"IN:"):
+            listing = 0
+        elif listing is not None and raw.startswith(b"0x"):
+            listing += 1
+        elif raw.startswith(b"Trace"):
+            fields = raw.split()
+            host = fields[2]
+            if listing is not None:
+                block_size[host] = listing
+                listing = None
+            symbol = fields[4].decode() if len(fields) > 4 else "?"
+            per_symbol[symbol] += block_size.get(host, 0)
+            if "ProcessOneFrame" in symbol:
+                guest_pc = int(fields[3].decode().strip("[]").split("/")[1], 16)
+                frame_blocks[guest_pc] += 1
+    if not frame_blocks:
+        sys.exit("no ProcessOneFrame blocks in the log: is this a self-test image?")
+    # The function's entry block has its lowest pc: one execution a frame.
+    frame_entries = frame_blocks[min(frame_blocks)]
+    total = sum(per_symbol.values())
+    print(f"frames: {frame_entries}; instructions in the whole run: {total}")
+    print(f"{'per frame':>10}  function")
+    names = [name for name, _ in per_symbol.most_common(top)]
+    for (name, count), pretty in zip(per_symbol.most_common(top), demangle(names)):
+        print(f"{count / frame_entries:10.1f}  {pretty[:150]}")
+
+
+if __name__ == "__main__":
+    main()
