@@ -5,10 +5,12 @@ Reads QEMU's `-d in_asm,exec,nochain` log on stdin: each translated block is
 listed once ("IN:" and its instructions), and every execution of a block
 prints a "Trace" line naming its host address and the guest symbol. With
 chaining off every execution is logged, so a block's instructions times its
-executions, summed per symbol, is an exact count. It is divided by the
-executions of the per-frame function's entry (`BasicMeter<...>::ProcessOneFrame`),
-giving instructions per frame (per sample set). The image's test harness
-(signal generation, store sweeps) appears too, under its own names.
+executions, summed per symbol, is an exact count (but for the rare block
+QEMU restarts at a device access, counted whole before its restart). It is
+divided by the executions of the per-frame function's entry
+(`BasicMeter<...>::ProcessOneFrame`, a call on the Cortex-M4F: see
+meter.h), giving instructions per frame (per sample set). The image's test
+harness (signal generation, store sweeps) appears too, under its own names.
 
 Usage: see scripts/target-profile.sh.
 """
