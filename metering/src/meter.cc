@@ -420,7 +420,7 @@ void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename
 }
 
 // One frame; ProcessFrames' loop is its only caller (where it is inlined:
-// see METER_FRAME_BODY_INLINE).
+// see ProcessOneFrame in meter.h).
 template <typename Numeric>
 inline std::uint8_t BasicMeter<Numeric>::ProcessOneFrame(const Input& frame) {
   events_ = kEventNone;

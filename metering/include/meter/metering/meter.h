@@ -38,6 +38,7 @@
 #include "meter/dsp/status.h"
 #include "meter/dsp/zero_crossing.h"
 #include "meter/dsp/target.h"
+#include "meter/metering/adc_conditioning.h"
 #include "meter/metering/config.h"
 #include "meter/metering/cycle_energy.h"
 #include "meter/metering/harmonic_spectrum.h"
@@ -416,6 +417,8 @@ class BasicMeter {
   int aggregate_windows_ = 0;
   std::uint32_t aggregate_sequence_ = 0;
 };
+
+#undef METER_FRAME_BODY_INLINE  // the class's own: not for its users
 
 using Meter = BasicMeter<dsp::FloatNumeric>;
 using MeterQ31 = BasicMeter<dsp::Q31Numeric>;
