@@ -555,9 +555,51 @@ void BasicMeter<Numeric>::FlushRun() {
   const int count = run_length_;
   run_length_ = 0;
   if (FlushRunVector(first, count)) return;
-  for (int k = 0; k < count; ++k) {
-    ComputeQuantities(first + static_cast<std::uint64_t>(k), last_quantities_);
-    dsp::AddToEach(integrators_, last_quantities_);
+  if (phase_run_ready_) {
+    FlushRunPhases(first, count);
+    return;
+  }
+  for (int k = 0; k < count; ++k) AddSampleQuantities(first + static_cast<std::uint64_t>(k));
+}
+
+template <typename Numeric>
+void BasicMeter<Numeric>::AddSampleQuantities(std::uint64_t m) {
+  ComputeQuantities(m, last_quantities_);
+  dsp::AddToEach(integrators_, last_quantities_);
+}
+
+template <typename Numeric>
+void BasicMeter<Numeric>::FlushRunPhases([[maybe_unused]] std::uint64_t first, [[maybe_unused]] int count) {
+  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    using Layout = detail::PhaseRunLayout;
+    static_assert(Layout::kCount <= kQuantityCount && Layout::kNeutral == kQNeutral &&
+                      Layout::kLineToLine == kQLineToLine && Layout::kPhaseStride == kPerPhase &&
+                      Layout::kV == kQvSum && Layout::kI == kQiSum && Layout::kIc == kQicSum && Layout::kVv == kQvv &&
+                      Layout::kIi == kQii && Layout::kVic == kQvic,
+                  "the phase run loop writes the meter's quantity layout");
+    static_assert(kMaxRun <= detail::PhaseRunSetupQ31::kMaxRun, "a run fits the phase loop's buffers");
+    // Samples whose frames (their compensation windows included) lie in one
+    // piece of the history go to the loop; the few whose windows wrap
+    // around the history's end are added one at a time (integer sums: the
+    // order of the adds does not matter).
+    const int reach = phase_run_.reach_last - phase_run_.reach_first;
+    std::array<std::int64_t, kQuantityCount> sums{};
+    while (count > 0) {
+      const std::uint64_t window_first = first - static_cast<std::uint64_t>(-phase_run_.reach_first);
+      const auto room =
+          static_cast<int>(kHistory - (window_first & (kHistory - 1))) - reach;  // samples before the wrap
+      if (room <= 0) {
+        AddSampleQuantities(first);
+        ++first;
+        --count;
+        continue;
+      }
+      const int take = room < count ? room : count;
+      detail::SumPhaseRunQ31(phase_run_, hist_.At(first).data(), take, sums.data(), last_quantities_.data());
+      first += static_cast<std::uint64_t>(take);
+      count -= take;
+    }
+    dsp::AddToEach(integrators_, sums);
   }
 }
 
@@ -609,27 +651,71 @@ bool BasicMeter<Numeric>::FlushRunVector([[maybe_unused]] std::uint64_t first, [
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::EnableVectorRuns([[maybe_unused]] bool enabled) {
-#if METER_DSP_X86_AVX2
+void BasicMeter<Numeric>::LimitRunLoop(RunLoop fastest) {
   FlushRun();  // the samples waiting go the way they were meant to
-  vector_runs_enabled_ = enabled;
+  run_loop_limit_ = fastest;
   UpdateRunSetup();
-#endif
+}
+
+template <typename Numeric>
+bool BasicMeter<Numeric>::RunsCannotSaturate() const {
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    return true;
+  } else {
+    // With each channel's conditioned samples bounded by its ADC range,
+    // offset and gain, no DC-shifted sample, line-to-line difference,
+    // neutral sum or compensated current may reach the limit.
+    constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
+    const auto sample_bound = [&](std::int32_t offset_code, std::int32_t gain_q30) {
+      const std::int64_t code = (std::int64_t{adc_.code_limit} + std::abs(std::int64_t{offset_code})) << adc_.code_shift;
+      return ((code * gain_q30) >> dsp::Q31Numeric::kCoefBits) + 1;
+    };
+    std::int64_t v_max = 0, i_max = 0;
+    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
+      const std::int64_t i_bound = sample_bound(adc_.offset_code[3 + p], adc_.gain_q[3 + p]);
+      const std::int64_t i_dc = std::abs(std::int64_t{dc_i_[p]});
+      v_max = std::max(v_max, sample_bound(adc_.offset_code[p], adc_.gain_q[p]) + std::abs(std::int64_t{dc_v_[p]}));
+      i_max = std::max(i_max, i_bound + i_dc);
+      std::int64_t tap_sum = 0;  // Q30
+      for (const std::int32_t c : comp_taps_[p].c) tap_sum += std::abs(std::int64_t{c});
+      if (((tap_sum * i_bound) >> dsp::Q31Numeric::kCoefBits) + 1 + i_dc > kLimit) return false;
+    }
+    return 2 * v_max <= kLimit && 3 * i_max <= kLimit;
+  }
 }
 
 template <typename Numeric>
 void BasicMeter<Numeric>::UpdateRunSetup() {
+  // Both run loops cover the wirings with a neutral or one phase (3P3W's
+  // star point and two-wattmeter products stay on the per-sample loop); in
+  // Q31 they have no saturation, so they run only where none can occur.
+  phase_run_ready_ = false;
 #if METER_DSP_X86_AVX2
-  // The loop covers the wirings with a neutral or one phase (3P3W's star
-  // point and two-wattmeter products stay on the per-sample loop) and
-  // compensation advances within kMaxLagrangeTaps - 3 samples of each other.
   run_vector_ = false;
-  if (config_.wiring == Wiring::k3P3W || !dsp::X86HasAvx2Fma() || !vector_runs_enabled_) return;
+#endif
+  if (config_.wiring == Wiring::k3P3W || run_loop_limit_ == RunLoop::kPerSample || !RunsCannotSaturate()) return;
   int lowest = comp_whole_[0], highest = comp_whole_[0];
   for (std::size_t p = 1; p < static_cast<std::size_t>(phases_); ++p) {
     lowest = std::min(lowest, comp_whole_[p]);
     highest = std::max(highest, comp_whole_[p]);
   }
+  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    phase_run_.phases = phases_;
+    phase_run_.line_to_line = ll_count_;
+    for (std::size_t p = 0; p < 3; ++p) {
+      phase_run_.dc_v[p] = dc_v_[p];
+      phase_run_.dc_i[p] = dc_i_[p];
+      phase_run_.advance[p] = comp_whole_[p];
+      for (std::size_t t = 0; t < 4; ++t) phase_run_.taps[p][t] = comp_taps_[p].c[t];
+    }
+    phase_run_.reach_first = std::min(0, lowest - 1);  // Lagrange reads k - 1 .. k + 2
+    phase_run_.reach_last = std::max(0, highest + 2);
+    phase_run_ready_ = true;
+  }
+#if METER_DSP_X86_AVX2
+  // The vector loop: compensation advances within kMaxLagrangeTaps - 3
+  // samples of each other.
+  if (!dsp::X86HasAvx2Fma() || run_loop_limit_ != RunLoop::kVector) return;
   const int taps = highest - lowest + 4;
   if (taps > detail::QuantityRunSetup::kMaxLagrangeTaps) return;
   run_setup_ = {};  // zero taps outside each lane's four
@@ -646,28 +732,6 @@ void BasicMeter<Numeric>::UpdateRunSetup() {
     run_setup_.dc[p] = dc_v_[p];
     run_setup_.dc[3 + p] = dc_i_[p];
     run_setup_.dc_current[kCurrentLane + p] = dc_i_[p];
-  }
-  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    // The loop does not saturate, so it runs only where nothing can
-    // saturate: with each channel's conditioned samples bounded by its ADC
-    // range, offset and gain, no DC-shifted sample, line-to-line
-    // difference, neutral sum or compensated current may reach the limit.
-    constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
-    const auto sample_bound = [&](std::int32_t offset_code, std::int32_t gain_q30) {
-      const std::int64_t code = (std::int64_t{adc_.code_limit} + std::abs(std::int64_t{offset_code})) << adc_.code_shift;
-      return ((code * gain_q30) >> dsp::Q31Numeric::kCoefBits) + 1;
-    };
-    std::int64_t v_max = 0, i_max = 0;
-    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
-      const std::int64_t i_bound = sample_bound(adc_.offset_code[3 + p], adc_.gain_q[3 + p]);
-      const std::int64_t i_dc = std::abs(std::int64_t{dc_i_[p]});
-      v_max = std::max(v_max, sample_bound(adc_.offset_code[p], adc_.gain_q[p]) + std::abs(std::int64_t{dc_v_[p]}));
-      i_max = std::max(i_max, i_bound + i_dc);
-      std::int64_t tap_sum = 0;  // Q30
-      for (const std::int32_t c : comp_taps_[p].c) tap_sum += std::abs(std::int64_t{c});
-      if (((tap_sum * i_bound) >> dsp::Q31Numeric::kCoefBits) + 1 + i_dc > kLimit) return;
-    }
-    if (2 * v_max > kLimit || 3 * i_max > kLimit) return;
   }
   run_vector_ = true;
 #endif

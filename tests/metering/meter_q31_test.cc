@@ -241,13 +241,15 @@ TEST(MeterQ31, EnergyRegistersAgreeAfterOneHour) {
   EXPECT_NEAR(ef.registers().Kilo(a.total.kwh_imp), eq.registers().Kilo(b.total.kwh_imp), 1e-6 * ef.registers().Kilo(a.total.kwh_imp) + 1e-6);
 }
 
-// On an x86 host with AVX2 the Q31 meter sums the samples between cycle
-// edges with a vector loop: it must give every figure to the bit as the
-// per-sample loop the firmware targets run. Phase compensation with one,
-// two and several samples between the phases' advances (the loop's 4-, 5-
-// and any-tap forms), DC offsets (the shifts move every window), off-nominal
-// frequency, and the wirings the loop takes.
-TEST(MeterQ31, VectorRunsEqualThePerSampleLoopToTheBit) {
+// The Q31 meter sums the samples between cycle edges with a run loop: one
+// phase at a time on every target (the firmware's), and on an x86 host with
+// AVX2 a vector loop. Each must give every figure to the bit as the
+// per-sample loop. Phase compensation with one, two and several samples
+// between the phases' advances (the vector loop's 4-, 5- and any-tap
+// forms), DC offsets (the shifts move every window), off-nominal frequency,
+// and the wirings the loops take.
+TEST(MeterQ31, RunLoopsEqualThePerSampleLoopToTheBit) {
+  using RunLoop = MeterQ31::RunLoop;
   struct Case {
     Wiring wiring;
     float rate;
@@ -260,7 +262,10 @@ TEST(MeterQ31, VectorRunsEqualThePerSampleLoopToTheBit) {
       {Wiring::k1P2W, 8000.0f, {-0.7, 0.0, 0.0}},
       {Wiring::k2P3W, 16000.0f, {0.5, -1.5, 0.0}},
   };
-  static MeterQ31 vector_runs, per_sample;
+  // The fastest loop this host has, the phase loop, and the per-sample loop.
+  static MeterQ31 fastest, phases, per_sample;
+  MeterQ31* const candidates[] = {&fastest, &phases};
+  const char* const names[] = {"fastest", "phases"};
   for (const Case& c : cases) {
     ThreePhaseSignal s = Balanced(50.3, 230.0, 4.0, 30.0, {{3, 1.5}, {5, 0.8}}, {{5, 0.4}, {7, 0.2}});
     for (std::size_t p = 0; p < 3; ++p) {
@@ -272,60 +277,66 @@ TEST(MeterQ31, VectorRunsEqualThePerSampleLoopToTheBit) {
     cfg.sample_rate_hz = c.rate;
     for (std::size_t p = 0; p < 3; ++p) cfg.phase_comp_deg[p] = static_cast<float>(c.lag_deg[p]);
     if (c.wiring == Wiring::k3P4WHighLeg) cfg.high_leg_phase = 1;
-    ASSERT_EQ(vector_runs.Init(cfg), Status::kOk);
+    ASSERT_EQ(fastest.Init(cfg), Status::kOk);
+    ASSERT_EQ(phases.Init(cfg), Status::kOk);
     ASSERT_EQ(per_sample.Init(cfg), Status::kOk);
-    per_sample.EnableVectorRuns(false);
-    EXPECT_FALSE(per_sample.VectorRunsActive());
+    phases.LimitRunLoop(RunLoop::kPhases);
+    per_sample.LimitRunLoop(RunLoop::kPerSample);
+    EXPECT_EQ(per_sample.ActiveRunLoop(), RunLoop::kPerSample);
+    EXPECT_EQ(phases.ActiveRunLoop(), RunLoop::kPhases) << "the loop must run for this test to mean anything";
 #if METER_DSP_X86_AVX2
     if (dsp::X86HasAvx2Fma()) {
-      EXPECT_TRUE(vector_runs.VectorRunsActive()) << "the loop must run for this test to mean anything";
+      EXPECT_EQ(fastest.ActiveRunLoop(), RunLoop::kVector) << "the loop must run for this test to mean anything";
     }
 #endif
     int windows = 0;
-    bool vector_ran_after_dc = false;
+    bool fast_loops_after_dc = false;
     for (long k = 0; k < static_cast<long>(2.5 * c.rate); ++k) {
       const Codes codes = Quantise(s.FrameAt(static_cast<double>(k) / c.rate), cfg);
-      const std::uint8_t a = vector_runs.ProcessFrame(codes.adc);
       const std::uint8_t b = per_sample.ProcessFrame(codes.adc);
-      ASSERT_EQ(a, b) << "frame " << k;
-      if (!(a & kEventWindow)) continue;
-      ++windows;
-      vector_ran_after_dc = vector_ran_after_dc || (windows > 2 && vector_runs.VectorRunsActive());
-      const WindowResult& x = vector_runs.LastWindow();
-      const WindowResult& y = per_sample.LastWindow();
-      const auto same = [&](float u, float v, const char* what, int index) {
-        EXPECT_EQ(std::bit_cast<std::uint32_t>(u), std::bit_cast<std::uint32_t>(v))
-            << what << "[" << index << "] window " << windows << ": " << u << " vs " << v;
-      };
-      EXPECT_EQ(x.flags, y.flags);
-      EXPECT_EQ(x.end_sample, y.end_sample);
-      same(x.end_frac, y.end_frac, "end_frac", 0);
-      same(x.f_hz, y.f_hz, "f_hz", 0);
-      for (int p = 0; p < 3; ++p) {
-        const PhaseValues& u = x.phases[static_cast<std::size_t>(p)];
-        const PhaseValues& v = y.phases[static_cast<std::size_t>(p)];
-        same(u.v_rms, v.v_rms, "v_rms", p);
-        same(u.i_rms, v.i_rms, "i_rms", p);
-        same(u.p_w, v.p_w, "p_w", p);
-        same(u.q_var, v.q_var, "q_var", p);
-        same(u.s_va, v.s_va, "s_va", p);
-        same(u.p1_w, v.p1_w, "p1_w", p);
-        same(u.q1_var, v.q1_var, "q1_var", p);
-        same(u.thd_v_pct, v.thd_v_pct, "thd_v_pct", p);
-        same(u.thd_i_pct, v.thd_i_pct, "thd_i_pct", p);
-        same(x.v_ll_rms[static_cast<std::size_t>(p)], y.v_ll_rms[static_cast<std::size_t>(p)], "v_ll_rms", p);
+      bool window = false;
+      for (MeterQ31* m : candidates) {
+        const std::uint8_t a = m->ProcessFrame(codes.adc);
+        ASSERT_EQ(a, b) << "frame " << k;
+        window = (a & kEventWindow) != 0;
       }
-      same(x.total.p_w, y.total.p_w, "total p", 0);
-      same(x.total.q_var, y.total.q_var, "total q", 0);
-      same(x.i_n_rms, y.i_n_rms, "i_n_rms", 0);
-      same(x.unbalance_v_pct, y.unbalance_v_pct, "unbalance_v", 0);
+      if (!window) continue;
+      ++windows;
+      fast_loops_after_dc = fast_loops_after_dc || (windows > 2 && phases.ActiveRunLoop() == RunLoop::kPhases &&
+                                                    fastest.ActiveRunLoop() != RunLoop::kPerSample);
+      for (int m = 0; m < 2; ++m) {
+        const WindowResult& x = candidates[m]->LastWindow();
+        const WindowResult& y = per_sample.LastWindow();
+        const auto same = [&](float u, float v, const char* what, int index) {
+          EXPECT_EQ(std::bit_cast<std::uint32_t>(u), std::bit_cast<std::uint32_t>(v))
+              << names[m] << ": " << what << "[" << index << "] window " << windows << ": " << u << " vs " << v;
+        };
+        EXPECT_EQ(x.flags, y.flags);
+        EXPECT_EQ(x.end_sample, y.end_sample);
+        same(x.end_frac, y.end_frac, "end_frac", 0);
+        same(x.f_hz, y.f_hz, "f_hz", 0);
+        for (int p = 0; p < 3; ++p) {
+          const PhaseValues& u = x.phases[static_cast<std::size_t>(p)];
+          const PhaseValues& v = y.phases[static_cast<std::size_t>(p)];
+          same(u.v_rms, v.v_rms, "v_rms", p);
+          same(u.i_rms, v.i_rms, "i_rms", p);
+          same(u.p_w, v.p_w, "p_w", p);
+          same(u.q_var, v.q_var, "q_var", p);
+          same(u.s_va, v.s_va, "s_va", p);
+          same(u.p1_w, v.p1_w, "p1_w", p);
+          same(u.q1_var, v.q1_var, "q1_var", p);
+          same(u.thd_v_pct, v.thd_v_pct, "thd_v_pct", p);
+          same(u.thd_i_pct, v.thd_i_pct, "thd_i_pct", p);
+          same(x.v_ll_rms[static_cast<std::size_t>(p)], y.v_ll_rms[static_cast<std::size_t>(p)], "v_ll_rms", p);
+        }
+        same(x.total.p_w, y.total.p_w, "total p", 0);
+        same(x.total.q_var, y.total.q_var, "total q", 0);
+        same(x.i_n_rms, y.i_n_rms, "i_n_rms", 0);
+        same(x.unbalance_v_pct, y.unbalance_v_pct, "unbalance_v", 0);
+      }
     }
     EXPECT_GE(windows, 10);
-#if METER_DSP_X86_AVX2
-    if (dsp::X86HasAvx2Fma()) {
-      EXPECT_TRUE(vector_ran_after_dc) << "the DC shifts must keep the loop";
-    }
-#endif
+    EXPECT_TRUE(fast_loops_after_dc) << "the DC shifts must keep the run loops";
     if (HasFailure()) {
       ADD_FAILURE() << "case: wiring " << static_cast<int>(c.wiring) << ", " << c.rate << " SPS";
       return;

@@ -12,6 +12,7 @@
 
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/target.h"
+#include "support/q31_run_samples.h"
 #include "meter/metering/quantity_run_x86.h"
 
 namespace meter::detail {
@@ -67,12 +68,7 @@ QuantityRunSumsQ31 Reference(const QuantityRunSetupQ31& setup, const std::int32_
 TEST(QuantityRunQ31, SumsEqualThePerSampleArithmeticToTheBit) {
   if (!dsp::X86HasAvx2Fma()) GTEST_SKIP() << "this CPU has no AVX2: the meter runs the per-sample loop";
   std::mt19937 rng(20261122);
-  const std::int32_t kVoltageLimit = (1 << 30) - (1 << 26);  // 2 |v| below 2^31
-  const std::int32_t kCurrentLimit = 700'000'000;            // 3 |i| below 2^31
-  std::uniform_int_distribution<std::int32_t> voltage(-kVoltageLimit + (1 << 25), kVoltageLimit - (1 << 25));
-  std::uniform_int_distribution<std::int32_t> current(-kCurrentLimit / 2, kCurrentLimit / 2);
-  std::uniform_int_distribution<std::int32_t> dc(-(1 << 25), 1 << 25);
-  std::uniform_int_distribution<std::int32_t> tap(-(1 << 28), 1 << 28);
+  test::Q31RunSamples samples;
   std::uniform_int_distribution<int> taps_of(4, QuantityRunSetupQ31::kMaxLagrangeTaps);
   std::uniform_int_distribution<int> first_of(-4, 3);
   constexpr int kMargin = 16;  // frames before and after the run
@@ -80,24 +76,24 @@ TEST(QuantityRunQ31, SumsEqualThePerSampleArithmeticToTheBit) {
   for (int round = 0; round < 400; ++round) {
     const int count = 1 + round % 32;
     std::vector<std::int32_t> frames(static_cast<std::size_t>(6 * (count + 2 * kMargin)));
-    for (std::size_t k = 0; k < frames.size(); ++k) frames[k] = (k % 6) < 3 ? voltage(rng) : current(rng);
+    for (std::size_t k = 0; k < frames.size(); ++k) frames[k] = (k % 6) < 3 ? samples.voltage(rng) : samples.current(rng);
     // A run of samples at the extremes: the largest products and sums.
     if (round % 5 == 0) {
       for (std::size_t k = 0; k < frames.size(); ++k) {
-        frames[k] = (k % 6) < 3 ? ((k / 6) % 2 ? voltage.max() : voltage.min()) : ((k / 7) % 2 ? current.max() : current.min());
+        frames[k] = (k % 6) < 3 ? ((k / 6) % 2 ? samples.voltage.max() : samples.voltage.min()) : ((k / 7) % 2 ? samples.current.max() : samples.current.min());
       }
     }
     QuantityRunSetupQ31 setup;
     setup.lagrange_taps = round % 3 == 0 ? 4 : round % 3 == 1 ? 5 : taps_of(rng);
     setup.lagrange_first = first_of(rng);
-    for (int ch = 0; ch < 6; ++ch) setup.dc[ch] = dc(rng);
+    for (int ch = 0; ch < 6; ++ch) setup.dc[ch] = samples.dc(rng);
     for (int p = 0; p < 3; ++p) {
       setup.dc_current[p] = setup.dc[3 + p];
       // Each phase's four Lagrange taps somewhere in the window, summing to
       // about one (Q30); zero elsewhere.
       const int offset = std::uniform_int_distribution<int>(0, setup.lagrange_taps - 4)(rng);
       std::int64_t sum = 0;
-      for (int t = 0; t < 3; ++t) sum += setup.lagrange[offset + t][p] = tap(rng);
+      for (int t = 0; t < 3; ++t) sum += setup.lagrange[offset + t][p] = samples.tap(rng);
       setup.lagrange[offset + 3][p] = (std::int64_t{1} << 30) - sum;
     }
     const std::int32_t* first = frames.data() + 6 * kMargin;

@@ -42,6 +42,7 @@
 #include "meter/metering/config.h"
 #include "meter/metering/cycle_energy.h"
 #include "meter/metering/harmonic_spectrum.h"
+#include "meter/metering/quantity_run_q31.h"
 #include "meter/metering/quantity_run_x86.h"
 #include "meter/metering/window_result.h"
 
@@ -139,20 +140,25 @@ class BasicMeter {
   /// block (about 17 instructions a frame on an x86 host).
   BlockResult ProcessFrames(std::span<const Input> frames, std::uint8_t stop = 0);
 
-  /// On an x86 host with AVX2, runs of samples between cycle edges are
-  /// summed by a vector loop (float: equal to the per-sample loop to
-  /// rounding; Q31: to the bit). false returns to the per-sample loop the
-  /// firmware targets run, from the next sample on (tests compare the two);
-  /// Init turns the vector loop back on.
-  void EnableVectorRuns(bool enabled);
-  /// Whether the vector loop sums the runs now (the CPU, the wiring, the
-  /// compensation's spread and, for Q31, the sample bounds allow it).
-  bool VectorRunsActive() const {
+  /// The loops that sum the runs of samples between cycle edges, slowest
+  /// first. Each gives the per-sample loop's sums: to the bit in Q31 (the
+  /// same integer operations), to rounding in float (the vector loop fuses
+  /// and sums a run before it reaches the integrators).
+  enum class RunLoop : std::uint8_t {
+    kPerSample,  ///< one sample's quantities at a time: every wiring, every bound
+    kPhases,     ///< Q31, every target: one phase at a time over a run, where nothing can saturate; not 3P3W
+    kVector,     ///< x86-64 hosts with AVX2: one vector per frame (Q31: where nothing can saturate); not 3P3W
+  };
+  /// The fastest loop the meter may take, from the next sample on (tests
+  /// compare the loops); Init allows every one.
+  void LimitRunLoop(RunLoop fastest);
+  /// The loop that sums the runs now (the CPU, the wiring, the
+  /// compensation's spread and, for Q31, the sample bounds decide).
+  RunLoop ActiveRunLoop() const {
 #if METER_DSP_X86_AVX2
-    return run_vector_;
-#else
-    return false;
+    if (run_vector_) return RunLoop::kVector;
 #endif
+    return phase_run_ready_ ? RunLoop::kPhases : RunLoop::kPerSample;
   }
 
   /// Tells the meter that `lost_samples` frames are missing before the next
@@ -256,6 +262,11 @@ class BasicMeter {
   // Adds the waiting run's quantities to the integrators.
   void FlushRun();
   bool FlushRunVector(std::uint64_t first, int count);
+  void FlushRunPhases(std::uint64_t first, int count);
+  void AddSampleQuantities(std::uint64_t m);
+  // Q31: whether the conditioning's sample bounds and the window's DC shifts
+  // rule out saturation in every run loop's difference, sum and rounding.
+  bool RunsCannotSaturate() const;
   void UpdateRunSetup();
   void OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral);
   void DetectCrossing(std::uint64_t n);
@@ -328,6 +339,13 @@ class BasicMeter {
   // samples at once. Only the adds wait; every decision stays per sample.
   std::uint64_t run_first_ = 0;
   int run_length_ = 0;
+  RunLoop run_loop_limit_ = RunLoop::kVector;
+  // Q31: the phase-at-a-time run loop's DC shifts and compensation, set
+  // with every change of them (UpdateRunSetup), and whether it runs.
+  struct NoPhaseRun {};
+  [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, NoPhaseRun,
+                                           detail::PhaseRunSetupQ31> phase_run_{};
+  bool phase_run_ready_ = false;
   // Zero-crossing path, at the newest sample: band-passed reference, its
   // crossings corrected by the filter's phase and queued for the
   // processing point, which lags far enough to receive them in time.
@@ -398,8 +416,7 @@ class BasicMeter {
   // The x86 run loop's DC shifts and compensation taps (host builds only).
   std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, detail::QuantityRunSetup, detail::QuantityRunSetupQ31>
       run_setup_{};
-  bool run_vector_ = false;  // the wiring, CPU and (Q31) the sample bounds suit the loop
-  bool vector_runs_enabled_ = true;
+  bool run_vector_ = false;  // the wiring, CPU, limit and (Q31) the sample bounds suit the loop
   bool adc_vector_ = false;  // Q31: this CPU conditions a frame as one vector
 #endif
 
