@@ -1125,6 +1125,12 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
 #endif
   {
   METER_PROFILE_SCOPE(dsp::ProfileRegion::kResample);
+  // A point's window that wraps around the end of the history's storage
+  // (about one point in ten at 8 kSPS) is copied into one piece, so that
+  // every point takes the contiguous loop (block loads on the Cortex-M4F;
+  // the same values, so the same results).
+  const auto span = static_cast<std::size_t>(2 * half);
+  std::array<HistoryFrame, kWrapScratchFrames> wrapped;
   for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
     // rel >= 0, so the conversion is the floor (no libm call per point).
     const float rel = c.start.frac + static_cast<float>(j) * step;
@@ -1132,14 +1138,43 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
     const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
     Sample point[6];
     const float u = rel - static_cast<float>(whole);
-    hist_.ReadRun(base, static_cast<std::size_t>(2 * half),
-                  [&](auto frame) { interpolator_.InterpolateFrames<Numeric, 6>(u, frame, point); });
+    const HistoryFrame* frames = hist_.Contiguous(base, span);
+    if (frames == nullptr && span <= wrapped.size()) {
+      const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the wrap
+      CopyFrames(&hist_.At(base), to_end, wrapped.data());
+      CopyFrames(&hist_.At(base + to_end), span - to_end, wrapped.data() + to_end);
+      frames = wrapped.data();
+    }
+    if (frames != nullptr) {
+      interpolator_.InterpolateFrames<Numeric, 6>(u, dsp::ContiguousRun<HistoryFrame>{frames}, point);
+    } else {
+      hist_.ReadRun(base, span, [&](auto frame) { interpolator_.InterpolateFrames<Numeric, 6>(u, frame, point); });
+    }
     // Every channel, used or not (an unused one is all zeros, and its
     // points are never transformed): straight-line code, no loop.
     for (std::size_t ch = 0; ch < 6; ++ch) cycle_points_[ch][static_cast<std::size_t>(j)] = Numeric::Sub(point[ch], dc[ch]);
   }
   }
   AccumulateCyclePoints(c);
+}
+
+template <typename Numeric>
+void BasicMeter<Numeric>::CopyFrames(const HistoryFrame* from, std::size_t count, HistoryFrame* to) {
+#if METER_DSP_ARM_BLOCK_LOADS
+  // A frame a pass with one block load and one block store (GCC copies
+  // word by word, or calls newlib-nano's memcpy).
+  static_assert(sizeof(HistoryFrame) == 24, "a frame is six words");
+  for (; count > 0; --count) {
+    asm volatile(
+        "ldmia %[from]!, {r0-r5}\n\t"
+        "stmia %[to]!, {r0-r5}\n\t"
+        : [from] "+r"(from), [to] "+r"(to)
+        :
+        : "r0", "r1", "r2", "r3", "r4", "r5", "memory");
+  }
+#else
+  for (std::size_t k = 0; k < count; ++k) to[k] = from[k];
+#endif
 }
 
 template <typename Numeric>

@@ -275,6 +275,13 @@ class BasicMeter {
   void CloseWindow(const Position& end);
   void ServicePendingCycles(std::uint64_t newest);
   void ResampleCycle(const PendingCycle& cycle);
+  // Frames of a resampled point's window that wraps around the history's
+  // end, copied into one piece (stack): a kernel up to this long; a longer
+  // one reads a wrapped window sample by sample.
+  static constexpr std::size_t kWrapScratchFrames =
+      kHistory / 8 < static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps) ? kHistory / 8
+                                                                              : dsp::SincInterpolator::kMaxTaps;
+  static void CopyFrames(const std::array<Sample, 6>* from, std::size_t count, std::array<Sample, 6>* to);
   void AccumulateCyclePoints(const PendingCycle& cycle);
 #if METER_DSP_X86_AVX2
   void ResampleCycleChannelMajor(const PendingCycle& cycle, float step, const std::array<Sample, 6>& dc);
