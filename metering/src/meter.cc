@@ -280,7 +280,7 @@ void BasicMeter<Numeric>::MarkGap(std::uint64_t lost_samples) {
 // per sample: inlined, they save a call and a register save and restore each
 // (22 instructions per sample set on the Cortex-M4F).
 template <typename Numeric>
-[[gnu::always_inline]] inline void BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
+[[gnu::always_inline]] inline std::uint16_t BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
   std::uint16_t flags = pending_gap_ ? kSampleGapBit : 0;
   pending_gap_ = false;
   bool conditioned = false;  // by the vector form
@@ -361,6 +361,7 @@ template <typename Numeric>
   }
   hist_.Put(n, last_frame_);
   flag_hist_.Put(n, flags);
+  return flags;
 }
 
 template <typename Numeric>
@@ -425,8 +426,8 @@ template <typename Numeric>
 inline std::uint8_t BasicMeter<Numeric>::ProcessOneFrame(const Input& frame) {
   events_ = kEventNone;
   const std::uint64_t n = raw_count_++;
-  ConditionInputs(frame, n);
-  DetectCrossing(n);
+  const std::uint16_t newest_flags = ConditionInputs(frame, n);
+  DetectCrossing(n, (newest_flags & kSampleGapBit) != 0);
   if (n < static_cast<std::uint64_t>(delay_)) return events_;
   const std::uint64_t m = n - static_cast<std::uint64_t>(delay_);
   const auto m_signed = static_cast<std::int64_t>(m);
@@ -746,9 +747,9 @@ float BasicMeter<Numeric>::CrossingFilterDelay(float f_hz) const {
 }
 
 template <typename Numeric>
-[[gnu::always_inline]] inline void BasicMeter<Numeric>::DetectCrossing(std::uint64_t n) {
+[[gnu::always_inline]] inline void BasicMeter<Numeric>::DetectCrossing(std::uint64_t n, bool gap) {
   if (!crossing_enabled_) return;
-  if (flag_hist_.At(n) & kSampleGapBit) {
+  if (gap) {
     for (auto& f : crossing_filter_) f.Reset();
     crossing_.Reset();
     have_detected_ = false;
@@ -760,12 +761,15 @@ template <typename Numeric>
   }
   ref = Numeric::ForFilter(ref);
   for (auto& f : crossing_filter_) ref = f.Process(ref);
-  if (!IsFiniteFloat(static_cast<float>(ref))) {
-    // Overflowing input (a full-scale float): restart the filters rather
-    // than let an infinite state silence every later crossing.
-    for (auto& f : crossing_filter_) f.Reset();
-    crossing_.Reset();
-    return;
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    if (!IsFiniteFloat(ref)) {
+      // Overflowing input (a full-scale float): restart the filters rather
+      // than let an infinite state silence every later crossing. (Q31
+      // saturates instead.)
+      for (auto& f : crossing_filter_) f.Reset();
+      crossing_.Reset();
+      return;
+    }
   }
   float frac = 0.0f;
   if (!crossing_.Process(ref, frac)) return;

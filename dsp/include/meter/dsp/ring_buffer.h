@@ -30,7 +30,7 @@ class SampleHistory {
   static constexpr std::size_t capacity() { return kCapacity; }
   void Reset() { data_.fill(T{}); }
   /// Stores the sample with absolute number `n`.
-  void Put(std::uint64_t n, T value) { data_[n & (kCapacity - 1)] = value; }
+  void Put(std::uint64_t n, const T& value) { data_[n & (kCapacity - 1)] = value; }
   /// The sample with absolute number `n`. @pre n is within the last kCapacity samples.
   const T& At(std::uint64_t n) const { return data_[n & (kCapacity - 1)]; }
   /// The samples n .. n + count - 1 as one array, when they do not wrap

@@ -257,7 +257,8 @@ class BasicMeter {
   // block loop with the body inlined spills more than the call costs
   // (1915 -> 1932 instructions a sample set).
   METER_FRAME_BODY_INLINE std::uint8_t ProcessOneFrame(const Input& frame);
-  void ConditionInputs(const Input& frame, std::uint64_t n);
+  // Conditions the newest frame into the history; returns its sample flags.
+  std::uint16_t ConditionInputs(const Input& frame, std::uint64_t n);
   void ComputeQuantities(std::uint64_t m, std::array<typename Numeric::Product, kQuantityCount>& q) const;
   // Adds the waiting run's quantities to the integrators.
   void FlushRun();
@@ -269,7 +270,8 @@ class BasicMeter {
   bool RunsCannotSaturate() const;
   void UpdateRunSetup();
   void OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral);
-  void DetectCrossing(std::uint64_t n);
+  // `gap`: samples were lost just before sample n.
+  void DetectCrossing(std::uint64_t n, bool gap);
   void OnRealCrossing(const Position& at);
   float CrossingFilterDelay(float f_hz) const;
   void CloseWindow(const Position& end);
