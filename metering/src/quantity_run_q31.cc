@@ -9,142 +9,279 @@ namespace {
 
 using Layout = PhaseRunLayout;
 
-// acc += x, x widened.
-[[gnu::always_inline]] inline void AddSample(std::int64_t& acc, std::int32_t x) {
-#if METER_DSP_ARM_BLOCK_LOADS
-  // Two instructions: the high word adds x's sign as a shifted operand.
-  asm("adds %Q[acc], %Q[acc], %[x]\n\t"
-      "adc %R[acc], %R[acc], %[x], asr #31"
-      : [acc] "+r"(acc)
-      : [x] "r"(x)
-      : "cc");
-#else
-  acc += x;
-#endif
-}
-
-// acc += (a b) >> 16: Q31Numeric::Mul, a floored Q42 product.
-[[gnu::always_inline]] inline void AddProduct(std::int64_t& acc, std::int32_t a, std::int32_t b) {
-#if METER_DSP_ARM_BLOCK_LOADS
-  // Five instructions where GCC's are six: the shifted high word goes into
-  // the add as an operand.
-  std::uint32_t low;
-  std::int32_t high;
-  asm("smull %[low], %[high], %[a], %[b]\n\t"
-      "lsr %[low], %[low], #16\n\t"
-      "orr %[low], %[low], %[high], lsl #16\n\t"
-      "adds %Q[acc], %Q[acc], %[low]\n\t"
-      "adc %R[acc], %R[acc], %[high], asr #16"
-      : [acc] "+r"(acc), [low] "=&r"(low), [high] "=&r"(high)
-      : [a] "r"(a), [b] "r"(b)
-      : "cc");
-#else
-  acc += (static_cast<std::int64_t>(a) * b) >> 16;
-#endif
-}
-
 std::int64_t Mul(std::int32_t a, std::int32_t b) { return (static_cast<std::int64_t>(a) * b) >> 16; }
 
-// One channel's DC-shifted samples (every sixth word from `x`) into `out`,
-// their sum and the sum of their squares.
-[[gnu::always_inline]] inline void ShiftChannel(const std::int32_t* x, int count, std::int32_t dc, std::int32_t* out,
-                                                std::int64_t& sum, std::int64_t& squares) {
-  std::int64_t s = 0, q = 0;
+// The four loops a phase takes and the line loops, each over `count`
+// samples. Frames are six words apart; buffers hold a word a sample.
+
+// One channel (every sixth word from x) less its DC shift into out; the
+// sum and the sum of squares.
+void ShiftChannel(const std::int32_t* x, int count, std::int32_t dc, std::int32_t* out, std::int64_t& sum,
+                  std::int64_t& squares) {
   for (int k = 0; k < count; ++k) {
     const std::int32_t v = x[6 * k] - dc;
     out[k] = v;
-    AddSample(s, v);
-    AddProduct(q, v, v);
+    sum += v;
+    squares += Mul(v, v);
   }
-  sum += s;
-  squares += q;
+}
+
+// The compensated current: the Lagrange Dot of the four samples window[0],
+// window[6], window[12], window[18] (then six words on a sample), rounded
+// from Q30 as RoundCoefDot, less the DC shift; into out, and summed.
+void CompensateCurrent(const std::int32_t* window, int count, const std::int32_t* taps, std::int32_t dc,
+                       std::int32_t* out, std::int64_t& sum) {
+  for (int k = 0; k < count; ++k) {
+    const std::int32_t* w = window + 6 * k;
+    const std::int64_t acc = static_cast<std::int64_t>(taps[0]) * w[0] + static_cast<std::int64_t>(taps[1]) * w[6] +
+                             static_cast<std::int64_t>(taps[2]) * w[12] + static_cast<std::int64_t>(taps[3]) * w[18];
+    out[k] = static_cast<std::int32_t>((acc + (std::int64_t{1} << 29)) >> 30) - dc;
+    sum += out[k];
+  }
+}
+
+void AddProducts(const std::int32_t* a, const std::int32_t* b, int count, std::int64_t& sum) {
+  for (int k = 0; k < count; ++k) sum += Mul(a[k], b[k]);
+}
+
+// Three phases' voltages (rows of kMaxRun): the squares of ab, bc, ca.
+void AddLineSquares(const std::int32_t* v, int count, std::int64_t* sums) {
+  constexpr int kRow = PhaseRunSetupQ31::kMaxRun;
+  for (int k = 0; k < count; ++k) {
+    const std::int32_t a = v[k], b = v[kRow + k], c = v[2 * kRow + k];
+    sums[0] += Mul(a - b, a - b);
+    sums[1] += Mul(b - c, b - c);
+    sums[2] += Mul(c - a, c - a);
+  }
+}
+
+// The square of the phases' currents' sum (rows of kMaxRun).
+void AddNeutralSquares(const std::int32_t* i, int phases, int count, std::int64_t& sum) {
+  constexpr int kRow = PhaseRunSetupQ31::kMaxRun;
+  for (int k = 0; k < count; ++k) {
+    std::int32_t n = i[k];
+    for (int p = 1; p < phases; ++p) n += i[p * kRow + k];
+    sum += Mul(n, n);
+  }
+}
+
+#if METER_DSP_ARM_BLOCK_LOADS
+// The same loops on the Cortex-M4F, scheduled by hand: every sum stays in a
+// register pair, each product's Q42 floor is added as a shifted operand
+// (SMULL, then the low word's top half or-ed with the high word's bottom,
+// ADDS, and the high word's top half with ADC: five instructions where
+// GCC's are six), and no register is moved. The same operations, so the
+// same bits; the firmware image checks each against its portable twin.
+
+// SUM += (X X) >> 16 (LOW may be X: SMULL may overwrite its operand).
+#define METER_ADD_PRODUCT_Q42(X, LOW, HIGH, SUM) \
+  "smull %[" LOW "], %[" HIGH "], %[" X "], %[" X "]\n\t"          \
+  "lsr %[" LOW "], %[" LOW "], #16\n\t"                             \
+  "orr %[" LOW "], %[" LOW "], %[" HIGH "], lsl #16\n\t"           \
+  "adds %Q[" SUM "], %Q[" SUM "], %[" LOW "]\n\t"                  \
+  "adc %R[" SUM "], %R[" SUM "], %[" HIGH "], asr #16\n\t"
+
+void ShiftChannelArm(const std::int32_t* x, int count, std::int32_t dc, std::int32_t* out, std::int64_t& sum_out,
+                     std::int64_t& squares_out) {
+  std::int64_t sum = 0, squares = 0;
+  std::int32_t v, low, high;
+  asm volatile(
+      "1:\n\t"
+      "ldr %[v], [%[x]], #24\n\t"
+      "sub %[v], %[v], %[dc]\n\t"
+      "str %[v], [%[out]], #4\n\t"
+      "adds %Q[sum], %Q[sum], %[v]\n\t"
+      "adc %R[sum], %R[sum], %[v], asr #31\n\t" METER_ADD_PRODUCT_Q42("v", "low", "high", "squares")
+      "subs %[count], %[count], #1\n\t"
+      "bne 1b\n\t"
+      : [x] "+r"(x), [out] "+r"(out), [count] "+r"(count), [sum] "+r"(sum), [squares] "+r"(squares), [v] "=&r"(v),
+        [low] "=&r"(low), [high] "=&r"(high)
+      : [dc] "r"(dc)
+      : "cc", "memory");
+  sum_out += sum;
+  squares_out += squares;
+}
+
+void CompensateCurrentArm(const std::int32_t* window, int count, const std::int32_t* taps, std::int32_t dc,
+                          std::int32_t* out, std::int64_t& sum_out) {
+  std::int64_t sum = 0;
+  std::int32_t w, low, high;
+  const std::int32_t c0 = taps[0], c1 = taps[1], c2 = taps[2], c3 = taps[3];
+  asm volatile(
+      "1:\n\t"
+      "ldr %[w], [%[window]], #24\n\t"  // the window's first sample; the others are then 0, 24, 48 bytes on
+      "smull %[low], %[high], %[c0], %[w]\n\t"
+      "ldr %[w], [%[window]]\n\t"
+      "smlal %[low], %[high], %[c1], %[w]\n\t"
+      "ldr %[w], [%[window], #24]\n\t"
+      "smlal %[low], %[high], %[c2], %[w]\n\t"
+      "ldr %[w], [%[window], #48]\n\t"
+      "smlal %[low], %[high], %[c3], %[w]\n\t"
+      "adds %[low], %[low], #0x20000000\n\t"  // RoundCoefDot: + 2^29, >> 30 (no saturation: the meter's bounds)
+      "adc %[high], %[high], #0\n\t"
+      "lsr %[low], %[low], #30\n\t"
+      "orr %[low], %[low], %[high], lsl #2\n\t"
+      "sub %[low], %[low], %[dc]\n\t"
+      "str %[low], [%[out]], #4\n\t"
+      "adds %Q[sum], %Q[sum], %[low]\n\t"
+      "adc %R[sum], %R[sum], %[low], asr #31\n\t"
+      "subs %[count], %[count], #1\n\t"
+      "bne 1b\n\t"
+      : [window] "+r"(window), [out] "+r"(out), [count] "+r"(count), [sum] "+r"(sum), [w] "=&r"(w),
+        [low] "=&r"(low), [high] "=&r"(high)
+      : [c0] "r"(c0), [c1] "r"(c1), [c2] "r"(c2), [c3] "r"(c3), [dc] "r"(dc)
+      : "cc", "memory");
+  sum_out += sum;
+}
+
+void AddProductsArm(const std::int32_t* a, const std::int32_t* b, int count, std::int64_t& sum_out) {
+  std::int64_t sum = 0;
+  std::int32_t x, y, high;
+  asm volatile(
+      "1:\n\t"
+      "ldr %[x], [%[a]], #4\n\t"
+      "ldr %[y], [%[b]], #4\n\t"
+      "smull %[x], %[high], %[x], %[y]\n\t"
+      "lsr %[x], %[x], #16\n\t"
+      "orr %[x], %[x], %[high], lsl #16\n\t"
+      "adds %Q[sum], %Q[sum], %[x]\n\t"
+      "adc %R[sum], %R[sum], %[high], asr #16\n\t"
+      "subs %[count], %[count], #1\n\t"
+      "bne 1b\n\t"
+      : [a] "+r"(a), [b] "+r"(b), [count] "+r"(count), [sum] "+r"(sum), [x] "=&r"(x), [y] "=&r"(y),
+        [high] "=&r"(high)
+      :
+      : "cc", "memory");
+  sum_out += sum;
+}
+
+void AddLineSquaresArm(const std::int32_t* v, int count, std::int64_t* sums) {
+  static_assert(PhaseRunSetupQ31::kMaxRun == 32, "the loop reads the rows 128 bytes apart");
+  std::int64_t ab = 0, bc = 0, ca = 0;
+  std::int32_t a, b, c, d, high;
+  asm volatile(
+      "1:\n\t"
+      "ldr %[b], [%[v], #128]\n\t"
+      "ldr %[c], [%[v], #256]\n\t"
+      "ldr %[a], [%[v]], #4\n\t"
+      "sub %[d], %[a], %[b]\n\t"
+      METER_ADD_PRODUCT_Q42("d", "d", "high", "ab")
+      "sub %[d], %[b], %[c]\n\t"
+      METER_ADD_PRODUCT_Q42("d", "d", "high", "bc")
+      "sub %[d], %[c], %[a]\n\t"
+      METER_ADD_PRODUCT_Q42("d", "d", "high", "ca")
+      "subs %[count], %[count], #1\n\t"
+      "bne 1b\n\t"
+      : [v] "+r"(v), [count] "+r"(count), [ab] "+r"(ab), [bc] "+r"(bc), [ca] "+r"(ca), [a] "=&r"(a), [b] "=&r"(b),
+        [c] "=&r"(c), [d] "=&r"(d), [high] "=&r"(high)
+      :
+      : "cc", "memory");
+  sums[0] += ab;
+  sums[1] += bc;
+  sums[2] += ca;
+}
+
+void AddNeutralSquaresArm(const std::int32_t* i, int count, std::int64_t& sum_out) {
+  std::int64_t sum = 0;
+  std::int32_t a, b, c, high;
+  asm volatile(
+      "1:\n\t"
+      "ldr %[b], [%[i], #128]\n\t"
+      "ldr %[c], [%[i], #256]\n\t"
+      "ldr %[a], [%[i]], #4\n\t"
+      "add %[a], %[a], %[b]\n\t"
+      "add %[a], %[a], %[c]\n\t"
+      METER_ADD_PRODUCT_Q42("a", "a", "high", "sum")
+      "subs %[count], %[count], #1\n\t"
+      "bne 1b\n\t"
+      : [i] "+r"(i), [count] "+r"(count), [sum] "+r"(sum), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c),
+        [high] "=&r"(high)
+      :
+      : "cc", "memory");
+  sum_out += sum;
+}
+
+#undef METER_ADD_PRODUCT_Q42
+#endif
+
+// The whole run with the loops above: kArm picks the Cortex-M4F loops.
+template <bool kArm>
+void SumRun(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int count, std::int64_t* sums,
+            std::int64_t* last) {
+  constexpr int kMax = PhaseRunSetupQ31::kMaxRun;
+  std::int32_t v[3][kMax];
+  std::int32_t i[3][kMax];
+  std::int32_t ic[kMax];
+  const int phases = setup.phases;
+  const int end = count - 1;
+  for (int p = 0; p < phases; ++p) {
+    std::int64_t* s = sums + Layout::kPhaseStride * p;
+    std::int64_t* l = last + Layout::kPhaseStride * p;
+    const std::int32_t* window = first_frame + 6 * (setup.advance[p] - 1) + 3 + p;
+#if METER_DSP_ARM_BLOCK_LOADS
+    if constexpr (kArm) {
+      ShiftChannelArm(first_frame + p, count, setup.dc_v[p], v[p], s[Layout::kV], s[Layout::kVv]);
+      ShiftChannelArm(first_frame + 3 + p, count, setup.dc_i[p], i[p], s[Layout::kI], s[Layout::kIi]);
+      CompensateCurrentArm(window, count, setup.taps[p], setup.dc_i[p], ic, s[Layout::kIc]);
+      AddProductsArm(v[p], ic, count, s[Layout::kVic]);
+    } else
+#endif
+    {
+      ShiftChannel(first_frame + p, count, setup.dc_v[p], v[p], s[Layout::kV], s[Layout::kVv]);
+      ShiftChannel(first_frame + 3 + p, count, setup.dc_i[p], i[p], s[Layout::kI], s[Layout::kIi]);
+      CompensateCurrent(window, count, setup.taps[p], setup.dc_i[p], ic, s[Layout::kIc]);
+      AddProducts(v[p], ic, count, s[Layout::kVic]);
+    }
+    l[Layout::kV] = v[p][end];
+    l[Layout::kI] = i[p][end];
+    l[Layout::kIc] = ic[end];
+    l[Layout::kVv] = Mul(v[p][end], v[p][end]);
+    l[Layout::kIi] = Mul(i[p][end], i[p][end]);
+    l[Layout::kVic] = Mul(v[p][end], ic[end]);
+  }
+  if (setup.line_to_line == 1) {
+    std::int64_t ab = 0;
+    for (int k = 0; k < count; ++k) ab += Mul(v[0][k] - v[1][k], v[0][k] - v[1][k]);
+    sums[Layout::kLineToLine] += ab;
+    last[Layout::kLineToLine] = Mul(v[0][end] - v[1][end], v[0][end] - v[1][end]);
+  } else if (setup.line_to_line == 3) {
+#if METER_DSP_ARM_BLOCK_LOADS
+    if constexpr (kArm) {
+      AddLineSquaresArm(&v[0][0], count, sums + Layout::kLineToLine);
+    } else
+#endif
+    {
+      AddLineSquares(&v[0][0], count, sums + Layout::kLineToLine);
+    }
+    for (int l = 0; l < 3; ++l) {
+      const std::int32_t d = v[l][end] - v[(l + 1) % 3][end];
+      last[Layout::kLineToLine + l] = Mul(d, d);
+    }
+  }
+  // The neutral: the phase currents' sum.
+#if METER_DSP_ARM_BLOCK_LOADS
+  if (kArm && phases == 3) {
+    AddNeutralSquaresArm(&i[0][0], count, sums[Layout::kNeutral]);
+  } else
+#endif
+  {
+    AddNeutralSquares(&i[0][0], phases, count, sums[Layout::kNeutral]);
+  }
+  std::int32_t n = 0;
+  for (int p = 0; p < phases; ++p) n += i[p][end];
+  last[Layout::kNeutral] = Mul(n, n);
 }
 
 }  // namespace
 
 void SumPhaseRunQ31(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int count, std::int64_t* sums,
                     std::int64_t* last) {
-  constexpr int kMax = PhaseRunSetupQ31::kMaxRun;
-  std::int32_t v[3][kMax];
-  std::int32_t i[3][kMax];
-  const int phases = setup.phases;
-  const int end = count - 1;
-  for (int p = 0; p < phases; ++p) {
-    std::int64_t* s = sums + Layout::kPhaseStride * p;
-    std::int64_t* l = last + Layout::kPhaseStride * p;
-    ShiftChannel(first_frame + p, count, setup.dc_v[p], v[p], s[Layout::kV], s[Layout::kVv]);
-    ShiftChannel(first_frame + 3 + p, count, setup.dc_i[p], i[p], s[Layout::kI], s[Layout::kIi]);
-    // The compensated current: the Lagrange Dot of four samples around the
-    // advance, rounded from Q30 as RoundCoefDot, less the DC shift.
-    const std::int32_t* window = first_frame + 6 * (setup.advance[p] - 1) + 3 + p;
-    const std::int32_t c0 = setup.taps[p][0], c1 = setup.taps[p][1], c2 = setup.taps[p][2], c3 = setup.taps[p][3];
-    const std::int32_t dc = setup.dc_i[p];
-    const std::int32_t* vp = v[p];
-    std::int64_t sum_ic = 0, sum_vic = 0;
-    std::int32_t ic = 0;
-    for (int k = 0; k < count; ++k) {
-      const std::int32_t* w = window + 6 * k;
-      const std::int64_t acc = static_cast<std::int64_t>(c0) * w[0] + static_cast<std::int64_t>(c1) * w[6] +
-                               static_cast<std::int64_t>(c2) * w[12] + static_cast<std::int64_t>(c3) * w[18];
-      ic = static_cast<std::int32_t>((acc + (std::int64_t{1} << 29)) >> 30) - dc;
-      AddSample(sum_ic, ic);
-      AddProduct(sum_vic, vp[k], ic);
-    }
-    s[Layout::kIc] += sum_ic;
-    s[Layout::kVic] += sum_vic;
-    l[Layout::kV] = v[p][end];
-    l[Layout::kI] = i[p][end];
-    l[Layout::kIc] = ic;
-    l[Layout::kVv] = Mul(v[p][end], v[p][end]);
-    l[Layout::kIi] = Mul(i[p][end], i[p][end]);
-    l[Layout::kVic] = Mul(v[p][end], ic);
-  }
-  if (setup.line_to_line == 1) {
-    std::int64_t ab = 0;
-    for (int k = 0; k < count; ++k) {
-      const std::int32_t d = v[0][k] - v[1][k];
-      AddProduct(ab, d, d);
-    }
-    sums[Layout::kLineToLine] += ab;
-    const std::int32_t d = v[0][end] - v[1][end];
-    last[Layout::kLineToLine] = Mul(d, d);
-  } else if (setup.line_to_line == 3) {
-    std::int64_t ab = 0, bc = 0, ca = 0;
-    for (int k = 0; k < count; ++k) {
-      const std::int32_t a = v[0][k], b = v[1][k], c = v[2][k];
-      AddProduct(ab, a - b, a - b);
-      AddProduct(bc, b - c, b - c);
-      AddProduct(ca, c - a, c - a);
-    }
-    sums[Layout::kLineToLine] += ab;
-    sums[Layout::kLineToLine + 1] += bc;
-    sums[Layout::kLineToLine + 2] += ca;
-    const std::int32_t a = v[0][end], b = v[1][end], c = v[2][end];
-    last[Layout::kLineToLine] = Mul(a - b, a - b);
-    last[Layout::kLineToLine + 1] = Mul(b - c, b - c);
-    last[Layout::kLineToLine + 2] = Mul(c - a, c - a);
-  }
-  // The neutral: the phase currents' sum (unused phases are zero).
-  std::int64_t neutral = 0;
-  std::int32_t n = 0;
-  if (phases == 3) {
-    for (int k = 0; k < count; ++k) {
-      n = i[0][k] + i[1][k] + i[2][k];
-      AddProduct(neutral, n, n);
-    }
-  } else if (phases == 2) {
-    for (int k = 0; k < count; ++k) {
-      n = i[0][k] + i[1][k];
-      AddProduct(neutral, n, n);
-    }
-  } else {
-    for (int k = 0; k < count; ++k) {
-      n = i[0][k];
-      AddProduct(neutral, n, n);
-    }
-  }
-  sums[Layout::kNeutral] += neutral;
-  last[Layout::kNeutral] = Mul(n, n);
+  SumRun<METER_DSP_ARM_BLOCK_LOADS != 0>(setup, first_frame, count, sums, last);
+}
+
+void SumPhaseRunQ31Portable(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int count,
+                            std::int64_t* sums, std::int64_t* last) {
+  SumRun<false>(setup, first_frame, count, sums, last);
 }
 
 }  // namespace meter::detail

@@ -56,5 +56,10 @@ struct PhaseRunSetupQ31 {
 /// last sample's values: the slots the wiring uses (the others untouched).
 void SumPhaseRunQ31(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int count, std::int64_t* sums,
                     std::int64_t* last);
+/// The same in plain C++: what every target but the Cortex-M4F runs, whose
+/// hand-scheduled loops (the same operations) the firmware image checks
+/// against it to the bit.
+void SumPhaseRunQ31Portable(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int count,
+                            std::int64_t* sums, std::int64_t* last);
 
 }  // namespace meter::detail
