@@ -28,6 +28,28 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
   two_fc_q31_ = static_cast<std::int32_t>(
       std::min(static_cast<std::int64_t>(steps_per_sample_) << (31 - 6), static_cast<std::int64_t>(INT32_MAX)));
   static_assert(kPointsPerZero == 64, "two_fc_q31_ shifts by 31 - log2(kPointsPerZero)");
+  // Each Q29 tap is at most its kernel pair's larger value (plus the join's
+  // and the product's roundings) times 2 fc. A point's left walk starts at
+  // an entry e in [0, S) and its right walk at S - 1 - e (or at S - e with
+  // fraction 0, the larger value of the same pair); both then step S.
+  {
+    constexpr auto kPairs = static_cast<int>(kSincKernelPairsQ30.size() / 2);
+    const auto value = [](int e) -> std::int64_t {
+      return e < kPairs ? std::abs(std::int64_t{kSincKernelPairsQ30[2 * static_cast<std::size_t>(e)]}) : 0;
+    };
+    const auto side = [&](int start) {
+      std::int64_t sum = 0;
+      for (int k = 0; k < half_span_; ++k) {
+        const int e = start + k * steps_per_sample_;
+        sum += (((std::max(value(e), value(e + 1)) + 1) * two_fc_q31_) >> 32) + 2;
+      }
+      return sum;
+    };
+    tap_abs_sum_bound_q29_ = 0;
+    for (int start = 0; start < steps_per_sample_; ++start) {
+      tap_abs_sum_bound_q29_ = std::max(tap_abs_sum_bound_q29_, side(start) + side(steps_per_sample_ - 1 - start));
+    }
+  }
 #if METER_DSP_X86_AVX2
   x86_avx2_fma_ = X86HasAvx2Fma();
   transposed_lanes_ = (half_span_ + 7) / 8 * 8;
@@ -394,7 +416,9 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
 #endif
 
 #if METER_DSP_ARM_BLOCK_LOADS
-void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const {
+template <bool kNarrow>
+void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start,
+                                        void* out) const {
   // The coefficients first, as ComputeCoefsQ29: CoefQ29's SMLAWB and
   // SMMULR with the side's one fraction, five instructions a tap (GCC
   // matches neither in the portable loop).
@@ -428,7 +452,7 @@ void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int3
   }
   // Two passes of three channels: acc[ch] += coef[j] * frame(j)[ch].
   for (int pass = 0; pass < 2; ++pass) {
-    std::int64_t a0 = 0, a1 = 0, a2 = 0;
+    std::int64_t a0 = start[3 * pass], a1 = start[3 * pass + 1], a2 = start[3 * pass + 2];
     const std::int32_t* frame = first + 3 * pass;
     const std::int32_t* c = coef;
     int count = half_span_;  // two taps a pass (the run has 2 half_span_)
@@ -449,11 +473,21 @@ void SincInterpolator::InterpolateSixIntegersBlockLoads(float u, const std::int3
         :
         : "cc", "memory");
 #undef METER_SINC_THREE_CHANNELS
-    acc[3 * pass] = a0;
-    acc[3 * pass + 1] = a1;
-    acc[3 * pass + 2] = a2;
+    if constexpr (kNarrow) {
+      auto* narrow = static_cast<std::int32_t*>(out) + 3 * pass;
+      narrow[0] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a0) >> 29);
+      narrow[1] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a1) >> 29);
+      narrow[2] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a2) >> 29);
+    } else {
+      auto* acc = static_cast<std::int64_t*>(out) + 3 * pass;
+      acc[0] = a0;
+      acc[1] = a1;
+      acc[2] = a2;
+    }
   }
 }
+template void SincInterpolator::SixIntegerPasses<false>(float, const std::int32_t*, const std::int64_t*, void*) const;
+template void SincInterpolator::SixIntegerPasses<true>(float, const std::int32_t*, const std::int64_t*, void*) const;
 #endif
 
 float SincInterpolator::Response(float nu) const {

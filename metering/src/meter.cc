@@ -659,6 +659,35 @@ void BasicMeter<Numeric>::LimitRunLoop(RunLoop fastest) {
 }
 
 template <typename Numeric>
+std::int64_t BasicMeter<Numeric>::SampleBound(std::size_t channel) const {
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    return 0;
+  } else {
+    // ADC codes are clipped at code_limit; the offset and gain Init allows.
+    const std::int64_t code =
+        (std::int64_t{adc_.code_limit} + std::abs(std::int64_t{adc_.offset_code[channel]})) << adc_.code_shift;
+    return ((code * adc_.gain_q[channel]) >> dsp::Q31Numeric::kCoefBits) + 1;
+  }
+}
+
+template <typename Numeric>
+bool BasicMeter<Numeric>::ResamplingCannotSaturate() const {
+  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    return false;  // (float does not saturate; nothing asks)
+  } else {
+    // A point is at most the largest sample times the taps' absolute sum,
+    // plus its rounding; less the DC shift it must stay inside int32.
+    constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
+    const std::array<Sample, 6> dc{dc_v_[0], dc_v_[1], dc_v_[2], dc_i_[0], dc_i_[1], dc_i_[2]};
+    for (std::size_t ch = 0; ch < 6; ++ch) {
+      const std::int64_t point = ((SampleBound(ch) * interpolator_.TapAbsSumBoundQ29()) >> 29) + 2;
+      if (point + std::abs(std::int64_t{dc[ch]}) >= kLimit) return false;
+    }
+    return true;
+  }
+}
+
+template <typename Numeric>
 bool BasicMeter<Numeric>::RunsCannotSaturate() const {
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
     return true;
@@ -667,15 +696,11 @@ bool BasicMeter<Numeric>::RunsCannotSaturate() const {
     // offset and gain, no DC-shifted sample, line-to-line difference,
     // neutral sum or compensated current may reach the limit.
     constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
-    const auto sample_bound = [&](std::int32_t offset_code, std::int32_t gain_q30) {
-      const std::int64_t code = (std::int64_t{adc_.code_limit} + std::abs(std::int64_t{offset_code})) << adc_.code_shift;
-      return ((code * gain_q30) >> dsp::Q31Numeric::kCoefBits) + 1;
-    };
     std::int64_t v_max = 0, i_max = 0;
     for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
-      const std::int64_t i_bound = sample_bound(adc_.offset_code[3 + p], adc_.gain_q[3 + p]);
+      const std::int64_t i_bound = SampleBound(3 + p);
       const std::int64_t i_dc = std::abs(std::int64_t{dc_i_[p]});
-      v_max = std::max(v_max, sample_bound(adc_.offset_code[p], adc_.gain_q[p]) + std::abs(std::int64_t{dc_v_[p]}));
+      v_max = std::max(v_max, SampleBound(p) + std::abs(std::int64_t{dc_v_[p]}));
       i_max = std::max(i_max, i_bound + i_dc);
       std::int64_t tap_sum = 0;  // Q30
       for (const std::int32_t c : comp_taps_[p].c) tap_sum += std::abs(std::int64_t{c});
@@ -694,6 +719,7 @@ void BasicMeter<Numeric>::UpdateRunSetup() {
 #if METER_DSP_X86_AVX2
   run_vector_ = false;
 #endif
+  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) resample_less_offsets_ = ResamplingCannotSaturate();
   if (config_.wiring == Wiring::k3P3W || run_loop_limit_ == RunLoop::kPerSample || !RunsCannotSaturate()) return;
   int lowest = comp_whole_[0], highest = comp_whole_[0];
   for (std::size_t p = 1; p < static_cast<std::size_t>(phases_); ++p) {
@@ -1148,6 +1174,14 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
       CopyFrames(&hist_.At(base), to_end, wrapped.data());
       CopyFrames(&hist_.At(base + to_end), span - to_end, wrapped.data() + to_end);
       frames = wrapped.data();
+    }
+    if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+      if (frames != nullptr && resample_less_offsets_) {
+        // Nothing can saturate: the DC shifts go into the sums' start.
+        interpolator_.InterpolateSixLessOffsets(u, frames->data(), dc.data(), point);
+        for (std::size_t ch = 0; ch < 6; ++ch) cycle_points_[ch][static_cast<std::size_t>(j)] = point[ch];
+        continue;
+      }
     }
     if (frames != nullptr) {
       interpolator_.InterpolateFrames<Numeric, 6>(u, dsp::ContiguousRun<HistoryFrame>{frames}, point);

@@ -197,6 +197,26 @@ std::int32_t NextTestValue(std::uint32_t& state) {
 // against the portable loop the same call takes for any other frame reader:
 // they must agree to the bit, float and Q31, at every cutoff the meter can
 // choose.
+// Calls differs(interpolator, u) at 64 points of every cutoff the meter
+// can choose; returns how many differ (an interpolator that fails to
+// initialise counts as one).
+template <typename Differs>
+int ResamplerPointMismatches(int& points, Differs differs) {
+  int mismatches = 0;
+  for (const float cutoff : {0.5f, 0.3249f, 0.25f, 0.1f}) {
+    meter::dsp::SincInterpolator interpolator;
+    if (interpolator.Init(cutoff) != Status::kOk) {
+      ++mismatches;
+      continue;
+    }
+    for (int step = 0; step < 64; ++step) {
+      ++points;
+      if (differs(interpolator, static_cast<float>(step) / 64.0f + 0x1p-9f)) ++mismatches;
+    }
+  }
+  return mismatches;
+}
+
 template <typename Numeric>
 int ResamplerMismatches(int& points) {
   using Sample = typename Numeric::Sample;
@@ -214,25 +234,35 @@ int ResamplerMismatches(int& points) {
       }
     }
   }
-  int mismatches = 0;
-  for (const float cutoff : {0.5f, 0.3249f, 0.25f, 0.1f}) {
-    meter::dsp::SincInterpolator interpolator;
-    if (interpolator.Init(cutoff) != Status::kOk) {
-      ++mismatches;
-      continue;
-    }
-    const meter::dsp::ContiguousRun<Frame> run{frames.data()};
-    const auto portable = [&](int j) -> const Frame& { return frames[static_cast<std::size_t>(j)]; };
-    for (int step = 0; step < 64; ++step) {
-      const float u = static_cast<float>(step) / 64.0f + 0x1p-9f;
-      Sample fast[6], reference[6];
-      interpolator.InterpolateFrames<Numeric, 6>(u, run, fast);
-      interpolator.InterpolateFrames<Numeric, 6>(u, portable, reference);
-      ++points;
-      if (std::memcmp(fast, reference, sizeof fast) != 0) ++mismatches;
-    }
+  const meter::dsp::ContiguousRun<Frame> run{frames.data()};
+  const auto portable = [&](int j) -> const Frame& { return frames[static_cast<std::size_t>(j)]; };
+  return ResamplerPointMismatches(points, [&](const meter::dsp::SincInterpolator& interpolator, float u) {
+    Sample fast[6], reference[6];
+    interpolator.InterpolateFrames<Numeric, 6>(u, run, fast);
+    interpolator.InterpolateFrames<Numeric, 6>(u, portable, reference);
+    return std::memcmp(fast, reference, sizeof fast) != 0;
+  });
+}
+
+// The Q31 resampler with the DC shifts in its sums' start against the
+// portable loop and Sub, where the tap bound rules out saturation.
+int LessOffsetsMismatches(int& points) {
+  using Frame = std::array<std::int32_t, 6>;
+  constexpr int kFrames = meter::dsp::SincInterpolator::kMaxTaps;
+  static std::array<Frame, kFrames> frames;
+  std::uint32_t state = 4242u;
+  for (auto& f : frames) {
+    for (auto& v : f) v = NextTestValue(state) / 4;  // within 2^29
   }
-  return mismatches;
+  const auto portable = [&](int j) -> const Frame& { return frames[static_cast<std::size_t>(j)]; };
+  return ResamplerPointMismatches(points, [&](const meter::dsp::SincInterpolator& interpolator, float u) {
+    std::int32_t offset[6], fast[6], point[6], reference[6];
+    for (auto& o : offset) o = NextTestValue(state) / 8;
+    interpolator.InterpolateSixLessOffsets(u, frames[0].data(), offset, fast);
+    interpolator.InterpolateFrames<meter::dsp::Q31Numeric, 6>(u, portable, point);
+    for (std::size_t ch = 0; ch < 6; ++ch) reference[ch] = meter::dsp::Q31Numeric::Sub(point[ch], offset[ch]);
+    return std::memcmp(fast, reference, sizeof fast) != 0;
+  });
 }
 
 // The Q31 run loop's hand-scheduled loops against their portable twins:
@@ -349,6 +379,14 @@ void HandWrittenLoopsAgree() {
               METER_DSP_ARM_BLOCK_LOADS ? " (hand-scheduled)" : "", runs, run_mismatches,
               run_mismatches == 0 ? "ok" : "FAIL");
   if (run_mismatches != 0) ++g_failures;
+
+  int offset_points = 0;
+  const int offset_mismatches = LessOffsetsMismatches(offset_points);
+  std::printf("resampler: the Q31 points with their DC shifts in the sums' start%s equal the portable loop less the "
+              "shifts at %d points, %d differ: %s\n",
+              METER_DSP_ARM_BLOCK_LOADS ? " (block loads)" : "", offset_points, offset_mismatches,
+              offset_mismatches == 0 ? "ok" : "FAIL");
+  if (offset_mismatches != 0) ++g_failures;
 
   int points = 0;
   const int mismatches =

@@ -130,6 +130,36 @@ class SincInterpolator {
     }
   }
 
+  /// Six integer channels of a contiguous run of frames (`first` is frame 0
+  /// of InterpolateFrames), each less its offset, for a caller that has
+  /// proved no sum saturates (|sample| * TapAbsSumBoundQ29() / 2^29 + 2 +
+  /// |offset| below 2^31 - 1): out[ch] = Q31Numeric::Sub(RoundQ29Dot(sum),
+  /// offset[ch]) of InterpolateFrames's sum, computed as (sum + 2^28 -
+  /// offset[ch] 2^29) >> 29, the same value there. The Cortex-M4F starts its
+  /// block-load passes at those biases and keeps the top bits: three
+  /// instructions a channel where rounding, saturating and subtracting take
+  /// about seventeen.
+  void InterpolateSixLessOffsets(float u, const std::int32_t* first, const std::int32_t* offset,
+                                 std::int32_t* out) const {
+#if METER_DSP_ARM_BLOCK_LOADS
+    if (half_span_ > 0) {
+      // The round half up (2^28) and the offset (a whole multiple of 2^29)
+      // in the sums' start: their top bits are the rounded, offset value.
+      std::int64_t start[6];
+      for (std::size_t ch = 0; ch < 6; ++ch) start[ch] = (std::int64_t{1} << 28) - (std::int64_t{offset[ch]} << 29);
+      SixIntegerPasses<true>(u, first, start, out);
+      return;
+    }
+#endif
+    // The definition (the same values where nothing saturates).
+    using Frame = std::array<std::int32_t, 6>;
+    std::int32_t point[6];
+    InterpolateFrames<Q31Numeric, 6>(u, ContiguousRun<Frame>{reinterpret_cast<const Frame*>(first)}, point);
+    for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = Q31Numeric::Sub(point[ch], offset[ch]);
+  }
+  /// A bound of the sum of |tap| over any point's Q29 taps (Q29).
+  std::int64_t TapAbsSumBoundQ29() const { return tap_abs_sum_bound_q29_; }
+
   /// Magnitude response at `nu` cycles per input sample (real: the kernel is
   /// symmetric, so it has no phase).
   float Response(float nu) const;
@@ -253,7 +283,14 @@ class SincInterpolator {
   // first pass, then two passes of three channels with 64-bit
   // multiply-accumulates. `first` is the run's first frame; acc gets the
   // unrounded sums.
-  void InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const;
+  void InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const {
+    static constexpr std::int64_t kZero[6] = {};
+    SixIntegerPasses<false>(u, first, kZero, acc);
+  }
+  // Both: the coefficient pass, then each pass's three sums from start[ch];
+  // kNarrow writes their bits 29-60 as int32 to out, else the sums as int64.
+  template <bool kNarrow>
+  void SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start, void* out) const;
 #endif
 
 #if METER_DSP_X86_AVX2
@@ -287,6 +324,7 @@ class SincInterpolator {
   std::int32_t scale_q15_ = 0;    // S in Q15
   std::int32_t two_fc_q31_ = 0;   // 2 fc in Q31 (2 fc = 1 is held at 1 - 2^-31)
   int half_span_ = 0;
+  std::int64_t tap_abs_sum_bound_q29_ = 0;
 };
 
 }  // namespace meter::dsp

@@ -268,6 +268,10 @@ class BasicMeter {
   // Q31: whether the conditioning's sample bounds and the window's DC shifts
   // rule out saturation in every run loop's difference, sum and rounding.
   bool RunsCannotSaturate() const;
+  // Q31: the largest |conditioned sample| of a channel (ADC range, offset,
+  // gain), and whether no resampled point or its DC shift can saturate.
+  std::int64_t SampleBound(std::size_t channel) const;
+  bool ResamplingCannotSaturate() const;
   void UpdateRunSetup();
   void OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral);
   // `gap`: samples were lost just before sample n.
@@ -355,6 +359,7 @@ class BasicMeter {
   [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, NoPhaseRun,
                                            detail::PhaseRunSetupQ31> phase_run_{};
   bool phase_run_ready_ = false;
+  bool resample_less_offsets_ = false;  // Q31: ResamplingCannotSaturate, kept with every DC change
   // Zero-crossing path, at the newest sample: band-passed reference, its
   // crossings corrected by the filter's phase and queued for the
   // processing point, which lags far enough to receive them in time.
