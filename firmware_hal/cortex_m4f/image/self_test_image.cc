@@ -16,6 +16,7 @@
 #include <span>
 #include <type_traits>
 
+#include "meter/dsp/cycle_spectrum.h"
 #include "meter/dsp/edge_integrator.h"
 #include "meter/dsp/profile.h"
 #include "meter/dsp/sinc_interpolator.h"
@@ -265,6 +266,40 @@ int LessOffsetsMismatches(int& points) {
   });
 }
 
+// The Q31 cycle pass (a resampled cycle into its window's sum and fold)
+// against the portable loop: every block shift from -12 to 6, cycles at
+// the int32 extremes, twiddles of both signs.
+int CyclePassMismatches(int& passes) {
+  constexpr int kPoints = meter::dsp::kPointsPerCycle;
+  static std::array<std::int32_t, kPoints> x;
+  static std::array<std::int32_t, 2 * kPoints> fold_fast, fold_portable;
+  static std::array<std::int32_t, kPoints> sum_fast, sum_portable;
+  std::uint32_t state = 31337u;
+  int mismatches = 0;
+  for (int pre = -12; pre <= 6; ++pre) {
+    for (int round = 0; round < 3; ++round) {
+      // Samples within the block limit at this shift (as the meter's), the
+      // last round at int32's extremes where the shift allows it.
+      const int headroom = pre >= 0 ? 27 - pre : 27;
+      for (auto& v : x) v = NextTestValue(state) >> (31 - headroom);
+      if (round == 2 && pre <= -2) x[0] = std::numeric_limits<std::int32_t>::max(), x[1] = std::numeric_limits<std::int32_t>::min();
+      for (std::size_t k = 0; k < fold_fast.size(); ++k) fold_fast[k] = fold_portable[k] = NextTestValue(state) >> 4;
+      for (std::size_t k = 0; k < sum_fast.size(); ++k) sum_fast[k] = sum_portable[k] = NextTestValue(state) >> 4;
+      const std::int32_t tw_re = NextTestValue(state), tw_im = NextTestValue(state);
+#if METER_DSP_ARM_BLOCK_LOADS
+      meter::dsp::detail::AccumulateScaledCycleQ31Arm(x.data(), pre, tw_re, tw_im, fold_fast.data(), sum_fast.data());
+#else
+      meter::dsp::detail::AccumulateScaledCycleQ31(x.data(), pre, tw_re, tw_im, fold_fast.data(), sum_fast.data());
+#endif
+      meter::dsp::detail::AccumulateScaledCycleQ31(x.data(), pre, tw_re, tw_im, fold_portable.data(),
+                                                   sum_portable.data());
+      ++passes;
+      if (fold_fast != fold_portable || sum_fast != sum_portable) ++mismatches;
+    }
+  }
+  return mismatches;
+}
+
 // The Q31 run loop's hand-scheduled loops against their portable twins:
 // runs of every length, one to three phases, compensation windows on either
 // side, samples within the bounds under which the meter takes the loop.
@@ -372,6 +407,13 @@ void HandWrittenLoopsAgree() {
   std::printf("integrators: the block add equals one add per integrator (float and Q31): %s\n",
               block_add_ok ? "ok" : "FAIL");
   if (!block_add_ok) ++g_failures;
+
+  int passes = 0;
+  const int pass_mismatches = CyclePassMismatches(passes);
+  std::printf("cycle pass: the Q31 sums and folds%s equal the portable loop at %d cycles, %d differ: %s\n",
+              METER_DSP_ARM_BLOCK_LOADS ? " (two points a pass, SMMLAR)" : "", passes, pass_mismatches,
+              pass_mismatches == 0 ? "ok" : "FAIL");
+  if (pass_mismatches != 0) ++g_failures;
 
   int runs = 0;
   const int run_mismatches = PhaseRunMismatches(runs);

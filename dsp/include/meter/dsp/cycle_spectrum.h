@@ -109,6 +109,12 @@ namespace detail {
 ///   sum[m] += (xs + 2) >> 2.
 void AccumulateScaledCycleQ31(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
                               std::int32_t* fold, std::int32_t* sum);
+#if METER_DSP_ARM_BLOCK_LOADS
+/// The same on the Cortex-M4F, two points a pass (the image checks it
+/// against the portable loop). @pre pre != -1 or no x[m] is INT32_MAX.
+void AccumulateScaledCycleQ31Arm(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
+                                 std::int32_t* fold, std::int32_t* sum);
+#endif
 /// The float pass: fold[2m] += tw_re x[m], fold[2m+1] += tw_im x[m], sum[m] += x[m].
 void AccumulateCycleFloat(const float* x, float tw_re, float tw_im, float* fold, float* sum);
 #if METER_DSP_X86_AVX2
