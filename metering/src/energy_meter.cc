@@ -59,12 +59,25 @@ std::uint8_t BasicEnergyMeter<Numeric>::ProcessFrames(std::span<const Input> fra
       if (done.events & kCycleEvents) TakeCycles();
       continue;
     }
-    // The pulse output sees every frame's tick, as frame by frame.
-    for (std::size_t k = 1; k <= done.frames; ++k) {
-      now_tick_ += kTicksPerSample;
-      if (k == done.frames && (done.events & kCycleEvents)) TakeCycles();
-      pulses_.Update(registers_.state().total.kwh_imp.milli(), now_tick_, *pulse_out_);
+    // The pulse output as frame by frame: Update at every frame's tick.
+    // Before the stretch's last frame the register stands still, and Update
+    // changes the output only at the first frame at or past NextChangeTick:
+    // those frames are all it needs (the same edges at the same ticks).
+    const std::uint64_t first = now_tick_ + kTicksPerSample;
+    const std::uint64_t last = now_tick_ + done.frames * kTicksPerSample;
+    const std::uint64_t held = registers_.state().total.kwh_imp.milli();
+    for (;;) {
+      const std::uint64_t due = pulses_.NextChangeTick(held);
+      if (due >= last) break;
+      const std::uint64_t at =
+          due <= first ? first : first + (due - first + kTicksPerSample - 1) / kTicksPerSample * kTicksPerSample;
+      if (at >= last) break;
+      now_tick_ = at;  // the clock at that frame, as the output may read it
+      pulses_.Update(held, at, *pulse_out_);
     }
+    now_tick_ = last;
+    if (done.events & kCycleEvents) TakeCycles();
+    pulses_.Update(registers_.state().total.kwh_imp.milli(), now_tick_, *pulse_out_);
   }
   return events;
 }

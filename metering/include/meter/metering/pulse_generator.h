@@ -33,6 +33,15 @@ class PulseGenerator {
   /// Call often (every frame): emits queued pulses at the allowed rate.
   void Update(std::uint64_t register_milli, std::uint64_t now_tick, hal::PulseOutput& out);
 
+  /// The first tick at which Update can change the output while the
+  /// register stays at `register_milli` (UINT64_MAX: not before it moves).
+  /// Update at any earlier tick does nothing, so a caller may skip those.
+  std::uint64_t NextChangeTick(std::uint64_t register_milli) const {
+    if (active_) return last_start_ + width_ticks_;
+    if (register_milli < next_due_milli_) return UINT64_MAX;
+    return started_ ? last_start_ + period_ticks_ : 0;
+  }
+
   std::uint64_t emitted() const { return emitted_; }
   /// Pulses owed by the register and not yet emitted.
   std::uint64_t queued(std::uint64_t register_milli) const { return register_milli / weight_ - base_ - emitted_; }
