@@ -456,20 +456,22 @@ void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, cons
     const std::int32_t* frame = first + 3 * pass;
     const std::int32_t* c = coef;
     int count = half_span_;  // two taps a pass (the run has 2 half_span_)
-    std::int32_t x0, x1, x2, cj;
-#define METER_SINC_THREE_CHANNELS                   \
-  "ldr %[cj], [%[c]], #4\n\t"                      \
-  "ldr %[x2], [%[frame], #8]\n\t"                  \
-  "ldrd %[x0], %[x1], [%[frame]], #24\n\t"         \
-  "smlal %Q[a0], %R[a0], %[cj], %[x0]\n\t"         \
-  "smlal %Q[a1], %R[a1], %[cj], %[x1]\n\t"         \
-  "smlal %Q[a2], %R[a2], %[cj], %[x2]\n\t"
+    // A tap pair's coefficients with one LDRD; per tap channel 2 first, so
+    // its register then takes channel 0's sample (two sample registers).
+    std::int32_t x0, x1, c0, c1;
+#define METER_SINC_THREE_CHANNELS(COEF)             \
+  "ldr %[x0], [%[frame], #8]\n\t"                 \
+  "smlal %Q[a2], %R[a2], %[" COEF "], %[x0]\n\t"  \
+  "ldrd %[x0], %[x1], [%[frame]], #24\n\t"        \
+  "smlal %Q[a0], %R[a0], %[" COEF "], %[x0]\n\t"  \
+  "smlal %Q[a1], %R[a1], %[" COEF "], %[x1]\n\t"
     asm volatile(
-        "1:\n\t" METER_SINC_THREE_CHANNELS METER_SINC_THREE_CHANNELS
+        "1:\n\t"
+        "ldrd %[c0], %[c1], [%[c]], #8\n\t" METER_SINC_THREE_CHANNELS("c0") METER_SINC_THREE_CHANNELS("c1")
         "subs %[count], %[count], #1\n\t"
         "bne 1b\n\t"
         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [frame] "+r"(frame), [c] "+r"(c), [count] "+r"(count),
-          [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [cj] "=&r"(cj)
+          [x0] "=&r"(x0), [x1] "=&r"(x1), [c0] "=&r"(c0), [c1] "=&r"(c1)
         :
         : "cc", "memory");
 #undef METER_SINC_THREE_CHANNELS
