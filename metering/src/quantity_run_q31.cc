@@ -102,57 +102,49 @@ void ShiftChannelArm(const std::int32_t* x, int count, std::int32_t dc, std::int
   squares_out += squares;
 }
 
-void CompensateCurrentArm(const std::int32_t* window, int count, const std::int32_t* taps, std::int32_t dc,
-                          std::int32_t* out, std::int64_t& sum_out) {
-  std::int64_t sum = 0;
-  std::int32_t w, low, high;
+// CompensateCurrent and AddProducts(v, ic) in one loop (no buffer between
+// them): the rounding bias, less the DC shift times 2^30, starts each Dot,
+// so its top bits are the shifted current; taps c2 and c3 come from the
+// stack each sample, which keeps the loop within thirteen registers.
+// Returns the last sample's compensated current.
+std::int32_t CompensateAndMultiplyArm(const std::int32_t* window, int count, const std::int32_t* taps, std::int32_t dc,
+                                      const std::int32_t* v, std::int64_t& sum_ic_out, std::int64_t& sum_vic_out) {
+  std::int64_t sum_ic = 0, sum_vic = 0;
+  const std::int64_t bias = (std::int64_t{1} << 29) - (std::int64_t{dc} << 30);
   const std::int32_t c0 = taps[0], c1 = taps[1], c2 = taps[2], c3 = taps[3];
+  std::int32_t w, t, low, high;
   asm volatile(
       "1:\n\t"
+      "ldrd %[low], %[high], %[bias]\n\t"
       "ldr %[w], [%[window]], #24\n\t"  // the window's first sample; the others are then 0, 24, 48 bytes on
-      "smull %[low], %[high], %[c0], %[w]\n\t"
+      "smlal %[low], %[high], %[c0], %[w]\n\t"
       "ldr %[w], [%[window]]\n\t"
       "smlal %[low], %[high], %[c1], %[w]\n\t"
       "ldr %[w], [%[window], #24]\n\t"
-      "smlal %[low], %[high], %[c2], %[w]\n\t"
+      "ldr %[t], %[c2]\n\t"
+      "smlal %[low], %[high], %[t], %[w]\n\t"
       "ldr %[w], [%[window], #48]\n\t"
-      "smlal %[low], %[high], %[c3], %[w]\n\t"
-      "adds %[low], %[low], #0x20000000\n\t"  // RoundCoefDot: + 2^29, >> 30 (no saturation: the meter's bounds)
-      "adc %[high], %[high], #0\n\t"
-      "lsr %[low], %[low], #30\n\t"
+      "ldr %[t], %[c3]\n\t"
+      "smlal %[low], %[high], %[t], %[w]\n\t"
+      "lsr %[low], %[low], #30\n\t"  // the compensated current, DC-shifted
       "orr %[low], %[low], %[high], lsl #2\n\t"
-      "sub %[low], %[low], %[dc]\n\t"
-      "str %[low], [%[out]], #4\n\t"
-      "adds %Q[sum], %Q[sum], %[low]\n\t"
-      "adc %R[sum], %R[sum], %[low], asr #31\n\t"
+      "adds %Q[sum_ic], %Q[sum_ic], %[low]\n\t"
+      "adc %R[sum_ic], %R[sum_ic], %[low], asr #31\n\t"
+      "ldr %[w], [%[v]], #4\n\t"
+      "smull %[w], %[high], %[w], %[low]\n\t"
+      "lsr %[w], %[w], #16\n\t"
+      "orr %[w], %[w], %[high], lsl #16\n\t"
+      "adds %Q[sum_vic], %Q[sum_vic], %[w]\n\t"
+      "adc %R[sum_vic], %R[sum_vic], %[high], asr #16\n\t"
       "subs %[count], %[count], #1\n\t"
       "bne 1b\n\t"
-      : [window] "+r"(window), [out] "+r"(out), [count] "+r"(count), [sum] "+r"(sum), [w] "=&r"(w),
-        [low] "=&r"(low), [high] "=&r"(high)
-      : [c0] "r"(c0), [c1] "r"(c1), [c2] "r"(c2), [c3] "r"(c3), [dc] "r"(dc)
+      : [window] "+r"(window), [v] "+r"(v), [count] "+r"(count), [sum_ic] "+r"(sum_ic), [sum_vic] "+r"(sum_vic),
+        [w] "=&r"(w), [t] "=&r"(t), [low] "=&r"(low), [high] "=&r"(high)
+      : [c0] "r"(c0), [c1] "r"(c1), [c2] "m"(c2), [c3] "m"(c3), [bias] "m"(bias)
       : "cc", "memory");
-  sum_out += sum;
-}
-
-void AddProductsArm(const std::int32_t* a, const std::int32_t* b, int count, std::int64_t& sum_out) {
-  std::int64_t sum = 0;
-  std::int32_t x, y, high;
-  asm volatile(
-      "1:\n\t"
-      "ldr %[x], [%[a]], #4\n\t"
-      "ldr %[y], [%[b]], #4\n\t"
-      "smull %[x], %[high], %[x], %[y]\n\t"
-      "lsr %[x], %[x], #16\n\t"
-      "orr %[x], %[x], %[high], lsl #16\n\t"
-      "adds %Q[sum], %Q[sum], %[x]\n\t"
-      "adc %R[sum], %R[sum], %[high], asr #16\n\t"
-      "subs %[count], %[count], #1\n\t"
-      "bne 1b\n\t"
-      : [a] "+r"(a), [b] "+r"(b), [count] "+r"(count), [sum] "+r"(sum), [x] "=&r"(x), [y] "=&r"(y),
-        [high] "=&r"(high)
-      :
-      : "cc", "memory");
-  sum_out += sum;
+  sum_ic_out += sum_ic;
+  sum_vic_out += sum_vic;
+  return low;
 }
 
 void AddLineSquaresArm(const std::int32_t* v, int count, std::int64_t* sums) {
@@ -222,8 +214,8 @@ void SumRun(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int 
     if constexpr (kArm) {
       ShiftChannelArm(first_frame + p, count, setup.dc_v[p], v[p], s[Layout::kV], s[Layout::kVv]);
       ShiftChannelArm(first_frame + 3 + p, count, setup.dc_i[p], i[p], s[Layout::kI], s[Layout::kIi]);
-      CompensateCurrentArm(window, count, setup.taps[p], setup.dc_i[p], ic, s[Layout::kIc]);
-      AddProductsArm(v[p], ic, count, s[Layout::kVic]);
+      ic[end] = CompensateAndMultiplyArm(window, count, setup.taps[p], setup.dc_i[p], v[p], s[Layout::kIc],
+                                         s[Layout::kVic]);
     } else
 #endif
     {
