@@ -417,8 +417,8 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
 
 #if METER_DSP_ARM_BLOCK_LOADS
 template <bool kNarrow>
-void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start,
-                                        void* out) const {
+void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start, void* out,
+                                        std::size_t out_stride) const {
   // The coefficients first, as ComputeCoefsQ29: CoefQ29's SMLAWB and
   // SMMULR with the side's one fraction, five instructions a tap (GCC
   // matches neither in the portable loop).
@@ -476,10 +476,10 @@ void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, cons
         : "cc", "memory");
 #undef METER_SINC_THREE_CHANNELS
     if constexpr (kNarrow) {
-      auto* narrow = static_cast<std::int32_t*>(out) + 3 * pass;
+      auto* narrow = static_cast<std::int32_t*>(out) + 3 * static_cast<std::size_t>(pass) * out_stride;
       narrow[0] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a0) >> 29);
-      narrow[1] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a1) >> 29);
-      narrow[2] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a2) >> 29);
+      narrow[out_stride] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a1) >> 29);
+      narrow[2 * out_stride] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a2) >> 29);
     } else {
       auto* acc = static_cast<std::int64_t*>(out) + 3 * pass;
       acc[0] = a0;
@@ -488,8 +488,10 @@ void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, cons
     }
   }
 }
-template void SincInterpolator::SixIntegerPasses<false>(float, const std::int32_t*, const std::int64_t*, void*) const;
-template void SincInterpolator::SixIntegerPasses<true>(float, const std::int32_t*, const std::int64_t*, void*) const;
+template void SincInterpolator::SixIntegerPasses<false>(float, const std::int32_t*, const std::int64_t*, void*,
+                                                        std::size_t) const;
+template void SincInterpolator::SixIntegerPasses<true>(float, const std::int32_t*, const std::int64_t*, void*,
+                                                       std::size_t) const;
 #endif
 
 float SincInterpolator::Response(float nu) const {

@@ -1161,6 +1161,8 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
   // the same values, so the same results).
   const auto span = static_cast<std::size_t>(2 * half);
   std::array<HistoryFrame, kWrapScratchFrames> wrapped;
+  std::array<std::int64_t, 6> starts{};  // Q31: the DC shifts as the sums' start
+  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) dsp::SincInterpolator::OffsetStarts(dc.data(), starts.data());
   for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
     // rel >= 0, so the conversion is the floor (no libm call per point).
     const float rel = c.start.frac + static_cast<float>(j) * step;
@@ -1178,8 +1180,8 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
     if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
       if (frames != nullptr && resample_less_offsets_) {
         // Nothing can saturate: the DC shifts go into the sums' start.
-        interpolator_.InterpolateSixLessOffsets(u, frames->data(), dc.data(), point);
-        for (std::size_t ch = 0; ch < 6; ++ch) cycle_points_[ch][static_cast<std::size_t>(j)] = point[ch];
+        interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(),
+                                               &cycle_points_[0][static_cast<std::size_t>(j)], dsp::kPointsPerCycle);
         continue;
       }
     }

@@ -391,7 +391,7 @@ TEST(SincInterpolator, TapAbsSumBoundHoldsAtEveryPoint) {
   }
 }
 
-// InterpolateSixLessOffsets equals InterpolateFrames less each offset
+// InterpolateSixFromStarts equals InterpolateFrames less each offset
 // (Q31Numeric::Sub) where the bound rules out saturation: the Cortex-M4F's
 // biased sums (checked on the target) and every other target's definition.
 TEST(SincInterpolator, LessOffsetsEqualsThePortableLoopLessTheOffsets) {
@@ -409,7 +409,9 @@ TEST(SincInterpolator, LessOffsetsEqualsThePortableLoopLessTheOffsets) {
     const float u = static_cast<float>(step) / 256.0f;
     std::int32_t dc[6], got[6], point[6];
     for (auto& d : dc) d = offset(rng);
-    s.InterpolateSixLessOffsets(u, frames[0].data(), dc, got);
+    std::int64_t starts[6];
+    SincInterpolator::OffsetStarts(dc, starts);
+    s.InterpolateSixFromStarts(u, frames[0].data(), starts, got, 1);
     s.InterpolateFrames<Q31Numeric, 6>(u, [&](int j) -> const Frame& { return frames[static_cast<std::size_t>(j)]; },
                                        point);
     for (std::size_t ch = 0; ch < 6; ++ch) ASSERT_EQ(got[ch], Q31Numeric::Sub(point[ch], dc[ch])) << "u " << u;

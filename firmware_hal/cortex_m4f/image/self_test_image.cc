@@ -259,7 +259,9 @@ int LessOffsetsMismatches(int& points) {
   return ResamplerPointMismatches(points, [&](const meter::dsp::SincInterpolator& interpolator, float u) {
     std::int32_t offset[6], fast[6], point[6], reference[6];
     for (auto& o : offset) o = NextTestValue(state) / 8;
-    interpolator.InterpolateSixLessOffsets(u, frames[0].data(), offset, fast);
+    std::int64_t starts[6];
+    meter::dsp::SincInterpolator::OffsetStarts(offset, starts);
+    interpolator.InterpolateSixFromStarts(u, frames[0].data(), starts, fast, 1);
     interpolator.InterpolateFrames<meter::dsp::Q31Numeric, 6>(u, portable, point);
     for (std::size_t ch = 0; ch < 6; ++ch) reference[ch] = meter::dsp::Q31Numeric::Sub(point[ch], offset[ch]);
     return std::memcmp(fast, reference, sizeof fast) != 0;

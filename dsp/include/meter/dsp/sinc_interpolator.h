@@ -133,21 +133,22 @@ class SincInterpolator {
   /// Six integer channels of a contiguous run of frames (`first` is frame 0
   /// of InterpolateFrames), each less its offset, for a caller that has
   /// proved no sum saturates (|sample| * TapAbsSumBoundQ29() / 2^29 + 2 +
-  /// |offset| below 2^31 - 1): out[ch] = Q31Numeric::Sub(RoundQ29Dot(sum),
-  /// offset[ch]) of InterpolateFrames's sum, computed as (sum + 2^28 -
-  /// offset[ch] 2^29) >> 29, the same value there. The Cortex-M4F starts its
-  /// block-load passes at those biases and keeps the top bits: three
-  /// instructions a channel where rounding, saturating and subtracting take
-  /// about seventeen.
-  void InterpolateSixLessOffsets(float u, const std::int32_t* first, const std::int32_t* offset,
-                                 std::int32_t* out) const {
+  /// |offset| below 2^31 - 1): the value Q31Numeric::Sub(RoundQ29Dot(sum),
+  /// offset[ch]) of InterpolateFrames's sum, computed as (sum + start[ch])
+  /// >> 29 with start[ch] = 2^28 - offset[ch] 2^29 (OffsetStarts: once for
+  /// many points), the same value there. Channel ch's value goes to
+  /// out[ch * stride] (a cycle's channel-major layout). The
+  /// Cortex-M4F starts its block-load passes at those values and stores the
+  /// top bits: three instructions a channel where rounding, saturating and
+  /// subtracting take about seventeen.
+  static void OffsetStarts(const std::int32_t* offset, std::int64_t* start) {
+    for (std::size_t ch = 0; ch < 6; ++ch) start[ch] = (std::int64_t{1} << 28) - (std::int64_t{offset[ch]} << 29);
+  }
+  void InterpolateSixFromStarts(float u, const std::int32_t* first, const std::int64_t* start, std::int32_t* out,
+                                std::size_t stride) const {
 #if METER_DSP_ARM_BLOCK_LOADS
     if (half_span_ > 0) {
-      // The round half up (2^28) and the offset (a whole multiple of 2^29)
-      // in the sums' start: their top bits are the rounded, offset value.
-      std::int64_t start[6];
-      for (std::size_t ch = 0; ch < 6; ++ch) start[ch] = (std::int64_t{1} << 28) - (std::int64_t{offset[ch]} << 29);
-      SixIntegerPasses<true>(u, first, start, out);
+      SixIntegerPasses<true>(u, first, start, out, stride);
       return;
     }
 #endif
@@ -155,7 +156,10 @@ class SincInterpolator {
     using Frame = std::array<std::int32_t, 6>;
     std::int32_t point[6];
     InterpolateFrames<Q31Numeric, 6>(u, ContiguousRun<Frame>{reinterpret_cast<const Frame*>(first)}, point);
-    for (std::size_t ch = 0; ch < 6; ++ch) out[ch] = Q31Numeric::Sub(point[ch], offset[ch]);
+    for (std::size_t ch = 0; ch < 6; ++ch) {
+      const auto offset = static_cast<std::int32_t>(((std::int64_t{1} << 28) - start[ch]) >> 29);
+      out[ch * stride] = Q31Numeric::Sub(point[ch], offset);
+    }
   }
   /// A bound of the sum of |tap| over any point's Q29 taps (Q29).
   std::int64_t TapAbsSumBoundQ29() const { return tap_abs_sum_bound_q29_; }
@@ -288,9 +292,11 @@ class SincInterpolator {
     SixIntegerPasses<false>(u, first, kZero, acc);
   }
   // Both: the coefficient pass, then each pass's three sums from start[ch];
-  // kNarrow writes their bits 29-60 as int32 to out, else the sums as int64.
+  // kNarrow writes their bits 29-60 as int32 to out[ch * out_stride], else
+  // the sums as int64 to out[ch].
   template <bool kNarrow>
-  void SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start, void* out) const;
+  void SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start, void* out,
+                        std::size_t out_stride = 1) const;
 #endif
 
 #if METER_DSP_X86_AVX2
