@@ -494,6 +494,20 @@ template void SincInterpolator::SixIntegerPasses<true>(float, const std::int32_t
                                                        std::size_t) const;
 #endif
 
+float SincInterpolator::CutoffWithFewerTaps(float cutoff, float max_rise) {
+  // Init's steps per sample S and its taps a side, ceil(Z P / S); the
+  // smallest S with one tap fewer, if the rise allows it and 2 fc <= 1.
+  constexpr int kSpan = kZeroCrossings * kPointsPerZero;
+  const int steps = std::max(1, static_cast<int>(std::floor(2.0 * static_cast<double>(cutoff) * kPointsPerZero)));
+  const int half = (kSpan + steps - 1) / steps;
+  if (half <= 1) return cutoff;
+  const int fewer = (kSpan + half - 2) / (half - 1);  // ceil(Z P / (half - 1))
+  const auto highest = static_cast<int>(
+      std::floor(2.0 * static_cast<double>(cutoff) * (1.0 + static_cast<double>(max_rise)) * kPointsPerZero));
+  if (fewer > highest || fewer > kPointsPerZero) return cutoff;
+  return (static_cast<float>(fewer) + 0.5f) / (2.0f * kPointsPerZero);  // Init's floor gives `fewer`
+}
+
 float SincInterpolator::Response(float nu) const {
   const float r = std::fabs(nu) / two_fc_;
   const float pos = r * kResponsePoints;

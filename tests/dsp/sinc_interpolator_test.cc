@@ -368,6 +368,32 @@ TEST(SincInterpolator, IntegerTapsFollowTheKernel) {
   }
 }
 
+// CutoffWithFewerTaps: at the meter's cutoffs (0.45 of the slowest grid's
+// Nyquist) it drops a tap a side where at most 5 % more cutoff does (8 and
+// 16 kSPS), never lowers the cutoff or raises it further, and keeps it
+// otherwise (4 and 32 kSPS).
+TEST(SincInterpolator, CutoffWithFewerTapsDropsATapASideWithinTheRise) {
+  struct Case {
+    float rate;
+    int taps_before;
+    int taps_after;
+  };
+  for (const Case c : {Case{4000.0f, 18, 18}, Case{8000.0f, 26, 24}, Case{16000.0f, 52, 50}, Case{32000.0f, 104, 104}}) {
+    const float asked = 0.45f * std::fmin(c.rate, 128.0f * 45.0f) / c.rate;
+    const float chosen = SincInterpolator::CutoffWithFewerTaps(asked, 0.05f);
+    SincInterpolator before, after;
+    ASSERT_EQ(before.Init(asked), Status::kOk);
+    ASSERT_EQ(after.Init(chosen), Status::kOk);
+    EXPECT_EQ(before.tap_count(), c.taps_before) << c.rate;
+    EXPECT_EQ(after.tap_count(), c.taps_after) << c.rate;
+    EXPECT_GE(after.cutoff(), before.cutoff()) << c.rate;
+    EXPECT_LE(after.cutoff(), 1.05f * asked) << c.rate;
+    if (c.taps_after == c.taps_before) {
+      EXPECT_EQ(chosen, asked) << c.rate;
+    }
+  }
+}
+
 // TapAbsSumBoundQ29 bounds the taps' absolute sum of every point (the Q31
 // meter proves with it that no resampled point saturates), and is not
 // loose by more than the roundings it allows for: at every cutoff, over u

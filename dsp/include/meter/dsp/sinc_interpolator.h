@@ -44,6 +44,13 @@ class SincInterpolator {
   ///          the kernel would need more than kMaxTaps taps.
   Status Init(float cutoff_cycles_per_sample);
 
+  /// A cutoff at most `max_rise` (relative) above `cutoff` at which the
+  /// kernel has one tap a side fewer, if there is one; else `cutoff`. A side
+  /// has ceil(kZeroCrossings / 2 fc) taps, so just below a whole number of
+  /// zero crossings per tap its last tap lies partly past the kernel's end
+  /// (zero there): a slightly higher cutoff drops it.
+  static float CutoffWithFewerTaps(float cutoff, float max_rise);
+
   /// Taps on each side of the interpolation point.
   int half_span() const { return half_span_; }
   int tap_count() const { return 2 * half_span_; }
