@@ -455,7 +455,7 @@ void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, cons
     std::int64_t a0 = start[3 * pass], a1 = start[3 * pass + 1], a2 = start[3 * pass + 2];
     const std::int32_t* frame = first + 3 * pass;
     const std::int32_t* c = coef;
-    int count = half_span_;  // two taps a pass (the run has 2 half_span_)
+    int count = half_span_;  // tap pairs (the run has 2 half_span_ taps)
     // A tap pair's coefficients with one LDRD; per tap channel 2 first, so
     // its register then takes channel 0's sample (two sample registers).
     std::int32_t x0, x1, c0, c1;
@@ -465,8 +465,16 @@ void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, cons
   "ldrd %[x0], %[x1], [%[frame]], #24\n\t"        \
   "smlal %Q[a0], %R[a0], %[" COEF "], %[x0]\n\t"  \
   "smlal %Q[a1], %R[a1], %[" COEF "], %[x1]\n\t"
+    // Two tap pairs an iteration; an odd count of pairs enters at the
+    // second with one more iteration counted.
     asm volatile(
+        "lsrs %[count], %[count], #1\n\t"
+        "bcc 1f\n\t"
+        "adds %[count], %[count], #1\n\t"
+        "b 2f\n\t"
         "1:\n\t"
+        "ldrd %[c0], %[c1], [%[c]], #8\n\t" METER_SINC_THREE_CHANNELS("c0") METER_SINC_THREE_CHANNELS("c1")
+        "2:\n\t"
         "ldrd %[c0], %[c1], [%[c]], #8\n\t" METER_SINC_THREE_CHANNELS("c0") METER_SINC_THREE_CHANNELS("c1")
         "subs %[count], %[count], #1\n\t"
         "bne 1b\n\t"
