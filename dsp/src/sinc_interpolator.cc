@@ -438,9 +438,16 @@ void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, cons
   "add %[" PAIR "], %[" PAIR "], %[stride]\n\t"                 \
   "smlawb %[value], %[step], %[" FRACTION "], %[value]\n\t"     \
   "smmulr %[value], %[value], %[fc]\n\t" STORE "\n\t"
+    // Two coefficients a side an iteration, as the passes below.
+#define METER_SINC_COEF_PAIR                                                        \
+  METER_SINC_COEF("left_pair", "left_fraction", "str %[value], [%[left], #-4]!")    \
+  METER_SINC_COEF("right_pair", "right_fraction", "str %[value], [%[right]], #4")
     asm volatile(
-        "1:\n\t" METER_SINC_COEF("left_pair", "left_fraction", "str %[value], [%[left], #-4]!")
-        METER_SINC_COEF("right_pair", "right_fraction", "str %[value], [%[right]], #4")
+        "lsrs %[count], %[count], #1\n\t"
+        "bcc 1f\n\t"
+        "adds %[count], %[count], #1\n\t"
+        "b 2f\n\t"
+        "1:\n\t" METER_SINC_COEF_PAIR "2:\n\t" METER_SINC_COEF_PAIR
         "subs %[count], %[count], #1\n\t"
         "bne 1b\n\t"
         : [left_pair] "+r"(left_pair), [right_pair] "+r"(right_pair), [left] "+r"(left), [right] "+r"(right),
@@ -448,6 +455,7 @@ void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, cons
         : [stride] "r"(stride), [left_fraction] "r"(left_fraction), [right_fraction] "r"(right_fraction),
           [fc] "r"(two_fc_q31_)
         : "cc", "memory");
+#undef METER_SINC_COEF_PAIR
 #undef METER_SINC_COEF
   }
   // Two passes of three channels: acc[ch] += coef[j] * frame(j)[ch].
