@@ -73,6 +73,17 @@ void AddNeutralSquares(const std::int32_t* i, int phases, int count, std::int64_
 // GCC's are six), and no register is moved. The same operations, so the
 // same bits; the firmware image checks each against its portable twin.
 
+// A loop over %[count] (>= 1) samples running BODY twice an iteration; an
+// odd count enters at the second with one more iteration counted.
+#define METER_LOOP_TWO_AT_A_TIME(BODY) \
+  "lsrs %[count], %[count], #1\n\t"    \
+  "bcc 1f\n\t"                         \
+  "adds %[count], %[count], #1\n\t"    \
+  "b 2f\n\t"                           \
+  "1:\n\t" BODY "2:\n\t" BODY         \
+  "subs %[count], %[count], #1\n\t"    \
+  "bne 1b\n\t"
+
 // SUM += (X X) >> 16 (LOW may be X: SMULL may overwrite its operand).
 #define METER_ADD_PRODUCT_Q42(X, LOW, HIGH, SUM) \
   "smull %[" LOW "], %[" HIGH "], %[" X "], %[" X "]\n\t"          \
@@ -86,14 +97,12 @@ void ShiftChannelArm(const std::int32_t* x, int count, std::int32_t dc, std::int
   std::int64_t sum = 0, squares = 0;
   std::int32_t v, low, high;
   asm volatile(
-      "1:\n\t"
+      METER_LOOP_TWO_AT_A_TIME(
       "ldr %[v], [%[x]], #24\n\t"
       "sub %[v], %[v], %[dc]\n\t"
       "str %[v], [%[out]], #4\n\t"
       "adds %Q[sum], %Q[sum], %[v]\n\t"
-      "adc %R[sum], %R[sum], %[v], asr #31\n\t" METER_ADD_PRODUCT_Q42("v", "low", "high", "squares")
-      "subs %[count], %[count], #1\n\t"
-      "bne 1b\n\t"
+      "adc %R[sum], %R[sum], %[v], asr #31\n\t" METER_ADD_PRODUCT_Q42("v", "low", "high", "squares"))
       : [x] "+r"(x), [out] "+r"(out), [count] "+r"(count), [sum] "+r"(sum), [squares] "+r"(squares), [v] "=&r"(v),
         [low] "=&r"(low), [high] "=&r"(high)
       : [dc] "r"(dc)
@@ -114,7 +123,7 @@ std::int32_t CompensateAndMultiplyArm(const std::int32_t* window, int count, con
   const std::int32_t c0 = taps[0], c1 = taps[1], c2 = taps[2], c3 = taps[3];
   std::int32_t w, t, low, high;
   asm volatile(
-      "1:\n\t"
+      METER_LOOP_TWO_AT_A_TIME(
       "ldrd %[low], %[high], %[bias]\n\t"
       "ldr %[w], [%[window]], #24\n\t"  // the window's first sample; the others are then 0, 24, 48 bytes on
       "smlal %[low], %[high], %[c0], %[w]\n\t"
@@ -135,9 +144,7 @@ std::int32_t CompensateAndMultiplyArm(const std::int32_t* window, int count, con
       "lsr %[w], %[w], #16\n\t"
       "orr %[w], %[w], %[high], lsl #16\n\t"
       "adds %Q[sum_vic], %Q[sum_vic], %[w]\n\t"
-      "adc %R[sum_vic], %R[sum_vic], %[high], asr #16\n\t"
-      "subs %[count], %[count], #1\n\t"
-      "bne 1b\n\t"
+      "adc %R[sum_vic], %R[sum_vic], %[high], asr #16\n\t")
       : [window] "+r"(window), [v] "+r"(v), [count] "+r"(count), [sum_ic] "+r"(sum_ic), [sum_vic] "+r"(sum_vic),
         [w] "=&r"(w), [t] "=&r"(t), [low] "=&r"(low), [high] "=&r"(high)
       : [c0] "r"(c0), [c1] "r"(c1), [c2] "m"(c2), [c3] "m"(c3), [bias] "m"(bias)
@@ -152,7 +159,7 @@ void AddLineSquaresArm(const std::int32_t* v, int count, std::int64_t* sums) {
   std::int64_t ab = 0, bc = 0, ca = 0;
   std::int32_t a, b, c, d, high;
   asm volatile(
-      "1:\n\t"
+      METER_LOOP_TWO_AT_A_TIME(
       "ldr %[b], [%[v], #128]\n\t"
       "ldr %[c], [%[v], #256]\n\t"
       "ldr %[a], [%[v]], #4\n\t"
@@ -161,9 +168,7 @@ void AddLineSquaresArm(const std::int32_t* v, int count, std::int64_t* sums) {
       "sub %[d], %[b], %[c]\n\t"
       METER_ADD_PRODUCT_Q42("d", "d", "high", "bc")
       "sub %[d], %[c], %[a]\n\t"
-      METER_ADD_PRODUCT_Q42("d", "d", "high", "ca")
-      "subs %[count], %[count], #1\n\t"
-      "bne 1b\n\t"
+      METER_ADD_PRODUCT_Q42("d", "d", "high", "ca"))
       : [v] "+r"(v), [count] "+r"(count), [ab] "+r"(ab), [bc] "+r"(bc), [ca] "+r"(ca), [a] "=&r"(a), [b] "=&r"(b),
         [c] "=&r"(c), [d] "=&r"(d), [high] "=&r"(high)
       :
@@ -177,15 +182,13 @@ void AddNeutralSquaresArm(const std::int32_t* i, int count, std::int64_t& sum_ou
   std::int64_t sum = 0;
   std::int32_t a, b, c, high;
   asm volatile(
-      "1:\n\t"
+      METER_LOOP_TWO_AT_A_TIME(
       "ldr %[b], [%[i], #128]\n\t"
       "ldr %[c], [%[i], #256]\n\t"
       "ldr %[a], [%[i]], #4\n\t"
       "add %[a], %[a], %[b]\n\t"
       "add %[a], %[a], %[c]\n\t"
-      METER_ADD_PRODUCT_Q42("a", "a", "high", "sum")
-      "subs %[count], %[count], #1\n\t"
-      "bne 1b\n\t"
+      METER_ADD_PRODUCT_Q42("a", "a", "high", "sum"))
       : [i] "+r"(i), [count] "+r"(count), [sum] "+r"(sum), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c),
         [high] "=&r"(high)
       :
@@ -194,6 +197,7 @@ void AddNeutralSquaresArm(const std::int32_t* i, int count, std::int64_t& sum_ou
 }
 
 #undef METER_ADD_PRODUCT_Q42
+#undef METER_LOOP_TWO_AT_A_TIME
 #endif
 
 // The whole run with the loops above: kArm picks the Cortex-M4F loops.
