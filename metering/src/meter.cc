@@ -351,8 +351,11 @@ template <typename Numeric>
       // 2^30, and times the gain, shifted back, below 1.25 * 2^30. So one
       // 32 x 32 -> 64-bit multiply and no saturation (a 64-bit product and a
       // saturation cost the Cortex-M4F twice the instructions).
+      // In range is -limit < code < limit: one unsigned compare of code +
+      // limit - 1 against 2 limit - 2 (no wrap: limit <= 2^23).
+      const auto in_range_span = static_cast<std::uint32_t>(2 * adc_.code_limit - 2);
       const auto condition = [&](std::int32_t code, std::int32_t offset, std::int32_t gain, int channel) {
-        if (code >= adc_.code_limit || code <= -adc_.code_limit) {
+        if (static_cast<std::uint32_t>(code) + static_cast<std::uint32_t>(adc_.code_limit - 1) > in_range_span) [[unlikely]] {
           flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + channel)));
           code = code >= adc_.code_limit ? adc_.code_limit : -adc_.code_limit;
         }
