@@ -662,6 +662,10 @@ template <typename Numeric>
 void BasicMeter<Numeric>::LimitRunLoop(RunLoop fastest) {
   FlushRun();  // the samples waiting go the way they were meant to
   run_loop_limit_ = fastest;
+#if METER_DSP_X86_AVX2
+  // The per-sample loop is the portable path throughout: its conditioning too.
+  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) adc_vector_ = fastest != RunLoop::kPerSample && dsp::X86HasAvx2Fma();
+#endif
   UpdateRunSetup();
 }
 

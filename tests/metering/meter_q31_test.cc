@@ -151,6 +151,33 @@ TEST(MeterQ31, CrestFactorThreeAtImaxAndTheStartingCurrent) {
   }
 }
 
+// The clip test's exact edges: with limit = 2^(bits - 1) - 1, codes
+// -limit + 1 .. limit - 1 pass unflagged; limit, -limit and beyond are
+// clipped and flagged, for 24- and 16-bit codes, through the portable
+// conditioning (the targets') and the fastest this host has.
+TEST(MeterQ31, ClippingStartsExactlyAtTheAdcLimit) {
+  static MeterQ31 mq;
+  for (const int bits : {24, 16}) {
+    const MeterConfig cfg = CtConfig(50.0, bits);
+    const std::int32_t limit = (std::int32_t{1} << (bits - 1)) - 1;
+    const std::int32_t codes[] = {limit - 1, -limit + 1, limit, -limit, limit + 1, -limit - 1, INT32_MIN};
+    for (const std::int32_t code : codes) {
+      for (const bool portable : {true, false}) {
+        ASSERT_EQ(mq.Init(cfg), Status::kOk);
+        if (portable) mq.LimitRunLoop(MeterQ31::RunLoop::kPerSample);
+        bool flagged = false;
+        for (long k = 0; k < 8000; ++k) {
+          AdcFrame fr = Quantise(Balanced(50.0, 230.0, 1.0, 0.0).FrameAt(k / 8000.0), cfg).adc;
+          if (k == 4000) fr.i[1] = code;
+          if (mq.ProcessFrame(fr) & kEventWindow) flagged |= (mq.LastWindow().flags & ClippedFlag(4)) != 0;
+        }
+        const bool clipped = code >= limit || code <= -limit;
+        EXPECT_EQ(flagged, clipped) << bits << "-bit code " << code << (portable ? ", portable" : "");
+      }
+    }
+  }
+}
+
 TEST(MeterQ31, SixteenBitCodesAndClipping) {
   const auto s = Balanced(60.0, 120.0, 2.0, 20.0, {{3, 0.1}}, {{3, 0.3}});
   const Pair r = RunBoth(s, CtConfig(60.0, 16), 1.0);

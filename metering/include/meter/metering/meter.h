@@ -150,7 +150,8 @@ class BasicMeter {
     kVector,     ///< x86-64 hosts with AVX2: one vector per frame (Q31: where nothing can saturate); not 3P3W
   };
   /// The fastest loop the meter may take, from the next sample on (tests
-  /// compare the loops); Init allows every one.
+  /// compare the loops); Init allows every one. kPerSample also takes the
+  /// portable Q31 conditioning (no x86 vector form): the targets' path.
   void LimitRunLoop(RunLoop fastest);
   /// The loop that sums the runs now (the CPU, the wiring, the
   /// compensation's spread and, for Q31, the sample bounds decide).
