@@ -12,7 +12,9 @@ divided by the executions of the per-frame function's entry
 meter.h), giving instructions per frame (per sample set). The image's test
 harness (signal generation, store sweeps) appears too, under its own names.
 
-Usage: see scripts/target-profile.sh.
+Usage: see scripts/target-profile.sh. A third argument N > 0 also lists
+the N blocks of the per-frame function that execute the most instructions
+per frame, by guest address (to read against the image's disassembly).
 """
 import collections
 import subprocess
@@ -30,6 +32,7 @@ def main():
     listing = None
     per_symbol = collections.Counter()
     frame_blocks = collections.Counter()  # executions of ProcessOneFrame's blocks, by guest pc
+    frame_block_insns = collections.Counter()  # and the instructions they ran
     for raw in sys.stdin.buffer:
         if raw.startswith(b"IN:"):
             listing = 0
@@ -46,6 +49,7 @@ def main():
             if "ProcessOneFrame" in symbol:
                 guest_pc = int(fields[3].decode().strip("[]").split("/")[1], 16)
                 frame_blocks[guest_pc] += 1
+                frame_block_insns[guest_pc] += block_size.get(host, 0)
     if not frame_blocks:
         sys.exit("no ProcessOneFrame blocks in the log: is this a self-test image?")
     # The function's entry block has its lowest pc: one execution a frame.
@@ -56,6 +60,11 @@ def main():
     names = [name for name, _ in per_symbol.most_common(top)]
     for (name, count), pretty in zip(per_symbol.most_common(top), demangle(names)):
         print(f"{count / frame_entries:10.1f}  {pretty[:150]}")
+    blocks = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    if blocks > 0:
+        print(f"\nthe per-frame function's blocks: instructions per frame, executions per frame, guest address")
+        for pc, insns in frame_block_insns.most_common(blocks):
+            print(f"{insns / frame_entries:10.1f} {frame_blocks[pc] / frame_entries:8.3f}  0x{pc:x}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #include "meter/metering/energy_registers.h"
 
+#include <bit>
 #include <cmath>
 
 namespace meter {
@@ -7,7 +8,22 @@ namespace meter {
 std::uint64_t ToMicroWatts(float watts) {
   const float w = std::fabs(watts);
   if (!(w < 1.0e12f)) return 0;  // NaN or beyond any meter: never wraps a register
-  return static_cast<std::uint64_t>(std::llround(static_cast<double>(w) * 1e6));
+  // |w| 1e6 rounded half up, in integers: w is a 24-bit mantissa times
+  // 2^exponent, and the mantissa times 1e6 (< 2^44) is exact in 64 bits, so
+  // this is llround(double(w) * 1e6) to the bit without the double
+  // arithmetic a Cortex-M4F emulates in software (a dozen times a cycle).
+  const auto bits = std::bit_cast<std::uint32_t>(w);
+  const auto biased = static_cast<int>(bits >> 23);
+  std::uint64_t mantissa = bits & 0x7FFFFFu;
+  int exponent = -149;  // subnormal
+  if (biased != 0) {
+    mantissa |= 0x800000u;
+    exponent = biased - 150;
+  }
+  const std::uint64_t scaled = mantissa * 1000000u;
+  if (exponent >= 0) return scaled << exponent;  // w < 1e12: below 2^60
+  if (exponent < -44) return 0;                  // below half a micro-watt
+  return (scaled + (std::uint64_t{1} << (-exponent - 1))) >> -exponent;
 }
 
 namespace {

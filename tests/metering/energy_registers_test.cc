@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
+#include <random>
 
 #include "meter/hal/host/recording_pulse_output.h"
 #include "meter/metering/energy_meter.h"
@@ -84,6 +88,38 @@ double TrueS(const ThreePhaseSignal& s) {
 // Constant power for T seconds lands P*T in the right registers of each
 // quadrant and nothing in the others. T is the registered time (on_ticks):
 // the pipeline lags the input by one cycle plus a few samples.
+// ToMicroWatts, integer-only, equals its definition llround(|w| 1e6) in
+// double precision (exact there: a 24-bit mantissa times 1e6) at every
+// float: random bit patterns over the whole range, exact halves (2^-7 W is
+// 7812.5 uW), subnormals, both signs, and 0 for NaN, infinities and from
+// 1e12 W on.
+TEST(EnergyRegisters, MicroWattsAreTheDoubleDefinitionToTheBit) {
+  const auto definition = [](float w) -> std::uint64_t {
+    const double a = std::fabs(static_cast<double>(w));
+    return a < 1e12 ? static_cast<std::uint64_t>(std::llround(a * 1e6)) : 0;
+  };
+  std::mt19937 rng(123);
+  std::uniform_int_distribution<std::uint32_t> bits;
+  int checked = 0;
+  for (int k = 0; k < 2'000'000; ++k) {
+    const float w = std::bit_cast<float>(bits(rng));
+    if (std::isnan(w)) continue;
+    ASSERT_EQ(ToMicroWatts(w), definition(w)) << w;
+    ++checked;
+  }
+  EXPECT_GT(checked, 1'900'000);
+  for (const float w : {0.0f, -0.0f, 0x1p-7f, -0x1p-7f, 0x1p-8f, 0x1p-20f, 0x1p-21f, 5e-7f, 4.9999997e-7f, 1.5e-6f,
+                        std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::min(), 3.45f, 8.28e6f,
+                        999999.94e6f, std::nextafter(1e12f, 0.0f)}) {
+    EXPECT_EQ(ToMicroWatts(w), definition(w)) << w;
+  }
+  EXPECT_EQ(ToMicroWatts(0x1p-7f), 7813u);  // 7812.5 rounds up
+  EXPECT_EQ(ToMicroWatts(1e12f), 0u);
+  EXPECT_EQ(ToMicroWatts(std::numeric_limits<float>::infinity()), 0u);
+  EXPECT_EQ(ToMicroWatts(-std::numeric_limits<float>::infinity()), 0u);
+  EXPECT_EQ(ToMicroWatts(std::numeric_limits<float>::quiet_NaN()), 0u);
+}
+
 TEST(EnergyRegisters, FourQuadrants) {
   const double phis[4] = {36.87, 143.13, -143.13, -36.87};  // I, II, III, IV
   for (int quadrant = 0; quadrant < 4; ++quadrant) {
