@@ -322,6 +322,11 @@ template <typename Numeric>
     conditioned = adc_vector_ && detail::ConditionFrameQ31Avx2(adc_, frame.v.data(), last_frame_.data());
   }
 #endif
+#if METER_DSP_ARM_BLOCK_LOADS
+  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+    conditioned = phases_ == 3 && detail::ConditionSixChannelsArm(adc_, frame.v.data(), last_frame_.data());
+  }
+#endif
   // Per sample, at most three phases: unrolled, no loop overhead.
   const int scalar_phases = conditioned ? 0 : phases_;
 #pragma GCC unroll 3

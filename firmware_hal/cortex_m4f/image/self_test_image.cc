@@ -25,6 +25,7 @@
 #include "meter/hal/cortex_m4f/ram_flash.h"
 #include "meter/hal/cortex_m4f/stack_usage.h"
 #include "meter/hal/cortex_m4f/systick_time_base.h"
+#include "meter/metering/adc_conditioning.h"
 #include "meter/metering/firmware_meter.h"
 #include "meter/metering/quantity_run_q31.h"
 #include "meter/metering/self_test.h"
@@ -198,6 +199,15 @@ std::int32_t NextTestValue(std::uint32_t& state) {
 // against the portable loop the same call takes for any other frame reader:
 // they must agree to the bit, float and Q31, at every cutoff the meter can
 // choose.
+// Prints a hand-written loop's check ("what", with "arm_note" on the
+// Cortex-M4F, then "claim") and counts a failure when any differs.
+void ReportLoopCheck(const char* what, const char* arm_note, const char* claim, int checked, const char* unit,
+                     int differ) {
+  std::printf("%s%s%s at %d %s, %d differ: %s\n", what, METER_DSP_ARM_BLOCK_LOADS ? arm_note : "", claim, checked, unit,
+              differ, differ == 0 ? "ok" : "FAIL");
+  if (differ != 0) ++g_failures;
+}
+
 // Calls differs(interpolator, u) at 64 points of every cutoff the meter
 // can choose; returns how many differ (an interpolator that fails to
 // initialise counts as one).
@@ -297,6 +307,47 @@ int CyclePassMismatches(int& passes) {
                                                    sum_portable.data());
       ++passes;
       if (fold_fast != fold_portable || sum_fast != sum_portable) ++mismatches;
+    }
+  }
+  return mismatches;
+}
+
+// The Q31 conditioning of a three-phase frame against the scalar formula:
+// 24- and 16-bit codes with offsets and gains across their ranges, codes at
+// and beyond the limits (refused, so that the scalar loop clips them).
+int ConditioningMismatches(int& frames) {
+  std::uint32_t state = 2024u;
+  int mismatches = 0;
+  for (int round = 0; round < 400; ++round) {
+    meter::detail::AdcConditioningQ31 adc;
+    const int bits = round % 2 == 0 ? 24 : 16;
+    adc.code_limit = (1 << (bits - 1)) - 1;
+    adc.code_shift = 29 - (bits - 1);
+    std::int32_t codes[6], got[6];
+    bool in_range = true;
+    for (int ch = 0; ch < 6; ++ch) {
+      adc.offset_code[ch] = NextTestValue(state) >> (32 - bits + 2);
+      adc.gain_q[ch] = static_cast<std::int32_t>((NextTestValue(state) & 0x3FFFFFFF) + (1 << 28));  // to 1.25 in Q30
+      codes[ch] = NextTestValue(state) >> (32 - bits);
+      if (round % 5 == 0 && ch == round % 6) codes[ch] = round % 3 == 0 ? adc.code_limit : -adc.code_limit - (round % 4);
+      if (codes[ch] >= adc.code_limit || codes[ch] <= -adc.code_limit) in_range = false;
+    }
+    const bool taken = meter::detail::ConditionSixChannelsArm(adc, codes, got);
+    ++frames;
+#if METER_DSP_ARM_BLOCK_LOADS
+    if (taken != in_range) {
+      ++mismatches;
+      continue;
+    }
+#endif
+    if (!taken) continue;
+    for (int ch = 0; ch < 6; ++ch) {
+      const std::int32_t x = (codes[ch] - adc.offset_code[ch]) * (std::int32_t{1} << adc.code_shift);
+      const auto want = static_cast<std::int32_t>((static_cast<std::int64_t>(x) * adc.gain_q[ch]) >> 30);
+      if (got[ch] != want) {
+        ++mismatches;
+        break;
+      }
     }
   }
   return mismatches;
@@ -412,25 +463,24 @@ void HandWrittenLoopsAgree() {
 
   int passes = 0;
   const int pass_mismatches = CyclePassMismatches(passes);
-  std::printf("cycle pass: the Q31 sums and folds%s equal the portable loop at %d cycles, %d differ: %s\n",
-              METER_DSP_ARM_BLOCK_LOADS ? " (two points a pass, SMMLAR)" : "", passes, pass_mismatches,
-              pass_mismatches == 0 ? "ok" : "FAIL");
-  if (pass_mismatches != 0) ++g_failures;
+  ReportLoopCheck("cycle pass: the Q31 sums and folds", " (two points a pass, SMMLAR)", " equal the portable loop", passes,
+                  "cycles", pass_mismatches);
+
+  int conditioned_frames = 0;
+  const int conditioning_mismatches = ConditioningMismatches(conditioned_frames);
+  ReportLoopCheck("Q31 conditioning: the three-phase frame", " (LDRD pairs)",
+                  " equals the scalar formula (codes beyond the limits refused)", conditioned_frames, "frames",
+                  conditioning_mismatches);
 
   int runs = 0;
   const int run_mismatches = PhaseRunMismatches(runs);
-  std::printf("Q31 run loop: the phase loops%s equal their portable twins at %d runs, %d differ: %s\n",
-              METER_DSP_ARM_BLOCK_LOADS ? " (hand-scheduled)" : "", runs, run_mismatches,
-              run_mismatches == 0 ? "ok" : "FAIL");
-  if (run_mismatches != 0) ++g_failures;
+  ReportLoopCheck("Q31 run loop: the phase loops", " (hand-scheduled)", " equal their portable twins", runs, "runs",
+                  run_mismatches);
 
   int offset_points = 0;
   const int offset_mismatches = LessOffsetsMismatches(offset_points);
-  std::printf("resampler: the Q31 points with their DC shifts in the sums' start%s equal the portable loop less the "
-              "shifts at %d points, %d differ: %s\n",
-              METER_DSP_ARM_BLOCK_LOADS ? " (block loads)" : "", offset_points, offset_mismatches,
-              offset_mismatches == 0 ? "ok" : "FAIL");
-  if (offset_mismatches != 0) ++g_failures;
+  ReportLoopCheck("resampler: the Q31 points with their DC shifts in the sums' start", " (block loads)",
+                  " equal the portable loop less the shifts", offset_points, "points", offset_mismatches);
 
   int points = 0;
   const int mismatches =

@@ -3,6 +3,7 @@
 // state, read by the scalar loop on every target and, on x86-64 hosts with
 // AVX2, by its vector form (quantity_run_x86.h).
 
+#include <cstddef>
 #include <cstdint>
 
 namespace meter::detail {
@@ -19,5 +20,16 @@ struct AdcConditioningQ31 {
   std::int32_t code_limit = 0;
   int code_shift = 0;
 };
+
+static_assert(offsetof(AdcConditioningQ31, gain_q) == 32 && offsetof(AdcConditioningQ31, code_limit) == 96 &&
+                  offsetof(AdcConditioningQ31, code_shift) == 100,
+              "the Cortex-M4F conditioning reads the state at these offsets");
+
+/// The scalar conditioning of a frame's six channels (va vb vc ia ib ic) on
+/// the Cortex-M4F, the same formula with pairs of codes, offsets and gains
+/// moved by LDRD/STRD: writes out[0..5] and returns true, or returns false
+/// as soon as a code needs clipping (the scalar loop then clips, flags and
+/// writes every channel). For the three-phase wirings (every channel used).
+bool ConditionSixChannelsArm(const AdcConditioningQ31& adc, const std::int32_t* codes, std::int32_t* out);
 
 }  // namespace meter::detail
