@@ -442,14 +442,7 @@ void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, cons
 #define METER_SINC_COEF_PAIR                                                        \
   METER_SINC_COEF("left_pair", "left_fraction", "str %[value], [%[left], #-4]!")    \
   METER_SINC_COEF("right_pair", "right_fraction", "str %[value], [%[right]], #4")
-    asm volatile(
-        "lsrs %[count], %[count], #1\n\t"
-        "bcc 1f\n\t"
-        "adds %[count], %[count], #1\n\t"
-        "b 2f\n\t"
-        "1:\n\t" METER_SINC_COEF_PAIR "2:\n\t" METER_SINC_COEF_PAIR
-        "subs %[count], %[count], #1\n\t"
-        "bne 1b\n\t"
+    asm volatile(METER_DSP_ARM_LOOP_TWO_AT_A_TIME(METER_SINC_COEF_PAIR)
         : [left_pair] "+r"(left_pair), [right_pair] "+r"(right_pair), [left] "+r"(left), [right] "+r"(right),
           [count] "+r"(count), [value] "=&r"(value), [step] "=&r"(step)
         : [stride] "r"(stride), [left_fraction] "r"(left_fraction), [right_fraction] "r"(right_fraction),
@@ -473,19 +466,9 @@ void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, cons
   "ldrd %[x0], %[x1], [%[frame]], #24\n\t"        \
   "smlal %Q[a0], %R[a0], %[" COEF "], %[x0]\n\t"  \
   "smlal %Q[a1], %R[a1], %[" COEF "], %[x1]\n\t"
-    // Two tap pairs an iteration; an odd count of pairs enters at the
-    // second with one more iteration counted.
-    asm volatile(
-        "lsrs %[count], %[count], #1\n\t"
-        "bcc 1f\n\t"
-        "adds %[count], %[count], #1\n\t"
-        "b 2f\n\t"
-        "1:\n\t"
-        "ldrd %[c0], %[c1], [%[c]], #8\n\t" METER_SINC_THREE_CHANNELS("c0") METER_SINC_THREE_CHANNELS("c1")
-        "2:\n\t"
-        "ldrd %[c0], %[c1], [%[c]], #8\n\t" METER_SINC_THREE_CHANNELS("c0") METER_SINC_THREE_CHANNELS("c1")
-        "subs %[count], %[count], #1\n\t"
-        "bne 1b\n\t"
+    // Two tap pairs an iteration.
+    asm volatile(METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
+                     "ldrd %[c0], %[c1], [%[c]], #8\n\t" METER_SINC_THREE_CHANNELS("c0") METER_SINC_THREE_CHANNELS("c1"))
         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [frame] "+r"(frame), [c] "+r"(c), [count] "+r"(count),
           [x0] "=&r"(x0), [x1] "=&r"(x1), [c0] "=&r"(c0), [c1] "=&r"(c1)
         :

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "meter/dsp/numeric.h"
 #include "meter/dsp/target.h"
 
 namespace meter::detail {
@@ -9,7 +10,8 @@ namespace {
 
 using Layout = PhaseRunLayout;
 
-std::int64_t Mul(std::int32_t a, std::int32_t b) { return (static_cast<std::int64_t>(a) * b) >> 16; }
+using dsp::Q31Numeric;
+constexpr auto Mul = Q31Numeric::Mul;  // the per-sample loop's product
 
 // The four loops a phase takes and the line loops, each over `count`
 // samples. Frames are six words apart; buffers hold a word a sample.
@@ -73,17 +75,6 @@ void AddNeutralSquares(const std::int32_t* i, int phases, int count, std::int64_
 // GCC's are six), and no register is moved. The same operations, so the
 // same bits; the firmware image checks each against its portable twin.
 
-// A loop over %[count] (>= 1) samples running BODY twice an iteration; an
-// odd count enters at the second with one more iteration counted.
-#define METER_LOOP_TWO_AT_A_TIME(BODY) \
-  "lsrs %[count], %[count], #1\n\t"    \
-  "bcc 1f\n\t"                         \
-  "adds %[count], %[count], #1\n\t"    \
-  "b 2f\n\t"                           \
-  "1:\n\t" BODY "2:\n\t" BODY         \
-  "subs %[count], %[count], #1\n\t"    \
-  "bne 1b\n\t"
-
 // SUM += (X X) >> 16 (LOW may be X: SMULL may overwrite its operand).
 #define METER_ADD_PRODUCT_Q42(X, LOW, HIGH, SUM) \
   "smull %[" LOW "], %[" HIGH "], %[" X "], %[" X "]\n\t"          \
@@ -97,7 +88,7 @@ void ShiftChannelArm(const std::int32_t* x, int count, std::int32_t dc, std::int
   std::int64_t sum = 0, squares = 0;
   std::int32_t v, low, high;
   asm volatile(
-      METER_LOOP_TWO_AT_A_TIME(
+      METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
       "ldr %[v], [%[x]], #24\n\t"
       "sub %[v], %[v], %[dc]\n\t"
       "str %[v], [%[out]], #4\n\t"
@@ -123,7 +114,7 @@ std::int32_t CompensateAndMultiplyArm(const std::int32_t* window, int count, con
   const std::int32_t c0 = taps[0], c1 = taps[1], c2 = taps[2], c3 = taps[3];
   std::int32_t w, t, low, high;
   asm volatile(
-      METER_LOOP_TWO_AT_A_TIME(
+      METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
       "ldrd %[low], %[high], %[bias]\n\t"
       "ldr %[w], [%[window]], #24\n\t"  // the window's first sample; the others are then 0, 24, 48 bytes on
       "smlal %[low], %[high], %[c0], %[w]\n\t"
@@ -159,7 +150,7 @@ void AddLineSquaresArm(const std::int32_t* v, int count, std::int64_t* sums) {
   std::int64_t ab = 0, bc = 0, ca = 0;
   std::int32_t a, b, c, d, high;
   asm volatile(
-      METER_LOOP_TWO_AT_A_TIME(
+      METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
       "ldr %[b], [%[v], #128]\n\t"
       "ldr %[c], [%[v], #256]\n\t"
       "ldr %[a], [%[v]], #4\n\t"
@@ -182,7 +173,7 @@ void AddNeutralSquaresArm(const std::int32_t* i, int count, std::int64_t& sum_ou
   std::int64_t sum = 0;
   std::int32_t a, b, c, high;
   asm volatile(
-      METER_LOOP_TWO_AT_A_TIME(
+      METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
       "ldr %[b], [%[i], #128]\n\t"
       "ldr %[c], [%[i], #256]\n\t"
       "ldr %[a], [%[i]], #4\n\t"
@@ -197,7 +188,6 @@ void AddNeutralSquaresArm(const std::int32_t* i, int count, std::int64_t& sum_ou
 }
 
 #undef METER_ADD_PRODUCT_Q42
-#undef METER_LOOP_TWO_AT_A_TIME
 #endif
 
 // The whole run with the loops above: kArm picks the Cortex-M4F loops.

@@ -13,6 +13,20 @@
 #define METER_DSP_ARM_BLOCK_LOADS 0
 #endif
 
+#if METER_DSP_ARM_BLOCK_LOADS
+// Inline-assembly loop over %[count] (>= 1) passes that runs BODY twice an
+// iteration (half the loop overhead); an odd count enters at the second
+// BODY with one more iteration counted. Uses the local labels 1 and 2.
+#define METER_DSP_ARM_LOOP_TWO_AT_A_TIME(BODY) \
+  "lsrs %[count], %[count], #1\n\t"          \
+  "bcc 1f\n\t"                               \
+  "adds %[count], %[count], #1\n\t"          \
+  "b 2f\n\t"                                 \
+  "1:\n\t" BODY "2:\n\t" BODY               \
+  "subs %[count], %[count], #1\n\t"          \
+  "bne 1b\n\t"
+#endif
+
 // METER_DSP_ARM_SATURATING: ARMv7E-M's DSP extension (QSUB: a saturating
 // 32-bit subtract in one instruction, where the portable form is a 64-bit
 // subtract and a range test).
