@@ -420,7 +420,7 @@ TEST(SincInterpolator, TapAbsSumBoundHoldsAtEveryPoint) {
 // InterpolateSixFromStarts equals InterpolateFrames less each offset
 // (Q31Numeric::Sub) where the bound rules out saturation: the Cortex-M4F's
 // biased sums (checked on the target) and every other target's definition.
-TEST(SincInterpolator, LessOffsetsEqualsThePortableLoopLessTheOffsets) {
+TEST(SincInterpolator, FromStartsEqualsThePortableLoopLessTheOffsets) {
   using Frame = std::array<std::int32_t, 6>;
   std::mt19937 rng(99);
   std::uniform_int_distribution<std::int32_t> sample(-(1 << 29), 1 << 29), offset(-(1 << 28), 1 << 28);

@@ -257,7 +257,7 @@ int ResamplerMismatches(int& points) {
 
 // The Q31 resampler with the DC shifts in its sums' start against the
 // portable loop and Sub, where the tap bound rules out saturation.
-int LessOffsetsMismatches(int& points) {
+int FromStartsMismatches(int& points) {
   using Frame = std::array<std::int32_t, 6>;
   constexpr int kFrames = meter::dsp::SincInterpolator::kMaxTaps;
   static std::array<Frame, kFrames> frames;
@@ -478,7 +478,7 @@ void HandWrittenLoopsAgree() {
                   run_mismatches);
 
   int offset_points = 0;
-  const int offset_mismatches = LessOffsetsMismatches(offset_points);
+  const int offset_mismatches = FromStartsMismatches(offset_points);
   ReportLoopCheck("resampler: the Q31 points with their DC shifts in the sums' start", " (block loads)",
                   " equal the portable loop less the shifts", offset_points, "points", offset_mismatches);
 
