@@ -416,69 +416,94 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
 #endif
 
 #if METER_DSP_ARM_BLOCK_LOADS
-template <bool kNarrow>
-void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start, void* out,
-                                        std::size_t out_stride) const {
-  // The coefficients first, as ComputeCoefsQ29: CoefQ29's SMLAWB and
-  // SMMULR with the side's one fraction, five instructions a tap (GCC
-  // matches neither in the portable loop).
-  std::int32_t coef[kMaxTaps];
-  {
-    const TapWalkQ15 walk = StartWalkQ15(u);
-    const std::int32_t left_fraction = walk.left_fraction, right_fraction = walk.right_fraction;
-    const std::int32_t* left_pair = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.left_entry)];
-    const std::int32_t* right_pair = &kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.right_entry)];
-    const std::uintptr_t stride = 2 * sizeof(std::int32_t) * static_cast<std::uintptr_t>(steps_per_sample_);
-    std::int32_t* left = coef + half_span_;  // coefficient j multiplies frame j: the left walk fills downwards
-    std::int32_t* right = coef + half_span_;
-    int count = half_span_;  // a left and a right coefficient a pass
-    std::int32_t value = 0, step = 0;
+namespace {
+
+// A point's Q29 coefficients, as CoefQ29: the pair's SMLAWB join with the
+// side's one fraction, then SMMULR by 2 fc; five instructions a tap (GCC
+// matches neither in the portable loop). Coefficient j multiplies frame j,
+// so the left walk fills downwards from coef + half and the right upwards.
+__attribute__((always_inline)) inline void CoefsQ29Arm(const std::int32_t* left_pair, const std::int32_t* right_pair,
+                                                       std::int32_t left_fraction, std::int32_t right_fraction,
+                                                       std::uintptr_t stride, std::int32_t two_fc, int half,
+                                                       std::int32_t* coef) {
+  std::int32_t* left = coef + half;
+  std::int32_t* right = coef + half;
+  int count = half;  // a left and a right coefficient a pass
+  std::int32_t value = 0, step = 0;
 #define METER_SINC_COEF(PAIR, FRACTION, STORE)                  \
   "ldrd %[value], %[step], [%[" PAIR "]]\n\t"                   \
   "add %[" PAIR "], %[" PAIR "], %[stride]\n\t"                 \
   "smlawb %[value], %[step], %[" FRACTION "], %[value]\n\t"     \
   "smmulr %[value], %[value], %[fc]\n\t" STORE "\n\t"
-    // Two coefficients a side an iteration, as the passes below.
+  // Two coefficients a side an iteration, as the passes below.
 #define METER_SINC_COEF_PAIR                                                        \
   METER_SINC_COEF("left_pair", "left_fraction", "str %[value], [%[left], #-4]!")    \
   METER_SINC_COEF("right_pair", "right_fraction", "str %[value], [%[right]], #4")
-    asm volatile(METER_DSP_ARM_LOOP_TWO_AT_A_TIME(METER_SINC_COEF_PAIR)
-        : [left_pair] "+r"(left_pair), [right_pair] "+r"(right_pair), [left] "+r"(left), [right] "+r"(right),
-          [count] "+r"(count), [value] "=&r"(value), [step] "=&r"(step)
-        : [stride] "r"(stride), [left_fraction] "r"(left_fraction), [right_fraction] "r"(right_fraction),
-          [fc] "r"(two_fc_q31_)
-        : "cc", "memory");
+  asm volatile(METER_DSP_ARM_LOOP_TWO_AT_A_TIME(METER_SINC_COEF_PAIR)
+      : [left_pair] "+r"(left_pair), [right_pair] "+r"(right_pair), [left] "+r"(left), [right] "+r"(right),
+        [count] "+r"(count), [value] "=&r"(value), [step] "=&r"(step)
+      : [stride] "r"(stride), [left_fraction] "r"(left_fraction), [right_fraction] "r"(right_fraction),
+        [fc] "r"(two_fc)
+      : "cc", "memory");
 #undef METER_SINC_COEF_PAIR
 #undef METER_SINC_COEF
-  }
-  // Two passes of three channels: acc[ch] += coef[j] * frame(j)[ch].
-  for (int pass = 0; pass < 2; ++pass) {
-    std::int64_t a0 = start[3 * pass], a1 = start[3 * pass + 1], a2 = start[3 * pass + 2];
-    const std::int32_t* frame = first + 3 * pass;
-    const std::int32_t* c = coef;
-    int count = half_span_;  // tap pairs (the run has 2 half_span_ taps)
-    // A tap pair's coefficients with one LDRD; per tap channel 2 first, so
-    // its register then takes channel 0's sample (two sample registers).
-    std::int32_t x0, x1, c0, c1;
+}
+
+// Three channels of a run of six-channel frames (`frame` points at the
+// first frame's first of the three): a[ch] += coef[j] * frame(j)[ch] over
+// 2 half taps, 64-bit multiply-accumulates.
+__attribute__((always_inline)) inline void ThreeChannelSumsArm(const std::int32_t* frame, const std::int32_t* coef,
+                                                               int half, std::int64_t& a0, std::int64_t& a1,
+                                                               std::int64_t& a2) {
+  int count = half;  // tap pairs
+  // A tap pair's coefficients with one LDRD; per tap channel 2 first, so
+  // its register then takes channel 0's sample (two sample registers).
+  std::int32_t x0, x1, c0, c1;
 #define METER_SINC_THREE_CHANNELS(COEF)             \
   "ldr %[x0], [%[frame], #8]\n\t"                 \
   "smlal %Q[a2], %R[a2], %[" COEF "], %[x0]\n\t"  \
   "ldrd %[x0], %[x1], [%[frame]], #24\n\t"        \
   "smlal %Q[a0], %R[a0], %[" COEF "], %[x0]\n\t"  \
   "smlal %Q[a1], %R[a1], %[" COEF "], %[x1]\n\t"
-    // Two tap pairs an iteration.
-    asm volatile(METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
-                     "ldrd %[c0], %[c1], [%[c]], #8\n\t" METER_SINC_THREE_CHANNELS("c0") METER_SINC_THREE_CHANNELS("c1"))
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [frame] "+r"(frame), [c] "+r"(c), [count] "+r"(count),
-          [x0] "=&r"(x0), [x1] "=&r"(x1), [c0] "=&r"(c0), [c1] "=&r"(c1)
-        :
-        : "cc", "memory");
+  // Two tap pairs an iteration.
+  asm volatile(METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
+                   "ldrd %[c0], %[c1], [%[c]], #8\n\t" METER_SINC_THREE_CHANNELS("c0") METER_SINC_THREE_CHANNELS("c1"))
+      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [frame] "+r"(frame), [c] "+r"(coef), [count] "+r"(count),
+        [x0] "=&r"(x0), [x1] "=&r"(x1), [c0] "=&r"(c0), [c1] "=&r"(c1)
+      :
+      : "cc", "memory");
 #undef METER_SINC_THREE_CHANNELS
+}
+
+// Bits 29-60 of a sum (its value >> 29 where it fits int32).
+inline std::int32_t NarrowQ29(std::int64_t sum) {
+  return static_cast<std::int32_t>(static_cast<std::uint64_t>(sum) >> 29);
+}
+
+}  // namespace
+
+void SincInterpolator::CoefsQ29BlockLoads(float u, std::int32_t* coef) const {
+  const TapWalkQ15 walk = StartWalkQ15(u);
+  CoefsQ29Arm(&kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.left_entry)],
+              &kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.right_entry)], walk.left_fraction,
+              walk.right_fraction, 2 * sizeof(std::int32_t) * static_cast<std::uintptr_t>(steps_per_sample_),
+              two_fc_q31_, half_span_, coef);
+}
+
+template <bool kNarrow>
+void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start, void* out,
+                                        std::size_t out_stride) const {
+  std::int32_t coef[kMaxTaps];
+  CoefsQ29BlockLoads(u, coef);
+  // Two passes of three channels.
+  for (int pass = 0; pass < 2; ++pass) {
+    std::int64_t a0 = start[3 * pass], a1 = start[3 * pass + 1], a2 = start[3 * pass + 2];
+    ThreeChannelSumsArm(first + 3 * pass, coef, half_span_, a0, a1, a2);
     if constexpr (kNarrow) {
       auto* narrow = static_cast<std::int32_t*>(out) + 3 * static_cast<std::size_t>(pass) * out_stride;
-      narrow[0] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a0) >> 29);
-      narrow[out_stride] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a1) >> 29);
-      narrow[2 * out_stride] = static_cast<std::int32_t>(static_cast<std::uint64_t>(a2) >> 29);
+      narrow[0] = NarrowQ29(a0);
+      narrow[out_stride] = NarrowQ29(a1);
+      narrow[2 * out_stride] = NarrowQ29(a2);
     } else {
       auto* acc = static_cast<std::int64_t*>(out) + 3 * pass;
       acc[0] = a0;
@@ -492,6 +517,115 @@ template void SincInterpolator::SixIntegerPasses<false>(float, const std::int32_
 template void SincInterpolator::SixIntegerPasses<true>(float, const std::int32_t*, const std::int64_t*, void*,
                                                        std::size_t) const;
 #endif
+
+int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, int length, const PointGrid& grid,
+                                                   int first_point, const std::int64_t* start,
+                                                   std::int32_t* out) const {
+  constexpr std::size_t kStride = kGridOutStride;
+  const int half = half_span_;
+  const int span = 2 * half;
+  const auto origin = static_cast<int>(grid.origin);
+  int j = first_point;
+#if METER_DSP_ARM_BLOCK_LOADS
+  if (half > 0) {
+    // One assembly block a point: its coefficients, then two passes of
+    // three channels from the starts, each sum's bits 29-60 stored; every
+    // operand comes from `job`, so no register is spilled between the
+    // parts and each loop runs four tap pairs an iteration.
+    struct PointJob {
+      const std::int32_t* left_pair;   // 0
+      const std::int32_t* right_pair;  // 4
+      std::int32_t left_fraction;      // 8
+      std::int32_t right_fraction;     // 12
+      const std::int32_t* window;      // 16: the window's first frame
+      std::int32_t* out;               // 20: channel 0 of the point
+      std::uintptr_t stride;           // 24: bytes between a side's pairs
+      std::int32_t two_fc;             // 28
+      int half;                        // 32
+      std::int32_t* coef;              // 36
+      const std::int64_t* start;       // 40
+    };
+    static_assert(sizeof(void*) == 4 && sizeof(PointJob) == 44, "the offsets below");
+    std::int32_t coef[kMaxTaps];
+    PointJob job{nullptr, nullptr, 0, 0, nullptr, nullptr,
+                 2 * sizeof(std::int32_t) * static_cast<std::uintptr_t>(steps_per_sample_), two_fc_q31_, half, coef,
+                 start};
+    const std::int32_t* const pairs = kSincKernelPairsQ30.data();
+    for (; j < grid.count; ++j) {
+      const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
+      const int whole = static_cast<int>(rel);  // rel >= 0: the conversion floors
+      const int first = origin + whole - half + 1;
+      if (first < 0 || first + span > length) break;
+      const TapWalkQ15 walk = StartWalkQ15(rel - static_cast<float>(whole));
+      job.left_pair = pairs + 2 * walk.left_entry;
+      job.right_pair = pairs + 2 * walk.right_entry;
+      job.left_fraction = walk.left_fraction;
+      job.right_fraction = walk.right_fraction;
+      job.window = frames + 6 * first;
+      job.out = out + j;
+      register PointJob* job_in asm("r0") = &job;
+      // Loop over N (>= 1) passes of BODY, four an iteration: N % 4 picks
+      // the entry (T a scratch register; labels 1, 5, 6 and 7).
+#define METER_SINC_LOOP_FOUR(N, T, BODY)                                                     \
+  "and " T ", " N ", #3\n\t"                                                                \
+  "adds " N ", " N ", #3\n\t"                                                               \
+  "lsrs " N ", " N ", #2\n\t"                                                               \
+  "cmp " T ", #2\n\t"                                                                       \
+  "beq 6f\n\t"                                                                              \
+  "bhi 5f\n\t"                                                                              \
+  "cmp " T ", #1\n\t"                                                                       \
+  "beq 7f\n\t"                                                                              \
+  "1:\n\t" BODY "5:\n\t" BODY "6:\n\t" BODY "7:\n\t" BODY "subs " N ", " N ", #1\n\t" \
+  "bne 1b\n\t"
+      // A left and a right coefficient (CoefQ29), as CoefsQ29Arm.
+#define METER_SINC_COEF_PAIR                                                                 \
+  "ldrd r10, r11, [r1]\n\tadd r1, r1, r5\n\tsmlawb r10, r11, r3, r10\n\t"                    \
+  "smmulr r10, r10, r6\n\tstr r10, [r8, #-4]!\n\t"                                           \
+  "ldrd r10, r11, [r2]\n\tadd r2, r2, r5\n\tsmlawb r10, r11, r4, r10\n\t"                    \
+  "smmulr r10, r10, r6\n\tstr r10, [r9], #4\n\t"
+      // One tap of three channels (coefficient C; channel 2 first, so lr
+      // then takes channel 0), as ThreeChannelSumsArm.
+#define METER_SINC_TAP3(C)                                                                   \
+  "ldr lr, [r8, #8]\n\tsmlal r6, r7, " C ", lr\n\tldrd lr, r1, [r8], #24\n\t"                \
+  "smlal r2, r3, " C ", lr\n\tsmlal r4, r5, " C ", r1\n\t"
+      // A pass: the sums from start[S..S+2], the channels at byte CH of
+      // each frame, the bits stored at out + O0, O1, O2 bytes.
+#define METER_SINC_PASS(S0, S1, S2, CH, O0, O1, O2)                                          \
+  "ldr r1, [r0, #40]\n\t"                                                                    \
+  "ldrd r2, r3, [r1, #" S0 "]\n\tldrd r4, r5, [r1, #" S1 "]\n\tldrd r6, r7, [r1, #" S2 "]\n\t" \
+  "ldr r8, [r0, #16]\n\tadd r8, r8, #" CH "\n\tldrd r9, r10, [r0, #32]\n\t"                   \
+  METER_SINC_LOOP_FOUR("r9", "r11", "ldrd r11, r12, [r10], #8\n\t" METER_SINC_TAP3("r11") METER_SINC_TAP3("r12")) \
+  "ldr r8, [r0, #20]\n\t"                                                                    \
+  "lsrs r1, r2, #29\n\torr r1, r1, r3, lsl #3\n\tstr r1, [r8, #" O0 "]\n\t"                   \
+  "lsrs r1, r4, #29\n\torr r1, r1, r5, lsl #3\n\tstr r1, [r8, #" O1 "]\n\t"                   \
+  "lsrs r1, r6, #29\n\torr r1, r1, r7, lsl #3\n\tstr r1, [r8, #" O2 "]\n\t"
+      static_assert(kStride == 128, "the output offsets below are 512-byte channel strides");
+      asm volatile(
+          "ldrd r1, r2, [r0, #0]\n\tldrd r3, r4, [r0, #8]\n\tldrd r5, r6, [r0, #24]\n\tldrd r7, r8, [r0, #32]\n\t"
+          "add r8, r8, r7, lsl #2\n\tmov r9, r8\n\t"
+          METER_SINC_LOOP_FOUR("r7", "r12", METER_SINC_COEF_PAIR)
+          METER_SINC_PASS("0", "8", "16", "0", "0", "512", "1024")
+          METER_SINC_PASS("24", "32", "40", "12", "1536", "2048", "2560")
+          :
+          : "r"(job_in)
+          : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+#undef METER_SINC_PASS
+#undef METER_SINC_TAP3
+#undef METER_SINC_COEF_PAIR
+#undef METER_SINC_LOOP_FOUR
+    }
+    return j;
+  }
+#endif
+  for (; j < grid.count; ++j) {
+    const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
+    const int whole = static_cast<int>(rel);
+    const int first = origin + whole - half + 1;
+    if (first < 0 || first + span > length) break;
+    InterpolateSixFromStarts(rel - static_cast<float>(whole), frames + 6 * first, start, out + j, kStride);
+  }
+  return j;
+}
 
 float SincInterpolator::CutoffWithFewerTaps(float cutoff, float max_rise) {
   // Init's steps per sample S and its taps a side, ceil(Z P / S); the

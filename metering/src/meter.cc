@@ -1186,6 +1186,19 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
     const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
     Sample point[6];
     const float u = rel - static_cast<float>(whole);
+    if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+      if (resample_less_offsets_ && hist_.Contiguous(base, span) != nullptr) {
+        // Nothing can saturate: the DC shifts go into the sums' start. This
+        // point and the next ones whose windows lie before the end of the
+        // history's storage in one call.
+        const auto to_end = static_cast<int>(kHistory - (base & (kHistory - 1)));
+        const dsp::SincInterpolator::PointGrid grid{c.start.whole - static_cast<std::int64_t>(base), c.start.frac, step,
+                                                    dsp::kPointsPerCycle};
+        j = interpolator_.InterpolateSixGridFromStarts(hist_.At(base).data(), to_end, grid, j, starts.data(),
+                                                       cycle_points_[0].data()) - 1;
+        continue;
+      }
+    }
     const HistoryFrame* frames = hist_.Contiguous(base, span);
     if (frames == nullptr && span <= wrapped.size()) {
       const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the wrap
@@ -1195,7 +1208,6 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
     }
     if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
       if (frames != nullptr && resample_less_offsets_) {
-        // Nothing can saturate: the DC shifts go into the sums' start.
         interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(),
                                                &cycle_points_[0][static_cast<std::size_t>(j)], dsp::kPointsPerCycle);
         continue;

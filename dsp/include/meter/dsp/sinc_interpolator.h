@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "meter/dsp/cycle_fft.h"
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_tables.h"
@@ -130,9 +131,12 @@ class SincInterpolator {
       // 32 x 32 -> 64-bit multiply-accumulate each; GCC widens a coefficient
       // computed in the same loop to a full 64 x 64 multiply on 32-bit cores).
       std::int32_t coefs[kMaxTaps];
-      ComputeCoefsQ29(u, coefs);
+      ComputeCoefsQ29(u, coefs);  // fills the 2 half_span_ that the sum reads
       std::int64_t acc[kChannels] = {};
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC cannot see that the fill covers the reads
       for (int j = 0; j < 2 * half_span_; ++j) AddTap(coefs[j], frame(j), acc);
+#pragma GCC diagnostic pop
       for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = RoundQ29Dot(acc[ch]);
     }
   }
@@ -168,6 +172,26 @@ class SincInterpolator {
       out[ch * stride] = Q31Numeric::Sub(point[ch], offset);
     }
   }
+  /// Points j = 0 .. count - 1 at start_frac + j * step samples past the
+  /// sample `origin` of a run of frames (the positions the meter's cycle
+  /// loop computes, to the bit).
+  struct PointGrid {
+    std::int64_t origin;
+    float start_frac;
+    float step;
+    int count;
+  };
+  /// InterpolateSixFromStarts for the grid's points from `first_point` on,
+  /// from a contiguous run of `length` six-channel frames, for as long as
+  /// each point's window lies in the run; returns the first point not done.
+  /// Point j's channel ch goes to out[ch * kPointsPerCycle + j] (a cycle's
+  /// channel-major arrays). The same values as one call a point; the
+  /// Cortex-M4F sets up its block-load passes once for the run instead of
+  /// once a point.
+  int InterpolateSixGridFromStarts(const std::int32_t* frames, int length, const PointGrid& grid, int first_point,
+                                   const std::int64_t* start, std::int32_t* out) const;
+  static constexpr std::size_t kGridOutStride = static_cast<std::size_t>(kPointsPerCycle);
+
   /// A bound of the sum of |tap| over any point's Q29 taps (Q29).
   std::int64_t TapAbsSumBoundQ29() const { return tap_abs_sum_bound_q29_; }
 
@@ -198,15 +222,6 @@ class SincInterpolator {
   struct ChannelMajorChunk {
     const Sample* samples;
     std::int64_t length;
-  };
-  /// Points j = 0 .. count - 1 at start_frac + j * step samples past the
-  /// chunk's sample `origin` (the positions the frame-major loop computes,
-  /// to the bit).
-  struct PointGrid {
-    std::int64_t origin;
-    float start_frac;
-    float step;
-    int count;
   };
   /// Interpolates the grid's points from `first_point` on, for as long as
   /// each point's window (channel_major_side() samples either way) lies in
@@ -290,10 +305,12 @@ class SincInterpolator {
 #if METER_DSP_ARM_BLOCK_LOADS
   // `centre` is the frame of sample k0 + 1 (index half_span() of the run).
   void InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const;
-  // The integer variant: the taps' Q29 coefficients (as CoefQ29) in a
-  // first pass, then two passes of three channels with 64-bit
-  // multiply-accumulates. `first` is the run's first frame; acc gets the
-  // unrounded sums.
+  // The taps' Q29 coefficients of the point u, as ComputeCoefsQ29 (SMLAWB
+  // and SMMULR, five instructions a tap).
+  void CoefsQ29BlockLoads(float u, std::int32_t* coef) const;
+  // The integer variant: the coefficients in a first pass, then two passes
+  // of three channels with 64-bit multiply-accumulates. `first` is the
+  // run's first frame; acc gets the unrounded sums.
   void InterpolateSixIntegersBlockLoads(float u, const std::int32_t* first, std::int64_t* acc) const {
     static constexpr std::int64_t kZero[6] = {};
     SixIntegerPasses<false>(u, first, kZero, acc);
