@@ -528,44 +528,50 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
   int j = first_point;
 #if METER_DSP_ARM_BLOCK_LOADS
   if (half > 0) {
-    // One assembly block a point: its coefficients, then two passes of
-    // three channels from the starts, each sum's bits 29-60 stored; every
-    // operand comes from `job`, so no register is spilled between the
-    // parts and each loop runs four tap pairs an iteration.
-    struct PointJob {
-      const std::int32_t* left_pair;   // 0
-      const std::int32_t* right_pair;  // 4
-      std::int32_t left_fraction;      // 8
-      std::int32_t right_fraction;     // 12
-      const std::int32_t* window;      // 16: the window's first frame
+    // One assembly loop over the points: each point's position and tap
+    // walk (the float operations of the portable loop, in its order), its
+    // coefficients, then two passes of three channels from the starts, each
+    // sum's bits 29-60 stored. The loop's state lives in `job`, so no
+    // register is spilled between the parts, and each inner loop runs four
+    // tap pairs an iteration.
+    struct GridJob {
+      std::int32_t unused[4];          // 0
+      const std::int32_t* window;      // 16: the point's first frame
       std::int32_t* out;               // 20: channel 0 of the point
       std::uintptr_t stride;           // 24: bytes between a side's pairs
       std::int32_t two_fc;             // 28
       int half;                        // 32
       std::int32_t* coef;              // 36
       const std::int64_t* start;       // 40
+      int point;                       // 44: j
+      int count;                       // 48
+      int first_offset;                // 52: origin - half + 1
+      int last_first;                  // 56: length - 2 half
+      const std::int32_t* frames;      // 60
+      const std::int32_t* pairs;       // 64
+      std::int32_t scale_q15;          // 68
     };
-    static_assert(sizeof(void*) == 4 && sizeof(PointJob) == 44, "the offsets below");
+    static_assert(sizeof(void*) == 4 && sizeof(GridJob) == 72, "the offsets below");
+    if (length < span) return j;  // no window fits (and last_first must not be negative)
     std::int32_t coef[kMaxTaps];
-    PointJob job{nullptr, nullptr, 0, 0, nullptr, nullptr,
-                 2 * sizeof(std::int32_t) * static_cast<std::uintptr_t>(steps_per_sample_), two_fc_q31_, half, coef,
-                 start};
-    const std::int32_t* const pairs = kSincKernelPairsQ30.data();
-    for (; j < grid.count; ++j) {
-      const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
-      const int whole = static_cast<int>(rel);  // rel >= 0: the conversion floors
-      const int first = origin + whole - half + 1;
-      if (first < 0 || first + span > length) break;
-      const TapWalkQ15 walk = StartWalkQ15(rel - static_cast<float>(whole));
-      job.left_pair = pairs + 2 * walk.left_entry;
-      job.right_pair = pairs + 2 * walk.right_entry;
-      job.left_fraction = walk.left_fraction;
-      job.right_fraction = walk.right_fraction;
-      job.window = frames + 6 * first;
-      job.out = out + j;
-      register PointJob* job_in asm("r0") = &job;
-      // Loop over N (>= 1) passes of BODY, four an iteration: N % 4 picks
-      // the entry (T a scratch register; labels 1, 5, 6 and 7).
+    GridJob job{{},
+                nullptr,
+                out + j,
+                2 * sizeof(std::int32_t) * static_cast<std::uintptr_t>(steps_per_sample_),
+                two_fc_q31_,
+                half,
+                coef,
+                start,
+                j,
+                grid.count,
+                origin - half + 1,
+                length - span,
+                frames,
+                kSincKernelPairsQ30.data(),
+                scale_q15_};
+    register GridJob* job_in asm("r0") = &job;
+    // Loop over N (>= 1) passes of BODY, four an iteration: N % 4 picks
+    // the entry (T a scratch register; labels 1, 5, 6 and 7).
 #define METER_SINC_LOOP_FOUR(N, T, BODY)                                                     \
   "and " T ", " N ", #3\n\t"                                                                \
   "adds " N ", " N ", #3\n\t"                                                               \
@@ -577,19 +583,19 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
   "beq 7f\n\t"                                                                              \
   "1:\n\t" BODY "5:\n\t" BODY "6:\n\t" BODY "7:\n\t" BODY "subs " N ", " N ", #1\n\t" \
   "bne 1b\n\t"
-      // A left and a right coefficient (CoefQ29), as CoefsQ29Arm.
+    // A left and a right coefficient (CoefQ29), as CoefsQ29Arm.
 #define METER_SINC_COEF_PAIR                                                                 \
   "ldrd r10, r11, [r1]\n\tadd r1, r1, r5\n\tsmlawb r10, r11, r3, r10\n\t"                    \
   "smmulr r10, r10, r6\n\tstr r10, [r8, #-4]!\n\t"                                           \
   "ldrd r10, r11, [r2]\n\tadd r2, r2, r5\n\tsmlawb r10, r11, r4, r10\n\t"                    \
   "smmulr r10, r10, r6\n\tstr r10, [r9], #4\n\t"
-      // One tap of three channels (coefficient C; channel 2 first, so lr
-      // then takes channel 0), as ThreeChannelSumsArm.
+    // One tap of three channels (coefficient C; channel 2 first, so lr
+    // then takes channel 0), as ThreeChannelSumsArm.
 #define METER_SINC_TAP3(C)                                                                   \
   "ldr lr, [r8, #8]\n\tsmlal r6, r7, " C ", lr\n\tldrd lr, r1, [r8], #24\n\t"                \
   "smlal r2, r3, " C ", lr\n\tsmlal r4, r5, " C ", r1\n\t"
-      // A pass: the sums from start[S..S+2], the channels at byte CH of
-      // each frame, the bits stored at out + O0, O1, O2 bytes.
+    // A pass: the sums from start[S..S+2], the channels at byte CH of
+    // each frame, the bits stored at out + O0, O1, O2 bytes.
 #define METER_SINC_PASS(S0, S1, S2, CH, O0, O1, O2)                                          \
   "ldr r1, [r0, #40]\n\t"                                                                    \
   "ldrd r2, r3, [r1, #" S0 "]\n\tldrd r4, r5, [r1, #" S1 "]\n\tldrd r6, r7, [r1, #" S2 "]\n\t" \
@@ -599,22 +605,70 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
   "lsrs r1, r2, #29\n\torr r1, r1, r3, lsl #3\n\tstr r1, [r8, #" O0 "]\n\t"                   \
   "lsrs r1, r4, #29\n\torr r1, r1, r5, lsl #3\n\tstr r1, [r8, #" O1 "]\n\t"                   \
   "lsrs r1, r6, #29\n\torr r1, r1, r7, lsl #3\n\tstr r1, [r8, #" O2 "]\n\t"
-      static_assert(kStride == 128, "the output offsets below are 512-byte channel strides");
-      asm volatile(
-          "ldrd r1, r2, [r0, #0]\n\tldrd r3, r4, [r0, #8]\n\tldrd r5, r6, [r0, #24]\n\tldrd r7, r8, [r0, #32]\n\t"
-          "add r8, r8, r7, lsl #2\n\tmov r9, r8\n\t"
-          METER_SINC_LOOP_FOUR("r7", "r12", METER_SINC_COEF_PAIR)
-          METER_SINC_PASS("0", "8", "16", "0", "0", "512", "1024")
-          METER_SINC_PASS("24", "32", "40", "12", "1536", "2048", "2560")
-          :
-          : "r"(job_in)
-          : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
+    static_assert(kStride == 128, "the output offsets below are 512-byte channel strides");
+    asm volatile(
+        "8:\n\t"
+        "ldrd r1, r2, [r0, #44]\n\t"  // point, count
+        "cmp r1, r2\n\t"
+        "bge 9f\n\t"
+        // rel = start_frac + j step (fused, as GCC contracts the portable
+        // loop's), whole = rel toward zero, u = rel - whole, and the
+        // walk's start u S in Q15, toward zero: StartWalkQ15.
+        "vmov s0, r1\n\t"
+        "vcvt.f32.s32 s0, s0\n\t"
+        "vmov.f32 s1, %[frac]\n\t"
+        "vfma.f32 s1, s0, %[step]\n\t"
+        "vcvt.s32.f32 s2, s1\n\t"
+        "vmov r3, s2\n\t"
+        "vcvt.f32.s32 s2, s2\n\t"
+        "vsub.f32 s1, s1, s2\n\t"
+        "vmul.f32 s1, s1, %[scale]\n\t"
+        "vcvt.s32.f32 s1, s1\n\t"
+        "vmov r4, s1\n\t"
+        // The window's first frame, in the run or done (unsigned: a
+        // negative first is out too).
+        "ldrd r5, r6, [r0, #52]\n\t"
+        "add r3, r3, r5\n\t"
+        "cmp r3, r6\n\t"
+        "bhi 9f\n\t"
+        "ldr r7, [r0, #60]\n\t"
+        "add r3, r3, r3, lsl #1\n\t"
+        "add r7, r7, r3, lsl #3\n\t"
+        "str r7, [r0, #16]\n\t"
+        // The walks: r1, r2 the sides' first pairs, r3, r4 their fractions.
+        "ldrd r6, r5, [r0, #64]\n\t"  // pairs, S in Q15
+        "sub r5, r5, r4\n\t"
+        "asr r1, r4, #15\n\t"
+        "add r1, r6, r1, lsl #3\n\t"
+        "asr r2, r5, #15\n\t"
+        "add r2, r6, r2, lsl #3\n\t"
+        "ubfx r3, r4, #0, #15\n\t"
+        "ubfx r4, r5, #0, #15\n\t"
+        "ldrd r5, r6, [r0, #24]\n\t"  // stride, 2 fc
+        "ldrd r7, r8, [r0, #32]\n\t"  // half, coef
+        "add r8, r8, r7, lsl #2\n\t"
+        "mov r9, r8\n\t"
+        METER_SINC_LOOP_FOUR("r7", "r12", METER_SINC_COEF_PAIR)
+        METER_SINC_PASS("0", "8", "16", "0", "0", "512", "1024")
+        METER_SINC_PASS("24", "32", "40", "12", "1536", "2048", "2560")
+        "ldr r1, [r0, #44]\n\t"
+        "adds r1, r1, #1\n\t"
+        "str r1, [r0, #44]\n\t"
+        "ldr r1, [r0, #20]\n\t"
+        "adds r1, r1, #4\n\t"
+        "str r1, [r0, #20]\n\t"
+        "b 8b\n\t"
+        "9:\n\t"
+        :
+        : "r"(job_in), [frac] "t"(grid.start_frac), [step] "t"(grid.step),
+          [scale] "t"(static_cast<float>(scale_q15_))
+        : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "s0", "s1", "s2", "cc",
+          "memory");
 #undef METER_SINC_PASS
 #undef METER_SINC_TAP3
 #undef METER_SINC_COEF_PAIR
 #undef METER_SINC_LOOP_FOUR
-    }
-    return j;
+    return job.point;
   }
 #endif
   for (; j < grid.count; ++j) {
