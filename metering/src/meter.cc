@@ -1186,32 +1186,35 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
     const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
     Sample point[6];
     const float u = rel - static_cast<float>(whole);
+    const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the storage wraps
+    const bool contiguous = span <= to_end;
     if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
-      if (resample_less_offsets_ && hist_.Contiguous(base, span) != nullptr) {
+      if (resample_less_offsets_ && (contiguous || span <= wrapped.size())) {
         // Nothing can saturate: the DC shifts go into the sums' start. This
-        // point and the next ones whose windows lie before the end of the
-        // history's storage in one call.
-        const auto to_end = static_cast<int>(kHistory - (base & (kHistory - 1)));
+        // point and the next ones whose windows lie in the same run of
+        // frames in one call: up to the end of the history's storage, or,
+        // where this point's window wraps around it, a copy of the frames
+        // from its window on, as many as the scratch holds.
+        const HistoryFrame* run = &hist_.At(base);
+        std::size_t length = to_end;
+        if (!contiguous) {
+          CopyFrames(run, to_end, wrapped.data());
+          CopyFrames(&hist_.At(base + to_end), wrapped.size() - to_end, wrapped.data() + to_end);
+          run = wrapped.data();
+          length = wrapped.size();
+        }
         const dsp::SincInterpolator::PointGrid grid{c.start.whole - static_cast<std::int64_t>(base), c.start.frac, step,
                                                     dsp::kPointsPerCycle};
-        j = interpolator_.InterpolateSixGridFromStarts(hist_.At(base).data(), to_end, grid, j, starts.data(),
+        j = interpolator_.InterpolateSixGridFromStarts(run->data(), static_cast<int>(length), grid, j, starts.data(),
                                                        cycle_points_[0].data()) - 1;
         continue;
       }
     }
-    const HistoryFrame* frames = hist_.Contiguous(base, span);
+    const HistoryFrame* frames = contiguous ? &hist_.At(base) : nullptr;
     if (frames == nullptr && span <= wrapped.size()) {
-      const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the wrap
       CopyFrames(&hist_.At(base), to_end, wrapped.data());
       CopyFrames(&hist_.At(base + to_end), span - to_end, wrapped.data() + to_end);
       frames = wrapped.data();
-    }
-    if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
-      if (frames != nullptr && resample_less_offsets_) {
-        interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(),
-                                               &cycle_points_[0][static_cast<std::size_t>(j)], dsp::kPointsPerCycle);
-        continue;
-      }
     }
     if (frames != nullptr) {
       interpolator_.InterpolateFrames<Numeric, 6>(u, dsp::ContiguousRun<HistoryFrame>{frames}, point);
