@@ -518,6 +518,7 @@ template void SincInterpolator::SixIntegerPasses<true>(float, const std::int32_t
                                                        std::size_t) const;
 #endif
 
+#if METER_DSP_ARM_BLOCK_LOADS
 int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, int length, const PointGrid& grid,
                                                    int first_point, const std::int64_t* start,
                                                    std::int32_t* out) const {
@@ -526,7 +527,6 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
   const int span = 2 * half;
   const auto origin = static_cast<int>(grid.origin);
   int j = first_point;
-#if METER_DSP_ARM_BLOCK_LOADS
   if (half > 0) {
     // One assembly loop over the points: each point's position and tap
     // walk (the float operations of the portable loop, in its order), its
@@ -670,16 +670,10 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
 #undef METER_SINC_LOOP_FOUR
     return job.point;
   }
-#endif
-  for (; j < grid.count; ++j) {
-    const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
-    const int whole = static_cast<int>(rel);
-    const int first = origin + whole - half + 1;
-    if (first < 0 || first + span > length) break;
-    InterpolateSixFromStarts(rel - static_cast<float>(whole), frames + 6 * first, start, out + j, kStride);
-  }
+  // No taps (an uninitialised interpolator): no point is done.
   return j;
 }
+#endif
 
 float SincInterpolator::CutoffWithFewerTaps(float cutoff, float max_rise) {
   // Init's steps per sample S and its taps a side, ceil(Z P / S); the

@@ -1188,6 +1188,7 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
     const float u = rel - static_cast<float>(whole);
     const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the storage wraps
     const bool contiguous = span <= to_end;
+#if METER_DSP_ARM_BLOCK_LOADS
     if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
       if (resample_less_offsets_ && (contiguous || span <= wrapped.size())) {
         // Nothing can saturate: the DC shifts go into the sums' start. This
@@ -1210,11 +1211,19 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
         continue;
       }
     }
+#endif
     const HistoryFrame* frames = contiguous ? &hist_.At(base) : nullptr;
     if (frames == nullptr && span <= wrapped.size()) {
       CopyFrames(&hist_.At(base), to_end, wrapped.data());
       CopyFrames(&hist_.At(base + to_end), span - to_end, wrapped.data() + to_end);
       frames = wrapped.data();
+    }
+    if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+      if (frames != nullptr && resample_less_offsets_) {
+        interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(),
+                                               &cycle_points_[0][static_cast<std::size_t>(j)], dsp::kPointsPerCycle);
+        continue;
+      }
     }
     if (frames != nullptr) {
       interpolator_.InterpolateFrames<Numeric, 6>(u, dsp::ContiguousRun<HistoryFrame>{frames}, point);

@@ -278,6 +278,90 @@ int FromStartsMismatches(int& points) {
   });
 }
 
+#if METER_DSP_ARM_BLOCK_LOADS
+// The Q31 grid loop (a cycle's points from a run of frames, in one
+// assembly loop) against one portable point at a time, less the offsets:
+// each point's values and the first point not done (the run's end, and an
+// origin that puts the first windows before the run), at every cutoff.
+int GridMismatches(int& points) {
+  using Frame = std::array<std::int32_t, 6>;
+  constexpr int kFrames = 200;
+  constexpr auto kStride = meter::dsp::SincInterpolator::kGridOutStride;
+  static std::array<Frame, kFrames> frames;
+  static std::array<std::int32_t, 6 * kStride> out, want;
+  std::uint32_t state = 777u;
+  for (auto& f : frames) {
+    for (auto& v : f) v = NextTestValue(state) / 4;  // within 2^29
+  }
+  struct Case {
+    float cutoff;
+    std::int64_t origin;
+    float start_frac, step;
+    int first_point, length;
+  };
+  static constexpr Case kCases[] = {{0.3249f, 12, 0.3f, 1.24f, 0, kFrames}, {0.3249f, 12, 0.0f, 1.24f, 5, 120},
+                                    {0.5f, 30, 0.75f, 0.61f, 0, 90},        {0.1f, 70, 0.5f, 0.93f, 3, kFrames},
+                                    {0.25f, -4, 0.2f, 1.0f, 0, kFrames},    {0.3249f, 150, 0.1f, 1.3f, 0, 100}};
+  int mismatches = 0;
+  for (const Case& c : kCases) {
+    meter::dsp::SincInterpolator s;
+    if (s.Init(c.cutoff) != Status::kOk) {
+      ++mismatches;
+      continue;
+    }
+    const int half = s.half_span();
+    std::int32_t offset[6];
+    for (auto& o : offset) o = NextTestValue(state) / 8;
+    std::int64_t starts[6];
+    meter::dsp::SincInterpolator::OffsetStarts(offset, starts);
+    out.fill(-7);
+    want.fill(-7);
+    const meter::dsp::SincInterpolator::PointGrid grid{c.origin, c.start_frac, c.step, 128};
+    const int done = s.InterpolateSixGridFromStarts(frames[0].data(), c.length, grid, c.first_point, starts, out.data());
+    int want_done = c.first_point;
+    for (int j = c.first_point; j < grid.count; ++j) {
+      const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
+      const int whole = static_cast<int>(rel);
+      const std::int64_t first = grid.origin + whole - half + 1;
+      if (first < 0 || first + 2 * half > c.length) break;
+      std::int32_t point[6];
+      s.InterpolateFrames<meter::dsp::Q31Numeric, 6>(
+          rel - static_cast<float>(whole),
+          [&](int k) -> const Frame& { return frames[static_cast<std::size_t>(first + k)]; }, point);
+      for (std::size_t ch = 0; ch < 6; ++ch) {
+        want[ch * kStride + static_cast<std::size_t>(j)] = meter::dsp::Q31Numeric::Sub(point[ch], offset[ch]);
+      }
+      want_done = j + 1;
+    }
+    points += want_done - c.first_point;
+    if (done != want_done || out != want) ++mismatches;
+  }
+  return mismatches;
+}
+#endif
+
+// MagnitudeBound (four values a block load on the Cortex-M4F) against the
+// OR of the magnitudes, at lengths 0 to 70 with int32's extremes.
+int MagnitudeBoundMismatches(int& arrays) {
+  static std::array<std::int32_t, 70> x;
+  std::uint32_t state = 99u;
+  int mismatches = 0;
+  for (int n = 0; n <= static_cast<int>(x.size()); ++n) {
+    for (int round = 0; round < 3; ++round) {
+      for (auto& v : x) v = NextTestValue(state) >> (round * 9);
+      if (round == 2 && n > 1) x[static_cast<std::size_t>(n / 2)] = std::numeric_limits<std::int32_t>::min();
+      std::uint32_t want = 0;
+      for (int m = 0; m < n; ++m) {
+        const std::int64_t v = x[static_cast<std::size_t>(m)];
+        want |= static_cast<std::uint32_t>(v < 0 ? -v : v);
+      }
+      ++arrays;
+      if (meter::dsp::MagnitudeBound(x.data(), n) != want) ++mismatches;
+    }
+  }
+  return mismatches;
+}
+
 // The Q31 cycle pass (a resampled cycle into its window's sum and fold)
 // against the portable loop: every block shift from -12 to 6, cycles at
 // the int32 extremes, twiddles of both signs.
@@ -481,6 +565,19 @@ void HandWrittenLoopsAgree() {
   const int offset_mismatches = FromStartsMismatches(offset_points);
   ReportLoopCheck("resampler: the Q31 points with their DC shifts in the sums' start", " (block loads)",
                   " equal the portable loop less the shifts", offset_points, "points", offset_mismatches);
+
+#if METER_DSP_ARM_BLOCK_LOADS
+  int grid_points = 0;
+  const int grid_mismatches = GridMismatches(grid_points);
+  ReportLoopCheck("resampler: a cycle's Q31 points from a run of frames", " (one assembly loop)",
+                  " equal one portable point at a time less the shifts, and stop where the run ends", grid_points,
+                  "points", grid_mismatches);
+#endif
+
+  int bound_arrays = 0;
+  const int bound_mismatches = MagnitudeBoundMismatches(bound_arrays);
+  ReportLoopCheck("block floating point: the magnitude bound", " (four values a block load)",
+                  " equals the OR of the magnitudes", bound_arrays, "arrays", bound_mismatches);
 
   int points = 0;
   const int mismatches =

@@ -181,16 +181,19 @@ class SincInterpolator {
     float step;
     int count;
   };
-  /// InterpolateSixFromStarts for the grid's points from `first_point` on,
-  /// from a contiguous run of `length` six-channel frames, for as long as
-  /// each point's window lies in the run; returns the first point not done.
-  /// Point j's channel ch goes to out[ch * kPointsPerCycle + j] (a cycle's
-  /// channel-major arrays). The same values as one call a point; the
-  /// Cortex-M4F sets up its block-load passes once for the run instead of
-  /// once a point.
+#if METER_DSP_ARM_BLOCK_LOADS
+  /// Cortex-M4F: InterpolateSixFromStarts for the grid's points from
+  /// `first_point` on, from a contiguous run of `length` six-channel frames,
+  /// for as long as each point's window lies in the run; returns the first
+  /// point not done. Point j's channel ch goes to out[ch * kPointsPerCycle +
+  /// j] (a cycle's channel-major arrays). One assembly loop over the
+  /// points, set up once for the run instead of once a point; the same
+  /// values as one call a point (the firmware image checks it). Other
+  /// targets call InterpolateSixFromStarts a point.
   int InterpolateSixGridFromStarts(const std::int32_t* frames, int length, const PointGrid& grid, int first_point,
                                    const std::int64_t* start, std::int32_t* out) const;
   static constexpr std::size_t kGridOutStride = static_cast<std::size_t>(kPointsPerCycle);
+#endif
 
   /// A bound of the sum of |tap| over any point's Q29 taps (Q29).
   std::int64_t TapAbsSumBoundQ29() const { return tap_abs_sum_bound_q29_; }
