@@ -583,16 +583,29 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
   "beq 7f\n\t"                                                                              \
   "1:\n\t" BODY "5:\n\t" BODY "6:\n\t" BODY "7:\n\t" BODY "subs " N ", " N ", #1\n\t" \
   "bne 1b\n\t"
+    // N (>= 1) passes of BODY: for N <= 16, straight through the last N of
+    // 16 copies (every instruction of BODY is 32-bit, so a copy is
+    // BYTES = 4 * 8 * ... bytes and the entry is 3f - N BYTES, formed by
+    // TIMES_BYTES into T with scratch U); more take METER_SINC_LOOP_FOUR.
+    // Labels 1-7.
+#define METER_SINC_STRAIGHT_OR_LOOP(N, T, U, MINUS_N_BYTES, BODY)                               \
+  "cmp " N ", #16\n\t"                                                                       \
+  "bhi 4f\n\t"                                                                               \
+  "adr " T ", 3f\n\t" MINUS_N_BYTES "orr " T ", " T ", #1\n\t"                              \
+  "bx " T "\n\t" BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY \
+  "3:\n\t"                                                                                  \
+  "b 2f\n\t"                                                                                \
+  "4:\n\t" METER_SINC_LOOP_FOUR(N, T, BODY) "2:\n\t"
     // A left and a right coefficient (CoefQ29), as CoefsQ29Arm.
 #define METER_SINC_COEF_PAIR                                                                 \
-  "ldrd r10, r11, [r1]\n\tadd r1, r1, r5\n\tsmlawb r10, r11, r3, r10\n\t"                    \
+  "ldrd r10, r11, [r1]\n\tadd.w r1, r1, r5\n\tsmlawb r10, r11, r3, r10\n\t"                    \
   "smmulr r10, r10, r6\n\tstr r10, [r8, #-4]!\n\t"                                           \
-  "ldrd r10, r11, [r2]\n\tadd r2, r2, r5\n\tsmlawb r10, r11, r4, r10\n\t"                    \
+  "ldrd r10, r11, [r2]\n\tadd.w r2, r2, r5\n\tsmlawb r10, r11, r4, r10\n\t"                    \
   "smmulr r10, r10, r6\n\tstr r10, [r9], #4\n\t"
     // One tap of three channels (coefficient C; channel 2 first, so lr
     // then takes channel 0), as ThreeChannelSumsArm.
 #define METER_SINC_TAP3(C)                                                                   \
-  "ldr lr, [r8, #8]\n\tsmlal r6, r7, " C ", lr\n\tldrd lr, r1, [r8], #24\n\t"                \
+  "ldr.w lr, [r8, #8]\n\tsmlal r6, r7, " C ", lr\n\tldrd lr, r1, [r8], #24\n\t"                \
   "smlal r2, r3, " C ", lr\n\tsmlal r4, r5, " C ", r1\n\t"
     // A pass: the sums from start[S..S+2], the channels at byte CH of
     // each frame, the bits stored at out + O0, O1, O2 bytes.
@@ -600,7 +613,9 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
   "ldr r1, [r0, #40]\n\t"                                                                    \
   "ldrd r2, r3, [r1, #" S0 "]\n\tldrd r4, r5, [r1, #" S1 "]\n\tldrd r6, r7, [r1, #" S2 "]\n\t" \
   "ldr r8, [r0, #16]\n\tadd r8, r8, #" CH "\n\tldrd r9, r10, [r0, #32]\n\t"                   \
-  METER_SINC_LOOP_FOUR("r9", "r11", "ldrd r11, r12, [r10], #8\n\t" METER_SINC_TAP3("r11") METER_SINC_TAP3("r12")) \
+  METER_SINC_STRAIGHT_OR_LOOP("r9", "r11", "r12",                                              \
+                              "add r12, r9, r9, lsl #1\n\tadd r12, r12, r9, lsl #3\n\tsub r11, r11, r12, lsl #2\n\t", \
+                              "ldrd r11, r12, [r10], #8\n\t" METER_SINC_TAP3("r11") METER_SINC_TAP3("r12")) \
   "ldr r8, [r0, #20]\n\t"                                                                    \
   "lsrs r1, r2, #29\n\torr r1, r1, r3, lsl #3\n\tstr r1, [r8, #" O0 "]\n\t"                   \
   "lsrs r1, r4, #29\n\torr r1, r1, r5, lsl #3\n\tstr r1, [r8, #" O1 "]\n\t"                   \
@@ -648,7 +663,8 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
         "ldrd r7, r8, [r0, #32]\n\t"  // half, coef
         "add r8, r8, r7, lsl #2\n\t"
         "mov r9, r8\n\t"
-        METER_SINC_LOOP_FOUR("r7", "r12", METER_SINC_COEF_PAIR)
+        METER_SINC_STRAIGHT_OR_LOOP("r7", "r12", "r10", "add r10, r7, r7, lsl #2\n\tsub r12, r12, r10, lsl #3\n\t",
+                                    METER_SINC_COEF_PAIR)
         METER_SINC_PASS("0", "8", "16", "0", "0", "512", "1024")
         METER_SINC_PASS("24", "32", "40", "12", "1536", "2048", "2560")
         "ldr r1, [r0, #44]\n\t"
@@ -667,6 +683,7 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
 #undef METER_SINC_PASS
 #undef METER_SINC_TAP3
 #undef METER_SINC_COEF_PAIR
+#undef METER_SINC_STRAIGHT_OR_LOOP
 #undef METER_SINC_LOOP_FOUR
     return job.point;
   }
