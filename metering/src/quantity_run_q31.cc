@@ -88,7 +88,7 @@ void ShiftChannelArm(const std::int32_t* x, int count, std::int32_t dc, std::int
   std::int64_t sum = 0, squares = 0;
   std::int32_t v, low, high;
   asm volatile(
-      METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
+      METER_DSP_ARM_LOOP_FOUR_AT_A_TIME(
       "ldr %[v], [%[x]], #24\n\t"
       "sub %[v], %[v], %[dc]\n\t"
       "str %[v], [%[out]], #4\n\t"
@@ -114,7 +114,7 @@ std::int32_t CompensateAndMultiplyArm(const std::int32_t* window, int count, con
   const std::int32_t c0 = taps[0], c1 = taps[1], c2 = taps[2], c3 = taps[3];
   std::int32_t w, t, low, high;
   asm volatile(
-      METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
+      METER_DSP_ARM_LOOP_FOUR_AT_A_TIME(
       "ldrd %[low], %[high], %[bias]\n\t"
       "ldr %[w], [%[window]], #24\n\t"  // the window's first sample; the others are then 0, 24, 48 bytes on
       "smlal %[low], %[high], %[c0], %[w]\n\t"
@@ -150,7 +150,7 @@ void AddLineSquaresArm(const std::int32_t* v, int count, std::int64_t* sums) {
   std::int64_t ab = 0, bc = 0, ca = 0;
   std::int32_t a, b, c, d, high;
   asm volatile(
-      METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
+      METER_DSP_ARM_LOOP_FOUR_AT_A_TIME(
       "ldr %[b], [%[v], #128]\n\t"
       "ldr %[c], [%[v], #256]\n\t"
       "ldr %[a], [%[v]], #4\n\t"
@@ -173,7 +173,7 @@ void AddNeutralSquaresArm(const std::int32_t* i, int count, std::int64_t& sum_ou
   std::int64_t sum = 0;
   std::int32_t a, b, c, high;
   asm volatile(
-      METER_DSP_ARM_LOOP_TWO_AT_A_TIME(
+      METER_DSP_ARM_LOOP_FOUR_AT_A_TIME(
       "ldr %[b], [%[i], #128]\n\t"
       "ldr %[c], [%[i], #256]\n\t"
       "ldr %[a], [%[i]], #4\n\t"
