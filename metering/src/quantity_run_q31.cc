@@ -87,16 +87,16 @@ void ShiftChannelArm(const std::int32_t* x, int count, std::int32_t dc, std::int
                      std::int64_t& squares_out) {
   std::int64_t sum = 0, squares = 0;
   std::int32_t v, low, high;
+  const std::int32_t one = 1;  // sum += v as one 64-bit multiply-accumulate (SMLAL v x 1)
   asm volatile(
       METER_DSP_ARM_LOOP_FOUR_AT_A_TIME(
       "ldr %[v], [%[x]], #24\n\t"
       "sub %[v], %[v], %[dc]\n\t"
       "str %[v], [%[out]], #4\n\t"
-      "adds %Q[sum], %Q[sum], %[v]\n\t"
-      "adc %R[sum], %R[sum], %[v], asr #31\n\t" METER_ADD_PRODUCT_Q42("v", "low", "high", "squares"))
+      "smlal %Q[sum], %R[sum], %[v], %[one]\n\t" METER_ADD_PRODUCT_Q42("v", "low", "high", "squares"))
       : [x] "+r"(x), [out] "+r"(out), [count] "+r"(count), [sum] "+r"(sum), [squares] "+r"(squares), [v] "=&r"(v),
         [low] "=&r"(low), [high] "=&r"(high)
-      : [dc] "r"(dc)
+      : [dc] "r"(dc), [one] "r"(one)
       : "cc", "memory");
   sum_out += sum;
   squares_out += squares;
