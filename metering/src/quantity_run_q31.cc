@@ -128,8 +128,7 @@ std::int32_t CompensateAndMultiplyArm(const std::int32_t* window, int count, con
       "smlal %[low], %[high], %[t], %[w]\n\t"
       "lsr %[low], %[low], #30\n\t"  // the compensated current, DC-shifted
       "orr %[low], %[low], %[high], lsl #2\n\t"
-      "adds %Q[sum_ic], %Q[sum_ic], %[low]\n\t"
-      "adc %R[sum_ic], %R[sum_ic], %[low], asr #31\n\t"
+      "smlal %Q[sum_ic], %R[sum_ic], %[low], %[one]\n\t"
       "ldr %[w], [%[v]], #4\n\t"
       "smull %[w], %[high], %[w], %[low]\n\t"
       "lsr %[w], %[w], #16\n\t"
@@ -138,7 +137,7 @@ std::int32_t CompensateAndMultiplyArm(const std::int32_t* window, int count, con
       "adc %R[sum_vic], %R[sum_vic], %[high], asr #16\n\t")
       : [window] "+r"(window), [v] "+r"(v), [count] "+r"(count), [sum_ic] "+r"(sum_ic), [sum_vic] "+r"(sum_vic),
         [w] "=&r"(w), [t] "=&r"(t), [low] "=&r"(low), [high] "=&r"(high)
-      : [c0] "r"(c0), [c1] "r"(c1), [c2] "m"(c2), [c3] "m"(c3), [bias] "m"(bias)
+      : [c0] "r"(c0), [c1] "r"(c1), [c2] "m"(c2), [c3] "m"(c3), [bias] "m"(bias), [one] "r"(1)
       : "cc", "memory");
   sum_ic_out += sum_ic;
   sum_vic_out += sum_vic;
