@@ -1206,9 +1206,14 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
         }
         const dsp::SincInterpolator::PointGrid grid{c.start.whole - static_cast<std::int64_t>(base), c.start.frac, step,
                                                     dsp::kPointsPerCycle};
-        j = interpolator_.InterpolateSixGridFromStarts(run->data(), static_cast<int>(length), grid, j, starts.data(),
-                                                       cycle_points_[0].data()) - 1;
-        continue;
+        const int done = interpolator_.InterpolateSixGridFromStarts(run->data(), static_cast<int>(length), grid, j,
+                                                                    starts.data(), cycle_points_[0].data());
+        if (done > j) {
+          j = done - 1;
+          continue;
+        }
+        // Cannot happen (this point's window lies in the run); if it did,
+        // the point takes the one-point path below rather than loop.
       }
     }
 #endif
@@ -1220,6 +1225,7 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
     }
     if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
       if (frames != nullptr && resample_less_offsets_) {
+        // Nothing can saturate: the DC shifts go into the sums' start.
         interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(),
                                                &cycle_points_[0][static_cast<std::size_t>(j)], dsp::kPointsPerCycle);
         continue;
