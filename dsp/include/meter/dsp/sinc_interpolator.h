@@ -131,12 +131,9 @@ class SincInterpolator {
       // 32 x 32 -> 64-bit multiply-accumulate each; GCC widens a coefficient
       // computed in the same loop to a full 64 x 64 multiply on 32-bit cores).
       std::int32_t coefs[kMaxTaps];
-      ComputeCoefsQ29(u, coefs);  // fills the 2 half_span_ that the sum reads
+      ComputeCoefsQ29(u, coefs);
       std::int64_t acc[kChannels] = {};
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC cannot see that the fill covers the reads
       for (int j = 0; j < 2 * half_span_; ++j) AddTap(coefs[j], frame(j), acc);
-#pragma GCC diagnostic pop
       for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = RoundQ29Dot(acc[ch]);
     }
   }
