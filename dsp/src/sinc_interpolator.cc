@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -482,19 +483,15 @@ inline std::int32_t NarrowQ29(std::int64_t sum) {
 
 }  // namespace
 
-void SincInterpolator::CoefsQ29BlockLoads(float u, std::int32_t* coef) const {
+template <bool kNarrow>
+void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start, void* out,
+                                        std::size_t out_stride) const {
+  std::int32_t coef[kMaxTaps];
   const TapWalkQ15 walk = StartWalkQ15(u);
   CoefsQ29Arm(&kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.left_entry)],
               &kSincKernelPairsQ30[2 * static_cast<std::size_t>(walk.right_entry)], walk.left_fraction,
               walk.right_fraction, 2 * sizeof(std::int32_t) * static_cast<std::uintptr_t>(steps_per_sample_),
               two_fc_q31_, half_span_, coef);
-}
-
-template <bool kNarrow>
-void SincInterpolator::SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start, void* out,
-                                        std::size_t out_stride) const {
-  std::int32_t coef[kMaxTaps];
-  CoefsQ29BlockLoads(u, coef);
   // Two passes of three channels.
   for (int pass = 0; pass < 2; ++pass) {
     std::int64_t a0 = start[3 * pass], a1 = start[3 * pass + 1], a2 = start[3 * pass + 2];
@@ -534,28 +531,27 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
     // sum's bits 29-60 stored. The loop's state lives in `job`, so no
     // register is spilled between the parts, and each inner loop runs four
     // tap pairs an iteration.
+    // The loop's state; pairs of fields one LDRD reads stay adjacent.
     struct GridJob {
-      std::int32_t unused[4];          // 0
-      const std::int32_t* window;      // 16: the point's first frame
-      std::int32_t* out;               // 20: channel 0 of the point
-      std::uintptr_t stride;           // 24: bytes between a side's pairs
-      std::int32_t two_fc;             // 28
-      int half;                        // 32
-      std::int32_t* coef;              // 36
-      const std::int64_t* start;       // 40
-      int point;                       // 44: j
-      int count;                       // 48
-      int first_offset;                // 52: origin - half + 1
-      int last_first;                  // 56: length - 2 half
-      const std::int32_t* frames;      // 60
-      const std::int32_t* pairs;       // 64
-      std::int32_t scale_q15;          // 68
+      const std::int32_t* window;  // the point's first frame
+      std::int32_t* out;           // channel 0 of the point
+      std::uintptr_t stride;       // bytes between a side's pairs (LDRD with two_fc)
+      std::int32_t two_fc;
+      int half;                    // (LDRD with coef)
+      std::int32_t* coef;
+      const std::int64_t* start;
+      int point;                   // j (LDRD with count)
+      int count;
+      int first_offset;            // origin - half + 1 (LDRD with last_first)
+      int last_first;              // length - 2 half
+      const std::int32_t* frames;
+      const std::int32_t* pairs;   // (LDRD with scale_q15)
+      std::int32_t scale_q15;
     };
-    static_assert(sizeof(void*) == 4 && sizeof(GridJob) == 72, "the offsets below");
+    static_assert(sizeof(void*) == 4, "the pairs that one LDRD reads are adjacent words");
     if (length < span) return j;  // no window fits (and last_first must not be negative)
     std::int32_t coef[kMaxTaps];
-    GridJob job{{},
-                nullptr,
+    GridJob job{nullptr,
                 out + j,
                 2 * sizeof(std::int32_t) * static_cast<std::uintptr_t>(steps_per_sample_),
                 two_fc_q31_,
@@ -570,32 +566,19 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
                 kSincKernelPairsQ30.data(),
                 scale_q15_};
     register GridJob* job_in asm("r0") = &job;
-    // Loop over N (>= 1) passes of BODY, four an iteration: N % 4 picks
-    // the entry (T a scratch register; labels 1, 5, 6 and 7).
-#define METER_SINC_LOOP_FOUR(N, T, BODY)                                                     \
-  "and " T ", " N ", #3\n\t"                                                                \
-  "adds " N ", " N ", #3\n\t"                                                               \
-  "lsrs " N ", " N ", #2\n\t"                                                               \
-  "cmp " T ", #2\n\t"                                                                       \
-  "beq 6f\n\t"                                                                              \
-  "bhi 5f\n\t"                                                                              \
-  "cmp " T ", #1\n\t"                                                                       \
-  "beq 7f\n\t"                                                                              \
-  "1:\n\t" BODY "5:\n\t" BODY "6:\n\t" BODY "7:\n\t" BODY "subs " N ", " N ", #1\n\t" \
-  "bne 1b\n\t"
     // N (>= 1) passes of BODY: for N <= 16, straight through the last N of
-    // 16 copies (every instruction of BODY is 32-bit, so a copy is
-    // BYTES = 4 * 8 * ... bytes and the entry is 3f - N BYTES, formed by
-    // TIMES_BYTES into T with scratch U); more take METER_SINC_LOOP_FOUR.
-    // Labels 1-7.
-#define METER_SINC_STRAIGHT_OR_LOOP(N, T, U, MINUS_N_BYTES, BODY)                               \
+    // 16 copies (every instruction of BODY is 32-bit, so each copy has a
+    // fixed size and the entry is label 13 less N copies, which
+    // MINUS_N_BYTES subtracts from T); more take the four-a-pass loop.
+    // Labels 3, 5-8 (the loop's) and 12-14.
+#define METER_SINC_STRAIGHT_OR_LOOP(N, T, MINUS_N_BYTES, BODY)                                 \
   "cmp " N ", #16\n\t"                                                                       \
-  "bhi 4f\n\t"                                                                               \
-  "adr " T ", 3f\n\t" MINUS_N_BYTES "orr " T ", " T ", #1\n\t"                              \
+  "bhi 14f\n\t"                                                                              \
+  "adr " T ", 13f\n\t" MINUS_N_BYTES "orr " T ", " T ", #1\n\t"                             \
   "bx " T "\n\t" BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY \
-  "3:\n\t"                                                                                  \
-  "b 2f\n\t"                                                                                \
-  "4:\n\t" METER_SINC_LOOP_FOUR(N, T, BODY) "2:\n\t"
+  "13:\n\t"                                                                                 \
+  "b 12f\n\t"                                                                               \
+  "14:\n\t" METER_DSP_ARM_LOOP_FOUR_AT_A_TIME_OF(N, BODY) "12:\n\t"
     // A left and a right coefficient (CoefQ29), as CoefsQ29Arm.
 #define METER_SINC_COEF_PAIR                                                                 \
   "ldrd r10, r11, [r1]\n\tadd.w r1, r1, r5\n\tsmlawb r10, r11, r3, r10\n\t"                    \
@@ -610,22 +593,22 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
     // A pass: the sums from start[S..S+2], the channels at byte CH of
     // each frame, the bits stored at out + O0, O1, O2 bytes.
 #define METER_SINC_PASS(S0, S1, S2, CH, O0, O1, O2)                                          \
-  "ldr r1, [r0, #40]\n\t"                                                                    \
+  "ldr r1, [r0, %[start_at]]\n\t"                                                                    \
   "ldrd r2, r3, [r1, #" S0 "]\n\tldrd r4, r5, [r1, #" S1 "]\n\tldrd r6, r7, [r1, #" S2 "]\n\t" \
-  "ldr r8, [r0, #16]\n\tadd r8, r8, #" CH "\n\tldrd r9, r10, [r0, #32]\n\t"                   \
-  METER_SINC_STRAIGHT_OR_LOOP("r9", "r11", "r12",                                              \
+  "ldr r8, [r0, %[window_at]]\n\tadd r8, r8, #" CH "\n\tldrd r9, r10, [r0, %[half_at]]\n\t"                   \
+  METER_SINC_STRAIGHT_OR_LOOP("r9", "r11",                                                     \
                               "add r12, r9, r9, lsl #1\n\tadd r12, r12, r9, lsl #3\n\tsub r11, r11, r12, lsl #2\n\t", \
                               "ldrd r11, r12, [r10], #8\n\t" METER_SINC_TAP3("r11") METER_SINC_TAP3("r12")) \
-  "ldr r8, [r0, #20]\n\t"                                                                    \
+  "ldr r8, [r0, %[out_at]]\n\t"                                                                    \
   "lsrs r1, r2, #29\n\torr r1, r1, r3, lsl #3\n\tstr r1, [r8, #" O0 "]\n\t"                   \
   "lsrs r1, r4, #29\n\torr r1, r1, r5, lsl #3\n\tstr r1, [r8, #" O1 "]\n\t"                   \
   "lsrs r1, r6, #29\n\torr r1, r1, r7, lsl #3\n\tstr r1, [r8, #" O2 "]\n\t"
     static_assert(kStride == 128, "the output offsets below are 512-byte channel strides");
     asm volatile(
-        "8:\n\t"
-        "ldrd r1, r2, [r0, #44]\n\t"  // point, count
+        "10:\n\t"
+        "ldrd r1, r2, [r0, %[point_at]]\n\t"  // point, count
         "cmp r1, r2\n\t"
-        "bge 9f\n\t"
+        "bge 11f\n\t"
         // rel = start_frac + j step (fused, as GCC contracts the portable
         // loop's), whole = rel toward zero, u = rel - whole, and the
         // walk's start u S in Q15, toward zero: StartWalkQ15.
@@ -642,16 +625,16 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
         "vmov r4, s1\n\t"
         // The window's first frame, in the run or done (unsigned: a
         // negative first is out too).
-        "ldrd r5, r6, [r0, #52]\n\t"
+        "ldrd r5, r6, [r0, %[first_offset_at]]\n\t"
         "add r3, r3, r5\n\t"
         "cmp r3, r6\n\t"
-        "bhi 9f\n\t"
-        "ldr r7, [r0, #60]\n\t"
+        "bhi 11f\n\t"
+        "ldr r7, [r0, %[frames_at]]\n\t"
         "add r3, r3, r3, lsl #1\n\t"
         "add r7, r7, r3, lsl #3\n\t"
-        "str r7, [r0, #16]\n\t"
+        "str r7, [r0, %[window_at]]\n\t"
         // The walks: r1, r2 the sides' first pairs, r3, r4 their fractions.
-        "ldrd r6, r5, [r0, #64]\n\t"  // pairs, S in Q15
+        "ldrd r6, r5, [r0, %[pairs_at]]\n\t"  // pairs, S in Q15
         "sub r5, r5, r4\n\t"
         "asr r1, r4, #15\n\t"
         "add r1, r6, r1, lsl #3\n\t"
@@ -659,32 +642,35 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
         "add r2, r6, r2, lsl #3\n\t"
         "ubfx r3, r4, #0, #15\n\t"
         "ubfx r4, r5, #0, #15\n\t"
-        "ldrd r5, r6, [r0, #24]\n\t"  // stride, 2 fc
-        "ldrd r7, r8, [r0, #32]\n\t"  // half, coef
+        "ldrd r5, r6, [r0, %[stride_at]]\n\t"  // stride, 2 fc
+        "ldrd r7, r8, [r0, %[half_at]]\n\t"  // half, coef
         "add r8, r8, r7, lsl #2\n\t"
         "mov r9, r8\n\t"
-        METER_SINC_STRAIGHT_OR_LOOP("r7", "r12", "r10", "add r10, r7, r7, lsl #2\n\tsub r12, r12, r10, lsl #3\n\t",
+        METER_SINC_STRAIGHT_OR_LOOP("r7", "r12", "add r10, r7, r7, lsl #2\n\tsub r12, r12, r10, lsl #3\n\t",
                                     METER_SINC_COEF_PAIR)
         METER_SINC_PASS("0", "8", "16", "0", "0", "512", "1024")
         METER_SINC_PASS("24", "32", "40", "12", "1536", "2048", "2560")
-        "ldr r1, [r0, #44]\n\t"
+        "ldr r1, [r0, %[point_at]]\n\t"
         "adds r1, r1, #1\n\t"
-        "str r1, [r0, #44]\n\t"
-        "ldr r1, [r0, #20]\n\t"
+        "str r1, [r0, %[point_at]]\n\t"
+        "ldr r1, [r0, %[out_at]]\n\t"
         "adds r1, r1, #4\n\t"
-        "str r1, [r0, #20]\n\t"
-        "b 8b\n\t"
-        "9:\n\t"
+        "str r1, [r0, %[out_at]]\n\t"
+        "b 10b\n\t"
+        "11:\n\t"
         :
         : "r"(job_in), [frac] "t"(grid.start_frac), [step] "t"(grid.step),
-          [scale] "t"(static_cast<float>(scale_q15_))
+          [scale] "t"(static_cast<float>(scale_q15_)), [window_at] "i"(offsetof(GridJob, window)),
+          [out_at] "i"(offsetof(GridJob, out)), [stride_at] "i"(offsetof(GridJob, stride)),
+          [half_at] "i"(offsetof(GridJob, half)), [start_at] "i"(offsetof(GridJob, start)),
+          [point_at] "i"(offsetof(GridJob, point)), [first_offset_at] "i"(offsetof(GridJob, first_offset)),
+          [frames_at] "i"(offsetof(GridJob, frames)), [pairs_at] "i"(offsetof(GridJob, pairs))
         : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "lr", "s0", "s1", "s2", "cc",
           "memory");
 #undef METER_SINC_PASS
 #undef METER_SINC_TAP3
 #undef METER_SINC_COEF_PAIR
 #undef METER_SINC_STRAIGHT_OR_LOOP
-#undef METER_SINC_LOOP_FOUR
     return job.point;
   }
   // No taps (an uninitialised interpolator): no point is done.

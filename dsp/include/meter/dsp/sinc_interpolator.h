@@ -305,9 +305,6 @@ class SincInterpolator {
 #if METER_DSP_ARM_BLOCK_LOADS
   // `centre` is the frame of sample k0 + 1 (index half_span() of the run).
   void InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const;
-  // The taps' Q29 coefficients of the point u, as ComputeCoefsQ29 (SMLAWB
-  // and SMMULR, five instructions a tap).
-  void CoefsQ29BlockLoads(float u, std::int32_t* coef) const;
   // The integer variant: the coefficients in a first pass, then two passes
   // of three channels with 64-bit multiply-accumulates. `first` is the
   // run's first frame; acc gets the unrounded sums.

@@ -25,22 +25,24 @@
   "1:\n\t" BODY "2:\n\t" BODY               \
   "subs %[count], %[count], #1\n\t"          \
   "bne 1b\n\t"
-// The same with BODY four times an iteration: %[count] % 4 picks the entry
-// (from the flags of two shifts of count + 3, so no scratch register), and
-// (count + 3) / 4 iterations follow. Uses the local labels 3 and 5-8.
-#define METER_DSP_ARM_LOOP_FOUR_AT_A_TIME(BODY)     \
-  "adds %[count], %[count], #3\n\t"              \
-  "lsrs %[count], %[count], #1\n\t"              \
-  "bcs 3f\n\t"                                   \
-  "lsrs %[count], %[count], #1\n\t"              \
-  "bcs 6f\n\t"                                   \
-  "b 8f\n\t"                                     \
-  "3:\n\t"                                       \
-  "lsrs %[count], %[count], #1\n\t"              \
-  "bcc 7f\n\t"                                   \
-  "5:\n\t" BODY "6:\n\t" BODY "7:\n\t" BODY "8:\n\t" BODY \
-  "subs %[count], %[count], #1\n\t"              \
+// The same with BODY four times an iteration: COUNT % 4 picks the entry
+// (from the flags of two shifts of COUNT + 3, so no scratch register), and
+// (COUNT + 3) / 4 iterations follow. COUNT names the register ("r9", or
+// "%[count]" in the form without _OF). Uses the local labels 3 and 5-8.
+#define METER_DSP_ARM_LOOP_FOUR_AT_A_TIME_OF(COUNT, BODY) \
+  "adds " COUNT ", " COUNT ", #3\n\t"                   \
+  "lsrs " COUNT ", " COUNT ", #1\n\t"                   \
+  "bcs 3f\n\t"                                         \
+  "lsrs " COUNT ", " COUNT ", #1\n\t"                   \
+  "bcs 6f\n\t"                                         \
+  "b 8f\n\t"                                           \
+  "3:\n\t"                                             \
+  "lsrs " COUNT ", " COUNT ", #1\n\t"                   \
+  "bcc 7f\n\t"                                         \
+  "5:\n\t" BODY "6:\n\t" BODY "7:\n\t" BODY "8:\n\t" BODY  \
+  "subs " COUNT ", " COUNT ", #1\n\t"                   \
   "bne 5b\n\t"
+#define METER_DSP_ARM_LOOP_FOUR_AT_A_TIME(BODY) METER_DSP_ARM_LOOP_FOUR_AT_A_TIME_OF("%[count]", BODY)
 #endif
 
 // METER_DSP_ARM_SATURATING: ARMv7E-M's DSP extension (QSUB: a saturating
