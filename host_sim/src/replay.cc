@@ -24,7 +24,7 @@ bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& em, ReplaySink& sin
             SourceError& error, ProgressCallback progress, const CountingPulseOutput* pulses) {
   const auto& meter = em.meter();
   const MeterConfig& config = meter.config();
-  const float rate = meter.config().sample_rate_hz;
+  const double rate = meter.config().sample_rate_hz;
   SampleFrame frame;
   bool ok = true;
   for (;;) {
@@ -54,7 +54,7 @@ bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& em, ReplaySink& sin
     if (ev & kEventFrequency10s) summary.f_hz_10s.push_back(static_cast<double>(meter.Frequency10s()));
     if (progress && (summary.frames & 0xFFFF) == 0) progress(source.progress());
   }
-  summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(meter.gap_samples())) / static_cast<double>(rate);
+  summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(meter.gap_samples())) / rate;
   // The last window's cycles have their P but not yet their Q.
   em.FlushReactive();
   FillEnergy(em, pulses, summary);

@@ -31,8 +31,8 @@ Json TotalJson(const TotalValues& t) {
 
 }  // namespace
 
-double Seconds(std::uint64_t sample, float frac, std::uint64_t gaps, float rate) {
-  return (static_cast<double>(sample) + static_cast<double>(frac) + static_cast<double>(gaps)) / static_cast<double>(rate);
+double Seconds(std::uint64_t sample, float frac, std::uint64_t gaps, double rate) {
+  return (static_cast<double>(sample) + static_cast<double>(frac) + static_cast<double>(gaps)) / rate;
 }
 
 namespace {

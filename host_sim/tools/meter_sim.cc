@@ -94,7 +94,7 @@ int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::
                meter::host_sim::ReplaySummary& summary) {
   meter::EnergyMeterConfig cfg;
   cfg.meter.wiring = kWirings.at(a.wiring);
-  cfg.meter.sample_rate_hz = static_cast<float>(a.rate);
+  cfg.meter.sample_rate_hz = a.rate;
   cfg.meter.nominal_hz = static_cast<float>(a.nominal_hz);
   cfg.meter.nominal_voltage_v = static_cast<float>(a.un);
   cfg.meter.rated_current_a = static_cast<float>(a.in);

@@ -54,14 +54,17 @@ void AddReactiveToSet(EnergyState::Set& set, float p, float q, float s, std::uin
 }  // namespace
 
 Status EnergyRegisters::Init(const EnergyConfig& config) {
-  if (!(config.sample_rate_hz > 0.0f) || !(config.nominal_voltage_v > 0.0f) || !(config.rated_current_a > 0.0f) ||
-      !(config.anti_creep_fraction >= 0.0f)) {
+  if (!(config.sample_rate_hz > 0.0 && config.sample_rate_hz <= kMaxRegisterRateHz) ||
+      !(config.nominal_voltage_v > 0.0f) || !(config.rated_current_a > 0.0f) || !(config.anti_creep_fraction >= 0.0f)) {
     return Status::kInvalidArgument;
   }
-  const auto ticks_per_second = static_cast<std::uint64_t>(std::llround(config.sample_rate_hz * kTicksPerSample));
-  if (static_cast<float>(ticks_per_second) != config.sample_rate_hz * kTicksPerSample) return Status::kInvalidArgument;
-  per_milli_ = EnergyCounter::RemainderPerMilli(ticks_per_second);
-  ticks_per_second_ = static_cast<double>(ticks_per_second);
+  // The time axis is 1/16 sample, so one milli-unit (3.6e6 uW s) is
+  // 3.6e6 * 16 * rate uW-ticks. That is a whole number for any rate given
+  // with up to five decimals (57.6e6 = 2^11 3^2 5^5), so it is exact for
+  // every rate a recording or a crystal states; otherwise it is rounded,
+  // off by at most 0.5 in 5.76e9 (a 100 Hz rate), 1e-10 of a register.
+  ticks_per_second_ = config.sample_rate_hz * kTicksPerSample;
+  per_milli_ = static_cast<std::uint64_t>(std::llround(3'600'000.0 * ticks_per_second_));
   creep_va_ = config.anti_creep_fraction * config.nominal_voltage_v * config.rated_current_a;
   state_ = EnergyState{};
   reactive_ticks_ = 0;

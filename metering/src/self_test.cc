@@ -127,7 +127,7 @@ EnergyMeterConfig Config() {
 const std::array<Signal::Channel, 6>& Signal::Definition() { return kDefinition; }
 
 Signal::Signal(double fundamental_hz) {
-  const double cycles_per_sample = fundamental_hz / static_cast<double>(kSampleRateHz);
+  const double cycles_per_sample = fundamental_hz / kSampleRateHz;
   for (std::size_t ch = 0; ch < 6; ++ch) {
     for (int k = 0; k < kDefinition[ch].count; ++k) {
       const auto& t = kDefinition[ch].tones[static_cast<std::size_t>(k)];

@@ -383,6 +383,71 @@ TEST(EnergyRegisters, TenYearsWithoutDrift) {
 
 // Pulses: count equals the register to within one pulse at every frame, at
 // most 16 Hz, each at least 30 ms long.
+// Any rate, exactly as given: at rates that are not a multiple of 1/16 Hz
+// (a recorder's 5759.9, a crystal's 7999.99, 4096.0001) one hour of
+// cycles registers P * 1 h, and the time base is the rate itself.
+TEST(EnergyRegisters, AnyRateIntegratesExactly) {
+  for (const double rate : {5759.9, 7999.99, 4096.0001, 5760.001, 100.0, 32000.0}) {
+    SCOPED_TRACE(::testing::Message() << "rate " << rate);
+    EnergyRegisters r;
+    EnergyConfig cfg;
+    cfg.sample_rate_hz = rate;
+    ASSERT_EQ(r.Init(cfg), Status::kOk);
+    EXPECT_DOUBLE_EQ(r.ticks_per_second(), 16.0 * rate);
+    CycleEnergy c;
+    c.phase_count = 1;
+    c.p_w[0] = c.p_total_w = 1000.0f;
+    c.s_va[0] = c.s_total_va = 1000.0f;
+    c.q_var[0] = c.q_total_var = 0.0f;
+    // Cycles of 1 / 50 s rounded to ticks, as the meter makes them, to a
+    // whole hour of ticks.
+    const auto hour = static_cast<std::uint64_t>(std::llround(3600.0 * 16.0 * rate));
+    const auto cycle = static_cast<std::uint64_t>(std::llround(16.0 * rate / 50.0));
+    for (std::uint64_t t = 0; t < hour; t += cycle) {
+      c.start_tick = t;
+      c.end_tick = std::min(hour, t + cycle);
+      r.Integrate(c);
+    }
+    const double hours = static_cast<double>(hour) / (16.0 * rate * 3600.0);
+    EXPECT_NEAR(r.Kilo(r.state().total.kwh_imp), 1.0 * hours, 1e-12);
+    EXPECT_NEAR(r.Seconds(r.state().on_ticks), 3600.0 * hours, 1e-9);
+  }
+  EnergyRegisters r;
+  EnergyConfig cfg;
+  for (const double bad : {0.0, -5760.0, 32000.5, std::numeric_limits<double>::quiet_NaN(),
+                           std::numeric_limits<double>::infinity()}) {
+    cfg.sample_rate_hz = bad;
+    EXPECT_EQ(r.Init(cfg), Status::kInvalidArgument) << bad;
+  }
+}
+
+// The whole pipeline at a recorder's rate that is no multiple of 1/16 Hz:
+// frequency and registered energy as at a round rate.
+TEST(EnergyRegisters, PipelineAtARecordersRate) {
+  const double rate = 5759.9;
+  EnergyMeter& m = SharedMeter();
+  EnergyMeterConfig cfg = DefaultConfig();
+  cfg.meter.sample_rate_hz = rate;
+  ASSERT_EQ(m.Init(cfg, nullptr, nullptr), Status::kOk);
+  const ThreePhaseSignal s = Balanced(50.3, 230.0, 5.0, 0.0);
+  std::vector<float> f;
+  EnergyState before{};
+  std::uint64_t ticks_before = 0;
+  const long settle = static_cast<long>(rate), n = static_cast<long>(6.0 * rate);
+  for (long k = 0; k < n; ++k) {
+    if (k == settle) {
+      before = m.registers().state();
+      ticks_before = before.on_ticks;
+    }
+    if (m.ProcessFrame(s.FrameAt(static_cast<double>(k) / rate)) & kEventWindow) f.push_back(m.meter().LastWindow().f_hz);
+  }
+  ASSERT_GE(f.size(), 25u);
+  for (std::size_t w = 1; w < f.size(); ++w) EXPECT_NEAR(f[w], 50.3, 1e-3) << "window " << w;
+  const double seconds = m.registers().Seconds(m.registers().state().on_ticks - ticks_before);
+  EXPECT_NEAR(Kwh(m, before.total.kwh_imp, m.registers().state().total.kwh_imp) * 3.6e6 / seconds, TrueP(s),
+              1e-4 * TrueS(s));
+}
+
 TEST(EnergyRegisters, PulseCountFollowsTheRegister) {
   // 3 x 230 V x 26 A x PF 0.95 = 17 kW: 4.7 pulses/s at 1 Wh, and a
   // heavier load, 3 x 230 V x 80 A = 55 kW: 15.3 pulses/s, near the limit.

@@ -172,8 +172,10 @@ TEST(MeterBadInput, RandomGarbageNeverCrashes) {
                             std::numeric_limits<float>::denorm_min(), 0.0f};
   const auto s = Balanced(50.0, 230.0, 5.0, 0.0);
   const auto c = Feed(MeterConfig{}, s, 4.0, [&](long k, SampleFrame& fr, Meter& m) {
-    if (k % 997 == 0) m.MarkGap(static_cast<std::uint64_t>(k % 5));
+    // Lost samples are declared but none are dropped, so each declared gap
+    // is a phase jump: they come with the garbage, not after it.
     if (k > 8000 && k < 24000) {
+      if (k % 997 == 0) m.MarkGap(static_cast<std::uint64_t>(k % 5));
       for (auto* ch : {&fr.v, &fr.i}) {
         for (auto& x : *ch) {
           const int t = kind(rng);
@@ -209,6 +211,92 @@ TEST(MeterConfigValidation, RejectsBadSettings) {
   EXPECT_EQ(bad([](MeterConfig& c) { c.high_leg_phase = 3; }), Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig& c) { c.phase_comp_deg[0] = -5.5f; }), Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig&) {}), Status::kOk);
+}
+
+}  // namespace
+}  // namespace meter
+
+namespace meter {
+namespace {
+
+// A single-sample spike on the zero-crossing reference (3000 V on a 171 V
+// signal) is bridged for crossing detection: every window's frequency
+// stays where the clean signal puts it (it moved two windows by 0.2 Hz
+// before the guard), the window holding the spike says so (impulse_va),
+// and the spike itself still counts in that window's rms.
+TEST(MeterOutliers, LoneSpikeDoesNotMoveWindowEdges) {
+  const auto s = Balanced(50.0, 171.0, 5.0, 20.0);
+  const Capture clean = Feed(MeterConfig{}, s, 3.0, [](long, SampleFrame&, Meter&) {});
+  // Near a rising zero crossing of va (the most sensitive place), at a peak,
+  // and on a falling slope; both signs.
+  for (const long spike_at : {8000L, 8013L, 8041L, 12345L}) {
+    for (const float spike : {3000.0f, -3000.0f}) {
+      SCOPED_TRACE(::testing::Message() << "spike " << spike << " V at sample " << spike_at);
+      const Capture spiked = Feed(MeterConfig{}, s, 3.0, [&](long k, SampleFrame& fr, Meter&) {
+        if (k == spike_at) fr.v[0] += spike;
+      });
+      ASSERT_EQ(spiked.windows.size(), clean.windows.size());
+      const WindowResult* hit = WindowHolding(spiked, spike_at);
+      ASSERT_NE(hit, nullptr);
+      for (std::size_t w = 1; w < clean.windows.size(); ++w) {
+        EXPECT_NEAR(spiked.windows[w].f_hz, clean.windows[w].f_hz, 1e-4f) << "window " << w;
+        EXPECT_NEAR(static_cast<double>(spiked.windows[w].end_sample) + spiked.windows[w].end_frac,
+                    static_cast<double>(clean.windows[w].end_sample) + clean.windows[w].end_frac, 1e-3)
+            << "window " << w;
+        EXPECT_EQ((spiked.windows[w].flags & ImpulseFlag(0)) != 0, &spiked.windows[w] == hit) << "window " << w;
+      }
+      // The sample is data: its energy is in the window's rms.
+      const std::size_t h = static_cast<std::size_t>(hit - spiked.windows.data());
+      const double extra = spike * spike / (hit->duration_s * kFs);
+      EXPECT_GT(hit->phases[0].v_rms * hit->phases[0].v_rms - clean.windows[h].phases[0].v_rms * clean.windows[h].phases[0].v_rms,
+                0.5 * extra);
+    }
+  }
+}
+
+// No signal a power system makes is taken for an impulse: 15 % of each of
+// several harmonics up to the 31st, at 4 and 8 kSPS, 45 and 65 Hz.
+TEST(MeterOutliers, HarmonicRichSignalsAreNoImpulses) {
+  for (const double rate : {4000.0, 8000.0}) {
+    for (const double f : {45.0, 65.0}) {
+      SCOPED_TRACE(::testing::Message() << rate << " samples/s, " << f << " Hz");
+      MeterConfig cfg;
+      cfg.sample_rate_hz = rate;
+      Meter& m = SharedMeter();
+      ASSERT_EQ(m.Init(cfg), Status::kOk);
+      const auto s = Balanced(f, 230.0, 5.0, 0.0, {{3, 0.15}, {5, 0.15}, {29, 0.15}, {31, 0.15}}, {{31, 0.4}});
+      int windows = 0;
+      for (long k = 0; k < static_cast<long>(2.0 * rate); ++k) {
+        if (m.ProcessFrame(s.FrameAt(static_cast<double>(k) / rate)) & kEventWindow) {
+          ++windows;
+          EXPECT_EQ(m.LastWindow().flags & (ImpulseFlag(0) | ImpulseFlag(1) | ImpulseFlag(2)), 0u);
+        }
+      }
+      EXPECT_GE(windows, 8);
+    }
+  }
+}
+
+// A fundamental more than 10 % from the nominal frequency is flagged on
+// every window that measures it: 60 Hz data told 50 Hz, or a wrong rate.
+TEST(MeterOutliers, NominalFrequencyMismatchIsFlagged) {
+  struct Case {
+    double signal_hz;
+    float nominal_hz;
+    bool mismatch;
+  };
+  for (const Case c : {Case{60.0, 50.0f, true}, Case{50.0, 60.0f, true}, Case{50.0, 50.0f, false},
+                       Case{54.9, 50.0f, false}, Case{55.2, 50.0f, true}, Case{65.0, 60.0f, false},
+                       Case{69.4, 50.0f, true}}) {
+    SCOPED_TRACE(::testing::Message() << c.signal_hz << " Hz signal, nominal " << c.nominal_hz);
+    MeterConfig cfg;
+    cfg.nominal_hz = c.nominal_hz;
+    const Capture got = Feed(cfg, Balanced(c.signal_hz, 230.0, 5.0, 0.0), 2.0, [](long, SampleFrame&, Meter&) {});
+    ASSERT_GE(got.windows.size(), 5u);
+    for (std::size_t w = 1; w < got.windows.size(); ++w) {
+      EXPECT_EQ((got.windows[w].flags & kFlagNominalFrequencyMismatch) != 0, c.mismatch) << "window " << w;
+    }
+  }
 }
 
 }  // namespace

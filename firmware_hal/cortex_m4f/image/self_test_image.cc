@@ -634,7 +634,7 @@ int main() {
   const double insn_per_set = static_cast<double>(measured_ticks) * kInstructionsPerTick / sample_sets;
   const double insn_thd_per_window =
       static_cast<double>(g_region_ticks[0]) * kInstructionsPerTick / (windows_per_second * sample_sets /
-                                                                      static_cast<double>(selftest::kSampleRateHz));
+                                                                      selftest::kSampleRateHz);
   for (int r = 0; r < kRegions; ++r) {
     std::printf("  region %-16s %8.0f instructions per sample set\n",
                 meter::dsp::ProfileRegionName(static_cast<meter::dsp::ProfileRegion>(r)),

@@ -195,7 +195,7 @@ int Run(const Args& a) {
   // The meter. Full scales default to meter-sim's q31 scaling of --un/--in.
   meter::EnergyMeterConfig cfg;
   cfg.meter.wiring = kWirings.at(a.wiring);
-  cfg.meter.sample_rate_hz = static_cast<float>(rate);
+  cfg.meter.sample_rate_hz = rate;
   cfg.meter.nominal_hz = static_cast<float>(a.nominal_hz);
   cfg.meter.nominal_voltage_v = static_cast<float>(a.un);
   cfg.meter.rated_current_a = static_cast<float>(a.in);

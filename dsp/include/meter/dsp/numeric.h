@@ -62,6 +62,8 @@ struct FloatNumeric {
   static Sample Mean3(Sample a, Sample b, Sample c) { return (a + b + c) * (1.0f / 3.0f); }
   /// Input scaling of the zero-crossing band-pass (see Q31Numeric).
   static Sample ForFilter(Sample x) { return x; }
+  /// Mean of two filter-domain values (ForFilter's output).
+  static Sample FilterMidpoint(Sample a, Sample b) { return 0.5f * (a + b); }
   static Sample Sub(Sample a, Sample b) { return a - b; }
   static Sample Add3(Sample a, Sample b, Sample c) { return a + b + c; }
   static Product Widen(Sample x) { return x; }
@@ -154,6 +156,9 @@ struct Q31Numeric {
   /// then stay below 2^61 each and their sum below 2^63 even for saturated
   /// input. Crossing times do not depend on the scale.
   static Sample ForFilter(Sample x) { return x >> 2; }
+  /// Mean of two filter-domain values, rounded down: ForFilter's two guard
+  /// bits keep the sum inside int32.
+  static Sample FilterMidpoint(Sample a, Sample b) { return (a + b) >> 1; }
   /// Differences and sums of Q29 samples (at most 1.25 FS each) fit int32
   /// with the guard bits; computed wide and saturated all the same.
   static Sample Sub(Sample a, Sample b) {

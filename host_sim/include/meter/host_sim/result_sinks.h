@@ -55,7 +55,7 @@ template <typename Numeric>
 void FillEnergy(const BasicEnergyMeter<Numeric>& meter, const CountingPulseOutput* pulses, ReplaySummary& summary);
 
 /// End of a window or aggregate, seconds from the first sample (gaps included).
-double Seconds(std::uint64_t sample, float frac, std::uint64_t gaps, float rate);
+double Seconds(std::uint64_t sample, float frac, std::uint64_t gaps, double rate);
 
 /// JSON lines: {"type":"window",...} per window, then {"type":"summary",...}
 /// (and {"type":"aggregate",...} per 150/180 cycles when asked for).

@@ -35,6 +35,13 @@ constexpr bool HasNeutral(Wiring w) {
 }
 constexpr bool HasUnbalance(Wiring w) { return PhaseCount(w) == 3; }
 
+/// The sample rates a meter accepts, per channel: 4-32 kSPS is a meter's
+/// range; recordings down to 100 samples/s replay (THD stops below their
+/// Nyquist, flagged; under 2.5 samples a nominal cycle, windows run at
+/// nominal length, flagged).
+inline constexpr double kMinSampleRateHz = 100.0;
+inline constexpr double kMaxSampleRateHz = 32000.0;
+
 /// Per-channel calibration: x_calibrated = (x - offset) * gain, in
 /// meter-input units (volts at the voltage terminals, amperes or volts at the
 /// current input). The VT/CT ratio then scales to primary values.
@@ -45,7 +52,11 @@ struct ChannelCalibration {
 
 struct MeterConfig {
   Wiring wiring = Wiring::k3P4W;
-  float sample_rate_hz = 8000.0f;  ///< 4000 .. 32000.
+  /// Samples per second and channel, any finite value in 100 .. 32000
+  /// (4000 .. 32000 for a meter; lower rates replay recordings), taken
+  /// exactly as given: double, because the energy registers' time base is
+  /// the rate itself (a float would move 5759.9 by 1.7e-8).
+  double sample_rate_hz = 8000.0;
   float nominal_hz = 50.0f;        ///< 50 (10-cycle windows) or 60 (12-cycle windows).
   float nominal_voltage_v = 230.0f;///< Un, L-N, primary volts (the high leg of a high-leg delta is sqrt(3) Un).
   float rated_current_a = 5.0f;    ///< In, primary amperes.

@@ -17,12 +17,6 @@ namespace meter {
 
 class EnergyCounter {
  public:
-  /// @param ticks_per_second 16 * sample rate (the energy time axis).
-  static constexpr std::uint64_t RemainderPerMilli(std::uint64_t ticks_per_second) {
-    // 1 mWh = 3.6 J = 3.6e6 uW*s.
-    return 3'600'000ull * ticks_per_second;
-  }
-
   /// Adds `power_uw` (>= 0) for `ticks`. A cycle (a few thousand ticks) is
   /// one multiply-add; a long step is split so the product cannot overflow.
   void Add(std::uint64_t power_uw, std::uint64_t ticks, std::uint64_t remainder_per_milli) {

@@ -24,7 +24,7 @@
 namespace meter {
 
 struct EnergyConfig {
-  float sample_rate_hz = 8000.0f;
+  double sample_rate_hz = 8000.0;  ///< Any positive rate, exactly as given.
   float nominal_voltage_v = 230.0f;  ///< Un, primary.
   float rated_current_a = 5.0f;      ///< In, primary.
   /// Anti-creep: a phase whose apparent power is below this fraction of
@@ -55,7 +55,11 @@ struct EnergyState {
 
 class EnergyRegisters {
  public:
-  /// @returns kInvalidArgument for a non-positive rate, rating or negative threshold.
+  /// Highest rate the registers' integer arithmetic is proven for (the
+  /// milli-unit quantum stays below 2^41: see EnergyCounter).
+  static constexpr double kMaxRegisterRateHz = 32000.0;
+  /// @returns kInvalidArgument for a non-positive or too high rate, a
+  /// non-positive rating or a negative threshold.
   Status Init(const EnergyConfig& config);
 
   /// Integrates one cycle in two steps, because its Q is known only when its

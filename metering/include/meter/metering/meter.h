@@ -307,6 +307,8 @@ class BasicMeter {
   void UpdatePhaseCompensation(float f_hz);
   Status InitConditioning(const MeterConfig& config);
   void SetCrossingHysteresis(float volts);
+  void SetImpulseThreshold(float volts);
+  void RestartCrossingPath(Sample newest);
 
   MeterConfig config_{};
   int phases_ = 3;
@@ -334,6 +336,8 @@ class BasicMeter {
   // The last conditioned frame: a non-finite input holds its channel's
   // previous value. Channels va vb vc ia ib ic, as in the history.
   using HistoryFrame = std::array<Sample, 6>;
+  // The zero-crossing reference of a frame, in the band-pass's domain.
+  Sample FilterReference(const HistoryFrame& frame) const;
   HistoryFrame last_frame_{};
   std::uint64_t raw_count_ = 0;
 
@@ -369,6 +373,15 @@ class BasicMeter {
   bool crossing_enabled_ = true;  // false below 2.5 samples per nominal cycle
   Position last_detected_{};
   bool have_detected_ = false;
+  // The band-pass takes each reference sample one sample late, so that an
+  // isolated impulse (a sample further than impulse_threshold_ from its
+  // neighbours' mean) can be bridged before it rings through the filter and
+  // moves the next crossings. Filter domain (ForFilter).
+  struct ImpulseGuard {
+    Sample older{}, previous{};  // the last two samples fed, as fed
+    Sample threshold{};
+    int count = 0;  // samples seen since the last restart, up to 2
+  } impulse_{};
   std::array<Position, 4> crossing_queue_{};
   int crossing_head_ = 0, crossing_count_ = 0;
   int reference_phase_ = 0;
@@ -383,6 +396,7 @@ class BasicMeter {
 
   // 10 s frequency.
   std::int64_t f10_interval_end_ = 0;
+  std::int64_t f10_interval_samples_ = 0;  ///< 10 s in samples, at the configured rate.
   int f10_cycles_ = 0;
   std::int64_t f10_span_q16_ = 0;  // total cycle length, samples * 2^16: exact over 10 s
   float frequency_10s_ = 0;

@@ -20,7 +20,7 @@
 
 namespace meter::selftest {
 
-inline constexpr float kSampleRateHz = 8000.0f;
+inline constexpr double kSampleRateHz = 8000.0;
 inline constexpr double kSignalHz = 50.3;       ///< Off nominal (50 Hz).
 inline constexpr std::uint64_t kTotalFrames = 24000;  ///< 3 s.
 /// The second of signal over which targets measure instructions (steady state).

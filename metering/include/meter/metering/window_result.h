@@ -18,28 +18,39 @@ enum WindowFlag : std::uint32_t {
   kFlagGap = 1u << 3,                 ///< Samples were lost inside the window.
   kFlagSpectrumIncomplete = 1u << 4,  ///< A cycle could not be resampled: THD/Q/P1/Q1 are NaN.
   kFlagThdOrderLimited = 1u << 5,     ///< THD stops below the configured order (sample rate).
+  /// The measured fundamental is more than 10 % from the nominal frequency:
+  /// 60 Hz data told 50 Hz (windows of the wrong cycle count), or a wrong
+  /// sample rate.
+  kFlagNominalFrequencyMismatch = 1u << 6,
   kFlagNonFiniteBase = 1u << 8,       ///< + channel: a NaN/inf sample was replaced by the previous one.
   kFlagClippedBase = 1u << 16,        ///< + channel: a sample reached full scale.
   kFlagVoltageMissingBase = 1u << 24, ///< + phase: phase voltage below the missing threshold.
+  /// + phase: an isolated one-sample impulse on this phase voltage, the
+  /// zero-crossing reference, was bridged (its neighbours' mean) for
+  /// zero-crossing detection only; every measured value keeps the sample.
+  kFlagImpulseBase = 1u << 27,
 };
 
 constexpr std::uint32_t NonFiniteFlag(int channel) { return kFlagNonFiniteBase << channel; }
 constexpr std::uint32_t ClippedFlag(int channel) { return kFlagClippedBase << channel; }
 constexpr std::uint32_t VoltageMissingFlag(int phase) { return kFlagVoltageMissingBase << phase; }
+constexpr std::uint32_t ImpulseFlag(int phase) { return kFlagImpulseBase << phase; }
 
 /// Stable short name of flag bit `bit` (0..31), e.g. "clipped_ia"; nullptr
 /// for an unused bit. These names are part of the replay JSON contract.
 constexpr const char* WindowFlagName(int bit) {
   constexpr const char* kGeneral[] = {"settling", "no_zero_crossing", "frequency_out_of_range", "gap",
-                                      "spectrum_incomplete", "thd_order_limited"};
+                                      "spectrum_incomplete", "thd_order_limited", "nominal_frequency_mismatch"};
   constexpr const char* kNonFinite[] = {"non_finite_va", "non_finite_vb", "non_finite_vc",
                                         "non_finite_ia", "non_finite_ib", "non_finite_ic"};
   constexpr const char* kClipped[] = {"clipped_va", "clipped_vb", "clipped_vc", "clipped_ia", "clipped_ib", "clipped_ic"};
   constexpr const char* kMissing[] = {"voltage_missing_a", "voltage_missing_b", "voltage_missing_c"};
-  if (bit >= 0 && bit < 6) return kGeneral[bit];
+  constexpr const char* kImpulse[] = {"impulse_va", "impulse_vb", "impulse_vc"};
+  if (bit >= 0 && bit < 7) return kGeneral[bit];
   if (bit >= 8 && bit < 14) return kNonFinite[bit - 8];
   if (bit >= 16 && bit < 22) return kClipped[bit - 16];
   if (bit >= 24 && bit < 27) return kMissing[bit - 24];
+  if (bit >= 27 && bit < 30) return kImpulse[bit - 27];
   return nullptr;
 }
 
