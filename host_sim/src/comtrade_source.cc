@@ -14,7 +14,6 @@ namespace meter::host_sim {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr const char* kInputNames[8] = {"va", "vb", "vc", "ia", "ib", "ic", "vn", "in"};
 
 std::string Trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
@@ -278,27 +277,13 @@ std::unique_ptr<ComtradeSource> ComtradeSource::Open(const std::string& path, co
   const std::size_t value_bytes = cfg.file_type == "BINARY" ? 2 : 4;
   src->record_bytes_ = cfg.file_type == "ASCII" ? 0 : 8 + k * value_bytes + 2 * status_words;
   if (!(cfg.sample_rate > 0)) {
-    // Time stamps (microseconds x timemult) of records 1 and 2.
-    double t[2] = {0, 0};
-    if (cfg.file_type == "ASCII") {
-      const auto lines = Lines(std::string(src->dat_.begin(), src->dat_.end()));
-      for (int r = 0; r < 2 && r < static_cast<int>(lines.size()); ++r) {
-        const auto f = Fields(lines[static_cast<std::size_t>(r)]);
-        if (f.size() > 1) ParseDouble(f[1], t[r]);
-      }
-    } else if (src->dat_.size() >= 2 * src->record_bytes_) {
-      for (int r = 0; r < 2; ++r) {
-        std::uint32_t ts = 0;
-        std::memcpy(&ts, src->dat_.data() + static_cast<std::size_t>(r) * src->record_bytes_ + 4, 4);
-        t[r] = ts;
-      }
-    }
-    const double dt_us = (t[1] - t[0]) * cfg.timemult;
-    if (!(dt_us > 0)) {
-      err = {path, 0, 0, "no sample rate: nrates is 0 and the first time stamps do not advance"};
+    std::string why;
+    cfg.sample_rate = RateFromTimeStamps(src->TimeStamps(), cfg.timemult, why);
+    if (!(cfg.sample_rate > 0)) {
+      err = {path, 0, 0, "no sample rate: nrates is 0 and " + why};
       return nullptr;
     }
-    cfg.sample_rate = 1e6 / dt_us;
+    src->rate_from_stamps_ = true;
   }
   if (cfg.file_type != "ASCII" && src->dat_.size() % src->record_bytes_ != 0) {
     err = {src->dat_name_, 0, 0,
@@ -310,15 +295,15 @@ std::unique_ptr<ComtradeSource> ComtradeSource::Open(const std::string& path, co
 
   // Channel map: explicit, or by phase field and units (or ids like IA, VB).
   if (!map_spec.empty()) {
-    for (const auto& item : Fields(map_spec)) {
-      const auto eq = item.find('=');
-      const std::string key = Lower(Trim(item.substr(0, eq)));
-      const std::string value = eq == std::string::npos ? "" : Trim(item.substr(eq + 1));
-      const auto slot = std::find(std::begin(kInputNames), std::end(kInputNames), key);
-      if (eq == std::string::npos || slot == std::end(kInputNames)) {
-        err = {path, 0, 0, "--map: '" + item + "' is not INPUT=CHANNEL with INPUT one of va,vb,vc,ia,ib,ic,vn,in"};
-        return nullptr;
-      }
+    InputMapSpec spec;
+    if (const std::string problem = ParseInputMap(map_spec, spec); !problem.empty()) {
+      err = {path, 0, 0, "--map: " + problem};
+      err.in_option = true;
+      return nullptr;
+    }
+    for (std::size_t slot = 0; slot < spec.size(); ++slot) {
+      const std::string& value = spec[slot];
+      if (value.empty()) continue;
       int found = -1;
       long index = 0;
       for (std::size_t c = 0; c < k; ++c) {
@@ -326,10 +311,13 @@ std::unique_ptr<ComtradeSource> ComtradeSource::Open(const std::string& path, co
       }
       if (found < 0 && ParseLong(value, index) && index >= 1 && index <= static_cast<long>(k)) found = static_cast<int>(index - 1);
       if (found < 0) {
-        err = {path, 0, 0, "--map: no analog channel named or numbered '" + value + "' (channels 1.." + std::to_string(k) + ")"};
+        err = {path, 0, 0,
+               std::string("--map: ") + kInputNames[slot] + "=" + value + ": no analog channel named or numbered '" + value +
+                   "' (channels 1.." + std::to_string(k) + ")"};
+        err.in_option = true;
         return nullptr;
       }
-      src->map_[static_cast<std::size_t>(slot - std::begin(kInputNames))] = found;
+      src->map_[slot] = found;
     }
   } else {
     for (std::size_t c = 0; c < k; ++c) {
@@ -353,6 +341,102 @@ std::unique_ptr<ComtradeSource> ComtradeSource::Open(const std::string& path, co
   }
   src->values_.resize(k);
   return src;
+}
+
+std::vector<ChannelChoice> ComtradeSource::DoChannels() const {
+  std::vector<ChannelChoice> out;
+  for (std::size_t slot = 0; slot < map_.size(); ++slot) {
+    if (map_[slot] < 0) continue;
+    const auto& ch = cfg_.analog[static_cast<std::size_t>(map_[slot])];
+    out.push_back({kInputNames[slot], ch.id, ch.units});
+  }
+  return out;
+}
+
+std::vector<std::string> ComtradeSource::KindMismatches() const {
+  std::vector<std::string> out;
+  for (std::size_t slot = 0; slot < map_.size(); ++slot) {
+    if (map_[slot] < 0) continue;
+    const auto& ch = cfg_.analog[static_cast<std::size_t>(map_[slot])];
+    const bool wants_voltage = IsVoltageInput(static_cast<int>(slot));
+    if (wants_voltage ? ch.is_current() : ch.is_voltage()) {
+      out.push_back(std::string(kInputNames[slot]) + " (a " + (wants_voltage ? "voltage" : "current") + ") is fed channel " +
+                    std::to_string(ch.index) + " '" + ch.id + "' in " + ch.units);
+    }
+  }
+  return out;
+}
+
+long ComtradeSource::DataRecords() const {
+  if (cfg_.file_type != "ASCII") return record_bytes_ > 0 ? static_cast<long>(dat_.size() / record_bytes_) : 0;
+  long records = 0;
+  for (const auto& line : Lines(std::string(dat_.begin(), dat_.end()))) records += Trim(line).empty() ? 0 : 1;
+  return records;
+}
+
+std::vector<double> ComtradeSource::TimeStamps() const {
+  std::vector<double> stamps;
+  if (cfg_.file_type == "ASCII") {
+    for (const auto& line : Lines(std::string(dat_.begin(), dat_.end()))) {
+      if (Trim(line).empty()) continue;
+      const auto f = Fields(line);
+      double t = 0;
+      if (f.size() < 2 || !ParseDouble(f[1], t)) break;
+      stamps.push_back(t);
+    }
+  } else if (record_bytes_ > 0) {
+    for (std::size_t at = 0; at + record_bytes_ <= dat_.size(); at += record_bytes_) {
+      std::uint32_t ts = 0;
+      std::memcpy(&ts, dat_.data() + at + 4, 4);
+      stamps.push_back(ts);
+    }
+  }
+  return stamps;
+}
+
+double RateFromTimeStamps(std::vector<double> stamps, double timemult, std::string& why) {
+  if (stamps.size() < 2) {
+    why = "the data has fewer than two time stamps";
+    return 0;
+  }
+  // Recorders' counters wrap, at 2^32 or at a narrower width inside the
+  // 32-bit field (a real 5760 Hz record wraps at 2^16 every 378 samples):
+  // a stamp below its predecessor adds the counter's modulus, the power of
+  // two above the largest stamp.
+  const double largest = *std::max_element(stamps.begin(), stamps.end());
+  const double modulus = largest >= 1.0 ? std::exp2(std::ceil(std::log2(largest + 1.0))) : 1.0;
+  double offset = 0;
+  for (std::size_t k = 1; k < stamps.size(); ++k) {
+    if (stamps[k] + offset < stamps[k - 1]) offset += modulus;
+    stamps[k] += offset;
+  }
+  // Least-squares slope of stamp against sample number: each stamp is
+  // rounded to its unit, which a slope over all of them averages away
+  // (the first interval alone said 5747.13 Hz for a 5760 Hz record).
+  const double n = static_cast<double>(stamps.size());
+  const double mean_k = (n - 1.0) / 2.0;
+  double mean_t = 0;
+  for (double t : stamps) mean_t += t / n;
+  double num = 0, den = 0;
+  for (std::size_t k = 0; k < stamps.size(); ++k) {
+    const double dk = static_cast<double>(k) - mean_k;
+    num += dk * (stamps[k] - mean_t);
+    den += dk * dk;
+  }
+  const double step_us = num / den * timemult;
+  if (!(step_us > 0) || !std::isfinite(step_us)) {
+    why = "its time stamps do not advance";
+    return 0;
+  }
+  const double rate = 1e6 / step_us;
+  // To the digits the stamps determine: a slope through n stamps of unit u
+  // (rounded, so uniform error of u/sqrt(12)) has a standard deviation of
+  // u / sqrt(n (n^2 - 1)); the rate is rounded to a tenth of that, at most.
+  const double sigma_rate = rate * rate * 1e-6 * timemult / std::sqrt(n * (n * n - 1.0));
+  const double digits = -std::ceil(std::log10(sigma_rate / 10.0));  // decimals kept
+  if (digits <= 0) return std::round(rate * std::pow(10.0, digits)) / std::pow(10.0, digits);
+  const double scale = std::pow(10.0, digits);  // exact: divide by it, never multiply by its inverse
+  return std::round(rate * scale) / scale;
 }
 
 std::vector<std::string> ComtradeSource::unmapped(int phases) const {

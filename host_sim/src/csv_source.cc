@@ -9,7 +9,6 @@
 namespace meter::host_sim {
 namespace {
 
-constexpr const char* kColumnNames[8] = {"va", "vb", "vc", "ia", "ib", "ic", "vn", "in"};
 constexpr int kVn = 6;
 constexpr int kMaxFields = 64;
 
@@ -62,8 +61,15 @@ const char* WiringName(Wiring w) {
   return "?";
 }
 
-std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wiring, SourceError& error) {
+std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wiring, SourceError& error,
+                                           const std::string& map_spec) {
   error = SourceError{path, 0, 0, ""};
+  InputMapSpec spec;
+  if (const std::string problem = ParseInputMap(map_spec, spec); !problem.empty()) {
+    error.message = "--map: " + problem;
+    error.in_option = true;
+    return nullptr;
+  }
   std::unique_ptr<CsvSource> src(new CsvSource());
   src->path_ = path;
   src->in_.open(path, std::ios::binary);
@@ -77,7 +83,7 @@ std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wirin
 
   std::string header;
   if (!std::getline(src->in_, header)) {
-    error.message = "empty file: expected a header row naming the columns (va,vb,vc,ia,ib,ic)";
+    error.message = "empty file (0 samples): expected a header row naming the columns (va,vb,vc,ia,ib,ic)";
     return nullptr;
   }
   src->consumed_ += header.size() + 1;
@@ -97,7 +103,7 @@ std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wirin
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     src->header_names_[f] = name;
     for (int c = 0; c < 8; ++c) {
-      if (name == kColumnNames[c]) {
+      if (name == kInputNames[static_cast<std::size_t>(c)]) {
         if (src->column_[c] >= 0) {
           error.line = 1;
           error.column = f + 1;
@@ -108,12 +114,33 @@ std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wirin
       }
     }
   }
+  // --map names a column (case-insensitive) or its 1-based number; it wins
+  // over a column that carries the input's own name.
+  for (std::size_t slot = 0; slot < spec.size(); ++slot) {
+    if (spec[slot].empty()) continue;
+    std::string wanted = spec[slot];
+    std::transform(wanted.begin(), wanted.end(), wanted.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    int found = -1;
+    for (int f = 0; f < n; ++f) {
+      if (src->header_names_[f] == wanted) found = f;
+    }
+    int number = 0;
+    const auto [ptr, parse] = std::from_chars(wanted.data(), wanted.data() + wanted.size(), number);
+    if (found < 0 && parse == std::errc() && ptr == wanted.data() + wanted.size() && number >= 1 && number <= n) found = number - 1;
+    if (found < 0) {
+      error.message = std::string("--map: ") + kInputNames[slot] + "=" + spec[slot] + ": no column named or numbered '" +
+                      spec[slot] + "' (columns 1.." + std::to_string(n) + "; header is: " + header + ")";
+      error.in_option = true;
+      return nullptr;
+    }
+    src->column_[slot] = found;
+  }
   src->phases_ = PhaseCount(wiring);
   for (int p = 0; p < src->phases_; ++p) {
     for (int c : {p, 3 + p}) {
       if (src->column_[c] < 0) {
         error.line = 1;
-        error.message = std::string("missing column '") + kColumnNames[c] + "' (wiring " + WiringName(wiring) +
+        error.message = std::string("missing column '") + kInputNames[static_cast<std::size_t>(c)] + "' (wiring " + WiringName(wiring) +
                         " needs " + (src->phases_ == 1 ? "va,ia" : src->phases_ == 2 ? "va,vb,ia,ib" : "va,vb,vc,ia,ib,ic") +
                         "); header is: " + header;
         return nullptr;
@@ -171,6 +198,15 @@ SampleSource::Read CsvSource::DoNext(SampleFrame& frame) {
     return Read::kError;
   }
   return Read::kEnd;
+}
+
+std::vector<ChannelChoice> CsvSource::DoChannels() const {
+  std::vector<ChannelChoice> out;
+  for (int c = 0; c < 8; ++c) {
+    if (column_[c] < 0 || (c < 6 && (c % 3) >= phases_)) continue;
+    out.push_back({kInputNames[static_cast<std::size_t>(c)], header_names_[column_[c]], ""});
+  }
+  return out;
 }
 
 double CsvSource::DoProgress() const {

@@ -25,6 +25,9 @@ bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& em, ReplaySink& sin
   const auto& meter = em.meter();
   const MeterConfig& config = meter.config();
   const double rate = meter.config().sample_rate_hz;
+  summary.rate_hz = rate;
+  summary.nominal_hz = static_cast<double>(config.nominal_hz);
+  if (summary.channels.empty()) summary.channels = source.channels();
   SampleFrame frame;
   bool ok = true;
   for (;;) {
@@ -45,6 +48,8 @@ bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& em, ReplaySink& sin
     if (ev & kEventWindow) {
       const WindowResult& w = meter.LastWindow();
       ++summary.windows;
+      for (int bit = 0; bit < 32; ++bit) summary.windows_flagged[static_cast<std::size_t>(bit)] += (w.flags >> bit) & 1u;
+      if (w.flags & kFlagNominalFrequencyMismatch) summary.last_mismatch_f_hz = static_cast<double>(w.f_hz);
       sink.OnWindow(w, meter.Spectrum(), Seconds(w.end_sample, w.end_frac, meter.gap_samples(), rate));
     }
     if (ev & kEventAggregate) {

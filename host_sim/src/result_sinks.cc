@@ -139,6 +139,13 @@ void JsonLinesSink::OnSummary(const ReplaySummary& s) {
   j["type"] = "summary";
   j["duration_s"] = std::round(s.duration_s * 1e7) / 1e7;
   j["windows"] = s.windows;
+  j["rate_hz"] = s.rate_hz;
+  j["nominal_hz"] = s.nominal_hz;
+  if (!s.channels.empty()) {
+    Json channels = Json::object();
+    for (const auto& c : s.channels) channels[c.input] = c.channel;
+    j["channels"] = channels;
+  }
   Json f = Json::array();
   for (double x : s.f_hz_10s) f.push_back(Num(static_cast<float>(x)));
   j["f_hz_10s"] = f;

@@ -65,16 +65,36 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
   }
   // Default order: the wiring's voltages, then its currents.
   const int phases = PhaseCount(wiring);
+  src->phases_ = phases;
   int next = 1;
   for (int p = 0; p < phases; ++p) src->map_[static_cast<std::size_t>(p)] = next++;
   for (int p = 0; p < phases; ++p) src->map_[static_cast<std::size_t>(3 + p)] = next++;
   std::string message;
-  if (!ParseAssignments(map_spec, src->map_, message)) {
-    error = {path, 0, 0, "--map: " + message};
+  InputMapSpec spec;
+  if (const std::string problem = ParseInputMap(map_spec, spec); !problem.empty()) {
+    error = {path, 0, 0, "--map: " + problem};
+    error.in_option = true;
+    return nullptr;
+  }
+  for (std::size_t slot = 0; slot < src->map_.size(); ++slot) {
+    if (spec[slot].empty()) continue;
+    int channel = 0;
+    const auto [ptr, ec] = std::from_chars(spec[slot].data(), spec[slot].data() + spec[slot].size(), channel);
+    if (ec != std::errc() || ptr != spec[slot].data() + spec[slot].size()) {
+      error = {path, 0, 0, std::string("--map: ") + kInputs[slot] + "=" + spec[slot] + ": a WAV channel is a 1-based number"};
+      error.in_option = true;
+      return nullptr;
+    }
+    src->map_[slot] = channel;
+  }
+  if (!spec[6].empty() || !spec[7].empty()) {
+    error = {path, 0, 0, "--map: vn and in are not read from WAV recordings"};
+    error.in_option = true;
     return nullptr;
   }
   if (!ParseAssignments(scale_spec, src->scale_, message)) {
     error = {path, 0, 0, "--scale: " + message};
+    error.in_option = true;
     return nullptr;
   }
   for (int slot = 0; slot < 6; ++slot) {
@@ -84,10 +104,19 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
       error = {path, 0, 0,
                std::string("input ") + kInputs[slot] + " needs channel " + std::to_string(ch) + " but the file has " +
                    std::to_string(info.channels) + " (map channels with --map va=1,ia=2,...)"};
+      error.in_option = !spec[static_cast<std::size_t>(slot)].empty();
       return nullptr;
     }
   }
   return src;
+}
+
+std::vector<ChannelChoice> WavSource::DoChannels() const {
+  std::vector<ChannelChoice> out;
+  for (std::size_t slot = 0; slot < map_.size(); ++slot) {
+    if (static_cast<int>(slot % 3) < phases_) out.push_back({kInputs[slot], "channel " + std::to_string(map_[slot]), ""});
+  }
+  return out;
 }
 
 WavSource::~WavSource() {

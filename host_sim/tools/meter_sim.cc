@@ -35,6 +35,9 @@ const std::map<std::string, meter::Wiring> kWirings = {
     {"1p2w", meter::Wiring::k1P2W}, {"2p3w", meter::Wiring::k2P3W}, {"3p3w", meter::Wiring::k3P3W},
     {"3p4w", meter::Wiring::k3P4W}, {"3p4w-highleg", meter::Wiring::k3P4WHighLeg}};
 
+// A rate with every digit it was given: 5760.001 is not 5760.
+std::string Hz(double x) { return fmt::format("{} Hz", x); }
+
 void ShowProgress(double fraction) {
   std::fprintf(stderr, "\rreplay: %3d%%", static_cast<int>(fraction * 100.0));
   if (fraction >= 1.0) std::fprintf(stderr, "\n");
@@ -56,6 +59,7 @@ struct ReplayArgs {
   std::string dat;
   std::string scale;
   bool nominal_given = false;
+  bool rate_given = false;
   bool no_progress = false;
   std::string export_scan;
 };
@@ -115,8 +119,8 @@ int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::
   auto meter_instance = std::make_unique<meter::BasicEnergyMeter<Numeric>>();
   meter::host_sim::CountingPulseOutput pulses;
   if (const meter::Status s = meter_instance->Init(cfg, &pulses, nullptr); s != meter::Status::kOk) {
-    err << "meter-sim: invalid meter configuration (" << meter::StatusName(s) << "): rate " << a.rate << " Hz, nominal "
-        << a.nominal_hz << " Hz, max order " << a.max_order << "\n";
+    err << "meter-sim: " << a.file << ": invalid meter configuration (" << meter::StatusName(s) << "): rate " << Hz(a.rate)
+        << ", nominal " << a.nominal_hz << " Hz, max order " << a.max_order << "\n";
     return 2;
   }
   std::unique_ptr<meter::host_sim::ReplaySink> sink;
@@ -137,19 +141,38 @@ int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::
 
 int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_sim::ReplaySummary& summary) {
   const meter::Wiring wiring = kWirings.at(a.wiring);
+  const std::string range = fmt::format("{} to {} samples/s", meter::kMinSampleRateHz, meter::kMaxSampleRateHz);
+  if (a.rate_given && !(a.rate > 0 && std::isfinite(a.rate))) {
+    err << "meter-sim: --rate " << fmt::format("{}", a.rate)
+        << ": a sample rate is a positive number of samples per second per channel (supported: " << range << ")\n";
+    return 2;
+  }
+  meter::host_sim::InputMapSpec map_spec;
+  if (const std::string problem = meter::host_sim::ParseInputMap(a.map, map_spec); !problem.empty()) {
+    err << "meter-sim: --map: " << problem << "\n";
+    return 2;
+  }
   std::string ext = std::filesystem::path(a.file).extension().string();
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   SourceError error;
+  const auto fail_open = [&]() {
+    err << "meter-sim: " << error.ToString() << "\n";
+    return error.in_option ? 2 : 1;
+  };
   std::unique_ptr<meter::host_sim::SampleSource> source;
   if (ext == ".cfg" || ext == ".cff") {
     auto comtrade = meter::host_sim::ComtradeSource::Open(a.file, a.map, error, a.dat);
-    if (!comtrade) {
-      err << "meter-sim: " << error.ToString() << "\n";
-      return 1;
-    }
-    // Rate and nominal frequency from the file unless given.
+    if (!comtrade) return fail_open();
+    // Rate and nominal frequency from the file unless given; an override
+    // that contradicts the file is said.
     const auto& cfg = comtrade->config();
-    if (!(a.rate > 0)) a.rate = cfg.sample_rate;
+    const std::string stated = comtrade->rate_from_stamps() ? "its time stamps give " : "it states ";
+    if (!a.rate_given) {
+      a.rate = cfg.sample_rate;
+    } else if (a.rate != cfg.sample_rate) {
+      err << "meter-sim: " << a.file << ": warning: --rate " << Hz(a.rate) << " overrides the recording's rate (" << stated
+          << Hz(cfg.sample_rate) << ")\n";
+    }
     if (!a.nominal_given) {
       if (cfg.line_frequency == 50.0 || cfg.line_frequency == 60.0) {
         a.nominal_hz = static_cast<int>(cfg.line_frequency);
@@ -157,7 +180,15 @@ int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_si
         err << "meter-sim: " << a.file << ": line frequency " << cfg.line_frequency
                   << " Hz is not 50 or 60; assuming 50 (use --nominal-hz)\n";
       }
+    } else if (cfg.line_frequency > 0 && cfg.line_frequency != a.nominal_hz) {
+      err << "meter-sim: " << a.file << ": warning: --nominal-hz " << a.nominal_hz
+          << " Hz overrides the recording's line frequency (" << Hz(cfg.line_frequency) << ")\n";
     }
+    if (const long records = comtrade->DataRecords(); cfg.last_sample > records) {
+      err << "meter-sim: " << a.file << ": warning: the configuration's end sample is " << cfg.last_sample
+          << " but the data holds " << records << " records: replaying " << records << "\n";
+    }
+    for (const auto& m : comtrade->KindMismatches()) err << "meter-sim: " << a.file << ": warning: " << m << "\n";
     const auto missing = comtrade->unmapped(meter::PhaseCount(wiring));
     if (!missing.empty()) {
       std::string list;
@@ -170,22 +201,25 @@ int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_si
     source = std::move(comtrade);
   } else if (ext == ".wav") {
     auto wav = meter::host_sim::WavSource::Open(a.file, wiring, a.map, a.scale, error);
-    if (!wav) {
-      err << "meter-sim: " << error.ToString() << "\n";
-      return 1;
-    }
-    if (!(a.rate > 0)) a.rate = wav->sample_rate();
+    if (!wav) return fail_open();
+    if (!a.rate_given) a.rate = wav->sample_rate();
     source = std::move(wav);
   } else {
-    if (!(a.rate > 0)) {
+    if (!a.rate_given) {
       err << "meter-sim: " << a.file << ": --rate is required for CSV recordings\n";
       return 2;
     }
-    source = meter::host_sim::CsvSource::Open(a.file, wiring, error);
-    if (!source) {
-      err << "meter-sim: " << error.ToString() << "\n";
-      return 1;
-    }
+    source = meter::host_sim::CsvSource::Open(a.file, wiring, error, a.map);
+    if (!source) return fail_open();
+  }
+  if (!(a.rate >= meter::kMinSampleRateHz && a.rate <= meter::kMaxSampleRateHz)) {
+    err << "meter-sim: " << a.file << ": sample rate " << Hz(a.rate) << (a.rate_given ? " (--rate)" : "")
+        << " is outside the supported range, " << range << "\n";
+    return a.rate_given ? 2 : 1;
+  }
+  // Say which channel feeds each input when the choice was the reader's.
+  if (a.map.empty()) {
+    err << "meter-sim: " << a.file << ": channels: " << meter::host_sim::DescribeChannels(source->channels()) << "\n";
   }
   std::ofstream scan_out;
   std::unique_ptr<ScanExportingSource> exporting;
@@ -198,13 +232,32 @@ int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_si
     exporting = std::make_unique<ScanExportingSource>(*source, scan_out, meter::VoltageFullScaleForRating(a.un), meter::CurrentFullScaleForRating(a.in));
   }
   meter::host_sim::SampleSource& feed = exporting ? static_cast<meter::host_sim::SampleSource&>(*exporting) : *source;
+  summary.channels = source->channels();
   const int status = a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, feed, out, err, summary)
                                         : ReplayWith<meter::dsp::FloatNumeric>(a, feed, out, err, summary);
   if (exporting && !scan_out.flush()) {
     err << "meter-sim: " << a.export_scan << ": write failed\n";
     return 1;
   }
-  return status;
+  if (status != 0) return status;
+  if (summary.windows == 0) {
+    const double window_s = (a.nominal_hz == 50 ? 10.0 : 12.0) / a.nominal_hz;
+    err << "meter-sim: " << a.file << ": " << summary.frames << " samples"
+        << (summary.frames > 0 ? fmt::format(" ({:.4g} s at {})", static_cast<double>(summary.frames) / a.rate, Hz(a.rate)) : "")
+        << ": " << (summary.frames == 0 ? "an empty recording" : "fewer than one complete window")
+        << fmt::format(" (a window is {} cycles of the fundamental, {} s, plus the first zero crossing: at least {} samples)",
+                       a.nominal_hz == 50 ? 10 : 12, window_s, static_cast<long>(std::ceil(1.1 * window_s * a.rate)))
+        << "\n";
+    return 1;
+  }
+  const long mismatched = summary.windows_flagged[6];
+  if (mismatched > 0) {
+    err << "meter-sim: " << a.file << ": warning: " << mismatched << " of " << summary.windows
+        << " windows measured a fundamental more than 10 % from the nominal " << a.nominal_hz << " Hz (last "
+        << fmt::format("{:.3f}", summary.last_mismatch_f_hz) << " Hz): check --nominal-hz and the sample rate ("
+        << Hz(a.rate) << ")\n";
+  }
+  return 0;
 }
 
 // Several recordings (files, or the recordings in a directory), one per
@@ -358,7 +411,7 @@ int main(int argc, char** argv) {
                      "several files or a directory replay in parallel")
       ->required();
   replay->add_option("--out-dir", out_dir, "With several recordings: write each one's full output to DIR");
-  replay->add_option("--rate", r.rate, "Sample rate, Hz (CSV: required; COMTRADE: from the file)");
+  auto* rate_option = replay->add_option("--rate", r.rate, "Sample rate, Hz, any value from 100 to 32000 (CSV: required; COMTRADE, WAV: from the file)");
   replay->add_option("--dat", r.dat, "COMTRADE data file, when it is not FILE.dat beside FILE.cfg");
   replay->add_option("--map", r.map,
                      "Channels for the meter inputs: va=ID,vb=ID,...,ia=ID (COMTRADE: id or 1-based index, vn and in too; "
@@ -427,6 +480,7 @@ int main(int argc, char** argv) {
   }
   if (replay->parsed()) {
     r.nominal_given = nominal->count() > 0;
+    r.rate_given = rate_option->count() > 0;
     if (replay_files.size() > 1 || std::filesystem::is_directory(replay_files[0])) {
       return RunReplayMany(r, replay_files, out_dir);
     }

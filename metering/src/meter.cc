@@ -1117,7 +1117,8 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
   if (!(r.f_hz >= kRangeLowHz - 0.0005f && r.f_hz <= kRangeHighHz + 0.0005f)) {
     r.flags |= IsFiniteFloat(r.f_hz) ? kFlagFrequencyOutOfRange : kFlagNoZeroCrossing;
   }
-  if (std::fabs(r.f_hz - config_.nominal_hz) > 0.1f * config_.nominal_hz) r.flags |= kFlagNominalFrequencyMismatch;
+  // More than 10 % from nominal, at the same resolution: 45 Hz on 50 Hz is in.
+  if (std::fabs(r.f_hz - config_.nominal_hz) > 0.1f * config_.nominal_hz + 0.0005f) r.flags |= kFlagNominalFrequencyMismatch;
 
   // Missing voltages, and the reference for the next window.
   int new_reference = -1;

@@ -3,6 +3,8 @@
 // recording byte for byte; the arm-linux-gnueabihf build, run under
 // qemu-arm, matches the host build within the float/fixed tolerances.
 #include <gtest/gtest.h>
+
+#include "support/shared_recordings.h"
 #include <sys/wait.h>
 
 #include <cmath>
@@ -123,6 +125,7 @@ std::vector<Recording> Recordings() {
     r.push_back({"generator-6kv-50hz", (shared / "generator-6kv-50hz/test1.cfg").string(), "--un 3464 --in 2500",
                  "--rate 5760 --un 3464 --in 2500"});
   } else {
+    if (meter::testing::RecordingsRequired()) ADD_FAILURE() << shared << " is absent and METER_REQUIRE_RECORDINGS is set";
     std::printf("note: %s absent: only the generated recording is replayed\n", shared.string().c_str());
   }
   return r;
@@ -131,6 +134,14 @@ std::vector<Recording> Recordings() {
 std::string ArmhfDir() {
   if (const char* dir = std::getenv("METER_LINUX_ARMHF_DIR")) return dir;
   return METER_LINUX_ARMHF_DIR;
+}
+
+// meter-sim's summary names the recording channels that fed the inputs;
+// meter-linux reads scans, whose elements are the inputs themselves.
+std::string WithoutChannelMap(std::string jsonl) {
+  const std::size_t at = jsonl.find(",\"channels\":{");
+  if (at != std::string::npos) jsonl.erase(at, jsonl.find('}', at) + 1 - at);
+  return jsonl;
 }
 
 TEST(LinuxTarget, HostQ31OutputEqualsMeterSimReplay) {
@@ -142,10 +153,10 @@ TEST(LinuxTarget, HostQ31OutputEqualsMeterSimReplay) {
     ASSERT_EQ(sim.exit_code, 0) << rec.name;
     const ShellRun host = Shell(std::string(METER_LINUX_Q31_PATH) + " --source " + scan + " " + rec.linux_args);
     ASSERT_EQ(host.exit_code, 0) << rec.name;
-    EXPECT_EQ(host.out, sim.out) << rec.name;
+    EXPECT_EQ(host.out, WithoutChannelMap(sim.out)) << rec.name;
     // The scan arrives through a pipe just as well.
     const ShellRun piped = Shell("cat " + scan + " | " + METER_LINUX_Q31_PATH + " --source - " + rec.linux_args);
-    EXPECT_EQ(piped.out, sim.out) << rec.name;
+    EXPECT_EQ(piped.out, WithoutChannelMap(sim.out)) << rec.name;
   }
 }
 

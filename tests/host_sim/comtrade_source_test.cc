@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/shared_recordings.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -22,7 +24,7 @@ std::string Rec(const std::string& rel) { return kShared + "/recordings/" + rel;
 class Recordings : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(kShared + "/recordings")) GTEST_SKIP() << "../shared/recordings is absent (a user's clone): skipped";
+    METER_NEED_SHARED_RECORDINGS();
   }
 };
 
@@ -238,6 +240,54 @@ TEST_F(Recordings, GeneratorRecordMatchesTheDoubleReference) {
 TEST_F(Recordings, SubstationRecordMatchesTheDoubleReference) {
   CompareWithReference(Rec("substation-220kv-60hz/Comtrade1.cfg"),
                        "va=HV Bus VR,vb=HV Bus VS,vc=HV Bus VT,vn=HV Bus VN,ia=HV IR,ib=HV IS,ic=HV IT", 60.0f);
+}
+
+}  // namespace
+}  // namespace meter::host_sim
+
+namespace meter::host_sim {
+namespace {
+
+// Stamps rounded to whole microseconds from exact sample times, starting
+// just below a counter's wrap: the rate comes out exact for 32-bit and
+// 16-bit counters (one real record wraps at 2^16), with timemult, in ASCII
+// text and from the first two stamps' 5747.13 Hz trap.
+TEST(ComtradeRate, FromWrappingTimeStamps) {
+  for (const double modulus : {4294967296.0, 65536.0}) {
+    for (const double rate : {5760.0, 4000.0, 1200.0, 7812.5}) {
+      std::vector<double> stamps;
+      const double start = modulus - 1000.0;
+      for (int k = 0; k < 20000; ++k) stamps.push_back(std::fmod(std::round(start + k * 1e6 / rate), modulus));
+      std::string why;
+      EXPECT_EQ(RateFromTimeStamps(stamps, 1.0, why), rate) << "modulus " << modulus << ", " << why;
+      // The same stamps in units of 10 us (timemult 10) are a tenth of the rate.
+      EXPECT_EQ(RateFromTimeStamps(stamps, 10.0, why), rate / 10.0);
+    }
+  }
+  std::string why;
+  EXPECT_EQ(RateFromTimeStamps({0.0}, 1.0, why), 0.0);
+  EXPECT_NE(why.find("fewer than two"), std::string::npos);
+  EXPECT_EQ(RateFromTimeStamps({5.0, 5.0, 5.0}, 1.0, why), 0.0);
+  EXPECT_NE(why.find("do not advance"), std::string::npos);
+}
+
+TEST(ComtradeRate, AsciiRecordWithoutRateLine) {
+  const std::string dir = ::testing::TempDir() + "stamps_ascii";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/r.cfg") << "S,D,1999\n2,2A,0D\n1,VA,A,,V,1,0,0,-1e6,1e6,1,1,P\n2,IA,A,,A,1,0,0,-1e6,1e6,1,1,P\n"
+                                   "50\n0\n0,2000\n01/01/2020,00:00:00.000000\n01/01/2020,00:00:00.000000\nASCII\n1\n";
+  {
+    std::ofstream dat(dir + "/r.dat");
+    for (int k = 0; k < 2000; ++k) {
+      dat << k + 1 << "," << static_cast<long long>(std::fmod(std::round(4294966000.0 + k * 1e6 / 3200.0), 4294967296.0)) << ",1,2\n";
+    }
+  }
+  SourceError error;
+  const auto src = ComtradeSource::Open(dir + "/r.cfg", "", error);
+  ASSERT_NE(src, nullptr) << error.ToString();
+  EXPECT_EQ(src->config().sample_rate, 3200.0);
+  EXPECT_TRUE(src->rate_from_stamps());
+  EXPECT_EQ(src->DataRecords(), 2000);
 }
 
 }  // namespace

@@ -3,43 +3,58 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
+#include "support/shared_recordings.h"
+
 namespace {
+
+std::string Temp(const std::string& name) { return ::testing::TempDir() + name; }
 
 struct ExecResult {
   int exit_code;
-  std::string out;  // stdout and stderr
+  std::string out;     // stdout then stderr: where a message is looked for
+  std::string stdout_; // stdout alone: what a program reading the JSON lines gets
+  std::string err;     // stderr alone
 };
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 ExecResult Exec(const std::string& args) {
-  const std::string cmd = std::string(METER_SIM_PATH) + " " + args + " 2>&1";
+  static int call = 0;
+  const std::string err_file = Temp("cli_stderr_" + std::to_string(++call) + ".txt");
+  const std::string cmd = std::string(METER_SIM_PATH) + " " + args + " 2>" + err_file;
   FILE* pipe = popen(cmd.c_str(), "r");
-  ExecResult r{-1, {}};
+  ExecResult r{-1, {}, {}, {}};
   if (!pipe) return r;
   std::array<char, 4096> buf{};
   std::size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.stdout_.append(buf.data(), n);
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = ReadAll(err_file);
+  r.out = r.stdout_ + r.err;
   return r;
 }
-
-std::string Temp(const std::string& name) { return ::testing::TempDir() + name; }
 
 TEST(MeterSimCli, JsonLinesFollowTheContract) {
   const std::string csv = Temp("cli_good.csv");
   ASSERT_EQ(Exec("generate " + csv + " --seconds 1.5 --f 50 --un 230 --i 5 --phi 60 --v-harmonic 5:0.1 --i-harmonic 5:0.4").exit_code, 0);
   const ExecResult r = Exec("replay " + csv + " --rate 8000 --wiring 3p4w --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  std::istringstream lines(r.out);
+  std::istringstream lines(r.stdout_);
   std::string line;
   int windows = 0;
   double last_t = 0;
@@ -106,7 +121,7 @@ TEST(MeterSimCli, SinglePhaseHasNoLineToLineFields) {
   }
   const ExecResult r = Exec("replay " + csv + " --rate 8000 --wiring 1p2w --nominal-hz 60 --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  const auto j = nlohmann::json::parse(r.out.substr(0, r.out.find('\n')));
+  const auto j = nlohmann::json::parse(r.stdout_.substr(0, r.stdout_.find('\n')));
   EXPECT_EQ(j["phases"].size(), 1u);
   EXPECT_FALSE(j.contains("v_ll_rms"));
   EXPECT_FALSE(j.contains("i_n_rms"));
@@ -132,7 +147,7 @@ TEST(MeterSimCli, NumericQ31MatchesFloatAndFlagsClipping) {
   const ExecResult q = Exec("replay " + csv + " --rate 8000 --wiring 3p4w --json --numeric q31");
   ASSERT_EQ(f.exit_code, 0) << f.out;
   ASSERT_EQ(q.exit_code, 0) << q.out;
-  std::istringstream fl(f.out), ql(q.out);
+  std::istringstream fl(f.stdout_), ql(q.stdout_);
   std::string a, b;
   int compared = 0;
   while (std::getline(fl, a) && std::getline(ql, b)) {
@@ -181,9 +196,9 @@ TEST(MeterSimCli, AccuracyCampaignWritesJsonAndReport) {
 // configurations of the format samples come without their own data file;
 // the collection pairs them with sample_ascii.dat.
 TEST(MeterSimCli, EveryRecordingReplays) {
+  METER_NEED_SHARED_RECORDINGS();
   const std::string shared = METER_SHARED_DIR;
-  if (!std::filesystem::exists(shared + "/recordings")) GTEST_SKIP() << "../shared/recordings is absent (a user's clone): skipped";
-  int replayed = 0;
+  int replayed = 0, with_windows = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(shared + "/recordings")) {
     const std::string path = entry.path().string();
     const std::string ext = entry.path().extension().string();
@@ -196,11 +211,23 @@ TEST(MeterSimCli, EveryRecordingReplays) {
     if (name == "Comtrade1.cfg") extra = " --map 'va=HV Bus VR,vb=HV Bus VS,vc=HV Bus VT,ia=HV IR,ib=HV IS,ic=HV IT' --un 127000";
     if (name == "sample_float32.cff") extra = " --map va=1 --nominal-hz 50";
     const ExecResult r = Exec("replay '" + path + "' --wiring 3p4w --json --no-progress" + extra);
-    EXPECT_EQ(r.exit_code, 0) << path << "\n" << r.out.substr(0, 600);
     EXPECT_NE(r.out.find("\"type\":\"summary\""), std::string::npos) << path;
+    // Either windows, or (the other format samples hold 5 to 40 samples) the
+    // error that says why there are none: never a silent empty success.
+    const auto summary = nlohmann::json::parse(r.stdout_.substr(r.stdout_.rfind("{\"type\":\"summary\"")));
+    if (summary["windows"].get<long>() > 0) {
+      EXPECT_EQ(r.exit_code, 0) << path << "\n" << r.out.substr(0, 600);
+      ++with_windows;
+    } else {
+      EXPECT_EQ(r.exit_code, 1) << path;
+      const long samples = std::lround(summary["duration_s"].get<double>() * summary["rate_hz"].get<double>());
+      EXPECT_NE(r.err.find(path + ": " + std::to_string(samples) + " samples"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("fewer than one complete window"), std::string::npos) << r.err;
+    }
     ++replayed;
   }
   EXPECT_EQ(replayed, 10);  // 8 format samples (6 .cfg, 2 .cff) and the two real records
+  EXPECT_EQ(with_windows, 3);  // the two real records and sample_float32.cff (3 s)
 }
 
 // Several recordings replay in parallel: a summary per file, the aggregate
@@ -216,7 +243,7 @@ TEST(MeterSimCli, SeveralRecordingsInParallel) {
   ExecResult r = Exec("replay " + dir + " --rate 8000 --wiring 3p4w --json --out-dir " + out);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   int files = 0;
-  std::istringstream lines(r.out);
+  std::istringstream lines(r.stdout_);
   std::string line;
   while (std::getline(lines, line)) {
     if (line.rfind("{", 0) != 0) continue;
@@ -267,11 +294,198 @@ TEST(MeterSimCli, BadFilesGiveAClearMessageAndNonZeroExit) {
 
   r = Exec("replay " + missing + " --rate 50 --wiring 2p3w");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.out.find("invalid meter configuration"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(missing + ": sample rate 50 Hz (--rate) is outside the supported range, 100 to 32000 samples/s"),
+            std::string::npos)
+      << r.out;
 
   r = Exec("replay " + Temp("nope.csv") + " --rate 8000 --wiring 3p4w");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("cannot open file"), std::string::npos) << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+nlohmann::json SummaryOf(const ExecResult& r) {
+  const std::size_t at = r.stdout_.rfind("{\"type\":\"summary\"");
+  if (at == std::string::npos) return nlohmann::json::object();
+  return nlohmann::json::parse(r.stdout_.substr(at));
+}
+
+// A copy of the real generator record with its configuration edited by
+// `edit` (the .dat beside it unchanged).
+std::string EditedGeneratorRecord(const std::string& name, const std::function<std::string(std::string)>& edit) {
+  const std::string dir = Temp(name);
+  std::filesystem::create_directories(dir);
+  const std::string src = std::string(METER_SHARED_DIR) + "/recordings/generator-6kv-50hz/test1";
+  std::filesystem::copy_file(src + ".dat", dir + "/test1.dat", std::filesystem::copy_options::overwrite_existing);
+  std::ifstream in(src + ".cfg");
+  std::string cfg((std::istreambuf_iterator<char>(in)), {});
+  cfg.erase(std::remove(cfg.begin(), cfg.end(), '\r'), cfg.end());  // CR LF in the original
+  std::ofstream(dir + "/test1.cfg") << edit(cfg);
+  return dir + "/test1.cfg";
+}
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// Any rate in range, exactly as given; out of range or not positive, a
+// message about the value.
+TEST(MeterSimInputs, AnySampleRateExactlyAsGiven) {
+  const std::string csv = Temp("rate_5759_9.csv");
+  ASSERT_EQ(Exec("generate " + csv + " --seconds 1.5 --rate 5759.9 --f 50.2").exit_code, 0);
+  ExecResult r = Exec("replay " + csv + " --rate 5759.9 --wiring 3p4w --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(SummaryOf(r)["rate_hz"].get<double>(), 5759.9);
+  EXPECT_GE(SummaryOf(r)["windows"].get<long>(), 5);
+  std::istringstream lines(r.stdout_);
+  std::string line;
+  int checked = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["type"] != "window" || j["flags"].size() > 0) continue;
+    EXPECT_NEAR(j["f_hz"].get<double>(), 50.2, 1e-3);
+    ++checked;
+  }
+  EXPECT_GE(checked, 4);
+  r = Exec("replay " + csv + " --rate 5760.001 --wiring 3p4w --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(SummaryOf(r)["rate_hz"].get<double>(), 5760.001);
+  for (const std::string bad : {"0", "-5760", "nan"}) {
+    r = Exec("replay " + csv + " --rate " + bad + " --wiring 3p4w");
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("a sample rate is a positive number of samples per second"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("--rate is required"), std::string::npos) << r.err;
+  }
+  r = Exec("replay " + csv + " --rate 32000.5 --wiring 3p4w");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(csv + ": sample rate 32000.5 Hz (--rate) is outside the supported range, 100 to 32000 samples/s"),
+            std::string::npos)
+      << r.err;
+}
+
+// An empty recording, a header-only CSV and one shorter than a window fail
+// with the file and the sample count, not with zero windows and status 0.
+TEST(MeterSimInputs, TooLittleDataIsAnError) {
+  const std::string empty = Temp("empty.csv"), header = Temp("header_only.csv"), shorter = Temp("short.csv");
+  std::ofstream(empty) << "";
+  std::ofstream(header) << "va,vb,vc,ia,ib,ic\n";
+  {
+    std::ofstream out(shorter);
+    out << "va,vb,vc,ia,ib,ic\n";
+    for (int k = 0; k < 1000; ++k) out << "1,2,3,4,5,6\n";
+  }
+  ExecResult r = Exec("replay " + empty + " --rate 8000 --wiring 3p4w");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(empty + ": empty file (0 samples)"), std::string::npos) << r.err;
+  r = Exec("replay " + header + " --rate 8000 --wiring 3p4w --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(header + ": 0 samples: an empty recording"), std::string::npos) << r.err;
+  r = Exec("replay " + shorter + " --rate 8000 --wiring 3p4w --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(shorter + ": 1000 samples (0.125 s at 8000 Hz): fewer than one complete window"), std::string::npos)
+      << r.err;
+}
+
+// --map: keys are checked before anything is read; a CSV maps columns by
+// name or number; without --map the channels chosen are said.
+TEST(MeterSimInputs, MapIsCheckedAndReported) {
+  const std::string csv = Temp("map_named.csv");
+  {
+    std::ofstream out(csv);
+    out << "time,U1,U2,U3,I1,I2,I3\n";
+    for (int k = 0; k < 4000; ++k) {
+      const double wt = 2 * 3.14159265358979 * 50.0 * k / 8000.0;
+      out << k << "," << 325 * std::cos(wt) << "," << 325 * std::cos(wt - 2.0944) << "," << 325 * std::cos(wt + 2.0944) << ","
+          << 7 * std::cos(wt) << "," << 7 * std::cos(wt - 2.0944) << "," << 7 * std::cos(wt + 2.0944) << "\n";
+    }
+  }
+  ExecResult r = Exec("replay " + csv + " --rate 8000 --wiring 3p4w --json --map va=U1,vb=u2,vc=4,ia=I1,ib=I2,ic=7");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto summary = SummaryOf(r);
+  EXPECT_EQ(summary["channels"]["va"], "u1");
+  EXPECT_EQ(summary["channels"]["vc"], "u3");
+  EXPECT_EQ(summary["channels"]["ic"], "i3");
+  std::istringstream lines(r.stdout_);
+  std::string line;
+  std::getline(lines, line);
+  std::getline(lines, line);
+  EXPECT_NEAR(nlohmann::json::parse(line)["phases"][2]["v_rms"].get<double>(), 325 / std::sqrt(2.0), 0.01);
+  r = Exec("replay " + csv + " --rate 8000 --wiring 3p4w --map va=U1,va=U2");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--map: input 'va' is mapped twice"), std::string::npos) << r.err;
+  r = Exec("replay " + csv + " --rate 8000 --wiring 3p4w --map vq=U1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--map: unknown input 'vq'"), std::string::npos) << r.err;
+  r = Exec("replay " + csv + " --rate 8000 --wiring 3p4w --map va=U9");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--map: va=U9: no column named or numbered 'U9'"), std::string::npos) << r.err;
+  // Without --map the file's own column names are used, and said.
+  const std::string plain = Temp("map_plain.csv");
+  ASSERT_EQ(Exec("generate " + plain + " --seconds 0.5").exit_code, 0);
+  r = Exec("replay " + plain + " --rate 8000 --wiring 3p4w --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find(plain + ": channels: va=va, vb=vb, vc=vc, ia=ia, ib=ib, ic=ic\n"), std::string::npos) << r.err;
+}
+
+// COMTRADE: the rate from 16-bit-wrapping time stamps, overrides that
+// contradict the file, a channel of the wrong kind, an end sample beyond
+// the data, a wrong nominal frequency, and the channel map in the summary.
+TEST(MeterSimInputs, ComtradeStatementsAndOverrides) {
+  METER_NEED_SHARED_RECORDINGS();
+  // The real record with nrates 0: its stamps (unit 1 us) wrap at 2^16
+  // every 378 samples; the first interval alone says 5747.13 Hz.
+  const std::string stamped = EditedGeneratorRecord("gen_stamps", [](std::string cfg) {
+    return Replace(cfg, "50\n1\n5760,24768\n", "50\n0\n0,24768\n");
+  });
+  ExecResult r = Exec("replay " + stamped + " --wiring 3p4w --json --un 3464 --in 2500");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(SummaryOf(r)["rate_hz"].get<double>(), 5760.0);
+  EXPECT_EQ(SummaryOf(r)["duration_s"].get<double>(), 4.3);
+  EXPECT_EQ(SummaryOf(r)["channels"]["va"], "VA_G1");
+  EXPECT_EQ(SummaryOf(r)["channels"]["ic"], "IC_G1");
+  EXPECT_NE(r.err.find("channels: va=VA_G1 [kV], vb=VB_G1 [kV], vc=VC_G1 [kV], ia=IA_G1 [A]"), std::string::npos) << r.err;
+
+  const std::string rec = std::string(METER_SHARED_DIR) + "/recordings/generator-6kv-50hz/test1.cfg";
+  r = Exec("replay " + rec + " --wiring 3p4w --json --un 3464 --in 2500 --rate 5000 --nominal-hz 60");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find("warning: --rate 5000 Hz overrides the recording's rate (it states 5760 Hz)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: --nominal-hz 60 Hz overrides the recording's line frequency (50 Hz)"), std::string::npos)
+      << r.err;
+  // 50 Hz data at the wrong rate and nominal: about 43 Hz against 60.
+  EXPECT_NE(r.err.find("windows measured a fundamental more than 10 % from the nominal 60 Hz"), std::string::npos) << r.err;
+  EXPECT_NE(r.stdout_.find("\"nominal_frequency_mismatch\""), std::string::npos);
+
+  r = Exec("replay " + rec + " --wiring 3p4w --json --un 3464 --in 2500 --nominal-hz 60");
+  EXPECT_NE(r.err.find("more than 10 % from the nominal 60 Hz"), std::string::npos) << r.err;
+  r = Exec("replay " + rec + " --wiring 3p4w --json --un 3464 --in 2500");
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+
+  r = Exec("replay " + rec + " --wiring 1p2w --json --un 3464 --in 2500 --map va=IA_G1,ia=VA_G1");
+  EXPECT_NE(r.err.find("warning: va (a voltage) is fed channel 1 'IA_G1' in A"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: ia (a current) is fed channel 4 'VA_G1' in kV"), std::string::npos) << r.err;
+
+  const std::string long_end = EditedGeneratorRecord("gen_end", [](std::string cfg) {
+    return Replace(cfg, "5760,24768\n", "5760,30000\n");
+  });
+  r = Exec("replay " + long_end + " --wiring 3p4w --json --un 3464 --in 2500");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find("warning: the configuration's end sample is 30000 but the data holds 24768 records"), std::string::npos)
+      << r.err;
+
+  const std::string too_fast = EditedGeneratorRecord("gen_fast", [](std::string cfg) {
+    return Replace(cfg, "5760,24768\n", "64000,24768\n");
+  });
+  r = Exec("replay " + too_fast + " --wiring 3p4w --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(too_fast + ": sample rate 64000 Hz is outside the supported range, 100 to 32000 samples/s"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

@@ -261,6 +261,8 @@ int Run(const Args& a) {
   Loop loop(*meter_instance, *dma, inputs, power_fail);
   meter::host_sim::JsonLinesSink sink(std::cout, a.aggregates);
   meter::host_sim::ReplaySummary summary;
+  summary.rate_hz = cfg.meter.sample_rate_hz;
+  summary.nominal_hz = static_cast<double>(cfg.meter.nominal_hz);
   const auto& m = meter_instance->meter();
   const auto report = [&](std::uint8_t events) {
     if (events & meter::kEventWindow) {

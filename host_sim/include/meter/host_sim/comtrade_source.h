@@ -59,12 +59,21 @@ class ComtradeSource final : public SampleSource {
   const ChannelMap& map() const { return map_; }
   /// Meter inputs no channel feeds (fed zeros), for a warning.
   std::vector<std::string> unmapped(int phases) const;
+  /// Inputs fed a channel of the other kind (a voltage input from a channel
+  /// in amperes, or the reverse), described for a warning.
+  std::vector<std::string> KindMismatches() const;
+  /// Records the data part holds (the .cfg's end-sample number may differ).
+  long DataRecords() const;
+  /// The rate came from the time stamps (nrates 0), not a rate line.
+  bool rate_from_stamps() const { return rate_from_stamps_; }
 
  private:
   ComtradeSource() = default;
   Read DoNext(SampleFrame& frame) override;
   double DoProgress() const override;
   bool NextRecordValues(std::vector<double>& values);
+  std::vector<ChannelChoice> DoChannels() const override;
+  std::vector<double> TimeStamps() const;
 
   ComtradeConfig cfg_;
   ChannelMap map_{-1, -1, -1, -1, -1, -1, -1, -1};
@@ -75,6 +84,13 @@ class ComtradeSource final : public SampleSource {
   long line_ = 0;          // ASCII: line number in the data part
   std::size_t record_bytes_ = 0;
   std::vector<double> values_;
+  bool rate_from_stamps_ = false;
 };
+
+/// The sample rate of records whose time stamps (in units of `timemult`
+/// microseconds) are the only time base: wraps of the stamps' counter
+/// undone, the least-squares slope over every stamp, rounded to the digits
+/// the stamps determine. @returns 0 with `why` set when they give none.
+double RateFromTimeStamps(std::vector<double> stamps, double timemult, std::string& why);
 
 }  // namespace meter::host_sim

@@ -4,7 +4,8 @@
 // optionally vn (subtracted from each phase voltage: recordings made against
 // ground) and in (a measured neutral; the meter computes its own from the
 // phase currents, so it is read and checked but not used). Other columns
-// are ignored. Values are primary volts and amperes.
+// are ignored, unless `--map va=COLUMN,...` names them (a column name or
+// its 1-based number). Values are primary volts and amperes.
 
 #include <fstream>
 #include <memory>
@@ -19,13 +20,16 @@ class CsvSource final : public SampleSource {
  public:
   /// Opens `path` and reads its header, requiring the columns `wiring` uses.
   /// @returns nullptr and fills `error` if the file cannot be opened, has no
-  /// header, or lacks a required column.
-  static std::unique_ptr<CsvSource> Open(const std::string& path, Wiring wiring, SourceError& error);
+  /// header, or lacks a required column, or `map_spec` names a column the
+  /// header does not have (then `error.in_option`).
+  static std::unique_ptr<CsvSource> Open(const std::string& path, Wiring wiring, SourceError& error,
+                                         const std::string& map_spec = "");
 
  private:
   CsvSource() = default;
   Read DoNext(SampleFrame& frame) override;
   double DoProgress() const override;
+  std::vector<ChannelChoice> DoChannels() const override;
   bool ParseRow(const std::string& line, SampleFrame& frame);
 
   std::string path_;

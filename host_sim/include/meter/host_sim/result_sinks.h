@@ -4,12 +4,14 @@
 // embedded-Linux meter (firmware_hal/linux), so that their outputs compare
 // field by field. Depends on the metering core, fmt and nlohmann-json only.
 
+#include <array>
 #include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "meter/hal/pulse_output.h"
+#include "meter/host_sim/input_map.h"
 #include "meter/metering/energy_meter.h"
 #include "meter/metering/meter.h"
 
@@ -19,6 +21,11 @@ struct ReplaySummary {
   long frames = 0;
   long windows = 0;
   double duration_s = 0;
+  double rate_hz = 0;     ///< The sample rate used, exactly as configured.
+  double nominal_hz = 0;
+  std::vector<ChannelChoice> channels;  ///< Which recording channel fed each input (empty: not known).
+  std::array<long, 32> windows_flagged{};  ///< Windows carrying each flag bit.
+  double last_mismatch_f_hz = 0;           ///< Frequency of the last window flagged nominal_frequency_mismatch.
   std::vector<double> f_hz_10s;  ///< One value per completed 10 s interval (NaN when none).
   // Registers at the end, in kilo-units (unrounded), and the pulse count.
   struct PhaseEnergy {

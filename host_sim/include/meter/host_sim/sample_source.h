@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "meter/host_sim/input_map.h"
 #include "meter/metering/meter.h"
 
 namespace meter::host_sim {
@@ -16,6 +18,9 @@ struct SourceError {
   long line = 0;       ///< 1-based; 0 when not tied to a line
   int column = 0;      ///< 1-based; 0 when not tied to a column
   std::string message;
+  /// The problem is in an option (--map, --scale), not the file: a usage
+  /// error (exit status 2).
+  bool in_option = false;
 
   std::string ToString() const;
 };
@@ -31,6 +36,8 @@ class SampleSource {
   const SourceError& error() const { return error_; }
   /// Fraction of the input consumed, 0..1 (for progress display).
   double progress() const { return DoProgress(); }
+  /// The recording channel that feeds each input the wiring uses.
+  std::vector<ChannelChoice> channels() const { return DoChannels(); }
 
  protected:
   SourceError error_;
@@ -38,6 +45,7 @@ class SampleSource {
  private:
   virtual Read DoNext(SampleFrame& frame) = 0;
   virtual double DoProgress() const = 0;
+  virtual std::vector<ChannelChoice> DoChannels() const { return {}; }
 };
 
 }  // namespace meter::host_sim

@@ -27,11 +27,13 @@ class WavSource final : public SampleSource {
   WavSource() = default;
   Read DoNext(SampleFrame& frame) override;
   double DoProgress() const override;
+  std::vector<ChannelChoice> DoChannels() const override;
 
   void* file_ = nullptr;  // SNDFILE*
   std::string path_;
   double rate_ = 0;
   int channels_ = 0;
+  int phases_ = 3;
   long long frames_ = 0, read_ = 0;
   std::array<int, 6> map_{-1, -1, -1, -1, -1, -1};
   std::array<double, 6> scale_{1, 1, 1, 1, 1, 1};
