@@ -33,10 +33,8 @@ bool ConditionSixChannelsArm([[maybe_unused]] const AdcConditioningQ31& adc, [[m
   "strd %[c0], %[c1], [%[out], #" CODES "]\n\t"
   std::int32_t c0, c1, x0, x1, low, high, limit_less_one, span, shift, ok;
   asm volatile(
-      "ldr %[limit_less_one], [%[adc], #96]\n\t"
       "ldr %[shift], [%[adc], #100]\n\t"
-      "sub %[limit_less_one], %[limit_less_one], #1\n\t"
-      "lsl %[span], %[limit_less_one], #1\n\t"
+      "ldrd %[limit_less_one], %[span], [%[adc], #104]\n\t"
       METER_CONDITION_PAIR("0", "32") METER_CONDITION_PAIR("8", "40") METER_CONDITION_PAIR("16", "48")
       "mov %[ok], #1\n\t"
       "b 2f\n\t"

@@ -42,8 +42,6 @@ constexpr std::uint16_t kSampleGapBit = 1u << 12;
 constexpr int kSampleImpulseShift = 13;                   // phases 0..2 at bits 13..15
 
 constexpr int kMaxPhaseCompDeg = 5;
-// The zero-crossing path sees a sample one sample late (the impulse guard).
-constexpr int kImpulseGuardLag = 1;
 // Two band-pass sections at the nominal frequency: the 5th harmonic is
 // attenuated 24 times, the 3rd 8 times, before zero-crossing detection.
 constexpr float kCrossingFilterQ = 1.0f;
@@ -118,7 +116,7 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   float crossing_lag = 0.0f;
   for (float f = kMinCycleHz; f <= kMaxCycleHz; f += 0.25f) crossing_lag = std::fmax(crossing_lag, -CrossingFilterDelay(f));
   delay_ = static_cast<int>(std::ceil(kMaxPhaseCompDeg / 360.0f * rate_ / 40.0f)) + 3 +
-           static_cast<int>(std::ceil(crossing_lag)) + 2 + kImpulseGuardLag;
+           static_cast<int>(std::ceil(crossing_lag)) + 2;
   min_cycle_ = rate_ / kMaxCycleHz;
   max_cycle_ = rate_ / kMinCycleHz;
   // An integer span d exceeds max_cycle_ exactly when d > floor(max_cycle_):
@@ -204,7 +202,7 @@ Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
     // scale (line-to-line differences and the neutral sum stay meaningful).
     if (config.adc_bits != 16 && config.adc_bits != 24) return Status::kInvalidArgument;
     adc_.code_shift = Numeric::kSampleBits - (config.adc_bits - 1);
-    adc_.code_limit = (1 << (config.adc_bits - 1)) - 1;
+    adc_.SetCodeBits(config.adc_bits);
     float v_ratio_max = 0.0f, i_ratio_max = 0.0f;
     for (int p = 0; p < 3; ++p) {
       v_ratio_max = std::fmax(v_ratio_max, config.vt_ratio[static_cast<std::size_t>(p)]);
@@ -268,6 +266,7 @@ template <typename Numeric>
 void BasicMeter<Numeric>::SetImpulseThreshold(float volts) {
   if (!IsFiniteFloat(volts)) return;
   impulse_.threshold = Numeric::ForFilter(Numeric::FromFloat(volts / v_unit_));
+  if (!impulse_.pending) impulse_.step_band = Numeric::BandOf(impulse_.threshold);
 }
 
 template <typename Numeric>
@@ -371,9 +370,9 @@ template <typename Numeric>
       // saturation cost the Cortex-M4F twice the instructions).
       // In range is -limit < code < limit: one unsigned compare of code +
       // limit - 1 against 2 limit - 2 (no wrap: limit <= 2^23).
-      const auto in_range_span = static_cast<std::uint32_t>(2 * adc_.code_limit - 2);
+      const auto in_range_span = adc_.clip_span;
       const auto condition = [&](std::int32_t code, std::int32_t offset, std::int32_t gain, int channel) {
-        if (static_cast<std::uint32_t>(code) + static_cast<std::uint32_t>(adc_.code_limit - 1) > in_range_span) [[unlikely]] {
+        if (static_cast<std::uint32_t>(code) + adc_.clip_bias > in_range_span) [[unlikely]] {
           flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + channel)));
           code = code >= adc_.code_limit ? adc_.code_limit : -adc_.code_limit;
         }
@@ -814,8 +813,9 @@ void BasicMeter<Numeric>::RestartCrossingPath(Sample newest) {
   for (auto& f : crossing_filter_) f.Reset();
   crossing_.Reset();
   have_detected_ = false;
-  // The sample before a restart is not fed: the filter starts at `newest`.
-  impulse_.older = impulse_.previous = newest;
+  impulse_.previous = newest;
+  impulse_.pending = false;
+  impulse_.step_band = Numeric::BandOf(impulse_.threshold);
 }
 
 template <typename Numeric>
@@ -823,24 +823,56 @@ template <typename Numeric>
   if (!crossing_enabled_) return;
   const Sample newest = FilterReference(hist_.At(n));
   if (gap) RestartCrossingPath(newest);
-  // The filter takes the sample before the newest, bridged when it stands
-  // out from two neighbours that agree with each other: a lone spike would
-  // otherwise ring through the band-pass and move the next crossings (by
-  // 0.2 Hz at 3000 V on 171 V). A run of bad samples is no impulse and
-  // passes as it is (the bridge then only ever holds a value within the
-  // threshold of a real sample, so nothing can feed back).
-  Sample ref = impulse_.previous;
-  const Sample bridge = Numeric::FilterMidpoint(impulse_.older, newest);
-  const Sample deviation = ref - bridge;
-  if (deviation > impulse_.threshold || deviation < -impulse_.threshold) [[unlikely]] {
-    const Sample spread = impulse_.older - newest;
-    if (spread <= impulse_.threshold && spread >= -impulse_.threshold && n > 0) {
-      ref = bridge;
+  // A lone spike would ring through the band-pass and move the next
+  // crossings (by 0.2 Hz at 3000 V on 171 V): see GuardImpulse.
+  if (Numeric::OutsideBand(newest - impulse_.previous, impulse_.step_band)) [[unlikely]] {
+    GuardImpulse(n, newest, Numeric::OutsideBand(newest - impulse_.previous, Numeric::BandOf(impulse_.threshold)));
+  }
+  impulse_.previous = newest;
+  FeedCrossing(n, newest);
+}
+
+template <typename Numeric>
+[[gnu::noinline]] void BasicMeter<Numeric>::GuardImpulse(std::uint64_t n, Sample newest, bool stepped) {
+  if (impulse_.pending) {
+    impulse_.pending = false;
+    const Sample candidate = impulse_.previous;
+    const Sample bridge = Numeric::FilterMidpoint(impulse_.before, newest);
+    const auto band = Numeric::BandOf(impulse_.threshold);
+    if (stepped && !Numeric::OutsideBand(impulse_.before - newest, band) && Numeric::OutsideBand(candidate - bridge, band)) {
+      // The path as it was before the candidate, then the bridge in its
+      // place. The hysteresis may have changed since (a window closed).
+      const Sample hysteresis = crossing_.hysteresis();
+      crossing_filter_ = impulse_.filters;
+      crossing_ = impulse_.detector;
+      crossing_.SetHysteresis(hysteresis);
+      last_detected_ = impulse_.last_detected;
+      have_detected_ = impulse_.have_detected;
+      // Crossings it queued are withdrawn (the processing point lags too
+      // far to have taken them).
+      const auto queued = static_cast<int>(impulse_.pushes - impulse_.pushes_at_candidate);
+      crossing_count_ = std::max(0, crossing_count_ - queued);
+      FeedCrossing(n - 1, bridge);
       flag_hist_.Put(n - 1, static_cast<std::uint16_t>(flag_hist_.At(n - 1) | (1u << (kSampleImpulseShift + reference_phase_))));
+      impulse_.previous = bridge;
+      stepped = Numeric::OutsideBand(newest - bridge, band);
     }
   }
-  impulse_.older = ref;
-  impulse_.previous = newest;
+  if (stepped) {
+    // The newest sample is the next candidate.
+    impulse_.pending = true;
+    impulse_.before = impulse_.previous;
+    impulse_.filters = crossing_filter_;
+    impulse_.detector = crossing_;
+    impulse_.last_detected = last_detected_;
+    impulse_.have_detected = have_detected_;
+    impulse_.pushes_at_candidate = impulse_.pushes;
+  }
+  impulse_.step_band = impulse_.pending ? Numeric::kEverywhereOutside : Numeric::BandOf(impulse_.threshold);
+}
+
+template <typename Numeric>
+[[gnu::always_inline]] inline void BasicMeter<Numeric>::FeedCrossing(std::uint64_t n, Sample ref) {
   for (auto& f : crossing_filter_) ref = f.Process(ref);
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
     if (!IsFiniteFloat(ref)) {
@@ -855,8 +887,7 @@ template <typename Numeric>
   float frac = 0.0f;
   if (!crossing_.Process(ref, frac)) return;
 
-  // Between the two samples before the newest.
-  const Position detected{static_cast<std::int64_t>(n) - 2, frac};
+  const Position detected{static_cast<std::int64_t>(n) - 1, frac};
   float f_est = config_.nominal_hz;
   if (have_detected_) {
     const float interval = Span(last_detected_, detected);
@@ -874,6 +905,7 @@ template <typename Numeric>
   }
   crossing_queue_[static_cast<std::size_t>((crossing_head_ + crossing_count_) % static_cast<int>(crossing_queue_.size()))] = at;
   crossing_count_++;
+  impulse_.pushes++;
 }
 
 template <typename Numeric>

@@ -2,6 +2,7 @@
 // JSON lines contract.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -34,7 +35,8 @@ std::string ReadAll(const std::string& path) {
 
 ExecResult Exec(const std::string& args) {
   static int call = 0;
-  const std::string err_file = Temp("cli_stderr_" + std::to_string(++call) + ".txt");
+  // Per process and call: CTest runs this file's tests in parallel processes.
+  const std::string err_file = Temp("cli_stderr_" + std::to_string(getpid()) + "_" + std::to_string(++call) + ".txt");
   const std::string cmd = std::string(METER_SIM_PATH) + " " + args + " 2>" + err_file;
   FILE* pipe = popen(cmd.c_str(), "r");
   ExecResult r{-1, {}, {}, {}};

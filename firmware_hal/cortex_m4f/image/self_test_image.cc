@@ -405,7 +405,7 @@ int ConditioningMismatches(int& frames) {
   for (int round = 0; round < 400; ++round) {
     meter::detail::AdcConditioningQ31 adc;
     const int bits = round % 2 == 0 ? 24 : 16;
-    adc.code_limit = (1 << (bits - 1)) - 1;
+    adc.SetCodeBits(bits);
     adc.code_shift = 29 - (bits - 1);
     std::int32_t codes[6], got[6];
     bool in_range = true;

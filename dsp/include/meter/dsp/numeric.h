@@ -64,6 +64,13 @@ struct FloatNumeric {
   static Sample ForFilter(Sample x) { return x; }
   /// Mean of two filter-domain values (ForFilter's output).
   static Sample FilterMidpoint(Sample a, Sample b) { return 0.5f * (a + b); }
+  /// A band [-limit, limit] for OutsideBand; kEverywhereOutside holds
+  /// nothing (a test that must not pass, at the cost of the usual one).
+  using Band = float;
+  static Band BandOf(Sample limit) { return limit; }
+  static constexpr Band kEverywhereOutside = -1.0f;
+  /// |x| > limit; true for NaN.
+  static bool OutsideBand(Sample x, Band band) { return !(std::fabs(x) <= band); }
   static Sample Sub(Sample a, Sample b) { return a - b; }
   static Sample Add3(Sample a, Sample b, Sample c) { return a + b + c; }
   static Product Widen(Sample x) { return x; }
@@ -159,6 +166,15 @@ struct Q31Numeric {
   /// Mean of two filter-domain values, rounded down: ForFilter's two guard
   /// bits keep the sum inside int32.
   static Sample FilterMidpoint(Sample a, Sample b) { return (a + b) >> 1; }
+  /// A band [-limit, limit] of filter-domain values (0 <= limit < 2^30) as
+  /// one unsigned compare: x is outside when x + bias > span (unsigned).
+  /// kEverywhereOutside: x + 2^31 is never 0 for |x| <= 2^30.
+  struct Band {
+    std::uint32_t bias = 0, span = 0;
+  };
+  static Band BandOf(Sample limit) { return {static_cast<std::uint32_t>(limit), static_cast<std::uint32_t>(limit) << 1}; }
+  static constexpr Band kEverywhereOutside = {0x80000000u, 0};
+  static bool OutsideBand(Sample x, Band band) { return static_cast<std::uint32_t>(x) + band.bias > band.span; }
   /// Differences and sums of Q29 samples (at most 1.25 FS each) fit int32
   /// with the guard bits; computed wide and saturated all the same.
   static Sample Sub(Sample a, Sample b) {

@@ -17,6 +17,7 @@ class ZeroCrossingDetector {
     previous_ = Sample{};
   }
   void SetHysteresis(Sample h) { hysteresis_ = h; }
+  Sample hysteresis() const { return hysteresis_; }
 
   /// Feeds one sample. @returns true when a positive-going crossing lies
   /// between the previous sample and this one; `frac` then holds its

@@ -19,10 +19,22 @@ struct AdcConditioningQ31 {
   std::int32_t used[8] = {};    ///< -1 for a channel the wiring uses
   std::int32_t code_limit = 0;
   int code_shift = 0;
+  // In range exactly when code + clip_bias <= clip_span, unsigned
+  // (-limit < code < limit): set once at Init, not per frame.
+  std::uint32_t clip_bias = 0;  ///< code_limit - 1
+  std::uint32_t clip_span = 0;  ///< 2 code_limit - 2
+
+  /// The limits of `bits`-bit codes: +-(2^(bits-1) - 1) and beyond clip.
+  void SetCodeBits(int bits) {
+    code_limit = (std::int32_t{1} << (bits - 1)) - 1;
+    clip_bias = static_cast<std::uint32_t>(code_limit - 1);
+    clip_span = static_cast<std::uint32_t>(2 * code_limit - 2);
+  }
 };
 
 static_assert(offsetof(AdcConditioningQ31, gain_q) == 32 && offsetof(AdcConditioningQ31, code_limit) == 96 &&
-                  offsetof(AdcConditioningQ31, code_shift) == 100,
+                  offsetof(AdcConditioningQ31, code_shift) == 100 && offsetof(AdcConditioningQ31, clip_bias) == 104 &&
+                  offsetof(AdcConditioningQ31, clip_span) == 108,
               "the Cortex-M4F conditioning reads the state at these offsets");
 
 /// The scalar conditioning of a frame's six channels (va vb vc ia ib ic) on

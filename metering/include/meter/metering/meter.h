@@ -309,6 +309,8 @@ class BasicMeter {
   void SetCrossingHysteresis(float volts);
   void SetImpulseThreshold(float volts);
   void RestartCrossingPath(Sample newest);
+  void FeedCrossing(std::uint64_t n, Sample ref);
+  void GuardImpulse(std::uint64_t n, Sample newest, bool stepped);
 
   MeterConfig config_{};
   int phases_ = 3;
@@ -373,14 +375,28 @@ class BasicMeter {
   bool crossing_enabled_ = true;  // false below 2.5 samples per nominal cycle
   Position last_detected_{};
   bool have_detected_ = false;
-  // The band-pass takes each reference sample one sample late, so that an
-  // isolated impulse (a sample further than impulse_threshold_ from its
-  // neighbours' mean) can be bridged before it rings through the filter and
-  // moves the next crossings. Filter domain (ForFilter).
+  // Impulse guard: a reference sample that steps further than the
+  // threshold from the one before is held as a candidate with the crossing
+  // path's state before it. If the next sample steps back as far, to within
+  // the threshold of the sample before the candidate, the candidate was an
+  // isolated impulse: the path is restored and fed the neighbours' mean
+  // instead. Otherwise (a real step, a transient) nothing changes. The
+  // common path is one step test a sample. Filter domain (ForFilter).
   struct ImpulseGuard {
-    Sample older{}, previous{};  // the last two samples fed, as fed
+    Sample previous{};   // the last reference sample taken
+    // [-threshold, threshold] for the step test; everywhere-outside while a
+    // candidate waits, so that the next sample always reaches GuardImpulse
+    // without a second test in the common path.
+    typename Numeric::Band step_band{};
     Sample threshold{};
-    int count = 0;  // samples seen since the last restart, up to 2
+    bool pending = false;
+    Sample before{};     // the sample before the candidate
+    std::array<dsp::Biquad<Numeric>, 2> filters{};
+    dsp::ZeroCrossingDetector<Sample> detector{};
+    Position last_detected{};
+    bool have_detected = false;
+    std::uint32_t pushes = 0;  // crossings queued so far (wraps)
+    std::uint32_t pushes_at_candidate = 0;
   } impulse_{};
   std::array<Position, 4> crossing_queue_{};
   int crossing_head_ = 0, crossing_count_ = 0;
