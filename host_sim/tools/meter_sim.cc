@@ -104,9 +104,10 @@ int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::
   cfg.meter.rated_current_a = static_cast<float>(a.in);
   cfg.meter.max_harmonic_order = a.max_order;
   if constexpr (std::is_same_v<Numeric, meter::dsp::FloatNumeric>) {
-    // Recordings hold primary values: no clipping at the meter input.
-    cfg.meter.voltage_full_scale = 3.0e38f;
-    cfg.meter.current_full_scale = 3.0e38f;
+    // Recordings hold primary values, unscaled by any ADC: the float meter
+    // clips (and flags) only what no power system carries.
+    cfg.meter.voltage_full_scale = meter::host_sim::kPhysicalLimitVolts;
+    cfg.meter.current_full_scale = meter::host_sim::kPhysicalLimitAmperes;
   } else {
     cfg.meter.voltage_full_scale = meter::VoltageFullScaleForRating(a.un);
     cfg.meter.current_full_scale = meter::CurrentFullScaleForRating(a.in);

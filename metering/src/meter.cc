@@ -353,7 +353,11 @@ template <typename Numeric>
             flags = static_cast<std::uint16_t>(flags | (1u << channel));  // held: the previous sample stays
             return;
           }
+          // Clipped as an ADC clips (the Q31 meter clips its codes alike),
+          // so that a sample far beyond any signal (1e20 V in a file) is
+          // flagged and bounded, never an overflow that empties the window.
           flags = static_cast<std::uint16_t>(flags | (1u << (kSampleClippedShift + channel)));
+          x = std::copysign(full_scale, x);
         }
         out = (x - offset) * gain;
       };
@@ -1171,9 +1175,16 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
     have_real_crossing_ = false;
     crossing_count_ = 0;
   }
-  const float ref_rms = r.phases[static_cast<std::size_t>(reference_phase_)].v_rms;
-  SetCrossingHysteresis(std::fmax(0.05f * kSqrt2 * ref_rms, 0.01f * kSqrt2 * config_.nominal_voltage_v));
-  SetImpulseThreshold(std::fmax(kSqrt2 * ref_rms, kSqrt2 * config_.nominal_voltage_v));
+  // The crossing path's levels follow the reference's rms, but not from a
+  // window whose reference held a spike, a clipped or a non-finite sample:
+  // one 1e7 V sample would raise the hysteresis above the signal.
+  const std::uint32_t ref_disturbed =
+      ImpulseFlag(reference_phase_) | ClippedFlag(reference_phase_) | NonFiniteFlag(reference_phase_);
+  if ((r.flags & ref_disturbed) == 0) {
+    const float ref_rms = r.phases[static_cast<std::size_t>(reference_phase_)].v_rms;
+    SetCrossingHysteresis(std::fmax(0.05f * kSqrt2 * ref_rms, 0.01f * kSqrt2 * config_.nominal_voltage_v));
+    SetImpulseThreshold(std::fmax(kSqrt2 * ref_rms, kSqrt2 * config_.nominal_voltage_v));
+  }
 
   // The running DC shift follows the window means, from clean synchronised
   // windows only: the settling window's mean is biased by its partial cycle,

@@ -226,13 +226,15 @@ namespace {
 // and the spike itself still counts in that window's rms.
 TEST(MeterOutliers, LoneSpikeDoesNotMoveWindowEdges) {
   const auto s = Balanced(50.0, 171.0, 5.0, 20.0);
-  const Capture clean = Feed(MeterConfig{}, s, 3.0, [](long, SampleFrame&, Meter&) {});
+  MeterConfig cfg;  // full scale far above the spike, as in a replay of primary values
+  cfg.voltage_full_scale = 1e7f;
+  const Capture clean = Feed(cfg, s, 3.0, [](long, SampleFrame&, Meter&) {});
   // Near a rising zero crossing of va (the most sensitive place), at a peak,
   // and on a falling slope; both signs.
   for (const long spike_at : {8000L, 8013L, 8041L, 12345L}) {
     for (const float spike : {3000.0f, -3000.0f}) {
       SCOPED_TRACE(::testing::Message() << "spike " << spike << " V at sample " << spike_at);
-      const Capture spiked = Feed(MeterConfig{}, s, 3.0, [&](long k, SampleFrame& fr, Meter&) {
+      const Capture spiked = Feed(cfg, s, 3.0, [&](long k, SampleFrame& fr, Meter&) {
         if (k == spike_at) fr.v[0] += spike;
       });
       ASSERT_EQ(spiked.windows.size(), clean.windows.size());
@@ -250,6 +252,37 @@ TEST(MeterOutliers, LoneSpikeDoesNotMoveWindowEdges) {
       const double extra = spike * spike / (hit->duration_s * kFs);
       EXPECT_GT(hit->phases[0].v_rms * hit->phases[0].v_rms - clean.windows[h].phases[0].v_rms * clean.windows[h].phases[0].v_rms,
                 0.5 * extra);
+    }
+  }
+}
+
+// A sample beyond full scale (a corrupt 1e20 V in a file, against a
+// physical full scale of 1e7 V) is clipped and flagged: its window keeps
+// finite values, and neither it nor the next windows lose their edges.
+TEST(MeterOutliers, SampleBeyondFullScaleIsClippedAndFlagged) {
+  const auto s = Balanced(50.0, 171.0, 5.0, 20.0);
+  MeterConfig cfg;
+  cfg.voltage_full_scale = 1e7f;
+  const Capture clean = Feed(cfg, s, 3.0, [](long, SampleFrame&, Meter&) {});
+  for (const float bad : {1e20f, -1e20f, 3e38f}) {
+    SCOPED_TRACE(::testing::Message() << bad << " V");
+    const Capture got = Feed(cfg, s, 3.0, [&](long k, SampleFrame& fr, Meter&) {
+      if (k == 9000) fr.v[0] = bad;
+    });
+    ASSERT_EQ(got.windows.size(), clean.windows.size());
+    const WindowResult* hit = WindowHolding(got, 9000);
+    ASSERT_NE(hit, nullptr);
+    EXPECT_NE(hit->flags & ClippedFlag(0), 0u);
+    EXPECT_EQ(hit->flags & VoltageMissingFlag(0), 0u);
+    EXPECT_TRUE(std::isfinite(hit->phases[0].v_rms));
+    // Bounded by the clip: one 1e7 V sample in the window's rms.
+    EXPECT_NEAR(hit->phases[0].v_rms, std::sqrt(171.0 * 171.0 + 1e14 / (hit->duration_s * kFs)), 0.01 * hit->phases[0].v_rms);
+    for (std::size_t w = 1; w < got.windows.size(); ++w) {
+      EXPECT_NEAR(got.windows[w].f_hz, clean.windows[w].f_hz, 1e-4f) << "window " << w;
+      if (&got.windows[w] != hit) {
+        EXPECT_EQ(got.windows[w].flags, clean.windows[w].flags) << "window " << w;
+        EXPECT_NEAR(got.windows[w].phases[0].v_rms, clean.windows[w].phases[0].v_rms, 1e-3f) << "window " << w;
+      }
     }
   }
 }

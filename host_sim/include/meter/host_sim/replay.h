@@ -11,6 +11,15 @@
 
 namespace meter::host_sim {
 
+/// The float meter's full scale when it replays primary values: beyond any
+/// power system (10 MV is eight times the peak of the highest transmission
+/// voltage in service, 1.2 MV; 10 MA is thirty times the largest fault
+/// currents), and far inside float's range, so a sample beyond it (a
+/// corrupt 1e20 V) is clipped and flagged `clipped_*` instead of
+/// overflowing the window's sums.
+inline constexpr float kPhysicalLimitVolts = 1.0e7f;
+inline constexpr float kPhysicalLimitAmperes = 1.0e7f;
+
 /// Called now and then with the fraction of the input consumed.
 using ProgressCallback = void (*)(double fraction);
 
