@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -189,7 +191,62 @@ Reference ReferenceWindow(const std::vector<SampleFrame>& f, std::size_t phase, 
   return r;
 }
 
-void CompareWithReference(const std::string& cfg_path, const std::string& map, float nominal_hz) {
+// IEC 61000-4-7's form of the fundamental: the whole window [t0, t1]
+// resampled to 128 points a cycle, equally spaced, and the DFT bin of its
+// `cycles` cycles; rms phasors of v and i. The resampling is a
+// Kaiser-windowed sinc (32 taps a side, beta 12) in double: within 4e-7 of
+// a sinusoid anywhere up to 0.2 of the sample rate (checked when written).
+struct Fundamental {
+  std::complex<double> v, i;
+};
+double BesselI0(double x) {
+  double sum = 1, term = 1;
+  for (int k = 1; k < 60; ++k) {
+    term *= (x / 2) * (x / 2) / (k * k);
+    sum += term;
+  }
+  return sum;
+}
+Fundamental WholeWindowFundamental(const std::vector<SampleFrame>& f, std::size_t phase, double t0, double t1, int cycles) {
+  constexpr int kHalfTaps = 32;
+  constexpr double kBeta = 12.0, kPi = 3.14159265358979323846;
+  const int points = 128 * cycles;
+  const double i0_beta = BesselI0(kBeta);
+  Fundamental out;
+  for (int n = 0; n < points; ++n) {
+    const double t = t0 + (t1 - t0) * n / points;
+    const auto k0 = static_cast<long>(std::floor(t));
+    double v = 0, i = 0;
+    for (long k = k0 - kHalfTaps + 1; k <= k0 + kHalfTaps; ++k) {
+      const double d = t - static_cast<double>(k), x = d / kHalfTaps;
+      const double sinc = d == 0 ? 1.0 : std::sin(kPi * d) / (kPi * d);
+      const double weight = sinc * BesselI0(kBeta * std::sqrt(std::max(0.0, 1 - x * x))) / i0_beta;
+      const auto& frame = f[static_cast<std::size_t>(std::clamp(k, 0L, static_cast<long>(f.size()) - 1))];
+      v += weight * static_cast<double>(frame.v[phase]);
+      i += weight * static_cast<double>(frame.i[phase]);
+    }
+    const std::complex<double> turn = std::polar(1.0, -2.0 * kPi * cycles * n / points);
+    out.v += v * turn;
+    out.i += i * turn;
+  }
+  // Peak amplitude 2|X|/N; rms phasor sqrt(2)|X|/N.
+  out.v *= std::sqrt(2.0) / points;
+  out.i *= std::sqrt(2.0) / points;
+  return out;
+}
+
+// The meter's P1/Q1 come from each cycle resampled over its own zero
+// crossings (a cycle-tracking form, docs/ACCURACY.md); where the cycles of
+// a window differ (a fault, a breaker opening) that differs from the
+// whole-window form. The worst difference, in units of S, and its window.
+struct FundamentalDifference {
+  double worst = 0;
+  std::uint32_t window = 0;
+  int compared = 0;
+};
+
+void CompareWithReference(const std::string& cfg_path, const std::string& map, float nominal_hz,
+                          FundamentalDifference* fundamental = nullptr) {
   SourceError err;
   auto src = ComtradeSource::Open(cfg_path, map, err);
   ASSERT_NE(src, nullptr) << err.ToString();
@@ -225,6 +282,14 @@ void CompareWithReference(const std::string& cfg_path, const std::string& map, f
         // P within the pipeline's own budget (1e-4 of S), also through the
         // generator record's fault transient.
         EXPECT_NEAR(w.phases[p].p_w, r.p, 1e-4 * r.v_rms * std::max(r.i_rms, 0.01 * i_range)) << cfg_path << " window " << w.sequence;
+        if (fundamental != nullptr && std::isfinite(w.phases[p].p1_w)) {
+          const Fundamental x = WholeWindowFundamental(frames, p, prev_end, end, w.cycles);
+          const std::complex<double> s1 = x.v * std::conj(x.i);
+          const double s_va = std::max(r.v_rms * r.i_rms, 1e-9);
+          const double d = std::max(std::fabs(w.phases[p].p1_w - s1.real()), std::fabs(w.phases[p].q1_var - s1.imag())) / s_va;
+          if (d > fundamental->worst) *fundamental = {d, w.sequence, fundamental->compared};
+          fundamental->compared++;
+        }
       }
       ++compared;
     }
@@ -233,13 +298,28 @@ void CompareWithReference(const std::string& cfg_path, const std::string& map, f
   EXPECT_GE(compared, 10) << cfg_path;
 }
 
+// P1/Q1 against IEC 61000-4-7's whole-window form, as measured (and
+// published in docs/ACCURACY.md): the generator record at 5760 samples/s
+// differs most in its fault window, 2.9e-4 of S; the substation record at
+// 1200 samples/s (20 a cycle) by up to 7.1e-4 of S all through the record.
+// The bounds: 5e-4 (0.05 %) and 1e-3.
 TEST_F(Recordings, GeneratorRecordMatchesTheDoubleReference) {
-  CompareWithReference(Rec("generator-6kv-50hz/test1.cfg"), "", 50.0f);
+  FundamentalDifference d;
+  CompareWithReference(Rec("generator-6kv-50hz/test1.cfg"), "", 50.0f, &d);
+  std::printf("generator record: P1/Q1 against the whole-window DFT: worst %.2e of S (window %u), %d window-phases\n", d.worst,
+              d.window, d.compared);
+  EXPECT_GE(d.compared, 50);
+  EXPECT_LE(d.worst, 5e-4);
 }
 
 TEST_F(Recordings, SubstationRecordMatchesTheDoubleReference) {
+  FundamentalDifference d;
   CompareWithReference(Rec("substation-220kv-60hz/Comtrade1.cfg"),
-                       "va=HV Bus VR,vb=HV Bus VS,vc=HV Bus VT,vn=HV Bus VN,ia=HV IR,ib=HV IS,ic=HV IT", 60.0f);
+                       "va=HV Bus VR,vb=HV Bus VS,vc=HV Bus VT,vn=HV Bus VN,ia=HV IR,ib=HV IS,ic=HV IT", 60.0f, &d);
+  std::printf("substation record: P1/Q1 against the whole-window DFT: worst %.2e of S (window %u), %d window-phases\n",
+              d.worst, d.window, d.compared);
+  EXPECT_GE(d.compared, 50);
+  EXPECT_LE(d.worst, 1e-3);
 }
 
 }  // namespace
