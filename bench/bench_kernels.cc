@@ -43,7 +43,12 @@ void BM_PowerRmsAccumulation(benchmark::State& state) {
     vi.Add(N::Mul(v[k], i[k]));
     k = (k + 1) & 4095;
   }
+  // All three sums are read, or the compiler drops the two it can see are
+  // unused (until round 15 only v^2 reached DoNotOptimize, and the i^2 and
+  // v*i sums were not timed).
   benchmark::DoNotOptimize(vv.SplitAndAdd(N::Mul(v[4095], v[4095]), N::Mul(v[0], v[0]), 0.5f));
+  benchmark::DoNotOptimize(ii.SplitAndAdd(N::Mul(i[4095], i[4095]), N::Mul(i[0], i[0]), 0.5f));
+  benchmark::DoNotOptimize(vi.SplitAndAdd(N::Mul(v[4095], i[4095]), N::Mul(v[0], i[0]), 0.5f));
 }
 
 // DC removal: the running shift applied per sample (the exact removal is a

@@ -3,20 +3,101 @@
 # prints a table against the targets.
 #
 # Metering core = the input sections of the core's archives (dsp, metering,
-# KissFFT) that the linker kept: flash = code, read-only data, exception
-# index and .data initialisers; RAM = their .data and .bss plus the meter
-# instance (a static object in the image, its size printed by the image).
+# KissFFT) that the linker kept, and of the libm and libgcc members the core
+# needs (software double arithmetic, ceil, llround...: found through the
+# link's cross-reference table, so a member the image's own code also uses
+# counts): flash = code, read-only data, exception index and .data
+# initialisers; static RAM = their .data and .bss plus the meter instance (a
+# static object in the image, its size printed by the image).
+# All the RAM the core needs (ram_total_bytes) = static RAM + the stack's
+# high-water mark while metering + the DMA double buffer the metering loop
+# reads (both printed by the image).
 set(core_archive_regex "lib(meter_dsp|meter_metering|meter_kissfft_float|meter_kissfft_q31)\\.a\\(")
+set(runtime_archive_regex "/lib(m|gcc)\\.a\\(([^)]+)\\)")
 set(targets_insn 1250)
 set(targets_ram 32768)
 set(targets_flash 98304)
 
-function(core_sizes map flash_out ram_out)
+# The libm/libgcc members that the core's archives reference, directly or
+# through one another, as a regex alternation of member names.
+function(runtime_members_of_core map out)
+  file(STRINGS ${map} lines)
+  set(in_cref FALSE)
+  set(definer "")
+  set(pending_symbol FALSE)
+  set(needed "")
+  set(edges "")  # "definer|referencer" pairs for runtime members
+  foreach(line IN LISTS lines)
+    if(NOT in_cref)
+      if(line MATCHES "^Cross Reference Table")
+        set(in_cref TRUE)
+      endif()
+      continue()
+    endif()
+    if(line MATCHES "^Symbol[ ]+File" OR line STREQUAL "")
+      continue()
+    endif()
+    if(line MATCHES "^[^ ]")
+      # A symbol: its defining file on this line, or on the next if the
+      # name is too long for the column.
+      if(line MATCHES "^[^ ]+[ ]+([^ ].*)$")
+        set(definer "${CMAKE_MATCH_1}")
+        set(pending_symbol FALSE)
+      else()
+        set(definer "")
+        set(pending_symbol TRUE)
+      endif()
+      continue()
+    endif()
+    string(STRIP "${line}" file)
+    if(pending_symbol)
+      set(definer "${file}")
+      set(pending_symbol FALSE)
+      continue()
+    endif()
+    if(definer MATCHES "${runtime_archive_regex}")
+      set(member "${CMAKE_MATCH_2}")
+      if(file MATCHES "${core_archive_regex}")
+        list(APPEND needed "${member}")
+      elseif(file MATCHES "${runtime_archive_regex}")
+        list(APPEND edges "${member}|${CMAKE_MATCH_2}")
+      endif()
+    endif()
+  endforeach()
+  # Closure: a runtime member referenced by a needed one is needed.
+  list(REMOVE_DUPLICATES needed)
+  set(grew TRUE)
+  while(grew)
+    set(grew FALSE)
+    foreach(edge IN LISTS edges)
+      string(REPLACE "|" ";" pair "${edge}")
+      list(GET pair 0 defined)
+      list(GET pair 1 referencer)
+      list(FIND needed "${referencer}" r)
+      list(FIND needed "${defined}" d)
+      if(r GREATER -1 AND d EQUAL -1)
+        list(APPEND needed "${defined}")
+        set(grew TRUE)
+      endif()
+    endforeach()
+  endwhile()
+  set(regex "")
+  foreach(member IN LISTS needed)
+    string(REGEX REPLACE "([.+])" "\\\\\\1" escaped "${member}")
+    list(APPEND regex "${escaped}")
+  endforeach()
+  list(JOIN regex "|" regex)
+  set(${out} "${regex}" PARENT_SCOPE)
+endfunction()
+
+function(core_sizes map flash_out ram_out runtime_flash_out)
+  runtime_members_of_core(${map} runtime_regex)
   file(STRINGS ${map} lines)
   set(in_map FALSE)
   set(section "")
   set(flash 0)
   set(ram 0)
+  set(runtime_flash 0)
   foreach(line IN LISTS lines)
     if(NOT in_map)
       if(line MATCHES "^Linker script and memory map")
@@ -27,8 +108,12 @@ function(core_sizes map flash_out ram_out)
     if(line MATCHES "^(\\.[A-Za-z0-9_.]+)")
       set(section ${CMAKE_MATCH_1})
     endif()
+    set(runtime FALSE)
     if(NOT line MATCHES "${core_archive_regex}")
-      continue()
+      if(runtime_regex STREQUAL "" OR NOT line MATCHES "/lib(m|gcc)\\.a\\((${runtime_regex})\\)")
+        continue()
+      endif()
+      set(runtime TRUE)
     endif()
     if(NOT line MATCHES "^ [^ ]*[ ]+0x[0-9a-f]+[ ]+(0x[0-9a-f]+) ")
       continue()
@@ -36,6 +121,9 @@ function(core_sizes map flash_out ram_out)
     math(EXPR size "${CMAKE_MATCH_1}")
     if(section MATCHES "^\\.(text|ARM\\.exidx|ARM\\.extab|rodata)")
       math(EXPR flash "${flash} + ${size}")
+      if(runtime)
+        math(EXPR runtime_flash "${runtime_flash} + ${size}")
+      endif()
     elseif(section STREQUAL ".data")
       math(EXPR flash "${flash} + ${size}")
       math(EXPR ram "${ram} + ${size}")
@@ -45,6 +133,7 @@ function(core_sizes map flash_out ram_out)
   endforeach()
   set(${flash_out} ${flash} PARENT_SCOPE)
   set(${ram_out} ${ram} PARENT_SCOPE)
+  set(${runtime_flash_out} ${runtime_flash} PARENT_SCOPE)
 endfunction()
 
 function(max_of out a b)
@@ -68,12 +157,15 @@ foreach(variant float q31)
   string(JSON stack_${variant} GET "${report}" stack_bytes)
   string(JSON insn_${variant} GET "${report}" insn_per_sample_set)
   string(JSON thd_${variant} GET "${report}" insn_thd_per_window)
-  core_sizes(${MAP_${variant}} flash_${variant} core_ram)
+  string(JSON dma_${variant} GET "${report}" dma_bytes)
+  core_sizes(${MAP_${variant}} flash_${variant} core_ram runtime_flash_${variant})
   math(EXPR ram_${variant} "${core_ram} + ${meter_bytes}")
+  math(EXPR ram_total_${variant} "${ram_${variant}} + ${stack_${variant}} + ${dma_${variant}}")
 endforeach()
 max_of(flash ${flash_float} ${flash_q31})
 max_of(ram ${ram_float} ${ram_q31})
 max_of(stack ${stack_float} ${stack_q31})
+max_of(ram_total ${ram_total_float} ${ram_total_q31})
 
 set(json "{\"flash_bytes\":${flash},\"ram_bytes\":${ram},\"stack_bytes\":${stack},")
 string(APPEND json "\"insn_per_sample_set_float\":${insn_float},\"insn_per_sample_set_q31\":${insn_q31},")
@@ -81,7 +173,10 @@ string(APPEND json "\"insn_thd_per_window_float\":${thd_float},\"insn_thd_per_wi
 string(APPEND json "\"flash_bytes_float\":${flash_float},\"flash_bytes_q31\":${flash_q31},")
 string(APPEND json "\"ram_bytes_float\":${ram_float},\"ram_bytes_q31\":${ram_q31},")
 string(APPEND json "\"stack_bytes_float\":${stack_float},\"stack_bytes_q31\":${stack_q31},")
-string(APPEND json "\"targets\":{\"insn_per_sample_set\":${targets_insn},\"ram_bytes\":${targets_ram},\"flash_bytes\":${targets_flash}}}")
+string(APPEND json "\"ram_total_bytes\":${ram_total},\"ram_total_bytes_float\":${ram_total_float},\"ram_total_bytes_q31\":${ram_total_q31},")
+string(APPEND json "\"dma_bytes_float\":${dma_float},\"dma_bytes_q31\":${dma_q31},")
+string(APPEND json "\"flash_libm_libgcc_bytes_float\":${runtime_flash_float},\"flash_libm_libgcc_bytes_q31\":${runtime_flash_q31},")
+string(APPEND json "\"targets\":{\"insn_per_sample_set\":${targets_insn},\"ram_total_bytes\":${targets_ram},\"flash_bytes\":${targets_flash}}}")
 file(WRITE ${OUT} "${json}\n")
 
 function(verdict out value target)
@@ -94,13 +189,15 @@ function(verdict out value target)
 endfunction()
 verdict(v_insn_f ${insn_float} ${targets_insn})
 verdict(v_insn_q ${insn_q31} ${targets_insn})
-verdict(v_ram ${ram} ${targets_ram})
+verdict(v_ram ${ram_total} ${targets_ram})
 verdict(v_flash ${flash} ${targets_flash})
 message("Cortex-M4F target figures (metering core; instructions under qemu -icount shift=0):\n"
         "  instructions per 3P4W sample set, float: ${insn_float}  (target <= ${targets_insn}: ${v_insn_f})\n"
         "  instructions per 3P4W sample set, q31:   ${insn_q31}  (target <= ${targets_insn}: ${v_insn_q})\n"
         "  harmonic path per window, float / q31:   ${thd_float} / ${thd_q31} instructions\n"
-        "  RAM   ${ram} bytes (float ${ram_float}, q31 ${ram_q31}; target <= ${targets_ram}: ${v_ram})\n"
-        "  flash ${flash} bytes (float ${flash_float}, q31 ${flash_q31}; target <= ${targets_flash}: ${v_flash})\n"
+        "  RAM, all the core needs ${ram_total} bytes (float ${ram_total_float}, q31 ${ram_total_q31}; target <= ${targets_ram}: ${v_ram})\n"
+        "    static ${ram} bytes (float ${ram_float}, q31 ${ram_q31}) + stack (below) + DMA double buffer (float ${dma_float}, q31 ${dma_q31})\n"
+        "  flash ${flash} bytes (float ${flash_float}, q31 ${flash_q31}, with the libm/libgcc routines the core needs: "
+        "float ${runtime_flash_float}, q31 ${runtime_flash_q31}; target <= ${targets_flash}: ${v_flash})\n"
         "  stack ${stack} bytes (high-water mark, painted)\n"
         "written: ${OUT}\n${json}")

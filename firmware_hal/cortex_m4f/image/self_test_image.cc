@@ -647,10 +647,10 @@ int main() {
   std::printf("stack high-water mark %u bytes after metering, %u at the end (of %u); meter instance %u bytes\n",
               static_cast<unsigned>(stack), static_cast<unsigned>(hal::StackHighWaterBytes()),
               static_cast<unsigned>(hal::StackSizeBytes()), static_cast<unsigned>(sizeof(g_meter)));
-  std::printf("TARGET_REPORT {\"numeric\":\"%s\",\"meter_bytes\":%u,\"stack_bytes\":%u,\"insn_per_sample_set\":%.0f,"
-              "\"insn_thd_per_window\":%.0f}\n",
-              FirmwareNumeric::kName, static_cast<unsigned>(sizeof(g_meter)), static_cast<unsigned>(stack), insn_per_set,
-              insn_thd_per_window);
+  std::printf("TARGET_REPORT {\"numeric\":\"%s\",\"meter_bytes\":%u,\"stack_bytes\":%u,\"dma_bytes\":%u,"
+              "\"insn_per_sample_set\":%.0f,\"insn_thd_per_window\":%.0f}\n",
+              FirmwareNumeric::kName, static_cast<unsigned>(sizeof(g_meter)), static_cast<unsigned>(stack),
+              static_cast<unsigned>(sizeof(g_dma)), insn_per_set, insn_thd_per_window);
   // Last: they re-initialise the meter.
   SlowFundamentalCheck(40.0, true);
   SlowFundamentalCheck(37.0, false);
