@@ -49,8 +49,15 @@ MeterConfig ConfigFor(double f_hz) {
 // Worst errors over the whole sweep, printed at the end so the figures in
 // the README can be reproduced: ctest --preset host -R MeterAccuracy -V
 struct WorstErrors {
-  double rms = 0, p = 0, s = 0, q = 0, q1 = 0, thd = 0, f = 0, ll = 0;
+  double rms = 0, p = 0, s = 0, q = 0, q1 = 0, p1 = 0, thd = 0, f = 0, ll = 0;
 };
+
+// The worst errors published in docs/ACCURACY.md (this sweep's, measured).
+// Besides the required limits, every window must stay within ten times
+// them: a regression that keeps the requirement but multiplies a published
+// figure by ten fails here.
+constexpr WorstErrors kPublished{6.3e-7, 7.9e-7, 7.3e-7, 7.2e-7, 7.2e-7, 8.3e-7, 0.0007, 2.3e-5, 2.6e-7};
+constexpr double kGuard = 10.0;
 WorstErrors g_worst;
 
 void Track(double& worst, double error) { worst = std::max(worst, std::fabs(error)); }
@@ -60,8 +67,8 @@ class MeterAccuracy : public ::testing::TestWithParam<Case> {
   static void TearDownTestSuite() {
     std::printf(
         "worst errors over the sweep: Vrms/Irms %.2e, S %.2e, P %.2e of S, Q %.2e of S, Q1 %.2e of S, "
-        "L-L %.2e, THD %.4f pp, f %.2e Hz\n",
-        g_worst.rms, g_worst.s, g_worst.p, g_worst.q, g_worst.q1, g_worst.ll, g_worst.thd, g_worst.f);
+        "P1 %.2e of S, L-L %.2e, THD %.4f pp, f %.2e Hz\n",
+        g_worst.rms, g_worst.s, g_worst.p, g_worst.q, g_worst.q1, g_worst.p1, g_worst.ll, g_worst.thd, g_worst.f);
   }
 };
 
@@ -79,6 +86,7 @@ TEST_P(MeterAccuracy, EveryWindowMeetsTheLimits) {
     SCOPED_TRACE(::testing::Message() << "window " << w);
     EXPECT_EQ(r.flags, 0u);
     EXPECT_NEAR(r.f_hz, c.f_hz, 1e-3);
+    EXPECT_NEAR(r.f_hz, c.f_hz, kGuard * kPublished.f);
     Track(g_worst.f, r.f_hz - c.f_hz);
     double total_p = 0, total_q = 0, total_s = 0;
     for (int p = 0; p < 3; ++p) {
@@ -95,6 +103,16 @@ TEST_P(MeterAccuracy, EveryWindowMeetsTheLimits) {
       EXPECT_NEAR(ph.pf, e.p / e.s, 1e-4);
       EXPECT_NEAR(ph.thd_v_pct, e.thd_v, 0.05);
       EXPECT_NEAR(ph.thd_i_pct, e.thd_i, 0.05);
+      EXPECT_NEAR(ph.v_rms, e.v_rms, kGuard * kPublished.rms * e.v_rms);
+      EXPECT_NEAR(ph.i_rms, e.i_rms, kGuard * kPublished.rms * e.i_rms);
+      EXPECT_NEAR(ph.s_va, e.s, kGuard * kPublished.s * e.s);
+      EXPECT_NEAR(ph.p_w, e.p, kGuard * kPublished.p * e.s);
+      EXPECT_NEAR(ph.q_var, e.q, kGuard * kPublished.q * e.s);
+      EXPECT_NEAR(ph.q1_var, e.q1, kGuard * kPublished.q1 * e.s);
+      EXPECT_NEAR(ph.p1_w, e.p1, kGuard * kPublished.p1 * e.s);
+      EXPECT_NEAR(ph.thd_v_pct, e.thd_v, kGuard * kPublished.thd);
+      EXPECT_NEAR(ph.thd_i_pct, e.thd_i, kGuard * kPublished.thd);
+      Track(g_worst.p1, (ph.p1_w - e.p1) / e.s);
       Track(g_worst.rms, (ph.v_rms - e.v_rms) / e.v_rms);
       Track(g_worst.rms, (ph.i_rms - e.i_rms) / e.i_rms);
       Track(g_worst.s, (ph.s_va - e.s) / e.s);
@@ -111,6 +129,7 @@ TEST_P(MeterAccuracy, EveryWindowMeetsTheLimits) {
       const auto ll = Difference(signal.v[static_cast<std::size_t>(l)], signal.v[static_cast<std::size_t>((l + 1) % 3)]);
       const double expected = testing::Rms(ll);
       EXPECT_NEAR(r.v_ll_rms[static_cast<std::size_t>(l)], expected, 1e-4 * expected);
+      EXPECT_NEAR(r.v_ll_rms[static_cast<std::size_t>(l)], expected, kGuard * kPublished.ll * expected);
       Track(g_worst.ll, (r.v_ll_rms[static_cast<std::size_t>(l)] - expected) / expected);
       EXPECT_NEAR(r.thd_v_ll_pct[static_cast<std::size_t>(l)], testing::Thd(ll, 31), 0.05);
     }
