@@ -16,8 +16,8 @@ selftest::Summary RunOnHost() {
   auto buffer = std::make_unique<typename MeteringLoop<Numeric, 80>::Buffer>();
   if (meter->Init(selftest::Config(), nullptr, nullptr) != Status::kOk) return {};
   MeteringLoop<Numeric, 80> loop(*meter, *buffer, nullptr, nullptr);
-  selftest::Run(loop, *buffer, [](bool, auto poll) { poll(); });
-  return selftest::Summarise(*meter);
+  const selftest::RegisterMark mark = selftest::Run(loop, *buffer, [](bool, auto poll) { poll(); });
+  return selftest::Summarise(*meter, mark);
 }
 
 std::string Array(const char* name, const selftest::Summary& s) {

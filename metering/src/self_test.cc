@@ -186,7 +186,8 @@ const char* FieldName(int field) {
       "v_a", "v_b", "v_c", "i_a", "i_b", "i_c", "p_a", "p_b", "p_c", "q_a", "q_b", "q_c", "s_a", "s_b", "s_c",
       "thd_v_a", "thd_v_b", "thd_v_c", "thd_i_a", "thd_i_b", "thd_i_c", "v_ab", "v_bc", "v_ca", "i_n",
       "p_total", "q_total", "s_total", "pf_total", "f_hz", "kwh_imp_wh", "kvarh_imp_varh", "kvah_vah",
-      "kwh_imp_a_wh", "kwh_imp_b_wh", "kwh_imp_c_wh", "window_sequence", "window_flags"};
+      "kwh_imp_a_wh", "kwh_imp_b_wh", "kwh_imp_c_wh", "registered_s", "reactive_registered_s", "window_sequence",
+      "window_flags"};
   return field >= 0 && field < kFieldCount ? kNames[field] : "?";
 }
 
@@ -201,14 +202,30 @@ double FieldScale(int field) {
   if (field <= kSTotal) return 3 * kUn * kIn;
   if (field == kPfTotal || field == kFrequency) return 1.0;
   if (field <= kEnergyImportCWh) return 3 * kUn * kIn * 3.0 / 3600.0;  // 3 s at 3 Un In, Wh
+  if (field <= kReactiveRegisteredSeconds) return 3.0;                 // s
   return 0.0;
 }
 }  // namespace
 
 double HostTolerance(int field) { return 1e-5 * FieldScale(field); }
 
-double ExactTolerance(int field) {
-  if (field >= kEnergyImportWh) return std::numeric_limits<double>::quiet_NaN();
+double ExactFor(int field, const Summary& exact, const Summary& measured) {
+  const auto at = [](const Summary& s, int f) { return s[static_cast<std::size_t>(f)]; };
+  const double hours = at(measured, kRegisteredSeconds) / 3600.0;
+  switch (field) {
+    case kEnergyImportWh: return at(exact, kPTotal) * hours;
+    case kEnergyReactiveImportVarh: return at(exact, kQTotal) * at(measured, kReactiveRegisteredSeconds) / 3600.0;
+    case kEnergyApparentVah: return at(exact, kSTotal) * hours;
+    case kEnergyImportAWh:
+    case kEnergyImportBWh:
+    case kEnergyImportCWh: return at(exact, kPa + field - kEnergyImportAWh) * hours;
+    default: return at(exact, field);
+  }
+}
+
+double ExactTolerance(int field, double exact_value) {
+  if (field >= kRegisteredSeconds) return std::numeric_limits<double>::quiet_NaN();
+  if (field >= kEnergyImportWh) return 1e-4 * std::fabs(exact_value);
   if (field >= kThdVa && field <= kThdIc) return 0.005;  // percentage points
   if (field == kFrequency) return 0.0005;                // Hz
   if (field == kPfTotal) return 1e-4;
@@ -216,7 +233,7 @@ double ExactTolerance(int field) {
 }
 
 template <typename Numeric>
-Summary Summarise(const BasicEnergyMeter<Numeric>& meter) {
+Summary Summarise(const BasicEnergyMeter<Numeric>& meter, const RegisterMark& since) {
   Summary s{};
   const WindowResult& w = meter.meter().LastWindow();
   for (int p = 0; p < 3; ++p) {
@@ -238,17 +255,21 @@ Summary Summarise(const BasicEnergyMeter<Numeric>& meter) {
   s[kFrequency] = static_cast<double>(w.f_hz);
   const EnergyRegisters& r = meter.registers();
   const EnergyState& e = r.state();
-  s[kEnergyImportWh] = 1000.0 * r.Kilo(e.total.kwh_imp);
-  s[kEnergyReactiveImportVarh] = 1000.0 * r.Kilo(e.total.kvarh_imp);
-  s[kEnergyApparentVah] = 1000.0 * r.Kilo(e.total.kvah);
-  for (std::size_t p = 0; p < 3; ++p) s[kEnergyImportAWh + p] = 1000.0 * r.Kilo(e.phases[p].kwh_imp);
+  const EnergyState& e0 = since.state;
+  const auto wh = [&](const EnergyCounter& now, const EnergyCounter& then) { return 1000.0 * (r.Kilo(now) - r.Kilo(then)); };
+  s[kEnergyImportWh] = wh(e.total.kwh_imp, e0.total.kwh_imp);
+  s[kEnergyReactiveImportVarh] = wh(e.total.kvarh_imp, e0.total.kvarh_imp);
+  s[kEnergyApparentVah] = wh(e.total.kvah, e0.total.kvah);
+  for (std::size_t p = 0; p < 3; ++p) s[kEnergyImportAWh + p] = wh(e.phases[p].kwh_imp, e0.phases[p].kwh_imp);
+  s[kRegisteredSeconds] = r.Seconds(e.on_ticks - e0.on_ticks);
+  s[kReactiveRegisteredSeconds] = r.Seconds(r.reactive_ticks() - since.reactive_ticks);
   s[kWindowSequence] = w.sequence;
   s[kWindowFlags] = w.flags;
   return s;
 }
 
-template Summary Summarise(const BasicEnergyMeter<dsp::FloatNumeric>&);
-template Summary Summarise(const BasicEnergyMeter<dsp::Q31Numeric>&);
+template Summary Summarise(const BasicEnergyMeter<dsp::FloatNumeric>&, const RegisterMark&);
+template Summary Summarise(const BasicEnergyMeter<dsp::Q31Numeric>&, const RegisterMark&);
 
 Summary Exact() {
   Summary s;

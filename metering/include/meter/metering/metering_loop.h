@@ -61,6 +61,7 @@ class MeteringLoop {
   }
 
   const MeteringLoopStats& stats() const { return stats_; }
+  const BasicEnergyMeter<Numeric>& meter() const { return meter_; }
   /// Debounced input levels (kInput... bits).
   std::uint8_t input_levels() const { return stable_levels_; }
 

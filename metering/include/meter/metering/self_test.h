@@ -77,6 +77,7 @@ enum Field : int {
   kPTotal, kQTotal, kSTotal, kPfTotal, kFrequency,
   kEnergyImportWh, kEnergyReactiveImportVarh, kEnergyApparentVah,
   kEnergyImportAWh, kEnergyImportBWh, kEnergyImportCWh,
+  kRegisteredSeconds, kReactiveRegisteredSeconds,  ///< The registers' time bases (on_ticks, reactive_ticks).
   kWindowSequence, kWindowFlags,
   kFieldCount
 };
@@ -87,26 +88,52 @@ const char* FieldName(int field);
 /// 1e-5 of the field's scale (Un, In, Un In, 100 %, 1 Hz, energy), exact for
 /// the window sequence and flags.
 double HostTolerance(int field);
-/// Largest allowed |measured - exact| (NaN: not compared, e.g. energies).
-double ExactTolerance(int field);
+/// The exact value of `field` for a run that measured `measured`: the
+/// signal's figure, or for an energy register the exact power times the
+/// time that register measured (kRegisteredSeconds; kvarh:
+/// kReactiveRegisteredSeconds). NaN where there is none.
+double ExactFor(int field, const Summary& exact, const Summary& measured);
+/// Largest allowed |measured - ExactFor(...)|: 1e-4 of the field's scale
+/// (energies: of the exact energy), NaN where nothing is compared.
+double ExactTolerance(int field, double exact_value);
 
+/// The registers when the measured second starts (kMeasureFirstFrame): the
+/// meter has settled, and the energy fields of a Summary count from there,
+/// so that they compare with the exact powers over the time registered
+/// since (the first, unsynchronised cycle of a start-up is no measurement
+/// of the signal).
+struct RegisterMark {
+  EnergyState state{};
+  std::uint64_t reactive_ticks = 0;
+};
 template <typename Numeric>
-Summary Summarise(const BasicEnergyMeter<Numeric>& meter);
+RegisterMark Mark(const BasicEnergyMeter<Numeric>& meter) {
+  return {meter.registers().state(), meter.registers().reactive_ticks()};
+}
+
+/// The last window's figures and the energy registers since `since`.
+template <typename Numeric>
+Summary Summarise(const BasicEnergyMeter<Numeric>& meter, const RegisterMark& since);
 
 /// Runs the whole signal through `loop`, block by block as a DMA would
 /// deliver it. `timed(measured, poll)` must call poll() once; `measured` is
-/// true for the blocks of the measured second.
+/// true for the blocks of the measured second. @returns the registers'
+/// mark at the start of the measured second.
 template <typename Numeric, std::size_t kBlock, typename Timed>
-void Run(MeteringLoop<Numeric, kBlock>& loop, typename MeteringLoop<Numeric, kBlock>::Buffer& buffer, Timed&& timed) {
+RegisterMark Run(MeteringLoop<Numeric, kBlock>& loop, typename MeteringLoop<Numeric, kBlock>::Buffer& buffer,
+                 Timed&& timed) {
   static_assert(kTotalFrames % kBlock == 0 && kMeasureFirstFrame % kBlock == 0 && kMeasureFrames % kBlock == 0,
                 "the measured second must be whole blocks");
   Signal signal;
+  RegisterMark mark;
   while (signal.position() < kTotalFrames) {
     const std::uint64_t first = signal.position();
+    if (first == kMeasureFirstFrame) mark = Mark(loop.meter());
     Fill(signal, buffer.half(buffer.producer_half()));
     buffer.OnBlockReady();
     timed(first >= kMeasureFirstFrame && first < kMeasureFirstFrame + kMeasureFrames, [&loop] { loop.Poll(); });
   }
+  return mark;
 }
 
 /// The signal's exact figures (NaN where the definition gives none).
