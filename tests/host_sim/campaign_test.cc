@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace meter::host_sim {
@@ -33,7 +34,10 @@ TEST_P(Campaign, CalibratedMeterPassesClassHalfS) {
     reactive += p.quantity == "reactive";
     variations += p.kind == "variation";
   }
-  EXPECT_EQ(active, 8 + 7 + 7 + 12 + 2);  // PF 1, 0.5L, 0.8C, single-phase, 45/65 Hz
+  EXPECT_EQ(active, 8 + 7 + 7 + 12 + 2 + 1);  // PF 1, 0.5L, 0.8C, single-phase, 45/65 Hz, starting current
+  // Every point's registers measured its time to within one cycle.
+  EXPECT_TRUE(r.time_failures.empty());
+  EXPECT_LE(r.worst_time_error_cycles, 1.0);
   EXPECT_EQ(reactive, 7 + 6 + 6);
   EXPECT_EQ(variations, 10);
   const auto j = nlohmann::json::parse(CampaignJson(r));
@@ -84,11 +88,27 @@ TEST(CampaignLimits, ClassTableBoundaries) {
     if (p.test == "balanced" && p.quantity == "reactive" && p.pf == "sin1") {
       EXPECT_EQ(p.limit_pct[2], p.i_over_in < 0.05 ? 2.5 : 2.0) << p.i_over_in;
     }
+    if (p.test == "starting_current") {
+      // Held to the class's limit at 0.01 In, PF 1, not only to "registers".
+      EXPECT_EQ(p.limit_pct[0], 0.2);
+      EXPECT_EQ(p.limit_pct[1], 0.4);
+      EXPECT_EQ(p.limit_pct[2], 1.0);
+      EXPECT_LE(std::fabs(p.error_pct), p.limit_pct[2]);
+    }
     saw_start |= p.test == "starting_current" && p.pass;
     saw_no_load |= p.test == "no_load" && p.error_pct == 0.0;
   }
   EXPECT_TRUE(saw_start);
   EXPECT_TRUE(saw_no_load);
+}
+
+// The no-load duration is each class's own: 900 10^6 / (k m Un Imax) for
+// 0.2S (and 0.1S), 600 10^6 / (...) for 0.5S. The campaign's default
+// meter: k = 100 imp/kWh, three elements, 230 V, a 100 A sensor (Imax 120 A).
+TEST(CampaignLimits, NoLoadDurationPerClass) {
+  EXPECT_NEAR(NoLoadMinutes(AccuracyClass::k0_5S, 100, 3, 230, 120), 72.46, 0.01);
+  EXPECT_NEAR(NoLoadMinutes(AccuracyClass::k0_2S, 100, 3, 230, 120), 108.70, 0.01);
+  EXPECT_NEAR(NoLoadMinutes(AccuracyClass::k0_1S, 100, 3, 230, 120), 108.70, 0.01);
 }
 
 }  // namespace

@@ -16,6 +16,11 @@ namespace meter::host_sim {
 enum class AccuracyClass { k0_1S, k0_2S, k0_5S };
 const char* ClassName(AccuracyClass c);
 
+/// The no-load test's duration for class `c`, minutes: F 10^6 / (k m Un
+/// Imax) with F 900 (0.1S, 0.2S) or 600 (0.5S), k pulses per kWh, m
+/// measuring elements (IEC 62053-22:2003, 8.3.2; 0.1S assumed as 0.2S).
+double NoLoadMinutes(AccuracyClass c, double pulses_per_kwh, int elements, double un_v, double imax_a);
+
 struct CampaignOptions {
   FrontEndKind front_end = FrontEndKind::kMv5;
   AccuracyClass accuracy_class = AccuracyClass::k0_5S;
@@ -57,6 +62,10 @@ struct CampaignResult {
   bool pass = true;
   /// Pass/fail of every point against each class (NaN limits skipped).
   bool pass_class[3] = {true, true, true};
+  /// The registers measured each point's time to within one cycle: the
+  /// worst deviation, in cycles, and any point beyond one (a failure).
+  double worst_time_error_cycles = 0;
+  std::vector<std::string> time_failures;
 };
 
 /// Runs the whole campaign. Progress lines go to `log` when not null.
