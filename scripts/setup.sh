@@ -28,20 +28,49 @@ fi
 
 # KissFFT's fixed-point (int32) build is not packaged: obtain the upstream
 # release from Debian's source package (kissfft 131.1.0) into .deps/, without
-# touching the system's apt configuration. Nothing of it is committed.
+# touching the system's apt configuration. The deb-src entries are derived
+# from the machine's own Debian sources (deb822 *.sources and one-line
+# *.list files), so that a local or corporate mirror serves the source too.
+# Nothing of it is committed.
 deps_dir="$(cd "$(dirname "$0")/.." && pwd)/.deps"
 kiss_dir="${deps_dir}/kissfft-131.1.0"
+
+# Writes deb-src twins of the enabled binary sources into directory $1;
+# prints how many it wrote.
+derive_source_entries() {
+  local out="$1" count=0 f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    # Each stanza whose Types has "deb" gets Types: deb-src; stanzas that
+    # are disabled (Enabled: no) stay out.
+    awk 'BEGIN { RS = ""; ORS = "\n\n" }
+         /(^|\n)Enabled:[ \t]*no/ { next }
+         /(^|\n)Types:[^\n]*(^|[ \t])deb([ \t]|$|\n)/ {
+           sub(/Types:[^\n]*/, "Types: deb-src"); print; found = 1 }
+         END { exit found ? 0 : 1 }' "$f" > "${out}/$(basename "$f")" && count=$((count + 1)) ||
+      rm -f "${out}/$(basename "$f")"
+  done
+  local lists=()
+  [ -f /etc/apt/sources.list ] && lists+=(/etc/apt/sources.list)
+  for f in /etc/apt/sources.list.d/*.list; do [ -f "$f" ] && lists+=("$f"); done
+  if [ ${#lists[@]} -gt 0 ] && grep -h '^[[:space:]]*deb[[:space:]]' "${lists[@]}" > /dev/null 2>&1; then
+    grep -h '^[[:space:]]*deb[[:space:]]' "${lists[@]}" | sed 's/^[[:space:]]*deb[[:space:]]/deb-src /' > "${out}/derived.list"
+    count=$((count + 1))
+  fi
+  echo "${count}"
+}
+
 if [ ! -f "${kiss_dir}/kiss_fft.c" ]; then
   echo "setup: fetching the kissfft source package"
   work="${deps_dir}/apt"
+  rm -rf "${work}/parts"
   mkdir -p "${work}/lists/partial" "${work}/parts" "${work}/src"
-  cat > "${work}/parts/debian-src.sources" <<'SOURCES'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
+  if [ "$(derive_source_entries "${work}/parts")" -eq 0 ]; then
+    echo "setup: no Debian binary source is configured in /etc/apt; add one (deb or deb822) and run again" >&2
+    exit 1
+  fi
+  echo "setup: source entries derived from the machine's apt sources:"
+  cat "${work}"/parts/* | grep -E '^(deb-src|URIs|Suites)' | sed 's/^/  /'
   apt_opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=${work}/parts" -o "Dir::State::Lists=${work}/lists")
   apt-get "${apt_opts[@]}" update -qq
   (cd "${work}/src" && apt-get "${apt_opts[@]}" source --download-only kissfft 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
