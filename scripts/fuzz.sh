@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs the recording readers' libFuzzer targets.
+# Builds and runs the libFuzzer targets of the recording readers (CSV,
+# COMTRADE, WAV) and of the --map parser.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 600; the test command uses 20)
 # Seeds come from ../shared/recordings (when present) and a generated CSV;
 # corpora and any crash reproducers stay in build/fuzz/.
@@ -9,7 +10,7 @@ seconds="${1:-600}"
 cmake --preset fuzz > /dev/null
 cmake --build --preset fuzz
 work=build/fuzz/corpus
-mkdir -p "${work}/csv" "${work}/comtrade"
+mkdir -p "${work}/csv" "${work}/comtrade" "${work}/wav" "${work}/input_map"
 printf 'va,vb,vc,ia,ib,ic\n1,2,3,4,5,6\n-1,-2,-3,-4,-5,-6\n' > "${work}/csv/seed.csv"
 printf 'va,ia,t\n1e3,2.5,0\n"x",1,2\n' > "${work}/csv/seed2.csv"
 if [ -d ../shared/recordings/comtrade-format-samples ]; then
@@ -22,8 +23,20 @@ if [ -d ../shared/recordings/comtrade-format-samples ]; then
     { printf 'F'; cat "${cff}"; } > "${work}/comtrade/$(basename "${cff}").seed"
   done
 fi
+# A 6-channel 16-bit PCM WAV of two frames, and a 1-channel float one.
+wav_header() {  # channels bits format(1 PCM, 3 float) data_bytes
+  local ch=$1 bits=$2 fmt=$3 bytes=$4 rate=8000
+  local align=$((ch * bits / 8)) le32 le16
+  le32() { printf "\\x%02x\\x%02x\\x%02x\\x%02x" $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+  le16() { printf "\\x%02x\\x%02x" $(($1 & 255)) $((($1 >> 8) & 255)); }
+  printf "RIFF$(le32 $((36 + bytes)))WAVEfmt $(le32 16)$(le16 "$fmt")$(le16 "$ch")$(le32 $rate)$(le32 $((rate * align)))$(le16 $align)$(le16 "$bits")data$(le32 "$bytes")"
+}
+{ wav_header 6 16 1 24; printf '\x01\x00\x02\x00\x03\x00\x04\x00\x05\x00\x06\x00\xff\x7f\x00\x80\x10\x00\x20\x00\x30\x00\x40\x00'; } > "${work}/wav/pcm16.wav"
+{ wav_header 1 32 3 8; printf '\x00\x00\x80\x3f\x00\x00\x80\xbf'; } > "${work}/wav/float.wav"
+printf 'va=VA_G1,vb=2,vc=3,ia=IA,ib=5,ic=6,vn=7,in=8' > "${work}/input_map/full.txt"
+printf 'va=1, va = 2,,x' > "${work}/input_map/bad.txt"
 status=0
-for target in csv comtrade; do
+for target in csv comtrade wav input_map; do
   echo "=== fuzz_${target}: ${seconds} s"
   if ! (cd build/fuzz && ./tests/fuzz/fuzz_${target} -max_total_time="${seconds}" -max_len=65536 -timeout=10 \
           -print_final_stats=1 "corpus/${target}" > "fuzz_${target}.log" 2>&1); then
