@@ -17,8 +17,69 @@ the N blocks of the per-frame function that execute the most instructions
 per frame, by guest address (to read against the image's disassembly).
 """
 import collections
+import re
 import subprocess
 import sys
+
+# A cycle estimate from the instruction mix, with the Cortex-M4 Technical
+# Reference Manual's instruction timings (ARM DDI 0439, table 3-1) and two
+# assumptions of ours: memory answers without wait states (code and data in
+# SRAM, or flash behind an accelerator that hits), and a taken branch
+# refills the pipeline in P = 2 cycles (the manual gives 1 to 3).
+BRANCH_REFILL = 2
+CONDITIONS = {"eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al"}
+ALU_FREE_OF_MEMORY = {"ldr", "str"}
+
+
+def register_count(operands):
+    """Registers in a {...} list, ranges included (r4-r7, s16-s23)."""
+    inside = operands[operands.find("{") + 1:operands.find("}")]
+    count = 0
+    for item in inside.split(","):
+        item = item.strip()
+        if "-" in item:
+            lo, hi = (int(re.sub(r"\D", "", x)) for x in item.split("-"))
+            count += hi - lo + 1
+        elif item:
+            count += 1
+    return count
+
+
+def is_branch(mnemonic):
+    base = mnemonic.split(".")[0]
+    if base in ("b", "bl", "blx", "bx", "cbz", "cbnz", "tbb", "tbh"):
+        return True
+    return base.startswith("b") and base[1:] in CONDITIONS
+
+
+def cycles_of(mnemonic, operands, after_memory):
+    """Cycles of one instruction (without a taken branch's refill), and
+    whether it is a single load or store (which pipelines with the next)."""
+    base = mnemonic.split(".")[0]
+    if base.startswith("v"):
+        if base in ("vdiv", "vsqrt"):
+            return 14, False
+        if base in ("vmla", "vmls", "vnmla", "vnmls", "vfma", "vfms", "vfnma", "vfnms"):
+            return 3, False
+        if base in ("vldr", "vstr"):
+            return (1 if after_memory else 2), True
+        if base.startswith(("vldm", "vstm", "vpush", "vpop")):
+            return 1 + register_count(operands), False
+        return 1, False  # vadd, vsub, vmul, vabs, vneg, vcmp, vcvt, vmov, vmrs
+    if base in ("sdiv", "udiv"):
+        return 12, False  # 2 to 12: the worst
+    if base in ("mla", "mls"):
+        return 2, False
+    if base in ("ldrd", "strd"):
+        return 3, False
+    if base.startswith(("ldm", "stm", "push", "pop")):
+        return 1 + register_count(operands) + (BRANCH_REFILL if "pc" in operands else 0), False
+    if base.startswith(("ldr", "str")) or base in ("ldrex", "strex"):
+        pc_load = base.startswith("ldr") and operands.split(",")[0].strip() == "pc"
+        return (1 if after_memory else 2) + (BRANCH_REFILL if pc_load else 0), True
+    if base in ("tbb", "tbh"):
+        return 2 + BRANCH_REFILL, False
+    return 1, False  # data processing, multiplies (MUL, SMULL, SMLAL, SMMUL...), IT, branches not taken
 
 
 def demangle(names):
@@ -33,19 +94,47 @@ def main():
     per_symbol = collections.Counter()
     frame_blocks = collections.Counter()  # executions of ProcessOneFrame's blocks, by guest pc
     frame_block_insns = collections.Counter()  # and the instructions they ran
+    block_cycles = {}  # host address: cycles without a final taken branch
+    block_branch = {}  # host address: (ends in a branch, conditional, fall-through pc)
+    per_symbol_cycles = collections.Counter()
+    cycles, after_memory, last = 0, False, None
+    previous = None  # (host, symbol) of the last block executed
     for raw in sys.stdin.buffer:
         if raw.startswith(b"IN:"):
-            listing = 0
+            listing, cycles, after_memory, last = 0, 0, False, None
         elif listing is not None and raw.startswith(b"0x"):
             listing += 1
+            parts = raw.decode(errors="replace").split(None, 3)
+            # "0xADDR:  f04f 22e0  mov.w  r2, #-0x1fff2000": the encoding's
+            # halfwords tell the instruction's size.
+            address = int(parts[0].rstrip(":"), 16)
+            halfwords = 2 if len(parts) > 2 and re.fullmatch(r"[0-9a-f]{4}", parts[2]) else 1
+            text = raw.decode(errors="replace").split(None, 1 + halfwords)[-1].strip()
+            mnemonic, _, operands = text.partition(" ")
+            c, after_memory = cycles_of(mnemonic, operands, after_memory)
+            cycles += c
+            last = (mnemonic, address + 2 * halfwords)
         elif raw.startswith(b"Trace"):
             fields = raw.split()
             host = fields[2]
             if listing is not None:
                 block_size[host] = listing
+                block_cycles[host] = cycles
+                ends_in_branch = last is not None and is_branch(last[0])
+                conditional = ends_in_branch and last[0].split(".")[0] not in ("b", "bl", "blx", "bx")
+                block_branch[host] = (ends_in_branch, conditional, last[1] if last else None)
                 listing = None
             symbol = fields[4].decode() if len(fields) > 4 else "?"
+            guest = int(fields[3].decode().strip("[]").split("/")[1], 16)
+            # The previous block's branch was taken unless this block starts
+            # where it fell through.
+            if previous is not None:
+                ends, conditional, fall_through = block_branch.get(previous[0], (False, False, None))
+                if ends and (not conditional or guest != fall_through):
+                    per_symbol_cycles[previous[1]] += BRANCH_REFILL
+            previous = (host, symbol)
             per_symbol[symbol] += block_size.get(host, 0)
+            per_symbol_cycles[symbol] += block_cycles.get(host, 0)
             if "ProcessOneFrame" in symbol:
                 guest_pc = int(fields[3].decode().strip("[]").split("/")[1], 16)
                 frame_blocks[guest_pc] += 1
@@ -60,6 +149,20 @@ def main():
     names = [name for name, _ in per_symbol.most_common(top)]
     for (name, count), pretty in zip(per_symbol.most_common(top), demangle(names)):
         print(f"{count / frame_entries:10.1f}  {pretty[:150]}")
+    # Cycles per instruction over the metering code (the core's functions,
+    # KissFFT and the runtime routines it calls), not the image's harness.
+    all_names = list(per_symbol)
+    core_insns = core_cycles = 0
+    for name, pretty in zip(all_names, demangle(all_names)):
+        harness = "selftest" in pretty or "(anonymous namespace)" in pretty or pretty in ("main", "?")
+        core = not harness and ("meter::" in pretty or "kiss_fft" in pretty or pretty.startswith(("__aeabi", "__")))
+        if core:
+            core_insns += per_symbol[name]
+            core_cycles += per_symbol_cycles[name]
+    if core_insns:
+        cpi = core_cycles / core_insns
+        print(f"\ncycle estimate (Cortex-M4 timings, zero wait states, taken branch +{BRANCH_REFILL}): "
+              f"{cpi:.3f} cycles per instruction over the metering code ({core_insns} instructions)")
     blocks = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     if blocks > 0:
         print(f"\nthe per-frame function's blocks: instructions per frame, executions per frame, guest address")
