@@ -203,7 +203,12 @@ int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_si
   } else if (ext == ".wav") {
     auto wav = meter::host_sim::WavSource::Open(a.file, wiring, a.map, a.scale, error);
     if (!wav) return fail_open();
-    if (!a.rate_given) a.rate = wav->sample_rate();
+    if (!a.rate_given) {
+      a.rate = wav->sample_rate();
+    } else if (a.rate != wav->sample_rate()) {
+      err << "meter-sim: " << a.file << ": warning: --rate " << Hz(a.rate) << " overrides the recording's rate (it states "
+          << Hz(wav->sample_rate()) << ")\n";
+    }
     source = std::move(wav);
   } else {
     if (!a.rate_given) {

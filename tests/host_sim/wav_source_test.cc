@@ -83,6 +83,23 @@ TEST(WavSource, ClearErrors) {
   EXPECT_NE(err.ToString().find("input vc needs channel 3 but the file has 2"), std::string::npos) << err.ToString();
   EXPECT_EQ(WavSource::Open(two, Wiring::k1P2W, "", "va=abc", err), nullptr);
   EXPECT_NE(err.ToString().find("--scale: 'va=abc'"), std::string::npos) << err.ToString();
+  EXPECT_TRUE(err.in_option);
+  // --map through the one parser every reader shares; its problems are the
+  // option's (exit status 2 in meter-sim), not the file's.
+  EXPECT_EQ(WavSource::Open(two, Wiring::k1P2W, "va=1,va=2", "", err), nullptr);
+  EXPECT_NE(err.ToString().find("--map: input 'va' is mapped twice"), std::string::npos) << err.ToString();
+  EXPECT_TRUE(err.in_option);
+  EXPECT_EQ(WavSource::Open(two, Wiring::k1P2W, "va=first", "", err), nullptr);
+  EXPECT_NE(err.ToString().find("--map: va=first: a WAV channel is a 1-based number"), std::string::npos) << err.ToString();
+  EXPECT_EQ(WavSource::Open(two, Wiring::k1P2W, "ia=7", "", err), nullptr);
+  EXPECT_TRUE(err.in_option);
+  const auto mapped = WavSource::Open(two, Wiring::k1P2W, "va=2,ia=1", "", err);
+  ASSERT_NE(mapped, nullptr) << err.ToString();
+  const auto channels = mapped->channels();
+  ASSERT_EQ(channels.size(), 2u);
+  EXPECT_EQ(channels[0].input, "va");
+  EXPECT_EQ(channels[0].channel, "channel 2");
+  EXPECT_EQ(channels[1].channel, "channel 1");
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ class WavSource final : public SampleSource {
                                          const std::string& scale_spec, SourceError& error);
   ~WavSource() override;
   double sample_rate() const { return rate_; }
-  int channels() const { return channels_; }
+  int channel_count() const { return channels_; }
 
  private:
   WavSource() = default;
