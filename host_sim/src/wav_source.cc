@@ -2,48 +2,9 @@
 
 #include <sndfile.h>
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 
 namespace meter::host_sim {
-namespace {
-
-constexpr const char* kInputs[6] = {"va", "vb", "vc", "ia", "ib", "ic"};
-
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  std::size_t b = 0;
-  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  return s.substr(b);
-}
-
-// Parses "name=value,..." into per-input values; false with a message on error.
-template <typename T>
-bool ParseAssignments(const std::string& spec, std::array<T, 6>& out, std::string& message) {
-  std::size_t start = 0;
-  while (start < spec.size()) {
-    std::size_t comma = spec.find(',', start);
-    if (comma == std::string::npos) comma = spec.size();
-    const std::string item = Trim(spec.substr(start, comma - start));
-    start = comma + 1;
-    if (item.empty()) continue;
-    const auto eq = item.find('=');
-    const std::string key = eq == std::string::npos ? item : Trim(item.substr(0, eq));
-    const auto slot = std::find(std::begin(kInputs), std::end(kInputs), key);
-    const std::string value = eq == std::string::npos ? "" : Trim(item.substr(eq + 1));
-    T v{};
-    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (slot == std::end(kInputs) || value.empty() || ec != std::errc() || ptr != value.data() + value.size()) {
-      message = "'" + item + "' is not INPUT=NUMBER with INPUT one of va,vb,vc,ia,ib,ic";
-      return false;
-    }
-    out[static_cast<std::size_t>(slot - std::begin(kInputs))] = v;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wiring, const std::string& map_spec,
                                            const std::string& scale_spec, SourceError& error) {
@@ -69,7 +30,6 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
   int next = 1;
   for (int p = 0; p < phases; ++p) src->map_[static_cast<std::size_t>(p)] = next++;
   for (int p = 0; p < phases; ++p) src->map_[static_cast<std::size_t>(3 + p)] = next++;
-  std::string message;
   InputMapSpec spec;
   if (const std::string problem = ParseInputMap(map_spec, spec); !problem.empty()) {
     error = {path, 0, 0, "--map: " + problem};
@@ -81,7 +41,7 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
     int channel = 0;
     const auto [ptr, ec] = std::from_chars(spec[slot].data(), spec[slot].data() + spec[slot].size(), channel);
     if (ec != std::errc() || ptr != spec[slot].data() + spec[slot].size()) {
-      error = {path, 0, 0, std::string("--map: ") + kInputs[slot] + "=" + spec[slot] + ": a WAV channel is a 1-based number"};
+      error = {path, 0, 0, std::string("--map: ") + kInputNames[slot] + "=" + spec[slot] + ": a WAV channel is a 1-based number"};
       error.in_option = true;
       return nullptr;
     }
@@ -92,8 +52,22 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
     error.in_option = true;
     return nullptr;
   }
-  if (!ParseAssignments(scale_spec, src->scale_, message)) {
-    error = {path, 0, 0, "--scale: " + message};
+  // --scale: the same INPUT=VALUE list, a number per input.
+  InputMapSpec scales;
+  std::string problem = ParseInputMap(scale_spec, scales);
+  for (std::size_t slot = 0; problem.empty() && slot < scales.size(); ++slot) {
+    if (scales[slot].empty()) continue;
+    const std::string& text = scales[slot];
+    double value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (slot >= src->scale_.size() || ec != std::errc() || ptr != text.data() + text.size() || !(value > 0)) {
+      problem = std::string(kInputNames[slot]) + "=" + text + ": a scale is a positive number of primary units at full scale, for inputs va..ic";
+    } else {
+      src->scale_[slot] = value;
+    }
+  }
+  if (!problem.empty()) {
+    error = {path, 0, 0, "--scale: " + problem};
     error.in_option = true;
     return nullptr;
   }
@@ -102,7 +76,7 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
     const bool needed = (slot % 3) < phases;
     if (needed && (ch < 1 || ch > info.channels)) {
       error = {path, 0, 0,
-               std::string("input ") + kInputs[slot] + " needs channel " + std::to_string(ch) + " but the file has " +
+               std::string("input ") + kInputNames[slot] + " needs channel " + std::to_string(ch) + " but the file has " +
                    std::to_string(info.channels) + " (map channels with --map va=1,ia=2,...)"};
       error.in_option = !spec[static_cast<std::size_t>(slot)].empty();
       return nullptr;
@@ -114,7 +88,7 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
 std::vector<ChannelChoice> WavSource::DoChannels() const {
   std::vector<ChannelChoice> out;
   for (std::size_t slot = 0; slot < map_.size(); ++slot) {
-    if (static_cast<int>(slot % 3) < phases_) out.push_back({kInputs[slot], "channel " + std::to_string(map_[slot]), ""});
+    if (static_cast<int>(slot % 3) < phases_) out.push_back({kInputNames[slot], "channel " + std::to_string(map_[slot]), ""});
   }
   return out;
 }
