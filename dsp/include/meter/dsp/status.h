@@ -7,7 +7,7 @@
 
 namespace meter {
 
-enum class Status : std::uint8_t {
+enum class [[nodiscard]] Status : std::uint8_t {
   kOk = 0,
   kInvalidArgument,   ///< A parameter is outside its documented range.
   kOutOfRange,        ///< A value does not fit the compile-time capacity.
