@@ -261,7 +261,7 @@ void BasicMeter<Numeric>::SetCrossingHysteresis(float volts) {
 // whole nominal peak away from its neighbours' mean in one sample (that
 // needs more than half the peak at the Nyquist frequency), so only
 // impulses pass this threshold: the larger of the nominal peak and the
-// reference's peak in the last window.
+// reference's peak in the last undisturbed window.
 template <typename Numeric>
 void BasicMeter<Numeric>::SetImpulseThreshold(float volts) {
   if (!IsFiniteFloat(volts)) return;
@@ -828,7 +828,8 @@ template <typename Numeric>
   const Sample newest = FilterReference(hist_.At(n));
   if (gap) RestartCrossingPath(newest);
   // A lone spike would ring through the band-pass and move the next
-  // crossings (by 0.2 Hz at 3000 V on 171 V): see GuardImpulse.
+  // crossings (3000 V on 171 V moved window edges by 0.29 samples): see
+  // GuardImpulse.
   if (Numeric::OutsideBand(newest - impulse_.previous, impulse_.step_band)) [[unlikely]] {
     GuardImpulse(n, newest, Numeric::OutsideBand(newest - impulse_.previous, Numeric::BandOf(impulse_.threshold)));
   }
