@@ -27,7 +27,7 @@ bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& em, ReplaySink& sin
   const double rate = meter.config().sample_rate_hz;
   summary.rate_hz = rate;
   summary.nominal_hz = static_cast<double>(config.nominal_hz);
-  if (summary.channels.empty()) summary.channels = source.channels();
+  summary.channels = source.channels();
   SampleFrame frame;
   bool ok = true;
   for (;;) {

@@ -87,6 +87,7 @@ class ScanExportingSource final : public meter::host_sim::SampleSource {
     return r;
   }
   double DoProgress() const override { return inner_.progress(); }
+  std::vector<meter::host_sim::ChannelChoice> DoChannels() const override { return inner_.channels(); }
 
   meter::host_sim::SampleSource& inner_;
   std::ostream& out_;
@@ -238,7 +239,6 @@ int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_si
     exporting = std::make_unique<ScanExportingSource>(*source, scan_out, meter::VoltageFullScaleForRating(a.un), meter::CurrentFullScaleForRating(a.in));
   }
   meter::host_sim::SampleSource& feed = exporting ? static_cast<meter::host_sim::SampleSource&>(*exporting) : *source;
-  summary.channels = source->channels();
   const int status = a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, feed, out, err, summary)
                                         : ReplayWith<meter::dsp::FloatNumeric>(a, feed, out, err, summary);
   if (exporting && !scan_out.flush()) {
