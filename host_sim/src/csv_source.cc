@@ -39,28 +39,6 @@ void StripLineEnd(std::string& line) {
 
 }  // namespace
 
-std::optional<Wiring> ParseWiring(const std::string& name) {
-  std::string n = name;
-  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (n == "1p2w") return Wiring::k1P2W;
-  if (n == "2p3w") return Wiring::k2P3W;
-  if (n == "3p3w") return Wiring::k3P3W;
-  if (n == "3p4w") return Wiring::k3P4W;
-  if (n == "3p4w-highleg") return Wiring::k3P4WHighLeg;
-  return std::nullopt;
-}
-
-const char* WiringName(Wiring w) {
-  switch (w) {
-    case Wiring::k1P2W: return "1p2w";
-    case Wiring::k2P3W: return "2p3w";
-    case Wiring::k3P3W: return "3p3w";
-    case Wiring::k3P4W: return "3p4w";
-    case Wiring::k3P4WHighLeg: return "3p4w-highleg";
-  }
-  return "?";
-}
-
 std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wiring, SourceError& error,
                                            const std::string& map_spec) {
   error = SourceError{path, 0, 0, ""};
@@ -140,7 +118,7 @@ std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wirin
     for (int c : {p, 3 + p}) {
       if (src->column_[c] < 0) {
         error.line = 1;
-        error.message = std::string("missing column '") + kInputNames[static_cast<std::size_t>(c)] + "' (wiring " + WiringName(wiring) +
+        error.message = std::string("missing column '") + kInputNames[static_cast<std::size_t>(c)] + "' (wiring " + std::string(WiringName(wiring)) +
                         " needs " + (src->phases_ == 1 ? "va,ia" : src->phases_ == 2 ? "va,vb,ia,ib" : "va,vb,vc,ia,ib,ic") +
                         "); header is: " + header;
         return nullptr;

@@ -31,9 +31,12 @@ namespace {
 
 using meter::host_sim::SourceError;
 
-const std::map<std::string, meter::Wiring> kWirings = {
-    {"1p2w", meter::Wiring::k1P2W}, {"2p3w", meter::Wiring::k2P3W}, {"3p3w", meter::Wiring::k3P3W},
-    {"3p4w", meter::Wiring::k3P4W}, {"3p4w-highleg", meter::Wiring::k3P4WHighLeg}};
+// The names --wiring takes: metering/config.h's table.
+std::vector<std::string> WiringNames() {
+  std::vector<std::string> names;
+  for (const auto& entry : meter::kWiringNames) names.emplace_back(entry.second);
+  return names;
+}
 
 // A rate with every digit it was given: 5760.001 is not 5760.
 std::string Hz(double x) { return fmt::format("{} Hz", x); }
@@ -98,7 +101,7 @@ template <typename Numeric>
 int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::ostream& out, std::ostream& err,
                meter::host_sim::ReplaySummary& summary) {
   meter::EnergyMeterConfig cfg;
-  cfg.meter.wiring = kWirings.at(a.wiring);
+  cfg.meter.wiring = *meter::WiringFromName(a.wiring);
   cfg.meter.sample_rate_hz = a.rate;
   cfg.meter.nominal_hz = static_cast<float>(a.nominal_hz);
   cfg.meter.nominal_voltage_v = static_cast<float>(a.un);
@@ -142,7 +145,7 @@ int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::
 }
 
 int RunReplay(ReplayArgs a, std::ostream& out, std::ostream& err, meter::host_sim::ReplaySummary& summary) {
-  const meter::Wiring wiring = kWirings.at(a.wiring);
+  const meter::Wiring wiring = *meter::WiringFromName(a.wiring);
   const std::string range = fmt::format("{} to {} samples/s", meter::kMinSampleRateHz, meter::kMaxSampleRateHz);
   if (a.rate_given && !(a.rate > 0 && std::isfinite(a.rate))) {
     err << "meter-sim: --rate " << fmt::format("{}", a.rate)
@@ -425,7 +428,7 @@ int main(int argc, char** argv) {
   replay->add_option("--scale", r.scale, "WAV: primary units at full scale per input, e.g. va=400,ia=50 (default 1)");
   replay->add_option("--wiring", r.wiring, "Wiring")
       ->required()
-      ->check(CLI::IsMember({"1p2w", "2p3w", "3p3w", "3p4w", "3p4w-highleg"}));
+      ->check(CLI::IsMember(WiringNames()));
   auto* nominal = replay->add_option("--nominal-hz", r.nominal_hz, "Nominal frequency: 50 (10-cycle windows) or 60 (12-cycle); COMTRADE: from the file")
       ->check(CLI::IsMember({50, 60}));
   replay->add_flag("--json", r.json, "JSON lines: one object per window, then a summary object");

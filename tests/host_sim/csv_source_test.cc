@@ -93,14 +93,5 @@ TEST(CsvSource, EmptyFieldAndTrailingGarbageAreErrors) {
   }
 }
 
-TEST(Wiring, NamesRoundTrip) {
-  for (const char* n : {"1p2w", "2p3w", "3p3w", "3p4w", "3p4w-highleg"}) {
-    const auto w = ParseWiring(n);
-    ASSERT_TRUE(w.has_value());
-    EXPECT_STREQ(WiringName(*w), n);
-  }
-  EXPECT_FALSE(ParseWiring("4p5w").has_value());
-}
-
 }  // namespace
 }  // namespace meter::host_sim

@@ -189,5 +189,17 @@ TEST(MeterWiring, UnbalanceAndNeutralFourWire) {
   }
 }
 
+// One table names the wirings for every tool and file (metering/config.h).
+TEST(WiringNames, RoundTrip) {
+  for (const char* n : {"1p2w", "2p3w", "3p3w", "3p4w", "3p4w-highleg"}) {
+    const auto w = WiringFromName(n);
+    ASSERT_TRUE(w.has_value()) << n;
+    EXPECT_EQ(WiringName(*w), n);
+  }
+  EXPECT_FALSE(WiringFromName("4p5w").has_value());
+  EXPECT_FALSE(WiringFromName("3P4W").has_value());  // the tools' spelling is lower case
+  static_assert(WiringFromName("3p3w") == Wiring::k3P3W && WiringName(Wiring::k1P2W) == "1p2w");
+}
+
 }  // namespace
 }  // namespace meter

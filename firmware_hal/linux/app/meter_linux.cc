@@ -50,9 +50,12 @@ using Input = meter::FirmwareEnergyMeter::Input;
 constexpr std::size_t kBlockFrames = 80;
 using Loop = meter::MeteringLoop<Numeric, kBlockFrames>;
 
-const std::map<std::string, meter::Wiring> kWirings = {
-    {"1p2w", meter::Wiring::k1P2W}, {"2p3w", meter::Wiring::k2P3W}, {"3p3w", meter::Wiring::k3P3W},
-    {"3p4w", meter::Wiring::k3P4W}, {"3p4w-highleg", meter::Wiring::k3P4WHighLeg}};
+// The names --wiring takes: metering/config.h's table.
+std::vector<std::string> WiringNames() {
+  std::vector<std::string> names;
+  for (const auto& entry : meter::kWiringNames) names.emplace_back(entry.second);
+  return names;
+}
 
 struct Args {
   std::string source = "-";
@@ -194,7 +197,7 @@ int Run(const Args& a) {
 
   // The meter. Full scales default to meter-sim's q31 scaling of --un/--in.
   meter::EnergyMeterConfig cfg;
-  cfg.meter.wiring = kWirings.at(a.wiring);
+  cfg.meter.wiring = *meter::WiringFromName(a.wiring);
   cfg.meter.sample_rate_hz = rate;
   cfg.meter.nominal_hz = static_cast<float>(a.nominal_hz);
   cfg.meter.nominal_voltage_v = static_cast<float>(a.un);
@@ -335,7 +338,7 @@ int main(int argc, char** argv) {
   app.add_option("--iio-sysfs", a.iio_sysfs, "Directory of IIO devices");
   app.add_option("--iio-dev", a.iio_dev, "Directory of IIO device nodes");
   app.add_option("--rate", a.rate, "Sample rate, Hz (IIO: from sampling_frequency unless given)")->check(CLI::PositiveNumber);
-  app.add_option("--wiring", a.wiring, "Wiring")->check(CLI::IsMember({"1p2w", "2p3w", "3p3w", "3p4w", "3p4w-highleg"}));
+  app.add_option("--wiring", a.wiring, "Wiring")->check(CLI::IsMember(WiringNames()));
   app.add_option("--nominal-hz", a.nominal_hz, "50 or 60")->check(CLI::IsMember({50, 60}));
   app.add_option("--un", a.un, "Rated L-N voltage, V")->check(CLI::PositiveNumber);
   app.add_option("--in", a.in, "Rated current, A")->check(CLI::PositiveNumber);

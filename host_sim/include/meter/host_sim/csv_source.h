@@ -44,8 +44,5 @@ class CsvSource final : public SampleSource {
   std::string header_names_[64];
 };
 
-/// Parses a wiring name (1p2w, 2p3w, 3p3w, 3p4w, 3p4w-highleg).
-std::optional<Wiring> ParseWiring(const std::string& name);
-const char* WiringName(Wiring w);
 
 }  // namespace meter::host_sim

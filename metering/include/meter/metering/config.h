@@ -4,6 +4,9 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
 
 namespace meter {
 
@@ -14,6 +17,30 @@ enum class Wiring : std::uint8_t {
   k3P4W,         ///< Three phases and neutral.
   k3P4WHighLeg,  ///< 3P4W high-leg ("wild leg") delta: one L-N voltage is sqrt(3) times the others.
 };
+
+/// The wirings' names, as the tools and files spell them: one table.
+inline constexpr std::array<std::pair<Wiring, std::string_view>, 5> kWiringNames = {{
+    {Wiring::k1P2W, "1p2w"},
+    {Wiring::k2P3W, "2p3w"},
+    {Wiring::k3P3W, "3p3w"},
+    {Wiring::k3P4W, "3p4w"},
+    {Wiring::k3P4WHighLeg, "3p4w-highleg"},
+}};
+
+constexpr std::string_view WiringName(Wiring w) {
+  for (const auto& [wiring, name] : kWiringNames) {
+    if (wiring == w) return name;
+  }
+  return "?";
+}
+
+/// The wiring of a name (lower case, as in kWiringNames); none for another.
+constexpr std::optional<Wiring> WiringFromName(std::string_view name) {
+  for (const auto& [wiring, known] : kWiringNames) {
+    if (known == name) return wiring;
+  }
+  return std::nullopt;
+}
 
 constexpr int PhaseCount(Wiring w) {
   switch (w) {
