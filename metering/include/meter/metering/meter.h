@@ -36,6 +36,7 @@
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_interpolator.h"
 #include "meter/dsp/status.h"
+#include "meter/metering/frame.h"
 #include "meter/dsp/zero_crossing.h"
 #include "meter/dsp/target.h"
 #include "meter/metering/adc_conditioning.h"
@@ -61,19 +62,6 @@
 #endif
 
 namespace meter {
-
-/// One set of simultaneous samples. Unused channels of a wiring are ignored.
-template <typename T>
-struct Frame {
-  std::array<T, 3> v{};
-  std::array<T, 3> i{};
-};
-/// Float meter input: volts at the voltage terminals; amperes (5 A CT) or
-/// volts (333 mV sensor) at the current inputs.
-using SampleFrame = Frame<float>;
-/// Fixed-point meter input: signed ADC codes (24-bit sigma-delta codes in
-/// int32, or 16-bit codes), full scale +-2^(adc_bits-1).
-using AdcFrame = Frame<std::int32_t>;
 
 /// The input frame of each numeric variant.
 template <typename Numeric>
