@@ -100,26 +100,16 @@ class ScanExportingSource final : public meter::host_sim::SampleSource {
 template <typename Numeric>
 int ReplayWith(const ReplayArgs& a, meter::host_sim::SampleSource& source, std::ostream& out, std::ostream& err,
                meter::host_sim::ReplaySummary& summary) {
-  meter::EnergyMeterConfig cfg;
-  cfg.meter.wiring = *meter::WiringFromName(a.wiring);
-  cfg.meter.sample_rate_hz = a.rate;
-  cfg.meter.nominal_hz = static_cast<float>(a.nominal_hz);
-  cfg.meter.nominal_voltage_v = static_cast<float>(a.un);
-  cfg.meter.rated_current_a = static_cast<float>(a.in);
-  cfg.meter.max_harmonic_order = a.max_order;
+  meter::EnergyMeterConfig cfg = meter::ConfigForRatings(*meter::WiringFromName(a.wiring), a.rate,
+                                                         static_cast<float>(a.nominal_hz), a.un, a.in, a.max_order);
   if constexpr (std::is_same_v<Numeric, meter::dsp::FloatNumeric>) {
     // Recordings hold primary values, unscaled by any ADC: the float meter
-    // clips (and flags) only what no power system carries.
+    // clips (and flags) only what no power system carries. (Q31: the
+    // ratings' full scales, which the codes are quantised through.)
     cfg.meter.voltage_full_scale = meter::host_sim::kPhysicalLimitVolts;
     cfg.meter.current_full_scale = meter::host_sim::kPhysicalLimitAmperes;
-  } else {
-    cfg.meter.voltage_full_scale = meter::VoltageFullScaleForRating(a.un);
-    cfg.meter.current_full_scale = meter::CurrentFullScaleForRating(a.in);
-    cfg.meter.adc_bits = 24;
   }
-  // The reference meter's weight for this rated primary current (333 mV table).
-  cfg.pulse_weight_wh = a.pulse_wh > 0 ? static_cast<std::uint64_t>(a.pulse_wh)
-                                       : meter::ReferencePulseWeightWh(meter::CurrentInput::kSensor333mV, static_cast<float>(a.in));
+  if (a.pulse_wh > 0) cfg.pulse_weight_wh = static_cast<std::uint64_t>(a.pulse_wh);
   // One meter per replay (on the heap: host code, and replays run in parallel).
   auto meter_instance = std::make_unique<meter::BasicEnergyMeter<Numeric>>();
   meter::host_sim::CountingPulseOutput pulses;

@@ -4,6 +4,22 @@
 
 namespace meter {
 
+EnergyMeterConfig ConfigForRatings(Wiring wiring, double sample_rate_hz, float nominal_hz, double un_v, double in_a,
+                                   int max_harmonic_order) {
+  EnergyMeterConfig cfg;
+  cfg.meter.wiring = wiring;
+  cfg.meter.sample_rate_hz = sample_rate_hz;
+  cfg.meter.nominal_hz = nominal_hz;
+  cfg.meter.nominal_voltage_v = static_cast<float>(un_v);
+  cfg.meter.rated_current_a = static_cast<float>(in_a);
+  cfg.meter.max_harmonic_order = max_harmonic_order;
+  cfg.meter.voltage_full_scale = VoltageFullScaleForRating(un_v);
+  cfg.meter.current_full_scale = CurrentFullScaleForRating(in_a);
+  cfg.meter.adc_bits = 24;
+  cfg.pulse_weight_wh = ReferencePulseWeightWh(CurrentInput::kSensor333mV, static_cast<float>(in_a));
+  return cfg;
+}
+
 template <typename Numeric>
 Status BasicEnergyMeter<Numeric>::Init(const EnergyMeterConfig& config, hal::PulseOutput* pulse, hal::NonVolatileStore* store,
                          int first_sector) {

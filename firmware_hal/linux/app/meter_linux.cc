@@ -196,21 +196,13 @@ int Run(const Args& a) {
   }
 
   // The meter. Full scales default to meter-sim's q31 scaling of --un/--in.
-  meter::EnergyMeterConfig cfg;
-  cfg.meter.wiring = *meter::WiringFromName(a.wiring);
-  cfg.meter.sample_rate_hz = rate;
-  cfg.meter.nominal_hz = static_cast<float>(a.nominal_hz);
-  cfg.meter.nominal_voltage_v = static_cast<float>(a.un);
-  cfg.meter.rated_current_a = static_cast<float>(a.in);
-  cfg.meter.max_harmonic_order = a.max_order;
-  cfg.meter.voltage_full_scale =
-      a.v_full_scale > 0 ? static_cast<float>(a.v_full_scale) : meter::VoltageFullScaleForRating(a.un);
-  cfg.meter.current_full_scale =
-      a.i_full_scale > 0 ? static_cast<float>(a.i_full_scale) : meter::CurrentFullScaleForRating(a.in);
+  meter::EnergyMeterConfig cfg = meter::ConfigForRatings(*meter::WiringFromName(a.wiring), rate,
+                                                         static_cast<float>(a.nominal_hz), a.un, a.in, a.max_order);
+  if (a.v_full_scale > 0) cfg.meter.voltage_full_scale = static_cast<float>(a.v_full_scale);
+  if (a.i_full_scale > 0) cfg.meter.current_full_scale = static_cast<float>(a.i_full_scale);
   cfg.meter.adc_bits = a.adc_bits;
   cfg.save_period_s = static_cast<float>(a.save_period_s);
-  cfg.pulse_weight_wh = a.pulse_wh > 0 ? static_cast<std::uint64_t>(a.pulse_wh)
-                                       : meter::ReferencePulseWeightWh(meter::CurrentInput::kSensor333mV, static_cast<float>(a.in));
+  if (a.pulse_wh > 0) cfg.pulse_weight_wh = static_cast<std::uint64_t>(a.pulse_wh);
   const float per_code = 1.0f / static_cast<float>(1 << (a.adc_bits - 1));
 
   // Slow devices.

@@ -24,6 +24,14 @@ struct EnergyMeterConfig {
   float save_period_s = 900.0f;         ///< Periodic save of the registers (0: only on power fail).
 };
 
+/// A meter set up from its ratings alone, as the tools set one up for a
+/// recording or a device whose front end they do not know: primary units
+/// (ratios 1), full scales for 24-bit codes from the ratings
+/// (VoltageFullScaleForRating, CurrentFullScaleForRating) and the reference
+/// meter's pulse weight for `in_a` as a 333 mV sensor's rated current.
+EnergyMeterConfig ConfigForRatings(Wiring wiring, double sample_rate_hz, float nominal_hz, double un_v, double in_a,
+                                   int max_harmonic_order);
+
 template <typename Numeric>
 class BasicEnergyMeter {
  public:
