@@ -47,7 +47,7 @@ MeterConfig ConfigFor(double f_hz) {
 }
 
 // Worst errors over the whole sweep, printed at the end so the figures in
-// the README can be reproduced: ctest --preset host -R MeterAccuracy -V
+// docs/ACCURACY.md can be reproduced: ctest --preset host -R MeterAccuracy -V
 struct WorstErrors {
   double rms = 0, p = 0, s = 0, q = 0, q1 = 0, p1 = 0, thd = 0, f = 0, ll = 0;
 };
