@@ -16,7 +16,8 @@ selftest::Summary RunOnHost() {
   auto buffer = std::make_unique<typename MeteringLoop<Numeric, 80>::Buffer>();
   if (meter->Init(selftest::Config(), nullptr, nullptr) != Status::kOk) return {};
   MeteringLoop<Numeric, 80> loop(*meter, *buffer, nullptr, nullptr);
-  const selftest::RegisterMark mark = selftest::Run(loop, *buffer, [](bool, auto poll) { poll(); });
+  selftest::RegisterMark mark;
+  selftest::Run(loop, *buffer, mark, [](bool, auto poll) { poll(); });
   return selftest::Summarise(*meter, mark);
 }
 

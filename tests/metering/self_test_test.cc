@@ -37,7 +37,8 @@ void ExpectExactWithinTolerance() {
   ASSERT_EQ(meter.Init(Config(), nullptr, nullptr), Status::kOk);
   MeteringLoop<Numeric, 80> loop(meter, buffer, nullptr, nullptr);
   int measured_blocks = 0;
-  const RegisterMark mark = Run(loop, buffer, [&](bool measured, auto poll) {
+  RegisterMark mark;
+  Run(loop, buffer, mark, [&](bool measured, auto poll) {
     measured_blocks += measured ? 1 : 0;
     poll();
   });

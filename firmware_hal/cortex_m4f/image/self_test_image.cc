@@ -71,7 +71,7 @@ void Check(bool ok, const char* what) {
 
 bool Near(double got, double want, double tol) { return std::fabs(got - want) <= tol; }
 
-void CompareFigures(const selftest::Summary& got) {
+[[gnu::noinline]] void CompareFigures(const selftest::Summary& got) {
   std::printf("%-16s %16s %16s %9s %16s %9s\n", "figure", "target", "host", "diff/tol", "exact", "diff/tol");
   for (int f = 0; f < selftest::kFieldCount; ++f) {
     const auto k = static_cast<std::size_t>(f);
@@ -95,7 +95,7 @@ void CompareFigures(const selftest::Summary& got) {
 
 // Cuts the power at every byte of one register save (erase and program) and
 // checks that each restart loads either the previous or the new record.
-void PowerCutSweep() {
+[[gnu::noinline]] void PowerCutSweep() {
   std::array<std::uint32_t, meter::RegisterStore::kPayloadWords> before{}, after{}, loaded{};
   meter::EnergyState saved;
   {
@@ -147,7 +147,7 @@ void PowerCutSweep() {
 // history (256 frames at 8 kSPS) holds cycles down to about 38 Hz with their
 // spectrum, and slower ones lose only the spectrum (flagged). rms and power
 // do not depend on the fundamental, so the exact values still apply.
-void SlowFundamentalCheck(double f_hz, bool spectrum_expected) {
+[[gnu::noinline]] void SlowFundamentalCheck(double f_hz, bool spectrum_expected) {
   const Status init = g_meter.Init(selftest::Config(), nullptr, nullptr);
   Check(init == Status::kOk, "re-init for the slow-fundamental check");
   selftest::Signal signal(f_hz);
@@ -527,7 +527,7 @@ int PairMismatches(Fast fast, Portable portable, int& pairs) {
   return mismatches;
 }
 
-void HandWrittenLoopsAgree() {
+[[gnu::noinline]] void HandWrittenLoopsAgree() {
   using Q31 = meter::dsp::Q31Numeric;
   int pairs = 0;
   const int sub_mismatches = PairMismatches(Q31::Sub, Q31::SubPortable, pairs);
@@ -603,7 +603,11 @@ int main() {
   // The power-fail comparator fires 2.5 s in; the supply never recovers.
   std::uint64_t polls = 0, measured_ticks = 0;
   g_profiling = false;
-  const selftest::RegisterMark mark = selftest::Run(loop, g_dma, [&](bool measured, auto poll) {
+  // The harness's own state stays off the stack (static, or in functions
+  // that are not inlined here), so that the stack's high-water mark after
+  // metering is the metering's.
+  static selftest::RegisterMark mark;
+  selftest::Run(loop, g_dma, mark, [&](bool measured, auto poll) {
     if (++polls == 250) g_power_fail.OnComparator(true);
     if (!measured) {
       poll();

@@ -106,10 +106,6 @@ struct RegisterMark {
   EnergyState state{};
   std::uint64_t reactive_ticks = 0;
 };
-template <typename Numeric>
-RegisterMark Mark(const BasicEnergyMeter<Numeric>& meter) {
-  return {meter.registers().state(), meter.registers().reactive_ticks()};
-}
 
 /// The last window's figures and the energy registers since `since`.
 template <typename Numeric>
@@ -117,23 +113,25 @@ Summary Summarise(const BasicEnergyMeter<Numeric>& meter, const RegisterMark& si
 
 /// Runs the whole signal through `loop`, block by block as a DMA would
 /// deliver it. `timed(measured, poll)` must call poll() once; `measured` is
-/// true for the blocks of the measured second. @returns the registers'
-/// mark at the start of the measured second.
+/// true for the blocks of the measured second. Sets `mark` at the start of
+/// the measured second (the caller owns it: a firmware keeps it off the
+/// stack).
 template <typename Numeric, std::size_t kBlock, typename Timed>
-RegisterMark Run(MeteringLoop<Numeric, kBlock>& loop, typename MeteringLoop<Numeric, kBlock>::Buffer& buffer,
-                 Timed&& timed) {
+void Run(MeteringLoop<Numeric, kBlock>& loop, typename MeteringLoop<Numeric, kBlock>::Buffer& buffer, RegisterMark& mark,
+         Timed&& timed) {
   static_assert(kTotalFrames % kBlock == 0 && kMeasureFirstFrame % kBlock == 0 && kMeasureFrames % kBlock == 0,
                 "the measured second must be whole blocks");
   Signal signal;
-  RegisterMark mark;
   while (signal.position() < kTotalFrames) {
     const std::uint64_t first = signal.position();
-    if (first == kMeasureFirstFrame) mark = Mark(loop.meter());
+    if (first == kMeasureFirstFrame) {
+      mark.state = loop.meter().registers().state();
+      mark.reactive_ticks = loop.meter().registers().reactive_ticks();
+    }
     Fill(signal, buffer.half(buffer.producer_half()));
     buffer.OnBlockReady();
     timed(first >= kMeasureFirstFrame && first < kMeasureFirstFrame + kMeasureFrames, [&loop] { loop.Poll(); });
   }
-  return mark;
 }
 
 /// The signal's exact figures (NaN where the definition gives none).
