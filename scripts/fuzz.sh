@@ -23,12 +23,14 @@ if [ -d ../shared/recordings/comtrade-format-samples ]; then
     { printf 'F'; cat "${cff}"; } > "${work}/comtrade/$(basename "${cff}").seed"
   done
 fi
-# A 6-channel 16-bit PCM WAV of two frames, and a 1-channel float one.
+# A 6-channel 16-bit PCM WAV of two frames, and a 1-channel float one. The
+# header's numbers are written as \xNN escapes, which the outer printf turns
+# into bytes.
 wav_header() {  # channels bits format(1 PCM, 3 float) data_bytes
   local ch=$1 bits=$2 fmt=$3 bytes=$4 rate=8000
   local align=$((ch * bits / 8)) le32 le16
-  le32() { printf "\\x%02x\\x%02x\\x%02x\\x%02x" $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
-  le16() { printf "\\x%02x\\x%02x" $(($1 & 255)) $((($1 >> 8) & 255)); }
+  le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+  le16() { printf '\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)); }
   printf "RIFF$(le32 $((36 + bytes)))WAVEfmt $(le32 16)$(le16 "$fmt")$(le16 "$ch")$(le32 $rate)$(le32 $((rate * align)))$(le16 $align)$(le16 "$bits")data$(le32 "$bytes")"
 }
 { wav_header 6 16 1 24; printf '\x01\x00\x02\x00\x03\x00\x04\x00\x05\x00\x06\x00\xff\x7f\x00\x80\x10\x00\x20\x00\x30\x00\x40\x00'; } > "${work}/wav/pcm16.wav"
