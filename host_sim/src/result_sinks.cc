@@ -86,6 +86,7 @@ template void FillEnergy(const BasicEnergyMeter<dsp::Q31Numeric>&, const Countin
 void JsonLinesSink::OnWindow(const WindowResult& w, const HarmonicSpectrum&, double t_s) {
   Json j;
   j["type"] = "window";
+  j["sequence"] = w.sequence;  // as the interfaces publish it (Modbus 0x1000)
   j["t_s"] = std::round(t_s * 1e7) / 1e7;
   j["f_hz"] = Num(w.f_hz);
   j["flags"] = FlagNames(w.flags);

@@ -116,6 +116,7 @@ bool EnergyRegisters::IntegrateActive(const CycleEnergy& c) {
     state_.kwh_imp_tariff[state_.tariff].Add(ToMicroWatts(step.p), ticks, per_milli_);
     state_.import_ticks += ticks;
   } else if (step.p < 0.0f) {
+    state_.kwh_exp_tariff[state_.tariff].Add(ToMicroWatts(step.p), ticks, per_milli_);
     state_.export_ticks += ticks;
   }
   if (!state_.partial_running) return false;

@@ -41,8 +41,13 @@ std::uint64_t Get64(const std::uint32_t*& w) {
   return lo | (hi << 32);
 }
 
-// 2 * (34 + 2 + 12) counters * 2 words + 5 tick words * 2 + 1 flags word.
-constexpr std::size_t kUsedWords = 48 * 4 + 5 * 2 + 1;
+// Records of layout 1 end with the flags word; the export tariffs came
+// later, in the padding after it, with this flag to tell them from padding.
+constexpr std::uint32_t kExportTariffsRecorded = 1u << 16;
+
+// 2 * (34 + 2 + 12) counters * 2 words + 5 tick words * 2 + 1 flags word,
+// then the 2 export-tariff counters.
+constexpr std::size_t kUsedWords = 48 * 4 + 5 * 2 + 1 + 2 * 4;
 static_assert(kUsedWords <= RegisterStore::kPayloadWords, "payload too small for the register set");
 
 }  // namespace
@@ -71,7 +76,12 @@ void SerializeEnergyState(const EnergyState& s, std::uint32_t* words) {
         Put64(w, c.remainder());
       },
       [&](std::uint64_t v) { Put64(w, v); });
-  *w++ = static_cast<std::uint32_t>(s.partial_running) | (static_cast<std::uint32_t>(s.tariff) << 8);
+  *w++ = static_cast<std::uint32_t>(s.partial_running) | (static_cast<std::uint32_t>(s.tariff) << 8) |
+          kExportTariffsRecorded;
+  for (const EnergyCounter& c : s.kwh_exp_tariff) {
+    Put64(w, c.milli());
+    Put64(w, c.remainder());
+  }
   while (w < words + RegisterStore::kPayloadWords) *w++ = 0;
 }
 
@@ -86,6 +96,17 @@ void DeserializeEnergyState(const std::uint32_t* words, EnergyState& s) {
       [&](std::uint64_t& v) { v = Get64(w); });
   s.partial_running = static_cast<std::uint8_t>(*w & 0xFF);
   s.tariff = static_cast<std::uint8_t>((*w >> 8) & 0xFF);
+  if ((*w++ & kExportTariffsRecorded) != 0) {
+    for (EnergyCounter& c : s.kwh_exp_tariff) {
+      const std::uint64_t milli = Get64(w);
+      c.Restore(milli, Get64(w));
+    }
+  } else {
+    // A record from before the export tariffs: the export so far goes to
+    // tariff 1, so that the tariffs still add up to the total.
+    s.kwh_exp_tariff[0] = s.total.kwh_exp;
+    s.kwh_exp_tariff[1] = EnergyCounter{};
+  }
 }
 
 Status RegisterStore::Init(hal::NonVolatileStore& store, int first_sector) {

@@ -230,6 +230,21 @@ TEST(EnergyRegisters, TariffSwitchMidRunLosesNothing) {
   EXPECT_EQ(quadrant_sum, Units(st.total.kwh_imp, K) + Units(st.total.kwh_exp, K));
 }
 
+TEST(EnergyRegisters, ExportTariffsAddUpToTheExportTotal) {
+  const auto s = Balanced(50.0, 230.0, 5.0, 160.0);  // P < 0: export
+  EnergyMeter& m = SharedMeter();
+  ASSERT_EQ(m.Init(DefaultConfig(), nullptr, nullptr), Status::kOk);
+  Feed(m, s, 3.0, 0, [&](long k) { if (k == 9000) m.registers().SetTariff(1); });
+  const EnergyRegisters& r = m.registers();
+  const EnergyState& st = r.state();
+  const auto K = r.remainder_per_milli();
+  ASSERT_GT(st.total.kwh_exp.milli(), 0u);
+  EXPECT_EQ(st.total.kwh_imp.milli(), 0u);
+  EXPECT_EQ(Units(st.kwh_exp_tariff[0], K) + Units(st.kwh_exp_tariff[1], K), Units(st.total.kwh_exp, K));
+  EXPECT_EQ(st.kwh_imp_tariff[0].milli() + st.kwh_imp_tariff[1].milli(), 0u);
+  EXPECT_NEAR(r.Kilo(st.kwh_exp_tariff[0]) / r.Kilo(st.total.kwh_exp), 9000.0 / (3.0 * kFs), 0.01);
+}
+
 TEST(EnergyRegisters, PartialStartStopReset) {
   const auto s = Balanced(50.0, 230.0, 5.0, 0.0);
   EnergyMeter& m = SharedMeter();

@@ -28,6 +28,8 @@ EnergyState Sample(std::uint64_t seed) {
   s.total.kvarh_q[2].Restore(seed, 7);
   s.partial.kvah.Restore(seed / 2, 99);
   s.kwh_imp_tariff[1].Restore(seed + 5, 1);
+  s.kwh_exp_tariff[0].Restore(seed + 9, 4);
+  s.kwh_exp_tariff[1].Restore(seed * 7, 3);
   s.phases[2].kvarh_exp.Restore(seed * 11, 12345);
   s.on_ticks = seed * 1000;
   s.partial_export_ticks = seed;
@@ -60,6 +62,28 @@ TEST(RegisterStore, RoundTripAndNewestWins) {
   EXPECT_EQ(store.Init(flash, 3), Status::kInvalidArgument);  // needs two sectors
   EmulatedFlash tiny(256, 2);
   EXPECT_EQ(store.Init(tiny, 0), Status::kInvalidArgument);  // a record does not fit
+}
+
+TEST(RegisterStore, RecordFromBeforeTheExportTariffsKeepsTheirSum) {
+  // A layout-1 record ends with the flags word and zero padding: no export
+  // tariffs. Loaded, the export so far is tariff 1's, so the tariffs add up
+  // to the total as they do in every later record.
+  EnergyState s = Sample(42);
+  s.total.kwh_exp.Restore(777, 5);
+  std::uint32_t words[RegisterStore::kPayloadWords];
+  SerializeEnergyState(s, words);
+  const std::size_t flags_word = 48 * 4 + 5 * 2;
+  ASSERT_NE(words[flags_word] & (1u << 16), 0u);
+  words[flags_word] &= 0xFFFFu;  // as layout 1 wrote it
+  for (std::size_t k = flags_word + 1; k < RegisterStore::kPayloadWords; ++k) words[k] = 0;
+  EnergyState loaded;
+  DeserializeEnergyState(words, loaded);
+  EXPECT_EQ(loaded.kwh_exp_tariff[0].milli(), 777u);
+  EXPECT_EQ(loaded.kwh_exp_tariff[0].remainder(), 5u);
+  EXPECT_EQ(loaded.kwh_exp_tariff[1].milli(), 0u);
+  EXPECT_EQ(loaded.tariff, s.tariff);
+  EXPECT_EQ(loaded.partial_running, s.partial_running);
+  EXPECT_EQ(loaded.total.kwh_imp.milli(), s.total.kwh_imp.milli());
 }
 
 TEST(RegisterStore, SaveRightAfterInitKeepsTheNewestRecord) {

@@ -1,36 +1,48 @@
-// meter-linux: the metering core on an embedded-Linux board. Samples come
-// from an IIO buffer device (/dev/iio:deviceN with its scan elements), a
-// file or a pipe of IIO scans; they pass through the DMA double buffer and
-// the metering loop like on the bare-metal target. Results are JSON lines
-// (the same as `meter-sim replay --json`); the registers persist in a file
-// store; the pulse output, inputs and power-fail signal are GPIO lines.
+// meter-linux: the metering core on an embedded-Linux board, as a service.
+// Samples come from an IIO buffer device (/dev/iio:deviceN with its scan
+// elements), a file or a pipe of IIO scans; they pass through the DMA double
+// buffer and the metering loop like on the bare-metal target. After every
+// window the loop publishes a snapshot that the interfaces read (Modbus TCP
+// and RTU, P1); results are also JSON lines on stdout (the same as
+// `meter-sim replay --json`). The registers persist in the state directory;
+// the pulse output, inputs and power-fail signal are GPIO lines.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
-#include <cstring>
-
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <sstream>
+#include <thread>
 #include <type_traits>
 
 #include "meter/hal/linux/file_store.h"
 #include "meter/hal/linux/gpio.h"
 #include "meter/hal/linux/scan_source.h"
 #include "meter/host_sim/result_sinks.h"
+#include "meter/interfaces/modbus_map.h"
+#include "meter/interfaces/modbus_rtu_server.h"
+#include "meter/interfaces/modbus_tcp_server.h"
+#include "meter/interfaces/p1_server.h"
+#include "meter/interfaces/snapshot.h"
 #include "meter/metering/firmware_meter.h"
 #include "meter/metering/metering_loop.h"
 #include "meter/metering/pulse_generator.h"
+#include "service_config.h"
 
 namespace {
 
 namespace board = meter::hal::linux_board;
+namespace net = meter::interfaces;
 
 // SIGTERM / SIGINT: stop reading, keep the registers, exit 0 (a service
 // manager's normal shutdown).
@@ -44,11 +56,16 @@ void InstallStopHandlers() {
   action.sa_flags = 0;  // no SA_RESTART: a blocked read returns EINTR
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up is an error value, not a signal
 }
 using Numeric = meter::FirmwareNumeric;
 using Input = meter::FirmwareEnergyMeter::Input;
 constexpr std::size_t kBlockFrames = 80;
 using Loop = meter::MeteringLoop<Numeric, kBlockFrames>;
+// Frames the acquisition holds while the loop is busy: the IIO buffer
+// length meter-linux asks the kernel for. A paced file source drops frames
+// (and counts them lost) only when the loop falls this far behind.
+constexpr long kAcquisitionFrames = 4096;
 
 // The names --wiring takes: metering/config.h's table.
 std::vector<std::string> WiringNames() {
@@ -58,6 +75,7 @@ std::vector<std::string> WiringNames() {
 }
 
 struct Args {
+  std::string config;
   std::string source = "-";
   std::string scan_type = "le:s24/32>>0";
   int elements = 6;
@@ -65,6 +83,8 @@ struct Args {
   std::string iio_sysfs = "/sys/bus/iio/devices";
   std::string iio_dev = "/dev";
   double rate = 0;
+  double speed = 0;
+  bool linger = false;
   std::string wiring = "3p4w";
   int nominal_hz = 50;
   double un = 230.0, in = 5.0;
@@ -72,13 +92,131 @@ struct Args {
   int adc_bits = 24;
   int max_order = 31;
   int pulse_wh = 0;
+  std::string state_dir = "/var/lib/meter-core";
   std::string store;
   double save_period_s = 900.0;
+  std::string serial;
   std::string gpio_chip;
   int pulse_line = -1, power_fail_line = -1;
   std::vector<std::uint32_t> input_lines;
   bool aggregates = false;
+  bool no_json_lines = false;
+  std::string modbus_tcp;
+  int modbus_max_clients = 32;
+  double modbus_idle_timeout_s = 60.0;
+  int modbus_unit_id = 1;
+  std::string modbus_rtu;
+  std::string p1_tcp;
+  std::string p1_tty;
+  bool print_modbus_map = false;
+  bool print_config_keys = false;
 };
+
+void BuildApp(CLI::App& app, Args& a) {
+  app.option_defaults()->always_capture_default();
+  app.add_option("--config", a.config, "Configuration file (TOML, or JSON if it ends in .json); the command line overrides it");
+  app.add_option("--source", a.source, "iio:N (IIO buffer device), file:PATH or PATH (IIO scans), - (stdin, a pipe)");
+  app.add_option("--scan-type", a.scan_type, "File or pipe: every element's IIO type, e.g. le:s24/32>>0");
+  app.add_option("--elements", a.elements, "File or pipe: elements per scan")->check(CLI::Range(1, 16));
+  app.add_option("--map", a.map, "Meter inputs from scan elements: va=ELEMENT,...,ic=ELEMENT (name or index; default 0..5)");
+  app.add_option("--iio-sysfs", a.iio_sysfs, "Directory of IIO devices");
+  app.add_option("--iio-dev", a.iio_dev, "Directory of IIO device nodes");
+  app.add_option("--rate", a.rate, "Sample rate, Hz (IIO: from sampling_frequency unless given)")->check(CLI::PositiveNumber);
+  app.add_option("--speed", a.speed, "File sources: 1 = real time, X = X times faster, 0 = as fast as possible")
+      ->check(CLI::Range(0.0, 1000.0));
+  app.add_flag("--linger", a.linger, "After the source ends, keep serving the final values and registers until SIGTERM");
+  app.add_option("--wiring", a.wiring, "Wiring")->check(CLI::IsMember(WiringNames()));
+  app.add_option("--nominal-hz", a.nominal_hz, "50 or 60")->check(CLI::IsMember({50, 60}));
+  app.add_option("--un", a.un, "Rated L-N voltage, V")->check(CLI::PositiveNumber);
+  app.add_option("--in", a.in, "Rated current, A")->check(CLI::PositiveNumber);
+  app.add_option("--voltage-full-scale", a.v_full_scale, "Volts at the full-scale code (0: 1.5 sqrt(2) Un)")->check(CLI::NonNegativeNumber);
+  app.add_option("--current-full-scale", a.i_full_scale, "Amperes at the full-scale code (0: 3.6 In)")->check(CLI::NonNegativeNumber);
+  app.add_option("--adc-bits", a.adc_bits, "Significant bits of the codes (16 or 24)")->check(CLI::IsMember({16, 24}));
+  app.add_option("--max-order", a.max_order, "Highest harmonic order in THD")->check(CLI::Range(2, 50));
+  app.add_option("--pulse-wh", a.pulse_wh, "Wh per pulse (0: the rating's default)")->check(CLI::IsMember({0, 1, 10, 100, 1000}));
+  app.add_option("--state-dir", a.state_dir, "Everything the service keeps: the register store (registers.store), later databases and keys");
+  app.add_option("--store", a.store, "Register store file (default: STATE-DIR/registers.store)");
+  app.add_option("--save-period-s", a.save_period_s, "Periodic save of the registers, s (0: only at power fail and at the end)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--serial", a.serial, "Serial number (default: from /etc/machine-id)");
+  app.add_option("--gpio-chip", a.gpio_chip, "GPIO character device, e.g. /dev/gpiochip0");
+  app.add_option("--pulse-line", a.pulse_line, "GPIO line of the pulse output");
+  app.add_option("--input-lines", a.input_lines, "GPIO lines of tariff, partial run, partial reset")->expected(3)->delimiter(',');
+  app.add_option("--power-fail-line", a.power_fail_line, "GPIO line of the supply comparator (low = power failing)");
+  app.add_flag("--aggregates", a.aggregates, "Also one JSON object per 150/180-cycle aggregate");
+  app.add_flag("--no-json-lines", a.no_json_lines, "No JSON lines on stdout (a service read over its interfaces)");
+  app.add_option("--modbus-tcp", a.modbus_tcp, "Modbus TCP server on ADDR:PORT, e.g. 0.0.0.0:502 (off by default)");
+  app.add_option("--modbus-max-clients", a.modbus_max_clients, "Modbus TCP connections at once")->check(CLI::Range(16, 1000));
+  app.add_option("--modbus-idle-timeout-s", a.modbus_idle_timeout_s, "Close a Modbus TCP connection silent this long, s")
+      ->check(CLI::Range(1.0, 86400.0));
+  app.add_option("--modbus-unit-id", a.modbus_unit_id, "Unit id of the RTU slave (TCP also answers 0 and 255)")->check(CLI::Range(1, 247));
+  app.add_option("--modbus-rtu", a.modbus_rtu, "Modbus RTU slave on DEVICE[:BAUD[:8N1|8E1|8O1|8N2]] (off by default; 9600 8N1)");
+  app.add_option("--p1-tcp", a.p1_tcp, "P1 (DSMR 5) telegrams every second to clients of ADDR:PORT (off by default)");
+  app.add_option("--p1-tty", a.p1_tty, "P1 (DSMR 5) telegrams every second on this serial line, 115200 8N1 (off by default)");
+  app.add_flag("--print-modbus-map", a.print_modbus_map, "Print docs/MODBUS.md's register tables and exit");
+  app.add_flag("--print-config-keys", a.print_config_keys, "Print docs/SERVICE.md's table of configuration keys and exit");
+}
+
+// The configuration file's entries as command-line arguments, each checked
+// on its own first so that an error names its key and line. Keys given on
+// the command line are left out: the command line wins.
+int ConfigArguments(const std::string& path, const std::vector<std::string>& command_line, std::vector<std::string>& out) {
+  std::vector<meter_linux::ConfigEntry> entries;
+  std::string why;
+  if (!meter_linux::ReadConfigFile(path, entries, why)) {
+    std::cerr << "meter-linux: " << why << "\n";
+    return 2;
+  }
+  Args scratch_args;
+  CLI::App scratch;
+  BuildApp(scratch, scratch_args);
+  for (const auto& e : entries) {
+    const std::string where = path + ":" + std::to_string(e.line) + ": key '" + e.key + "'";
+    const CLI::Option* option = scratch.get_option_no_throw("--" + e.key);
+    if (option == nullptr || e.key == "config" || e.key.rfind("print-", 0) == 0) {
+      std::cerr << "meter-linux: " << where << " is not a configuration key (see docs/SERVICE.md)\n";
+      return 2;
+    }
+    const bool is_flag = option->get_expected_min() == 0;
+    using Kind = meter_linux::ConfigEntry::Kind;
+    if (is_flag != (e.kind == Kind::kBoolean)) {
+      std::cerr << "meter-linux: " << where << " must be " << (is_flag ? "true or false" : "a value, not true/false") << "\n";
+      return 2;
+    }
+    if (e.kind == Kind::kArray && option->get_expected_max() <= 1) {
+      std::cerr << "meter-linux: " << where << " takes one value, not an array\n";
+      return 2;
+    }
+    bool on_command_line = false;
+    for (const auto& arg : command_line) {
+      on_command_line = on_command_line || arg == "--" + e.key || arg.rfind("--" + e.key + "=", 0) == 0;
+    }
+    if (on_command_line || (is_flag && !e.flag_value)) continue;
+    std::vector<std::string> args{"--" + e.key};
+    if (!is_flag) {
+      if (e.kind == Kind::kArray) {
+        std::string joined;
+        for (const auto& v : e.values) joined += (joined.empty() ? "" : ",") + v;
+        args.push_back(joined);
+      } else {
+        args.push_back(e.values.front());
+      }
+    }
+    // Checked alone, with the option's own validators.
+    Args one_args;
+    CLI::App one;
+    BuildApp(one, one_args);
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    try {
+      one.parse(reversed);
+    } catch (const CLI::ParseError& error) {
+      std::cerr << "meter-linux: " << where << ": " << error.what() << "\n";
+      return 2;
+    }
+    out.insert(out.end(), args.begin(), args.end());
+  }
+  return 0;
+}
 
 // "va=in_voltage0,ia=3,...": element names (IIO) or indices.
 bool ParseMap(const std::string& text, const std::vector<std::string>& names, board::InputMap& map, std::string& why) {
@@ -135,6 +273,48 @@ In ToInput(const meter::AdcFrame& codes, float v_per_code, float i_per_code) {
   }
 }
 
+// The machine's identity when no --serial is given: /etc/machine-id's first
+// 12 hex digits (stable across restarts), else the host name.
+std::string DefaultSerial() {
+  std::ifstream id("/etc/machine-id");
+  std::string text;
+  if (id >> text && text.size() >= 12) return text.substr(0, 12);
+  char host[64] = {};
+  gethostname(host, sizeof host - 1);
+  return host[0] != '\0' ? host : "unknown";
+}
+
+double WallClock() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
+// The state directory, created for this user only when missing.
+bool PrepareStateDir(const std::string& dir, std::string& why) {
+  struct stat st {};
+  if (stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      why = dir + ": not a directory";
+      return false;
+    }
+    return true;
+  }
+  std::string path;
+  std::stringstream parts(dir);
+  std::string part;
+  if (!dir.empty() && dir[0] == '/') path = "/";
+  while (std::getline(parts, part, '/')) {
+    if (part.empty()) continue;
+    path += part + "/";
+    if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      why = "--state-dir " + dir + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
 int Run(const Args& a) {
   std::string why;
   // Sample source.
@@ -142,10 +322,12 @@ int Run(const Args& a) {
   std::vector<std::string> names;
   double rate = a.rate;
   board::InputMap map{0, 1, 2, 3, 4, 5};
-  if (a.source.rfind("iio:", 0) == 0) {
+  const bool live_device = a.source.rfind("iio:", 0) == 0;
+  if (live_device) {
     const std::string device = "iio:device" + a.source.substr(4);
     board::IioCapture capture;
-    if (board::OpenIioCapture(a.iio_sysfs + "/" + device, a.iio_dev + "/" + device, 4096, capture, why) != meter::Status::kOk) {
+    if (board::OpenIioCapture(a.iio_sysfs + "/" + device, a.iio_dev + "/" + device, kAcquisitionFrames, capture, why) !=
+        meter::Status::kOk) {
       std::cerr << "meter-linux: " << why << "\n";
       return 1;
     }
@@ -196,8 +378,8 @@ int Run(const Args& a) {
   }
 
   // The meter. Full scales default to meter-sim's q31 scaling of --un/--in.
-  meter::EnergyMeterConfig cfg = meter::ConfigForRatings(*meter::WiringFromName(a.wiring), rate,
-                                                         static_cast<float>(a.nominal_hz), a.un, a.in, a.max_order);
+  const meter::Wiring wiring = *meter::WiringFromName(a.wiring);
+  meter::EnergyMeterConfig cfg = meter::ConfigForRatings(wiring, rate, static_cast<float>(a.nominal_hz), a.un, a.in, a.max_order);
   if (a.v_full_scale > 0) cfg.meter.voltage_full_scale = static_cast<float>(a.v_full_scale);
   if (a.i_full_scale > 0) cfg.meter.current_full_scale = static_cast<float>(a.i_full_scale);
   cfg.meter.adc_bits = a.adc_bits;
@@ -205,14 +387,87 @@ int Run(const Args& a) {
   if (a.pulse_wh > 0) cfg.pulse_weight_wh = static_cast<std::uint64_t>(a.pulse_wh);
   const float per_code = 1.0f / static_cast<float>(1 << (a.adc_bits - 1));
 
-  // Slow devices.
-  board::FileStore store;
-  if (!a.store.empty()) {
-    const meter::Status s = store.Open(a.store, 4096, 2, why);
-    if (s != meter::Status::kOk) {
+  // Interfaces first, so that a client connecting during start-up is told
+  // "busy" for the totals (exception 06), never shown zero.
+  net::DeviceIdentity identity;
+  identity.wiring = wiring;
+  identity.v_max_rms = static_cast<double>(cfg.meter.voltage_full_scale * cfg.meter.vt_ratio[0]) / std::sqrt(2.0);
+  identity.i_max_rms = static_cast<double>(cfg.meter.current_full_scale * cfg.meter.ct_ratio[0]) / std::sqrt(2.0);
+  const std::string serial = a.serial.empty() ? DefaultSerial() : a.serial;
+  std::snprintf(identity.serial, sizeof identity.serial, "%s", serial.c_str());
+  std::snprintf(identity.version, sizeof identity.version, "%s", METER_VERSION);
+  identity.unit_id = static_cast<std::uint8_t>(a.modbus_unit_id);
+  auto channel = std::make_unique<net::SnapshotChannel>();
+  net::MeterSnapshot snapshot;
+  snapshot.wiring = wiring;
+  channel->Publish(snapshot);
+  net::ModbusTcpServer modbus_tcp(*channel, identity);
+  net::ModbusRtuServer modbus_rtu(*channel, identity);
+  net::P1Server p1(*channel);
+  if (!a.modbus_tcp.empty()) {
+    net::ModbusTcpOptions options;
+    options.max_clients = a.modbus_max_clients;
+    options.idle_timeout_s = a.modbus_idle_timeout_s;
+    if (!net::ParseEndpoint(a.modbus_tcp, options.at, why)) {
+      std::cerr << "meter-linux: --modbus-tcp " << why << "\n";
+      return 2;
+    }
+    if (!modbus_tcp.Start(options, why)) {
+      std::cerr << "meter-linux: --modbus-tcp " << why << "\n";
+      return 1;
+    }
+    std::cerr << "meter-linux: Modbus TCP on " << options.at.host << ":" << modbus_tcp.port() << "\n";
+  }
+  if (!a.modbus_rtu.empty()) {
+#if METER_HAVE_MODBUS_RTU
+    net::ModbusRtuOptions options;
+    if (!net::ParseRtuSpec(a.modbus_rtu, options, why)) {
+      std::cerr << "meter-linux: --modbus-rtu " << why << "\n";
+      return 2;
+    }
+    options.unit_id = static_cast<std::uint8_t>(a.modbus_unit_id);
+    if (!modbus_rtu.Start(options, why)) {
+      std::cerr << "meter-linux: --modbus-rtu " << why << "\n";
+      return 1;
+    }
+    std::cerr << "meter-linux: Modbus RTU on " << options.device << ", unit " << a.modbus_unit_id << "\n";
+#else
+    std::cerr << "meter-linux: --modbus-rtu: this build has no libmodbus\n";
+    return 2;
+#endif
+  }
+  if (!a.p1_tcp.empty() || !a.p1_tty.empty()) {
+    net::P1Options options;
+    options.serial = serial;
+    options.tty = a.p1_tty;
+    if (!a.p1_tcp.empty()) {
+      net::Endpoint at;
+      if (!net::ParseEndpoint(a.p1_tcp, at, why)) {
+        std::cerr << "meter-linux: --p1-tcp " << why << "\n";
+        return 2;
+      }
+      options.tcp = at;
+    }
+    if (!p1.Start(options, why)) {
+      std::cerr << "meter-linux: P1: " << why << "\n";
+      return 1;
+    }
+    if (options.tcp) std::cerr << "meter-linux: P1 on " << options.tcp->host << ":" << p1.port() << "\n";
+  }
+
+  // Slow devices. Without --store the registers live in the state directory.
+  std::string store_path = a.store;
+  if (store_path.empty()) {
+    if (!PrepareStateDir(a.state_dir, why)) {
       std::cerr << "meter-linux: " << why << "\n";
       return 1;
     }
+    store_path = a.state_dir + "/registers.store";
+  }
+  board::FileStore store;
+  if (const meter::Status s = store.Open(store_path, 4096, 2, why); s != meter::Status::kOk) {
+    std::cerr << "meter-linux: " << why << "\n";
+    return 1;
   }
   board::GpioPulseOutput gpio_pulse;
   board::GpioDigitalInputs gpio_inputs;
@@ -243,27 +498,50 @@ int Run(const Args& a) {
 
   auto meter_instance = std::make_unique<meter::FirmwareEnergyMeter>();
   auto dma = std::make_unique<Loop::Buffer>();
-  if (const meter::Status s = meter_instance->Init(cfg, pulse, a.store.empty() ? nullptr : &store);
-      s != meter::Status::kOk) {
+  if (const meter::Status s = meter_instance->Init(cfg, pulse, &store); s != meter::Status::kOk) {
     std::cerr << "meter-linux: meter set-up failed (" << meter::StatusName(s) << ")\n";
     return 2;
   }
-  if (!a.store.empty() && !meter_instance->restored() && !store.erased()) {
+  if (!meter_instance->restored() && !store.erased()) {
     // Written before, yet no record is valid: say so; metering goes on from
     // zero (the registers cannot be guessed), and the next save is valid.
-    std::cerr << "meter-linux: " << a.store << ": no valid register record (corrupt store): registers start from zero\n";
+    std::cerr << "meter-linux: " << store_path << ": no valid register record (corrupt store): registers start from zero\n";
   }
   Loop loop(*meter_instance, *dma, inputs, power_fail);
-  meter::host_sim::JsonLinesSink sink(std::cout, a.aggregates);
+  const auto& m = meter_instance->meter();
+  std::uint64_t lost_frames = 0;
+
+  // The registers are known from here on: totals may be reported.
+  const auto publish = [&](bool has_window) {
+    snapshot.publication += 1;
+    snapshot.time_unix_s = WallClock();
+    snapshot.registers_ready = true;
+    snapshot.has_window = snapshot.has_window || has_window;
+    if (has_window) {
+      snapshot.window = m.LastWindow();
+      snapshot.spectrum = m.Spectrum();
+      snapshot.t_s = meter::host_sim::Seconds(snapshot.window.end_sample, snapshot.window.end_frac, m.gap_samples(),
+                                              cfg.meter.sample_rate_hz);
+    }
+    snapshot.registers = meter_instance->registers().state();
+    snapshot.ticks_per_second = meter_instance->registers().ticks_per_second();
+    snapshot.lost_frames = lost_frames;
+    channel->Publish(snapshot);
+  };
+  publish(false);
+
+  std::ostringstream discard;
+  meter::host_sim::JsonLinesSink sink(a.no_json_lines ? static_cast<std::ostream&>(discard) : std::cout, a.aggregates);
   meter::host_sim::ReplaySummary summary;
   summary.rate_hz = cfg.meter.sample_rate_hz;
   summary.nominal_hz = static_cast<double>(cfg.meter.nominal_hz);
-  const auto& m = meter_instance->meter();
   const auto report = [&](std::uint8_t events) {
     if (events & meter::kEventWindow) {
       const auto& w = m.LastWindow();
       ++summary.windows;
-      sink.OnWindow(w, m.Spectrum(), meter::host_sim::Seconds(w.end_sample, w.end_frac, m.gap_samples(), cfg.meter.sample_rate_hz));
+      publish(true);
+      sink.OnWindow(w, m.Spectrum(), snapshot.t_s);
+      if (a.no_json_lines) discard.str({});
     }
     if (events & meter::kEventAggregate) {
       const auto& ag = m.LastAggregate();
@@ -272,12 +550,46 @@ int Run(const Args& a) {
     if (events & meter::kEventFrequency10s) summary.f_hz_10s.push_back(static_cast<double>(m.Frequency10s()));
   };
 
+  // A file source at --speed X is paced as an ADC whose buffer holds
+  // kAcquisitionFrames: frame k exists at k / (rate X) after the start, and
+  // a frame older than the buffer when the loop reaches it is lost.
+  using Clock = std::chrono::steady_clock;
+  const bool paced = !live_device && a.speed > 0;
+  const double frames_per_second = rate * a.speed;
+  const Clock::time_point start = Clock::now();
+  long consumed = 0;
+  const auto produced_by = [&](Clock::time_point t) {
+    return static_cast<long>(std::chrono::duration<double>(t - start).count() * frames_per_second);
+  };
+
   std::array<meter::AdcFrame, kBlockFrames> codes;
   int status = 0;
   reader->set_stop_flag(&g_stop);
   InstallStopHandlers();
   for (;;) {
     if (g_stop != 0) break;
+    if (paced) {
+      const long behind = produced_by(Clock::now()) - consumed - kAcquisitionFrames;
+      if (behind > 0) {
+        // Overrun: the oldest frames were overwritten. Skip them in the file
+        // and bridge the gap, as the DMA loop does.
+        long skipped = 0;
+        while (skipped < behind) {
+          const long n = reader->Read(codes.data(), static_cast<std::size_t>(std::min<long>(behind - skipped, kBlockFrames)));
+          if (n <= 0) break;
+          skipped += n;
+        }
+        consumed += skipped;
+        lost_frames += static_cast<std::uint64_t>(skipped);
+        meter_instance->MarkGap(static_cast<std::uint64_t>(skipped));
+      }
+      // Wait until the ADC has produced this block.
+      const auto ready = start + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(static_cast<double>(consumed + static_cast<long>(kBlockFrames)) /
+                                                                   frames_per_second));
+      if (ready > Clock::now()) std::this_thread::sleep_until(ready);
+      if (g_stop != 0) break;
+    }
     const long n = reader->Read(codes.data(), codes.size());
     if (n < 0) {
       std::cerr << "meter-linux: " << reader->error() << "\n";
@@ -285,6 +597,7 @@ int Run(const Args& a) {
       break;
     }
     summary.frames += n;
+    consumed += n;
     if (static_cast<std::size_t>(n) == kBlockFrames && !reader->stopped()) {
       auto half = dma->half(dma->producer_half());
       for (std::size_t k = 0; k < kBlockFrames; ++k) half[k] = ToInput<Input>(codes[k], cfg.meter.voltage_full_scale * per_code,
@@ -304,16 +617,25 @@ int Run(const Args& a) {
   // End of input or a stop signal: the last window's cycles have their P
   // but not yet their Q.
   meter_instance->FlushReactive();
-  if (!a.store.empty()) {
-    // End of input or a stop signal is a shutdown: keep the registers.
-    if (const meter::Status s = meter_instance->OnPowerFail(); s != meter::Status::kOk) {
-      std::cerr << "meter-linux: " << a.store << ": save failed (" << meter::StatusName(s) << ")\n";
-      status = 1;
-    }
+  // End of input or a stop signal is a shutdown: keep the registers.
+  if (const meter::Status s = meter_instance->OnPowerFail(); s != meter::Status::kOk) {
+    std::cerr << "meter-linux: " << store_path << ": save failed (" << meter::StatusName(s) << ")\n";
+    status = 1;
   }
+  lost_frames += loop.stats().lost_frames;
+  publish(false);
+  if (a.linger && g_stop == 0 && status == 0) {
+    std::cerr << "meter-linux: source ended; serving the final values until SIGTERM\n";
+    while (g_stop == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  modbus_tcp.Stop();
+  modbus_rtu.Stop();
+  p1.Stop();
   summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(m.gap_samples())) / rate;
   meter::host_sim::FillEnergy(*meter_instance, pulse == &counting_pulse ? &counting_pulse : nullptr, summary);
-  sink.OnSummary(summary);
+  if (!a.no_json_lines) sink.OnSummary(summary);
+  std::cerr << "meter-linux: " << summary.frames << " frames, " << summary.windows << " windows, lost_frames " << lost_frames
+            << "\n";
   return status;
 }
 
@@ -321,35 +643,44 @@ int Run(const Args& a) {
 
 int main(int argc, char** argv) {
   CLI::App app{std::string("meter-linux: the metering core (") + Numeric::kName +
-               ") on an embedded-Linux board; JSON lines on stdout"};
+               ") on an embedded-Linux board, as a service: Modbus TCP/RTU and P1 interfaces, JSON lines on stdout"};
   Args a;
-  app.add_option("--source", a.source, "iio:N (IIO buffer device), file:PATH or PATH (IIO scans), - (stdin, a pipe)");
-  app.add_option("--scan-type", a.scan_type, "File or pipe: every element's IIO type, e.g. le:s24/32>>0");
-  app.add_option("--elements", a.elements, "File or pipe: elements per scan")->check(CLI::Range(1, 16));
-  app.add_option("--map", a.map, "Meter inputs from scan elements: va=ELEMENT,...,ic=ELEMENT (name or index; default 0..5)");
-  app.add_option("--iio-sysfs", a.iio_sysfs, "Directory of IIO devices");
-  app.add_option("--iio-dev", a.iio_dev, "Directory of IIO device nodes");
-  app.add_option("--rate", a.rate, "Sample rate, Hz (IIO: from sampling_frequency unless given)")->check(CLI::PositiveNumber);
-  app.add_option("--wiring", a.wiring, "Wiring")->check(CLI::IsMember(WiringNames()));
-  app.add_option("--nominal-hz", a.nominal_hz, "50 or 60")->check(CLI::IsMember({50, 60}));
-  app.add_option("--un", a.un, "Rated L-N voltage, V")->check(CLI::PositiveNumber);
-  app.add_option("--in", a.in, "Rated current, A")->check(CLI::PositiveNumber);
-  app.add_option("--voltage-full-scale", a.v_full_scale, "Volts at the full-scale code (default 1.5 sqrt(2) Un)");
-  app.add_option("--current-full-scale", a.i_full_scale, "Amperes at the full-scale code (default 3.6 In)");
-  app.add_option("--adc-bits", a.adc_bits, "Significant bits of the codes (16 or 24)")->check(CLI::IsMember({16, 24}));
-  app.add_option("--max-order", a.max_order, "Highest harmonic order in THD")->check(CLI::Range(2, 50));
-  app.add_option("--pulse-wh", a.pulse_wh, "Wh per pulse")->check(CLI::IsMember({1, 10, 100, 1000}));
-  app.add_option("--store", a.store, "Register store file (loaded at start, saved periodically and at the end)");
-  app.add_option("--save-period-s", a.save_period_s, "Periodic save, s (0: only at power fail and at the end)");
-  app.add_option("--gpio-chip", a.gpio_chip, "GPIO character device, e.g. /dev/gpiochip0");
-  app.add_option("--pulse-line", a.pulse_line, "GPIO line of the pulse output");
-  app.add_option("--input-lines", a.input_lines, "GPIO lines of tariff, partial run, partial reset")->expected(3)->delimiter(',');
-  app.add_option("--power-fail-line", a.power_fail_line, "GPIO line of the supply comparator (low = power failing)");
-  app.add_flag("--aggregates", a.aggregates, "Also one JSON object per 150/180-cycle aggregate");
+  BuildApp(app, a);
+  app.set_version_flag("--version", METER_VERSION);
+  // A configuration file's values go in front of the command line's.
+  std::vector<std::string> command_line(argv + 1, argv + argc);
+  std::string config_path;
+  for (std::size_t k = 0; k < command_line.size(); ++k) {
+    if (command_line[k] == "--config" && k + 1 < command_line.size()) config_path = command_line[k + 1];
+    if (command_line[k].rfind("--config=", 0) == 0) config_path = command_line[k].substr(9);
+  }
+  std::vector<std::string> all;
+  if (!config_path.empty()) {
+    if (const int rc = ConfigArguments(config_path, command_line, all); rc != 0) return rc;
+  }
+  all.insert(all.end(), command_line.begin(), command_line.end());
+  std::vector<std::string> reversed(all.rbegin(), all.rend());  // CLI11 takes them last first
   try {
-    app.parse(argc, argv);
+    app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (a.print_modbus_map) {
+    std::cout << meter::interfaces::ModbusMapMarkdown();
+    return 0;
+  }
+  if (a.print_config_keys) {
+    std::cout << "| key | default | what |\n|---|---|---|\n";
+    for (const CLI::Option* option : app.get_options()) {
+      const std::string name = option->get_lnames().empty() ? "" : option->get_lnames().front();
+      if (name.empty() || name == "help" || name == "version" || name == "config" || name.rfind("print-", 0) == 0) continue;
+      std::string fallback = option->get_expected_min() == 0 ? "false" : option->get_default_str();
+      if (fallback.empty()) fallback = "(none)";
+      std::string what = option->get_description();
+      for (std::size_t at = what.find('|'); at != std::string::npos; at = what.find('|', at + 2)) what.replace(at, 1, "\\|");
+      std::cout << "| `" << name << "` | `" << fallback << "` | " << what << " |\n";
+    }
+    return 0;
   }
   return Run(a);
 }

@@ -1,7 +1,7 @@
 #pragma once
 // The reference meter's register set, integrated cycle by cycle:
 //   system: kWh import/export, kvarh import/export, kVAh; per quadrant
-//   I-IV kWh, kvarh, kVAh; kWh import per tariff t1/t2;
+//   I-IV kWh, kvarh, kVAh; kWh import and export per tariff t1/t2;
 //   partial: the same system set, with start, stop and reset;
 //   per phase: kWh import/export, kvarh import/export;
 //   hour meters: running while importing / exporting (total and partial),
@@ -46,6 +46,7 @@ struct EnergyState {
   Set total;
   Set partial;
   std::array<EnergyCounter, 2> kwh_imp_tariff;
+  std::array<EnergyCounter, 2> kwh_exp_tariff;  ///< DSMR's 2.8.1 / 2.8.2.
   std::array<PhaseSet, 3> phases;
   std::uint64_t import_ticks = 0, export_ticks = 0, on_ticks = 0;
   std::uint64_t partial_import_ticks = 0, partial_export_ticks = 0;
