@@ -10,7 +10,19 @@ packages=(
   qemu-system-arm qemu-user g++-arm-linux-gnueabihf
   libeigen3-dev libkissfft-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libsndfile1-dev debian-archive-keyring gnuplot-nox
+  # The meter on the network: libraries, and the real clients the tests start.
+  libmodbus-dev libtomlplusplus-dev
+  python3 python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat
+  # meter-linux for armhf links Debian's armhf libmodbus (multiarch).
+  libmodbus-dev:armhf
 )
+
+# The armhf packages above need the architecture known to dpkg.
+if ! dpkg --print-foreign-architectures | grep -qx armhf; then
+  echo "setup: adding the armhf architecture (for libmodbus-dev:armhf)"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO dpkg --add-architecture armhf
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -151,11 +151,14 @@ TEST(LinuxTarget, HostQ31OutputEqualsMeterSimReplay) {
     const ShellRun sim = Shell(std::string(METER_SIM_PATH) + " replay '" + rec.file + "' --wiring 3p4w --json --no-progress --numeric q31 " +
                           rec.replay_args + " --export-scan " + scan);
     ASSERT_EQ(sim.exit_code, 0) << rec.name;
-    const ShellRun host = Shell(std::string(METER_LINUX_Q31_PATH) + " --source " + scan + " " + rec.linux_args);
+    const std::string state = (kWork / ("state-" + rec.name)).string();
+    fs::remove_all(state);
+    const ShellRun host = Shell(std::string(METER_LINUX_Q31_PATH) + " --source " + scan + " --state-dir " + state + " " + rec.linux_args);
     ASSERT_EQ(host.exit_code, 0) << rec.name;
     EXPECT_EQ(host.out, WithoutChannelMap(sim.out)) << rec.name;
     // The scan arrives through a pipe just as well.
-    const ShellRun piped = Shell("cat " + scan + " | " + METER_LINUX_Q31_PATH + " --source - " + rec.linux_args);
+    fs::remove_all(state);
+    const ShellRun piped = Shell("cat " + scan + " | " + METER_LINUX_Q31_PATH + " --source - --state-dir " + state + " " + rec.linux_args);
     EXPECT_EQ(piped.out, WithoutChannelMap(sim.out)) << rec.name;
   }
 }
@@ -175,9 +178,13 @@ TEST(LinuxTarget, ArmhfBuildUnderQemuMatchesTheHostBuild) {
               0);
     for (const char* program : {"meter-linux", "meter-linux-q31"}) {
       const std::string host_path = std::string(program) == "meter-linux" ? METER_LINUX_PATH : METER_LINUX_Q31_PATH;
-      const ShellRun host = Shell(host_path + " --source " + scan + " " + rec.linux_args);
-      const ShellRun arm = Shell("qemu-arm -L /usr/arm-linux-gnueabihf " + dir + "/" + program + " --source " + scan + " " +
-                            rec.linux_args);
+      // Each run starts from empty registers: a state directory of its own.
+      const std::string state = (kWork / (std::string(program) + "-" + rec.name)).string();
+      fs::remove_all(state + "-host");
+      fs::remove_all(state + "-arm");
+      const ShellRun host = Shell(host_path + " --source " + scan + " --state-dir " + state + "-host " + rec.linux_args);
+      const ShellRun arm = Shell("qemu-arm -L /usr/arm-linux-gnueabihf " + dir + "/" + program + " --source " + scan +
+                                 " --state-dir " + state + "-arm " + rec.linux_args);
       ASSERT_EQ(host.exit_code, 0) << program << " " << rec.name;
       ASSERT_EQ(arm.exit_code, 0) << program << " " << rec.name << " under qemu-arm";
       CompareOutputs(host.out, arm.out, std::string(program) + " " + rec.name);
@@ -233,7 +240,10 @@ TEST(LinuxTarget, IioBufferDeviceWithItsScanElements) {
                   rec.replay_args + " --export-scan " + scan)
                 .exit_code,
             0);
-  const ShellRun plain = Shell(std::string(METER_LINUX_Q31_PATH) + " --source " + scan + " " + rec.linux_args);
+  fs::remove_all(kWork / "state-plain");
+  fs::remove_all(kWork / "state-iio");
+  const ShellRun plain = Shell(std::string(METER_LINUX_Q31_PATH) + " --source " + scan + " --state-dir " +
+                               (kWork / "state-plain").string() + " " + rec.linux_args);
   ASSERT_EQ(plain.exit_code, 0);
 
   const fs::path dev_dir = kWork / "dev", sys_dir = kWork / "sys" / "iio:device3";
@@ -263,7 +273,8 @@ TEST(LinuxTarget, IioBufferDeviceWithItsScanElements) {
     node.write(frame + 4, 20);
   }
   node.close();
-  const ShellRun iio = Shell(std::string(METER_LINUX_Q31_PATH) + " --source iio:3 --iio-sysfs " + (kWork / "sys").string() +
+  const ShellRun iio = Shell(std::string(METER_LINUX_Q31_PATH) + " --source iio:3 --state-dir " + (kWork / "state-iio").string() +
+                             " --iio-sysfs " + (kWork / "sys").string() +
                              " --iio-dev " + dev_dir.string() +
                              " --map va=in_voltage0,vb=in_voltage1,vc=in_voltage2,ia=in_current0,ib=in_current1,ic=in_current2"
                              " --un 230 --in 5");
@@ -310,9 +321,10 @@ TEST(LinuxTarget, BadSourcesGiveClearErrors) {
   EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) + " --source /nonexistent.scan --rate 8000").exit_code, 1);
   EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) + " --source - --rate 8000 --scan-type le:x24/32").exit_code, 2);
   EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) + " --source iio:99 --iio-sysfs " + kWork.string()).exit_code, 1);
-  EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) + " --source - --rate 8000 --gpio-chip /dev/nonexistent --pulse-line 3").exit_code, 1);
+  const std::string state = " --state-dir " + (kWork / "state").string();
+  EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) + " --source - --rate 8000 --gpio-chip /dev/nonexistent --pulse-line 3" + state).exit_code, 1);
   // A scan cut short is an error, not a silently dropped frame.
-  ShellRun r = Shell("printf 'abcdefg' | " + std::string(METER_LINUX_PATH) + " --source - --rate 8000");
+  ShellRun r = Shell("printf 'abcdefg' | " + std::string(METER_LINUX_PATH) + " --source - --rate 8000" + state);
   EXPECT_EQ(r.exit_code, 1);
 }
 

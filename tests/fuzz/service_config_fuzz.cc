@@ -1,0 +1,26 @@
+// meter-linux's configuration file parser (TOML and JSON) and the address
+// parsers of its interfaces, on any text: an entry or a message, never a
+// crash or an exception escaping.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "meter/interfaces/modbus_rtu_server.h"
+#include "meter/interfaces/tcp_listener.h"
+#include "service_config.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  for (const bool json : {false, true}) {
+    std::vector<meter_linux::ConfigEntry> entries;
+    std::string why;
+    if (!meter_linux::ParseConfigText(text, json, "fuzz", entries, why) && why.empty()) __builtin_trap();
+  }
+  meter::interfaces::Endpoint at;
+  std::string why;
+  meter::interfaces::ParseEndpoint(text, at, why);
+  meter::interfaces::ModbusRtuOptions rtu;
+  meter::interfaces::ParseRtuSpec(text, rtu, why);
+  return 0;
+}
