@@ -65,7 +65,7 @@ std::size_t ReplyToTcpFrame(const std::uint8_t* frame, std::size_t length, const
   const std::uint8_t* pdu = frame + kMbapBytes;
   const std::size_t pdu_length = length - kMbapBytes;
   std::size_t reply_pdu;
-  if (unit == 0 || unit == 255 || unit == id.unit_id) {
+  if (unit == 0 || unit == 1 || unit == 255 || unit == id.unit_id) {
     reply_pdu = ReplyToPdu(pdu, pdu_length, snapshot, id, reply + kMbapBytes);
   } else {
     reply_pdu = ExceptionPdu(pdu[0], ModbusException::kGatewayTargetFailed, reply + kMbapBytes);

@@ -281,6 +281,11 @@ TEST(ModbusReply, TcpUnitIdsAndEcho) {
     EXPECT_EQ(r[6], unit);
     EXPECT_EQ((r[9] << 8) | r[10], 500);  // Hz x10
   }
+  DeviceIdentity id5 = Identity();
+  id5.unit_id = 5;
+  std::uint8_t reply[kMaxTcpAdu];
+  const std::uint8_t to_five[] = {0, 1, 0, 0, 0, 6, 5, 0x03, 0x00, 0x00, 0x00, 0x01};
+  ASSERT_EQ(ReplyToTcpFrame(to_five, sizeof to_five, s, id5, reply), 7u + 4u);  // the configured id too
   const auto other = Tcp({0, 1, 0, 0, 0, 6, 7, 0x03, 0x00, 0x00, 0x00, 0x01}, s);
   ASSERT_EQ(other.size(), 9u);
   EXPECT_EQ(other[7], 0x83);

@@ -421,7 +421,14 @@ class ModbusRtuOverAPseudoTerminal(unittest.TestCase):
             while not (os.path.exists(meter_end) and os.path.exists(client_end)) and time.time() < deadline:
                 time.sleep(0.05)
             # A pseudo-terminal refuses parity settings (EINVAL), so 8N1 here.
-            service = Service(work, "rtu", ["--modbus-rtu", meter_end + ":38400:8N1", "--modbus-unit-id", "5"], seconds=3)
+            p1_meter, p1_reader = os.path.join(work, "p1-meter"), os.path.join(work, "p1-reader")
+            p1_socat = subprocess.Popen(["socat", "pty,raw,echo=0,link=" + p1_meter, "pty,raw,echo=0,link=" + p1_reader],
+                                        stderr=subprocess.DEVNULL)
+            deadline = time.time() + 5
+            while not (os.path.exists(p1_meter) and os.path.exists(p1_reader)) and time.time() < deadline:
+                time.sleep(0.05)
+            service = Service(work, "rtu", ["--modbus-rtu", meter_end + ":38400:8N1", "--modbus-unit-id", "5",
+                                            "--p1-tty", p1_meter], seconds=3)
             service.wait_for_end()
             client = ModbusSerialClient(port=client_end, baudrate=38400, parity="N", stopbits=1, timeout=2)
             self.assertTrue(client.connect())
@@ -434,6 +441,18 @@ class ModbusRtuOverAPseudoTerminal(unittest.TestCase):
                 self.assertAlmostEqual(int32_low_first(cg.registers, 2 * p) / 10.0, window["phases"][p]["v_rms"], delta=0.1)
             ss = client.read_holding_registers(40000, 4, slave=5)
             self.assertEqual(ss.registers, [0x5375, 0x6E53, 1, 66])
+            # P1 on the serial line: whole telegrams, every second.
+            import serial
+            with serial.Serial(p1_reader, 115200, timeout=3) as line:
+                data = b""
+                deadline = time.time() + 5
+                while data.count(b"!") < 2 and time.time() < deadline:
+                    data += line.read(4096)
+            first = data.find(b"/")
+            self.assertGreaterEqual(first, 0, data[:200])
+            telegram = data[first:data.index(b"\r\n", data.index(b"!", first)) + 2]
+            values = parse_p1(self, telegram)
+            self.assertAlmostEqual(float(values["1-0:32.7.0"].split("*")[0]), window["phases"][0]["v_rms"], delta=0.05)
             write = client.write_register(0, 1, slave=5)
             self.assertTrue(write.isError())
             self.assertEqual(write.exception_code, 1)
@@ -442,8 +461,10 @@ class ModbusRtuOverAPseudoTerminal(unittest.TestCase):
             client.close()
             self.assertEqual(service.stop(), 0)
         finally:
-            socat.terminate()
-            socat.wait(timeout=5)
+            for process in (socat, locals().get("p1_socat")):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=5)
             shutil.rmtree(work, ignore_errors=True)
 
 
@@ -518,6 +539,31 @@ class ServiceLifecycle(unittest.TestCase):
         out = subprocess.run([METER_LINUX, "--config", path, "--nominal-hz", "60", "--print-modbus-map"],
                              capture_output=True, text=True, timeout=10)
         self.assertEqual(out.returncode, 0, out.stderr)
+
+    def test_hostile_input_while_metering_costs_no_sample(self):
+        service = Service(self.work, "hostile", ["--modbus-tcp", "127.0.0.1:0"], seconds=6, current=4.0, rated=5.0,
+                          speed="1")
+        port = service.port("Modbus TCP")
+        rng = random.Random(7)
+        bad = [bytes([0, 1, 0, 1, 0, 6, 1, 3, 0, 0, 0, 1]), bytes([0, 1, 0, 0, 0xFF, 0xFF, 1, 3]),
+               bytes([0, 1, 0, 0, 0, 1, 1]), bytes([0, 1, 0, 0, 0, 6, 1])]
+        sent = 0
+        deadline = time.time() + 4
+        while time.time() < deadline:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(rng.choice(bad))
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                for k in range(500):
+                    pdu = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 12)))
+                    sock.sendall(struct.pack(">HHHB", k, 0, len(pdu) + 1, rng.randrange(256)) + pdu)
+                    header = modbus_load.recv_exact(sock, 7)
+                    modbus_load.recv_exact(sock, struct.unpack(">HHHB", header)[2] - 1)
+                    sent += 1
+        self.assertGreater(sent, 2000)
+        service.wait_for_end()
+        self.assertEqual(uint64(raw_read(port, 4, 0x1068, 4)[0], 0), 0)  # lost_frames
+        self.assertEqual(service.stop(), 0)
+        self.assertRegex(service.stderr(), r"48000 frames, \d+ windows, lost_frames 0")
 
     def test_fifty_clients_cost_no_sample(self):
         # The short form of bench/modbus_load.py: 50 clients as fast as they

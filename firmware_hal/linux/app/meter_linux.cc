@@ -149,7 +149,7 @@ void BuildApp(CLI::App& app, Args& a) {
   app.add_option("--modbus-max-clients", a.modbus_max_clients, "Modbus TCP connections at once")->check(CLI::Range(16, 1000));
   app.add_option("--modbus-idle-timeout-s", a.modbus_idle_timeout_s, "Close a Modbus TCP connection silent this long, s")
       ->check(CLI::Range(1.0, 86400.0));
-  app.add_option("--modbus-unit-id", a.modbus_unit_id, "Unit id of the RTU slave (TCP also answers 0 and 255)")->check(CLI::Range(1, 247));
+  app.add_option("--modbus-unit-id", a.modbus_unit_id, "Unit id of the RTU slave (TCP answers it and 0, 1, 255)")->check(CLI::Range(1, 247));
   app.add_option("--modbus-rtu", a.modbus_rtu, "Modbus RTU slave on DEVICE[:BAUD[:8N1|8E1|8O1|8N2]] (off by default; 9600 8N1)");
   app.add_option("--p1-tcp", a.p1_tcp, "P1 (DSMR 5) telegrams every second to clients of ADDR:PORT (off by default)");
   app.add_option("--p1-tty", a.p1_tty, "P1 (DSMR 5) telegrams every second on this serial line, 115200 8N1 (off by default)");

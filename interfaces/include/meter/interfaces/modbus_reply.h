@@ -39,7 +39,7 @@ enum class TcpFrame : std::uint8_t {
 TcpFrame NextTcpFrame(const std::uint8_t* data, std::size_t size, std::size_t& frame_length);
 
 /// The reply ADU to one complete TCP frame, into `reply` (kMaxTcpAdu bytes).
-/// Unit ids 0, 255 and `id.unit_id` read the maps; another gets exception
+/// Unit ids 0, 1, 255 and `id.unit_id` read the maps; another gets exception
 /// 0x0B. @returns the reply's length.
 std::size_t ReplyToTcpFrame(const std::uint8_t* frame, std::size_t length, const MeterSnapshot& snapshot,
                             const DeviceIdentity& id, std::uint8_t* reply);
