@@ -11,10 +11,11 @@ packages=(
   libeigen3-dev libkissfft-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libsndfile1-dev debian-archive-keyring gnuplot-nox
   # The meter on the network: libraries, and the real clients the tests start.
-  libmodbus-dev libtomlplusplus-dev
+  libmodbus-dev libtomlplusplus-dev libmosquitto-dev libsqlite3-dev
   python3 python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat
-  # meter-linux for armhf links Debian's armhf libmodbus (multiarch).
-  libmodbus-dev:armhf
+  mosquitto mosquitto-clients python3-paho-mqtt openssl
+  # meter-linux for armhf links Debian's armhf libraries (multiarch).
+  libmodbus-dev:armhf libmosquitto-dev:armhf libsqlite3-dev:armhf
 )
 
 # The armhf packages above need the architecture known to dpkg.

@@ -6,24 +6,16 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "meter/interfaces/result_json.h"
+
 namespace meter::host_sim {
 namespace {
 
 using Json = nlohmann::ordered_json;
 
-// A float as JSON: its shortest round-trip decimal, so 230.1 prints as
-// 230.1 and not as the float's exact binary expansion. NaN becomes null.
-Json Num(float x) {
-  if (!std::isfinite(x)) return nullptr;
-  return std::stod(fmt::format("{}", x));
-}
-
-Json PhaseJson(const PhaseValues& p) {
-  return Json{{"v_rms", Num(p.v_rms)},   {"i_rms", Num(p.i_rms)},         {"p_w", Num(p.p_w)},
-              {"q_var", Num(p.q_var)},   {"s_va", Num(p.s_va)},           {"pf", Num(p.pf)},
-              {"p1_w", Num(p.p1_w)},     {"q1_var", Num(p.q1_var)},       {"thd_v_pct", Num(p.thd_v_pct)},
-              {"thd_i_pct", Num(p.thd_i_pct)}};
-}
+// The window's JSON is the interfaces' (one writer for the JSON lines and
+// the MQTT state topic); aggregates and summaries are written here.
+Json Num(float x) { return interfaces::JsonNumber(x); }
 
 Json TotalJson(const TotalValues& t) {
   return Json{{"p_w", Num(t.p_w)}, {"q_var", Num(t.q_var)}, {"s_va", Num(t.s_va)}, {"pf", Num(t.pf)}};
@@ -44,16 +36,7 @@ std::string Fixed(float x, int width, int decimals) {
 
 }  // namespace
 
-std::vector<std::string> FlagNames(std::uint32_t flags) {
-  std::vector<std::string> names;
-  for (int bit = 0; bit < 32; ++bit) {
-    if ((flags >> bit) & 1u) {
-      const char* n = WindowFlagName(bit);
-      names.emplace_back(n ? n : fmt::format("bit{}", bit));
-    }
-  }
-  return names;
-}
+std::vector<std::string> FlagNames(std::uint32_t flags) { return interfaces::FlagNames(flags); }
 
 template <typename Numeric>
 void FillEnergy(const BasicEnergyMeter<Numeric>& em, const CountingPulseOutput* pulses, ReplaySummary& s) {
@@ -84,37 +67,7 @@ template void FillEnergy(const BasicEnergyMeter<dsp::FloatNumeric>&, const Count
 template void FillEnergy(const BasicEnergyMeter<dsp::Q31Numeric>&, const CountingPulseOutput*, ReplaySummary&);
 
 void JsonLinesSink::OnWindow(const WindowResult& w, const HarmonicSpectrum&, double t_s) {
-  Json j;
-  j["type"] = "window";
-  j["sequence"] = w.sequence;  // as the interfaces publish it (Modbus 0x1000)
-  j["t_s"] = std::round(t_s * 1e7) / 1e7;
-  j["f_hz"] = Num(w.f_hz);
-  j["flags"] = FlagNames(w.flags);
-  Json phases = Json::array();
-  for (int p = 0; p < w.phase_count; ++p) phases.push_back(PhaseJson(w.phases[static_cast<std::size_t>(p)]));
-  j["phases"] = phases;
-  if (w.line_to_line_count > 0) {
-    Json ll = Json::array(), thd = Json::array();
-    for (int l = 0; l < w.line_to_line_count; ++l) {
-      ll.push_back(Num(w.v_ll_rms[static_cast<std::size_t>(l)]));
-      thd.push_back(Num(w.thd_v_ll_pct[static_cast<std::size_t>(l)]));
-    }
-    j["v_ll_rms"] = ll;
-    j["thd_v_ll_pct"] = thd;
-  }
-  if (w.has_neutral) j["i_n_rms"] = Num(w.i_n_rms);
-  if (w.has_unbalance) j["unbalance_v_pct"] = Num(w.unbalance_v_pct);
-  j["total"] = TotalJson(w.total);
-  // Additions to the contract (never renamed, only added).
-  j["duration_s"] = Num(w.duration_s);
-  j["cycles"] = w.cycles;
-  j["thd_max_order"] = w.thd_max_order;
-  if (w.has_unbalance) {
-    j["unbalance_v0_pct"] = Num(w.unbalance_v0_pct);
-    j["unbalance_i_pct"] = Num(w.unbalance_i_pct);
-    j["unbalance_i0_pct"] = Num(w.unbalance_i0_pct);
-  }
-  out_ << j.dump() << '\n';
+  out_ << interfaces::WindowJson(w, t_s).dump() << '\n';
 }
 
 void JsonLinesSink::OnAggregate(const AggregateResult& a, double t_s) {

@@ -32,6 +32,7 @@
 #include "meter/interfaces/modbus_map.h"
 #include "meter/interfaces/modbus_rtu_server.h"
 #include "meter/interfaces/modbus_tcp_server.h"
+#include "meter/interfaces/mqtt_publisher.h"
 #include "meter/interfaces/p1_server.h"
 #include "meter/interfaces/snapshot.h"
 #include "meter/metering/firmware_meter.h"
@@ -94,7 +95,7 @@ struct Args {
   int pulse_wh = 0;
   std::string state_dir = "/var/lib/meter-core";
   std::string store;
-  double save_period_s = 900.0;
+  double save_period_s = 10.0;
   std::string serial;
   std::string gpio_chip;
   int pulse_line = -1, power_fail_line = -1;
@@ -108,6 +109,21 @@ struct Args {
   std::string modbus_rtu;
   std::string p1_tcp;
   std::string p1_tty;
+  std::string mqtt;
+  bool mqtt_allow_plaintext = false;
+  std::string mqtt_client_id;
+  std::string mqtt_username;
+  std::string mqtt_password_file;
+  std::string mqtt_ca, mqtt_cert, mqtt_key;
+  int mqtt_keepalive_s = 60;
+  double mqtt_state_period_s = 10.0;
+  double mqtt_record_period_s = 60.0;
+  int mqtt_state_qos = 0;
+  int mqtt_record_qos = 1;
+  std::string mqtt_topic_prefix = "meter-core";
+  std::string mqtt_discovery_prefix = "homeassistant";
+  bool mqtt_no_discovery = false;
+  long mqtt_queue_records = 7 * 1440;
   bool print_modbus_map = false;
   bool print_config_keys = false;
 };
@@ -153,6 +169,27 @@ void BuildApp(CLI::App& app, Args& a) {
   app.add_option("--modbus-rtu", a.modbus_rtu, "Modbus RTU slave on DEVICE[:BAUD[:8N1|8E1|8O1|8N2]] (off by default; 9600 8N1)");
   app.add_option("--p1-tcp", a.p1_tcp, "P1 (DSMR 5) telegrams every second to clients of ADDR:PORT (off by default)");
   app.add_option("--p1-tty", a.p1_tty, "P1 (DSMR 5) telegrams every second on this serial line, 115200 8N1 (off by default)");
+  app.add_option("--mqtt", a.mqtt, "MQTT broker, mqtts://HOST[:PORT] (TLS, default port 8883; off by default)");
+  app.add_flag("--mqtt-allow-plaintext", a.mqtt_allow_plaintext, "Allow mqtt:// (no TLS): only on a trusted network");
+  app.add_option("--mqtt-client-id", a.mqtt_client_id, "MQTT client id (default meter-core-SERIAL)");
+  app.add_option("--mqtt-username", a.mqtt_username, "MQTT user name");
+  app.add_option("--mqtt-password-file", a.mqtt_password_file, "File holding the MQTT password (mode 0600; never on the command line)");
+  app.add_option("--mqtt-ca", a.mqtt_ca, "CA certificate(s) that verify the broker (default: the system's)");
+  app.add_option("--mqtt-cert", a.mqtt_cert, "Client certificate (X.509 authentication)");
+  app.add_option("--mqtt-key", a.mqtt_key, "Client certificate's private key (mode 0600)");
+  app.add_option("--mqtt-keepalive-s", a.mqtt_keepalive_s, "MQTT keep-alive, s")->check(CLI::Range(5, 3600));
+  app.add_option("--mqtt-state-period-s", a.mqtt_state_period_s, "State and energy messages every this many s, changed or not")
+      ->check(CLI::Range(1.0, 86400.0));
+  app.add_option("--mqtt-record-period-s", a.mqtt_record_period_s, "Interval records (store-and-forward) every this many s")
+      ->check(CLI::Range(1.0, 86400.0));
+  app.add_option("--mqtt-state-qos", a.mqtt_state_qos, "QoS of state and energy messages")->check(CLI::Range(0, 1));
+  app.add_option("--mqtt-record-qos", a.mqtt_record_qos, "QoS of interval records (1: removed from the queue on PUBACK)")
+      ->check(CLI::Range(0, 1));
+  app.add_option("--mqtt-topic-prefix", a.mqtt_topic_prefix, "Topics are PREFIX/SERIAL/state, .../energy, .../status, .../records");
+  app.add_option("--mqtt-discovery-prefix", a.mqtt_discovery_prefix, "Home Assistant discovery prefix");
+  app.add_flag("--mqtt-no-discovery", a.mqtt_no_discovery, "No Home Assistant discovery messages");
+  app.add_option("--mqtt-queue-records", a.mqtt_queue_records, "Interval records the queue keeps (oldest dropped past it)")
+      ->check(CLI::Range(10L, 10000000L));
   app.add_flag("--print-modbus-map", a.print_modbus_map, "Print docs/MODBUS.md's register tables and exit");
   app.add_flag("--print-config-keys", a.print_config_keys, "Print docs/SERVICE.md's table of configuration keys and exit");
 }
@@ -288,6 +325,27 @@ double WallClock() {
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
   return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
+// A secret's file must be this user's alone: mode 0600 (or stricter).
+bool ReadSecretFile(const std::string& path, std::string& secret, std::string& why) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    why = path + ": " + std::strerror(errno);
+    return false;
+  }
+  if ((st.st_mode & 077) != 0) {
+    why = path + ": readable by others (mode " + std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
+          std::to_string(st.st_mode & 7) + "): make it 0600";
+    return false;
+  }
+  std::ifstream file(path);
+  std::getline(file, secret);
+  if (!file && secret.empty()) {
+    why = path + ": empty";
+    return false;
+  }
+  return true;
 }
 
 // The state directory, created for this user only when missing.
@@ -457,12 +515,62 @@ int Run(const Args& a) {
 
   // Slow devices. Without --store the registers live in the state directory.
   std::string store_path = a.store;
-  if (store_path.empty()) {
+  if (store_path.empty() || !a.mqtt.empty()) {
     if (!PrepareStateDir(a.state_dir, why)) {
       std::cerr << "meter-linux: " << why << "\n";
       return 1;
     }
-    store_path = a.state_dir + "/registers.store";
+  }
+  if (store_path.empty()) store_path = a.state_dir + "/registers.store";
+
+  net::MqttPublisher mqtt(*channel);
+  if (!a.mqtt.empty()) {
+    net::MqttOptions options;
+    if (!net::ParseMqttUrl(a.mqtt, options, why)) {
+      std::cerr << "meter-linux: --mqtt " << why << "\n";
+      return 2;
+    }
+    if (!options.tls && !a.mqtt_allow_plaintext) {
+      std::cerr << "meter-linux: --mqtt " << a.mqtt << ": plaintext MQTT is refused; use mqtts:// or give --mqtt-allow-plaintext\n";
+      return 2;
+    }
+    if (!a.mqtt_password_file.empty() && !ReadSecretFile(a.mqtt_password_file, options.password, why)) {
+      std::cerr << "meter-linux: --mqtt-password-file " << why << "\n";
+      return 2;
+    }
+    if (!a.mqtt_key.empty()) {
+      std::string ignored;
+      if (!ReadSecretFile(a.mqtt_key, ignored, why)) {
+        std::cerr << "meter-linux: --mqtt-key " << why << "\n";
+        return 2;
+      }
+    }
+    if (a.mqtt_cert.empty() != a.mqtt_key.empty()) {
+      std::cerr << "meter-linux: --mqtt-cert and --mqtt-key go together\n";
+      return 2;
+    }
+    options.client_id = a.mqtt_client_id;
+    options.username = a.mqtt_username;
+    options.ca_file = a.mqtt_ca;
+    options.cert_file = a.mqtt_cert;
+    options.key_file = a.mqtt_key;
+    options.keepalive_s = a.mqtt_keepalive_s;
+    options.state_period_s = a.mqtt_state_period_s;
+    options.record_period_s = a.mqtt_record_period_s;
+    options.state_qos = a.mqtt_state_qos;
+    options.record_qos = a.mqtt_record_qos;
+    options.discovery = !a.mqtt_no_discovery;
+    options.queue_path = a.state_dir + "/mqtt-queue.sqlite";
+    options.max_records = a.mqtt_queue_records;
+    options.naming.serial = serial;
+    options.naming.version = METER_VERSION;
+    options.naming.wiring = wiring;
+    options.naming.prefix = a.mqtt_topic_prefix;
+    options.naming.discovery_prefix = a.mqtt_discovery_prefix;
+    if (!mqtt.Start(options, why)) {
+      std::cerr << "meter-linux: MQTT: " << why << "\n";
+      return 1;
+    }
   }
   board::FileStore store;
   if (const meter::Status s = store.Open(store_path, 4096, 2, why); s != meter::Status::kOk) {
@@ -511,8 +619,17 @@ int Run(const Args& a) {
   const auto& m = meter_instance->meter();
   std::uint64_t lost_frames = 0;
 
-  // The registers are known from here on: totals may be reported.
+  // The registers are known from here on: totals may be reported. The
+  // saved copy follows each save (periodic, and at the end).
+  snapshot.saved_registers = meter_instance->registers().state();
+  std::uint64_t saved_at = meter_instance->last_save_tick();
+  std::uint32_t save_errors = 0;
   const auto publish = [&](bool has_window) {
+    if (meter_instance->last_save_tick() != saved_at || save_errors != loop.stats().save_errors) {
+      if (loop.stats().save_errors == save_errors) snapshot.saved_registers = meter_instance->registers().state();
+      saved_at = meter_instance->last_save_tick();
+      save_errors = loop.stats().save_errors;
+    }
     snapshot.publication += 1;
     snapshot.time_unix_s = WallClock();
     snapshot.registers_ready = true;
@@ -623,6 +740,10 @@ int Run(const Args& a) {
     status = 1;
   }
   lost_frames += loop.stats().lost_frames;
+  if (status == 0) {
+    snapshot.saved_registers = meter_instance->registers().state();
+    saved_at = meter_instance->last_save_tick();
+  }
   publish(false);
   if (a.linger && g_stop == 0 && status == 0) {
     std::cerr << "meter-linux: source ended; serving the final values until SIGTERM\n";
@@ -631,6 +752,7 @@ int Run(const Args& a) {
   modbus_tcp.Stop();
   modbus_rtu.Stop();
   p1.Stop();
+  mqtt.Stop();
   summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(m.gap_samples())) / rate;
   meter::host_sim::FillEnergy(*meter_instance, pulse == &counting_pulse ? &counting_pulse : nullptr, summary);
   if (!a.no_json_lines) sink.OnSummary(summary);

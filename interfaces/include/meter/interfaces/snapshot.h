@@ -40,6 +40,10 @@ struct MeterSnapshot {
   WindowResult window{};
   HarmonicSpectrum spectrum{};
   EnergyState registers{};
+  /// The registers as last written to the store (restored ones at start):
+  /// what a consumer that must never see a total go backwards across a
+  /// crash and restart reads (MQTT). At most one save period behind.
+  EnergyState saved_registers{};
   /// Frames the acquisition dropped because the loop was late (0 when the
   /// loop keeps every sample).
   std::uint64_t lost_frames = 0;

@@ -76,6 +76,9 @@ class BasicEnergyMeter {
   /// True when Init found a saved record.
   bool restored() const { return restored_; }
   std::uint64_t now_tick() const { return now_tick_; }
+  /// Tick of the last save attempt (periodic or power fail); a caller that
+  /// sees it change knows the registers went to the store.
+  std::uint64_t last_save_tick() const { return last_save_tick_; }
 
  private:
   void TakeCycles();
