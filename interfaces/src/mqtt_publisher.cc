@@ -2,6 +2,7 @@
 
 #include <mosquitto.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +51,54 @@ bool ParseMqttUrl(const std::string& url, MqttOptions& out, std::string& why) {
   }
   out.host = rest;
   return true;
+}
+
+int MostSlashes(const MqttOptions& o) {
+  std::vector<std::string> topics = {o.naming.StateTopic(), o.naming.EnergyTopic(), o.naming.StatusTopic(),
+                                     o.naming.RecordTopic(), o.naming.EventTopic(), o.telemetry_topic};
+  if (o.discovery) {
+    for (const Retained& r : DiscoveryConfigs(o.naming)) topics.push_back(r.topic);
+  }
+  int most = 0;
+  for (const auto& t : topics) most = std::max(most, static_cast<int>(std::count(t.begin(), t.end(), '/')));
+  return most;
+}
+
+bool ApplyMqttPreset(const std::string& preset, MqttOptions& o, std::string& why) {
+  if (preset.empty() || preset == "generic") return true;
+  if (!o.tls) {
+    why = preset + " takes TLS only (mqtts://)";
+    return false;
+  }
+  o.state_qos = std::min(o.state_qos, 1);
+  o.record_qos = std::min(o.record_qos, 1);
+  const std::string device = o.client_id.empty() ? "meter-core-" + o.naming.serial : o.client_id;
+  if (preset == "azure-iot-hub") {
+    o.client_id = device;
+    o.username = o.host + "/" + device + "/?api-version=2021-04-12";
+    if (o.password.empty() && o.cert_file.empty()) {
+      why = "azure-iot-hub needs a SAS token (--mqtt-password-file) or an X.509 certificate (--mqtt-cert, --mqtt-key)";
+      return false;
+    }
+    o.telemetry_topic = "devices/" + device + "/messages/events/";
+    o.retain = false;
+    o.discovery = false;
+    return true;
+  }
+  if (preset == "aws-iot-core") {
+    if (o.cert_file.empty()) {
+      why = "aws-iot-core needs an X.509 client certificate (--mqtt-cert, --mqtt-key)";
+      return false;
+    }
+    o.client_id = device;
+    if (MostSlashes(o) > 7) {
+      why = "aws-iot-core allows at most 7 slashes in a topic; shorten --mqtt-topic-prefix or --mqtt-discovery-prefix";
+      return false;
+    }
+    return true;
+  }
+  why = "unknown preset '" + preset + "' (generic, azure-iot-hub, aws-iot-core)";
+  return false;
 }
 
 bool MqttPublisher::Start(const MqttOptions& options, std::string& why) {
@@ -151,7 +200,12 @@ void MqttPublisher::Run() {
     mosquitto_tls_insecure_set(mosq, false);
     if (rc != MOSQ_ERR_SUCCESS) log.Say(std::string("TLS set-up failed: ") + mosquitto_strerror(rc));
   }
-  mosquitto_will_set(mosq, naming.StatusTopic().c_str(), 7, "offline", 1, options_.retain);
+  if (options_.telemetry_topic.empty()) {
+    mosquitto_will_set(mosq, naming.StatusTopic().c_str(), 7, "offline", 1, options_.retain);
+  } else {
+    static constexpr char kOffline[] = "{\"message\":\"status\",\"status\":\"offline\"}";
+    mosquitto_will_set(mosq, options_.telemetry_topic.c_str(), sizeof kOffline - 1, kOffline, 1, false);
+  }
 
   RecordQueue queue;
   std::string why;
@@ -185,8 +239,18 @@ void MqttPublisher::Run() {
     ++failures;
     next_attempt = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(base * jitter(rng)));
   };
+  // Every message goes to its topic, or, for a hub with one telemetry
+  // topic, there with a "message" field naming its kind.
   const auto publish = [&](const std::string& topic, const std::string& payload, int qos, bool retain, int* mid) {
-    return mosquitto_publish(mosq, mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos, retain);
+    if (options_.telemetry_topic.empty()) {
+      return mosquitto_publish(mosq, mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), qos, retain);
+    }
+    const std::string kind = topic.substr(topic.rfind('/') + 1);
+    const std::string marked = payload.empty() || payload[0] != '{'
+                                   ? "{\"message\":\"" + kind + "\",\"" + kind + "\":\"" + payload + "\"}"
+                                   : "{\"message\":\"" + kind + "\"," + payload.substr(1);
+    const std::string& t = options_.telemetry_topic;
+    return mosquitto_publish(mosq, mid, t.c_str(), static_cast<int>(marked.size()), marked.data(), qos, false);
   };
 
   log.Say("connecting to " + options_.host + ":" + std::to_string(options_.port));

@@ -73,7 +73,7 @@ def make_pki(work, name="ca"):
 
 
 class Broker:
-    def __init__(self, work, port=None):
+    def __init__(self, work, port=None, require_certificate=False, extra=""):
         self.work = work
         self.port = port or free_port()
         passwd = os.path.join(work, "passwd")
@@ -84,8 +84,12 @@ class Broker:
         with open(self.conf, "w") as f:
             f.write("listener %d 127.0.0.1\n" % self.port)
             f.write("cafile %s/ca.pem\ncertfile %s/server.pem\nkeyfile %s/server.key\n" % (work, work, work))
-            f.write("tls_version tlsv1.2\nrequire_certificate false\n")
-            f.write("password_file %s\nallow_anonymous false\n" % passwd)
+            f.write("tls_version tlsv1.2\n")
+            if require_certificate:
+                f.write("require_certificate true\nuse_identity_as_username true\n")
+            else:
+                f.write("require_certificate false\npassword_file %s\n" % passwd)
+            f.write("allow_anonymous false\n" + extra)
             f.write("persistence true\npersistence_location %s/broker-data/\n" % work)
             if os.geteuid() == 0:
                 f.write("user root\n")
@@ -112,14 +116,18 @@ class Broker:
 class Listener:
     """A paho-mqtt subscriber that keeps every message, in arrival order."""
 
-    def __init__(self, work, port, topics, client_id="test-listener"):
+    def __init__(self, work, port, topics, client_id="test-listener", certificate=False):
         import paho.mqtt.client as mqtt
         self.messages = []
         self.lock = threading.Lock()
         self.connected = threading.Event()
         self.client = mqtt.Client(client_id=client_id, clean_session=False)
-        self.client.username_pw_set("meter", "s3cret-test")
-        self.client.tls_set(ca_certs=os.path.join(work, "ca.pem"))
+        if certificate:
+            self.client.tls_set(ca_certs=os.path.join(work, "ca.pem"), certfile=os.path.join(work, "client.pem"),
+                                keyfile=os.path.join(work, "client.key"))
+        else:
+            self.client.username_pw_set("meter", "s3cret-test")
+            self.client.tls_set(ca_certs=os.path.join(work, "ca.pem"))
         self.client.reconnect_delay_set(min_delay=0.1, max_delay=0.5)
         self.topics = topics
 
@@ -354,6 +362,127 @@ class MqttOverTls(unittest.TestCase):
                              capture_output=True, text=True, timeout=10)
         self.assertEqual(out.returncode, 2)
         self.assertIn("make it 0600", out.stderr)
+
+
+class CloudPresets(unittest.TestCase):
+    """The presets against a local broker configured with each cloud's constraints."""
+
+    def setUp(self):
+        require(MOSQUITTO, "mosquitto")
+        require(shutil.which("openssl"), "openssl")
+        require(have_paho(), "python3-paho-mqtt")
+        self.work = tempfile.mkdtemp(prefix="meter-cloud-")
+        make_pki(self.work)
+        self.broker = None
+        self.service = None
+
+    def tearDown(self):
+        if self.service is not None:
+            self.service.stop()
+        if self.broker is not None:
+            self.broker.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def test_azure_iot_hub(self):
+        device = "meter-core-TEST0001"
+        user = "localhost/%s/?api-version=2021-04-12" % device
+        passwd = os.path.join(self.work, "passwd")
+        subprocess.run(["mosquitto_passwd", "-c", "-b", passwd, "meter", "s3cret-test"], check=True, capture_output=True)
+        subprocess.run(["mosquitto_passwd", "-b", passwd, user, "SharedAccessSignature sr=test"], check=True, capture_output=True)
+        acl = os.path.join(self.work, "acl")
+        with open(acl, "w") as f:
+            f.write("user meter\ntopic read #\n\nuser %s\ntopic write devices/%s/messages/events/#\n" % (user, device))
+        # An IoT hub keeps nothing retained and takes QoS 0 and 1 only.
+        self.broker = Broker(self.work, extra="acl_file %s\nretain_available false\nmax_qos 1\n" % acl)
+        token = os.path.join(self.work, "sas")
+        with open(token, "w") as f:
+            f.write("SharedAccessSignature sr=test\n")
+        os.chmod(token, 0o600)
+        listener = Listener(self.work, self.broker.port, ["devices/#"])
+        self.service = Service(self.work, "azure", ["--mqtt", "mqtts://localhost:%d" % self.broker.port, "--mqtt-ca",
+                                                   os.path.join(self.work, "ca.pem"), "--mqtt-preset", "azure-iot-hub",
+                                                   "--mqtt-password-file", token, "--mqtt-state-period-s", "1",
+                                                   "--mqtt-record-period-s", "1", "--save-period-s", "1"],
+                               seconds=5, current=20.0, rated=5.0, speed="1")
+        self.service.wait_for_end()
+        time.sleep(1.5)
+        kinds = {}
+        for topic, payload, retained in listener.of("/messages/events/"):
+            self.assertEqual(topic, "devices/%s/messages/events/" % device)
+            self.assertFalse(retained)
+            message = json.loads(payload)
+            kinds.setdefault(message["message"], []).append(message)
+        for kind in ("status", "state", "energy", "records"):
+            self.assertIn(kind, kinds)
+        self.assertEqual(kinds["status"][0]["status"], "online")
+        self.assertGreater(kinds["energy"][-1]["kwh_imp"], 0)
+        self.assertNotIn("connection lost", self.service.stderr())
+        self.assertEqual(self.service.stop(), 0)
+        listener.close()
+
+    def test_aws_iot_core(self):
+        acl = os.path.join(self.work, "acl")
+        with open(acl, "w") as f:
+            f.write("pattern readwrite meter-core/#\npattern readwrite homeassistant/#\n")
+        self.broker = Broker(self.work, require_certificate=True, extra="acl_file %s\nmax_qos 1\n" % acl)
+        listener = Listener(self.work, self.broker.port, ["meter-core/#", "homeassistant/#"], certificate=True)
+        self.service = Service(self.work, "aws", ["--mqtt", "mqtts://localhost:%d" % self.broker.port, "--mqtt-ca",
+                                                 os.path.join(self.work, "ca.pem"), "--mqtt-preset", "aws-iot-core",
+                                                 "--mqtt-cert", os.path.join(self.work, "client.pem"), "--mqtt-key",
+                                                 os.path.join(self.work, "client.key"), "--mqtt-state-period-s", "1"],
+                               seconds=4, current=20.0, rated=5.0, speed="1")
+        listener.wait_for("/state", 2)
+        for topic, _, _ in listener.messages:
+            self.assertLessEqual(topic.count("/"), 7, topic)
+        self.assertEqual(self.service.stop(), 0)
+        listener.close()
+
+    def test_presets_refuse_what_the_cloud_refuses(self):
+        source = ["--source", "/dev/null", "--rate", "8000", "--state-dir", os.path.join(self.work, "s")]
+        out = subprocess.run([METER_LINUX, "--mqtt", "mqtts://localhost:1", "--mqtt-preset", "aws-iot-core"] + source,
+                             capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("X.509 client certificate", out.stderr)
+        out = subprocess.run([METER_LINUX, "--mqtt", "mqtts://localhost:1", "--mqtt-preset", "aws-iot-core", "--mqtt-cert",
+                              os.path.join(self.work, "client.pem"), "--mqtt-key", os.path.join(self.work, "client.key"),
+                              "--mqtt-topic-prefix", "a/b/c/d/e/f/g"] + source, capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("at most 7 slashes", out.stderr)
+        out = subprocess.run([METER_LINUX, "--mqtt", "mqtts://localhost:1", "--mqtt-preset", "azure-iot-hub"] + source,
+                             capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("SAS token", out.stderr)
+
+    def test_the_host_name_goes_in_sni(self):
+        import ssl
+        names = []
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.path.join(self.work, "server.pem"), os.path.join(self.work, "server.key"))
+        context.sni_callback = lambda sock, name, ctx: names.append(name)
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        port = server.getsockname()[1]
+
+        def serve():
+            server.settimeout(20)
+            try:
+                conn, _ = server.accept()
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(16)
+            except (OSError, ssl.SSLError):
+                pass
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        self.service = Service(self.work, "sni", ["--mqtt", "mqtts://localhost:%d" % port, "--mqtt-ca",
+                                                 os.path.join(self.work, "ca.pem"), "--mqtt-preset", "aws-iot-core",
+                                                 "--mqtt-cert", os.path.join(self.work, "client.pem"), "--mqtt-key",
+                                                 os.path.join(self.work, "client.key")], seconds=3, current=20.0, rated=5.0,
+                               speed="1")
+        thread.join(timeout=30)
+        server.close()
+        self.assertEqual(names[:1], ["localhost"])
 
 
 if __name__ == "__main__":

@@ -124,6 +124,7 @@ struct Args {
   std::string mqtt_discovery_prefix = "homeassistant";
   bool mqtt_no_discovery = false;
   long mqtt_queue_records = 7 * 1440;
+  std::string mqtt_preset = "generic";
   bool print_modbus_map = false;
   bool print_config_keys = false;
 };
@@ -188,6 +189,8 @@ void BuildApp(CLI::App& app, Args& a) {
   app.add_option("--mqtt-topic-prefix", a.mqtt_topic_prefix, "Topics are PREFIX/SERIAL/state, .../energy, .../status, .../records");
   app.add_option("--mqtt-discovery-prefix", a.mqtt_discovery_prefix, "Home Assistant discovery prefix");
   app.add_flag("--mqtt-no-discovery", a.mqtt_no_discovery, "No Home Assistant discovery messages");
+  app.add_option("--mqtt-preset", a.mqtt_preset, "Cloud preset: generic, azure-iot-hub or aws-iot-core (docs/MQTT.md)")
+      ->check(CLI::IsMember({"generic", "azure-iot-hub", "aws-iot-core"}));
   app.add_option("--mqtt-queue-records", a.mqtt_queue_records, "Interval records the queue keeps (oldest dropped past it)")
       ->check(CLI::Range(10L, 10000000L));
   app.add_flag("--print-modbus-map", a.print_modbus_map, "Print docs/MODBUS.md's register tables and exit");
@@ -567,6 +570,10 @@ int Run(const Args& a) {
     options.naming.wiring = wiring;
     options.naming.prefix = a.mqtt_topic_prefix;
     options.naming.discovery_prefix = a.mqtt_discovery_prefix;
+    if (!net::ApplyMqttPreset(a.mqtt_preset, options, why)) {
+      std::cerr << "meter-linux: --mqtt-preset " << why << "\n";
+      return 2;
+    }
     if (!mqtt.Start(options, why)) {
       std::cerr << "meter-linux: MQTT: " << why << "\n";
       return 1;

@@ -31,6 +31,10 @@ struct MqttOptions {
   int record_qos = 1;  ///< Interval records (1: deleted from the queue on PUBACK).
   bool retain = true;  ///< Retained status and discovery (a cloud hub may forbid them).
   bool discovery = true;
+  /// Cloud hubs that take one telemetry topic (Azure IoT Hub): every message
+  /// goes there, marked by a "message" field (state, energy, record, status,
+  /// event). Empty: the topics of `naming`.
+  std::string telemetry_topic;
   std::string queue_path;            ///< SQLite file of the record queue.
   std::int64_t max_records = 7 * 1440;
   MqttNaming naming;
@@ -39,6 +43,18 @@ struct MqttOptions {
 /// "mqtts://HOST[:PORT]" (TLS, default port 8883) or "mqtt://HOST[:PORT]"
 /// (plaintext, default 1883). @returns false with `why`.
 bool ParseMqttUrl(const std::string& url, MqttOptions& out, std::string& why);
+
+/// Cloud presets, applied after the other options:
+///  - "azure-iot-hub": user name HOST/DEVICE/?api-version=2021-04-12 (the
+///    device id is the client id), a SAS token as the password or an X.509
+///    client certificate, every message on devices/DEVICE/messages/events/,
+///    nothing retained, no discovery, QoS at most 1;
+///  - "aws-iot-core": an X.509 client certificate (required), SNI (libmosquitto
+///    sends the host name), every topic with at most 7 slashes, QoS at most 1.
+/// @returns false with `why` when the options do not fit the preset.
+bool ApplyMqttPreset(const std::string& preset, MqttOptions& options, std::string& why);
+/// Slashes in the longest topic the options publish to.
+int MostSlashes(const MqttOptions& options);
 
 struct MqttStats {
   std::atomic<std::uint64_t> state_messages{0};
