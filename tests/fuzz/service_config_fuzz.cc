@@ -1,5 +1,5 @@
 // meter-linux's configuration file parser (TOML and JSON) and the address
-// parsers of its interfaces, on any text: an entry or a message, never a
+// parsers of its interfaces (listeners, serial lines, MQTT brokers and presets), on any text: an entry or a message, never a
 // crash or an exception escaping.
 #include <cstddef>
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "meter/interfaces/modbus_rtu_server.h"
+#include "meter/interfaces/mqtt_publisher.h"
 #include "meter/interfaces/tcp_listener.h"
 #include "service_config.h"
 
@@ -22,5 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   meter::interfaces::ParseEndpoint(text, at, why);
   meter::interfaces::ModbusRtuOptions rtu;
   meter::interfaces::ParseRtuSpec(text, rtu, why);
+  meter::interfaces::MqttOptions mqtt;
+  if (meter::interfaces::ParseMqttUrl(text, mqtt, why)) {
+    mqtt.naming.serial = text.substr(0, 16);
+    meter::interfaces::ApplyMqttPreset(size % 2 ? "azure-iot-hub" : "aws-iot-core", mqtt, why);
+  }
   return 0;
 }
