@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include "meter/interfaces/record_queue.h"
 
@@ -156,17 +157,29 @@ void OnMessage(mosquitto*, void* user, const mosquitto_message* m) {
   if (payload == "online") static_cast<Session*>(user)->republish_discovery = true;
 }
 
-// One log line per change of state.
+// One log line per change of state. While the broker stays out of reach,
+// each distinct reason is said once: a handshake that fails sometimes in
+// connect() and sometimes in the loop, or a refusal that alternates with a
+// dropped socket, would otherwise print a line per retry.
 class StateLog {
  public:
   void Say(const std::string& state) {
     if (state == last_) return;
     last_ = state;
-    std::cerr << "meter-linux: MQTT: " << state << "\n";
+    failures_said_.clear();
+    Print(state);
+  }
+  void Failed(const std::string& reason) {
+    last_.clear();
+    if (failures_said_.count(reason) != 0) return;
+    failures_said_.insert(reason);
+    Print(reason);
   }
 
  private:
+  static void Print(const std::string& line) { std::cerr << "meter-linux: MQTT: " << line << "\n"; }
   std::string last_;
+  std::set<std::string> failures_said_;
 };
 
 }  // namespace
@@ -228,7 +241,7 @@ void MqttPublisher::Run() {
   bool discovery_due = true;
 
   const auto back_off = [&](const std::string& reason) {
-    log.Say(reason);
+    log.Failed(reason);
     connecting = false;
     session.connected = false;
     mosquitto_disconnect(mosq);
@@ -273,7 +286,11 @@ void MqttPublisher::Run() {
         session.connack_refused = false;
         back_off(std::string("broker refused the connection: ") + mosquitto_connack_string(session.connack_code));
       } else if (rc != MOSQ_ERR_SUCCESS) {
-        back_off(std::string("connection lost: ") + (rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc)));
+        // A TLS handshake fails in mosquitto_connect() or here, by timing;
+        // either way it is the same state, so it is worded the same.
+        const std::string reason = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
+        back_off(!connecting ? "connection lost: " + reason
+                                   : "cannot connect to " + options_.host + ":" + std::to_string(options_.port) + ": " + reason);
       } else if (connecting && session.connected) {
         connecting = false;
         failures = 0;
