@@ -14,8 +14,12 @@ packages=(
   libmodbus-dev libtomlplusplus-dev libmosquitto-dev libsqlite3-dev
   python3 python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat
   mosquitto mosquitto-clients python3-paho-mqtt openssl
+  # The HTTPS API and dashboard, and the browser and clients that test them.
+  libcpp-httplib-dev libssl-dev chromium chromium-driver fonts-dejavu-core
+  python3-selenium python3-jsonschema python3-requests curl
   # meter-linux for armhf links Debian's armhf libraries (multiarch).
   libmodbus-dev:armhf libmosquitto-dev:armhf libsqlite3-dev:armhf
+  libcpp-httplib-dev:armhf libssl-dev:armhf
 )
 
 # The armhf packages above need the architecture known to dpkg.

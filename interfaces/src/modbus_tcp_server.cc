@@ -71,6 +71,7 @@ void ModbusTcpServer::Serve() {
   const auto drop = [&](std::size_t k) {
     close(clients[k]->fd);
     clients.erase(clients.begin() + static_cast<std::ptrdiff_t>(k));
+    stats_.open_connections.store(static_cast<int>(clients.size()), std::memory_order_relaxed);
   };
 
   while (!stop_) {
@@ -162,6 +163,7 @@ void ModbusTcpServer::Serve() {
         c->last_heard = now;
         clients.push_back(std::move(c));
         stats_.accepted.fetch_add(1, std::memory_order_relaxed);
+        stats_.open_connections.store(static_cast<int>(clients.size()), std::memory_order_relaxed);
       }
     }
     if (fds[1].revents & POLLIN) {
@@ -171,6 +173,7 @@ void ModbusTcpServer::Serve() {
     }
   }
   for (auto& c : clients) close(c->fd);
+  stats_.open_connections.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace meter::interfaces

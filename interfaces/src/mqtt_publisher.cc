@@ -242,6 +242,7 @@ void MqttPublisher::Run() {
 
   const auto back_off = [&](const std::string& reason) {
     log.Failed(reason);
+    stats_.connected.store(false);
     connecting = false;
     session.connected = false;
     mosquitto_disconnect(mosq);
@@ -295,6 +296,7 @@ void MqttPublisher::Run() {
         connecting = false;
         failures = 0;
         stats_.connections.fetch_add(1);
+        stats_.connected.store(true);
         log.Say("connected to " + options_.host + ":" + std::to_string(options_.port));
         publish(naming.StatusTopic(), "online", 1, options_.retain, nullptr);
         if (options_.discovery) mosquitto_subscribe(mosq, nullptr, (naming.discovery_prefix + "/status").c_str(), 1);

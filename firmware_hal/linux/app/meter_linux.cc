@@ -29,6 +29,8 @@
 #include "meter/hal/linux/gpio.h"
 #include "meter/hal/linux/scan_source.h"
 #include "meter/host_sim/result_sinks.h"
+#include "meter/interfaces/https_server.h"
+#include "meter/interfaces/load_profile.h"
 #include "meter/interfaces/modbus_map.h"
 #include "meter/interfaces/modbus_rtu_server.h"
 #include "meter/interfaces/modbus_tcp_server.h"
@@ -125,6 +127,14 @@ struct Args {
   bool mqtt_no_discovery = false;
   long mqtt_queue_records = 7 * 1440;
   std::string mqtt_preset = "generic";
+  std::string http;
+  std::string http_redirect;
+  std::string http_cert, http_key, http_token_file;
+  bool load_profile = false;
+  long load_profile_period_s = 900;
+  long load_profile_short_period_s = 60;
+  double load_profile_retention_days = 366;
+  double load_profile_short_retention_days = 31;
   bool print_modbus_map = false;
   bool print_config_keys = false;
 };
@@ -193,6 +203,19 @@ void BuildApp(CLI::App& app, Args& a) {
       ->check(CLI::IsMember({"generic", "azure-iot-hub", "aws-iot-core"}));
   app.add_option("--mqtt-queue-records", a.mqtt_queue_records, "Interval records the queue keeps (oldest dropped past it)")
       ->check(CLI::Range(10L, 10000000L));
+  app.add_option("--http", a.http, "HTTPS API and dashboard on ADDR:PORT, e.g. 0.0.0.0:443 (off by default; implies --load-profile)");
+  app.add_option("--http-redirect", a.http_redirect, "Plain HTTP on ADDR:PORT that only redirects to the HTTPS port (off by default)");
+  app.add_option("--http-cert", a.http_cert, "HTTPS certificate, PEM (default: STATE-DIR/https-cert.pem, self-signed at first start)");
+  app.add_option("--http-key", a.http_key, "HTTPS private key, PEM, mode 0600 (default: STATE-DIR/https-key.pem, made with the certificate)");
+  app.add_option("--http-token-file", a.http_token_file, "API token file, mode 0600 (default: STATE-DIR/api-token, random at first start)");
+  app.add_flag("--load-profile", a.load_profile, "Keep the load profile (STATE-DIR/load-profile.sqlite) without the HTTPS API");
+  app.add_option("--load-profile-period-s", a.load_profile_period_s, "Load-profile interval, s")->check(CLI::Range(60L, 86400L));
+  app.add_option("--load-profile-short-period-s", a.load_profile_short_period_s, "The finer load-profile interval, s")
+      ->check(CLI::Range(1L, 86400L));
+  app.add_option("--load-profile-retention-days", a.load_profile_retention_days, "Days of load-profile records kept")
+      ->check(CLI::Range(1.0, 36600.0));
+  app.add_option("--load-profile-short-retention-days", a.load_profile_short_retention_days, "Days of the finer records kept")
+      ->check(CLI::Range(1.0, 36600.0));
   app.add_flag("--print-modbus-map", a.print_modbus_map, "Print docs/MODBUS.md's register tables and exit");
   app.add_flag("--print-config-keys", a.print_config_keys, "Print docs/SERVICE.md's table of configuration keys and exit");
 }
@@ -518,7 +541,8 @@ int Run(const Args& a) {
 
   // Slow devices. Without --store the registers live in the state directory.
   std::string store_path = a.store;
-  if (store_path.empty() || !a.mqtt.empty()) {
+  const bool load_profile_on = a.load_profile || !a.http.empty();
+  if (store_path.empty() || !a.mqtt.empty() || load_profile_on) {
     if (!PrepareStateDir(a.state_dir, why)) {
       std::cerr << "meter-linux: " << why << "\n";
       return 1;
@@ -579,6 +603,98 @@ int Run(const Args& a) {
       return 1;
     }
   }
+  // The load profile, and the HTTPS API and dashboard that read it.
+  net::LoadProfileLogger profile_logger;
+  net::LoadProfileOptions profile_options;
+  if (load_profile_on) {
+    profile_options.path = a.state_dir + "/load-profile.sqlite";
+    profile_options.period_s = a.load_profile_period_s;
+    profile_options.short_period_s = a.load_profile_short_period_s;
+    profile_options.retention_days = a.load_profile_retention_days;
+    profile_options.short_retention_days = a.load_profile_short_retention_days;
+    if (!profile_logger.Start(profile_options, why)) {
+      std::cerr << "meter-linux: load profile: " << why << "\n";
+      return 1;
+    }
+  }
+  const double start_unix_s = WallClock();
+  net::DeviceInfo device;
+  device.serial = serial;
+  device.version = METER_VERSION;
+  device.numeric = Numeric::kName;
+  device.un_v = a.un;
+  device.in_a = a.in;
+  device.rate_hz = rate;
+  device.nominal_hz = a.nominal_hz;
+  device.start_unix_s = start_unix_s;
+  const auto health = [&]() {
+    net::InterfaceHealth h;
+    h.modbus_tcp_on = !a.modbus_tcp.empty();
+    h.modbus_clients = modbus_tcp.stats().open_connections.load();
+    h.modbus_requests = modbus_tcp.stats().requests.load();
+    h.modbus_rtu_on = !a.modbus_rtu.empty();
+    h.p1_on = !a.p1_tcp.empty() || !a.p1_tty.empty();
+    h.mqtt_on = !a.mqtt.empty();
+    h.mqtt_connected = mqtt.stats().connected.load();
+    h.mqtt_records_queued = mqtt.stats().records_queued.load();
+    h.mqtt_records_delivered = mqtt.stats().records_delivered.load();
+    h.profile_records_written = profile_logger.stats().written.load();
+    h.profile_records_dropped = profile_logger.stats().dropped.load();
+    return h;
+  };
+  net::HttpsServer https(*channel, device, health);
+  if (!a.http.empty()) {
+    net::HttpsOptions options;
+    if (!net::ParseEndpoint(a.http, options.at, why)) {
+      std::cerr << "meter-linux: --http " << why << "\n";
+      return 2;
+    }
+    if (!a.http_redirect.empty()) {
+      net::Endpoint at;
+      if (!net::ParseEndpoint(a.http_redirect, at, why)) {
+        std::cerr << "meter-linux: --http-redirect " << why << "\n";
+        return 2;
+      }
+      options.redirect_at = at;
+    }
+    if (a.http_cert.empty() != a.http_key.empty()) {
+      std::cerr << "meter-linux: --http-cert and --http-key go together\n";
+      return 2;
+    }
+    options.cert_file = a.http_cert.empty() ? a.state_dir + "/https-cert.pem" : a.http_cert;
+    options.key_file = a.http_key.empty() ? a.state_dir + "/https-key.pem" : a.http_key;
+    if (a.http_cert.empty()) {
+      bool created = false;
+      if (!net::EnsureSelfSignedCertificate(options.cert_file, options.key_file, "meter-core-" + serial, {options.at.host}, created,
+                                            why)) {
+        std::cerr << "meter-linux: HTTPS certificate: " << why << "\n";
+        return 1;
+      }
+      if (created) std::cerr << "meter-linux: HTTPS: made a self-signed certificate " << options.cert_file << "\n";
+    } else {
+      std::string ignored;
+      if (!ReadSecretFile(options.key_file, ignored, why)) {
+        std::cerr << "meter-linux: --http-key " << why << "\n";
+        return 2;
+      }
+    }
+    const std::string token_file = a.http_token_file.empty() ? a.state_dir + "/api-token" : a.http_token_file;
+    bool created = false;
+    if (!net::EnsureApiToken(token_file, options.token, created, why)) {
+      std::cerr << "meter-linux: --http-token-file " << why << "\n";
+      return 2;
+    }
+    std::cerr << "meter-linux: HTTPS: the API token is in " << token_file << (created ? " (new)" : "") << "\n";
+    options.have_profile = true;
+    options.profile = profile_options;
+    if (!https.Start(options, why)) {
+      std::cerr << "meter-linux: --http " << why << "\n";
+      return 1;
+    }
+    std::cerr << "meter-linux: HTTPS on " << options.at.host << ":" << https.port() << "\n";
+    if (options.redirect_at) std::cerr << "meter-linux: HTTP redirect on " << options.redirect_at->host << ":" << https.redirect_port() << "\n";
+  }
+
   board::FileStore store;
   if (const meter::Status s = store.Open(store_path, 4096, 2, why); s != meter::Status::kOk) {
     std::cerr << "meter-linux: " << why << "\n";
@@ -639,6 +755,7 @@ int Run(const Args& a) {
     }
     snapshot.publication += 1;
     snapshot.time_unix_s = WallClock();
+    snapshot.window_is_new = has_window;
     snapshot.registers_ready = true;
     snapshot.has_window = snapshot.has_window || has_window;
     if (has_window) {
@@ -647,10 +764,12 @@ int Run(const Args& a) {
       snapshot.t_s = meter::host_sim::Seconds(snapshot.window.end_sample, snapshot.window.end_frac, m.gap_samples(),
                                               cfg.meter.sample_rate_hz);
     }
+    snapshot.sample_time_unix_s = live_device ? snapshot.time_unix_s : start_unix_s + snapshot.t_s;
     snapshot.registers = meter_instance->registers().state();
     snapshot.ticks_per_second = meter_instance->registers().ticks_per_second();
     snapshot.lost_frames = lost_frames;
     channel->Publish(snapshot);
+    profile_logger.OnSnapshot(snapshot);
   };
   publish(false);
 
@@ -752,6 +871,7 @@ int Run(const Args& a) {
     saved_at = meter_instance->last_save_tick();
   }
   publish(false);
+  profile_logger.Flush();
   if (a.linger && g_stop == 0 && status == 0) {
     std::cerr << "meter-linux: source ended; serving the final values until SIGTERM\n";
     while (g_stop == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -760,6 +880,8 @@ int Run(const Args& a) {
   modbus_rtu.Stop();
   p1.Stop();
   mqtt.Stop();
+  https.Stop();
+  profile_logger.Stop();
   summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(m.gap_samples())) / rate;
   meter::host_sim::FillEnergy(*meter_instance, pulse == &counting_pulse ? &counting_pulse : nullptr, summary);
   if (!a.no_json_lines) sink.OnSummary(summary);

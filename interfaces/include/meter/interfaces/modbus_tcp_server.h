@@ -27,6 +27,7 @@ struct ModbusTcpStats {
   std::atomic<std::uint64_t> refused{0};       ///< Over max_clients.
   std::atomic<std::uint64_t> dropped_invalid{0};  ///< Closed for a frame that is not Modbus TCP.
   std::atomic<std::uint64_t> dropped_idle{0};
+  std::atomic<int> open_connections{0};  ///< Clients connected now.
 };
 
 class ModbusTcpServer {

@@ -61,6 +61,7 @@ struct MqttStats {
   std::atomic<std::uint64_t> records_queued{0};
   std::atomic<std::uint64_t> records_delivered{0};
   std::atomic<std::uint64_t> connections{0};
+  std::atomic<bool> connected{false};  ///< CONNACK accepted and not lost since.
 };
 
 class MqttPublisher {

@@ -31,11 +31,19 @@ struct MeterSnapshot {
   double time_unix_s = 0;
   /// End of the window, seconds from the source's first sample.
   double t_s = 0;
+  /// The window's end on the sample clock, seconds since the Unix epoch: the
+  /// wall clock for a live device; for a file, the wall clock at the start
+  /// plus t_s, so that a replay at any speed has the recording's timeline
+  /// (the load profile's intervals follow it).
+  double sample_time_unix_s = 0;
   /// False until the persisted registers are restored (or the store is known
   /// to be new): no interface may report an energy total before that.
   bool registers_ready = false;
   /// False until the first window: instantaneous values are not known yet.
   bool has_window = false;
+  /// True when this publication carries a window not published before (a
+  /// publication of registers alone repeats the last window).
+  bool window_is_new = false;
   Wiring wiring = Wiring::k3P4W;
   WindowResult window{};
   HarmonicSpectrum spectrum{};
