@@ -53,7 +53,7 @@ function buildLiveTable() {
   const body = $("#live tbody");
   for (const [label, digits, phasePath, systemPath] of LIVE_ROWS) {
     const row = body.insertRow();
-    row.insertCell().textContent = label === "I (A)" ? "I (A); system: I N" : label;
+    row.insertCell().textContent = label === "I (A)" ? "I (A), I N" : label;
     for (let p = 0; p < 3; p++) {
       const cell = row.insertCell();
       if (phasePath) {

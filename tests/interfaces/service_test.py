@@ -96,7 +96,8 @@ class Service:
             time.sleep(0.05)
 
     def windows(self):
-        return [json.loads(line) for line in open(self.out_path) if '"type":"window"' in line]
+        # A line still being written (no newline yet) is left for later.
+        return [json.loads(line) for line in open(self.out_path) if '"type":"window"' in line and line.endswith("\n")]
 
     def stop(self):
         if self.process.poll() is None:
