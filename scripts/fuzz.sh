@@ -11,7 +11,7 @@ seconds="${1:-600}"
 cmake --preset fuzz > /dev/null
 cmake --build --preset fuzz
 work=build/fuzz/corpus
-mkdir -p "${work}/csv" "${work}/comtrade" "${work}/wav" "${work}/input_map" "${work}/modbus_request" "${work}/service_config"
+mkdir -p "${work}/csv" "${work}/comtrade" "${work}/wav" "${work}/input_map" "${work}/modbus_request" "${work}/service_config" "${work}/http_query"
 printf 'va,vb,vc,ia,ib,ic\n1,2,3,4,5,6\n-1,-2,-3,-4,-5,-6\n' > "${work}/csv/seed.csv"
 printf 'va,ia,t\n1e3,2.5,0\n"x",1,2\n' > "${work}/csv/seed2.csv"
 if [ -d ../shared/recordings/comtrade-format-samples ]; then
@@ -42,8 +42,10 @@ printf 'va=1, va = 2,,x' > "${work}/input_map/bad.txt"
 printf '\x03\x03\x03\x03\x00\x00\x66\x43\x00\x00\x48\x42\x40\xe2\x01\x00\x00\x01\x00\x00\x00\x06\x01\x04\x00\x00\x00\x3c\x00\x02\x00\x00\x00\x06\xff\x03\x9c\x40\x00\x7d\x00\x03\x00\x00\x00\x06\x01\x06\x00\x00\x00\x01' > "${work}/modbus_request/reads.bin"
 printf 'modbus-tcp = "127.0.0.1:502"\nun = 230.0\nlinger = true\ninput-lines = [1, 2, 3]\n' > "${work}/service_config/meter.toml"
 printf '{"modbus-rtu": "/dev/ttyS0:19200:8E1", "speed": 1, "p1-tcp": "[::1]:1502"}' > "${work}/service_config/meter.json"
+printf 'from=2026-12-01T00:00:00Z&to=2026-12-02&step=15min' > "${work}/http_query/dates.txt"
+printf 'from=1796640000&to=1796643600&step=60&x=%%41+b' > "${work}/http_query/numbers.txt"
 status=0
-for target in csv comtrade wav input_map modbus_request service_config; do
+for target in csv comtrade wav input_map modbus_request service_config http_query; do
   echo "=== fuzz_${target}: ${seconds} s"
   if ! (cd build/fuzz && ./tests/fuzz/fuzz_${target} -max_total_time="${seconds}" -max_len=65536 -timeout=10 \
           -print_final_stats=1 "corpus/${target}" > "fuzz_${target}.log" 2>&1); then

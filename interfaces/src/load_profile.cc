@@ -214,7 +214,17 @@ void LoadProfileLogger::OnSnapshot(const MeterSnapshot& s) {
   if (!running()) return;
   for (auto& accumulator : accumulators_) {
     ProfileRecord finished;
-    if (accumulator.Add(s, finished) && !ring_.Push(finished)) stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+    if (accumulator.Add(s, finished)) Push(finished);
+  }
+}
+
+void LoadProfileLogger::Push(const ProfileRecord& record) {
+  while (!ring_.Push(record)) {
+    if (!lossless_) {
+      stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 
@@ -222,7 +232,7 @@ void LoadProfileLogger::Flush() {
   if (!running()) return;
   for (auto& accumulator : accumulators_) {
     ProfileRecord partial;
-    if (accumulator.Flush(partial) && !ring_.Push(partial)) stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+    if (accumulator.Flush(partial)) Push(partial);
   }
 }
 

@@ -612,6 +612,7 @@ int Run(const Args& a) {
     profile_options.short_period_s = a.load_profile_short_period_s;
     profile_options.retention_days = a.load_profile_retention_days;
     profile_options.short_retention_days = a.load_profile_short_retention_days;
+    profile_logger.set_lossless(!live_device && !(a.speed > 0));
     if (!profile_logger.Start(profile_options, why)) {
       std::cerr << "meter-linux: load profile: " << why << "\n";
       return 1;

@@ -127,8 +127,11 @@ class LoadProfileLogger {
 
   /// Opens (creates) the database and starts the writer thread.
   bool Start(const LoadProfileOptions& options, std::string& why);
-  /// Metering loop: every snapshot. Never blocks.
+  /// Metering loop: every snapshot. Never blocks, unless lossless (below).
   void OnSnapshot(const MeterSnapshot& s);
+  /// A file replayed as fast as possible has no real-time deadline: there
+  /// the loop waits for room in the ring rather than drop a record.
+  void set_lossless(bool lossless) { lossless_ = lossless; }
   /// Metering loop, at the end: the intervals in progress, as incomplete.
   void Flush();
   /// Writes what is queued and stops.
@@ -142,7 +145,9 @@ class LoadProfileLogger {
 
   LoadProfileOptions options_;
   std::array<ProfileAccumulator, 2> accumulators_{ProfileAccumulator(900), ProfileAccumulator(60)};
-  SpscRing<ProfileRecord, 64> ring_;
+  void Push(const ProfileRecord& record);
+  SpscRing<ProfileRecord, 256> ring_;
+  bool lossless_ = false;
   std::atomic<bool> stop_{false};
   std::thread thread_;
   LoadProfileStats stats_;
