@@ -16,7 +16,7 @@ packages=(
   mosquitto mosquitto-clients python3-paho-mqtt openssl
   # The HTTPS API and dashboard, and the browser and clients that test them.
   libcpp-httplib-dev libssl-dev chromium chromium-driver fonts-dejavu-core
-  python3-selenium python3-jsonschema python3-requests curl
+  python3-selenium python3-jsonschema python3-requests curl wrk
   # meter-linux for armhf links Debian's armhf libraries (multiarch).
   libmodbus-dev:armhf libmosquitto-dev:armhf libsqlite3-dev:armhf
   libcpp-httplib-dev:armhf libssl-dev:armhf
