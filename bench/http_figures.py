@@ -64,8 +64,8 @@ def status(args):
         used = cpu_seconds(process.pid) - before
         lost = stop(process, err)
         rate = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
-        p50 = re.search(r"50%\s+(\S+)", out).group(1)
-        p99 = re.search(r"99%\s+(\S+)", out).group(1)
+        p50 = re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)
+        p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)
         non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         print("status: %s requests/s over %d connections for %d s, p50 %s, p99 %s, meter-linux %.0f %% of a core, "
               "non-2xx %s, lost_frames %s" % (rate, args.connections, args.seconds, p50, p99, 100 * used / args.seconds,
@@ -118,7 +118,7 @@ def database(args):
     try:
         process, _, _, err = start_meter(METER_LINUX, METER_SIM, work, args.seconds,
                                          ["--load-profile", "--load-profile-short-period-s", "1",
-                                          "--load-profile-period-s", "60", "--no-json-lines", "--speed", "0"])
+                                          "--load-profile-period-s", "60", "--no-json-lines"], speed="0")
         while "source ended" not in open(err).read():
             time.sleep(0.2)
         stop(process, err)

@@ -30,7 +30,7 @@ import time
 BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "host")
 
 
-def start_meter(meter_linux, meter_sim, work, seconds, extra, cpu=None):
+def start_meter(meter_linux, meter_sim, work, seconds, extra, cpu=None, speed="1"):
     """Generates the recording, starts meter-linux; returns (process, port, stdout path, stderr path)."""
     csv = os.path.join(work, "load.csv")
     scan = os.path.join(work, "load.scan")
@@ -41,7 +41,7 @@ def start_meter(meter_linux, meter_sim, work, seconds, extra, cpu=None):
                    stderr=subprocess.DEVNULL)
     out = os.path.join(work, "meter.jsonl")
     err = os.path.join(work, "meter.err")
-    command = [meter_linux, "--source", scan, "--rate", "8000", "--un", "230", "--in", "5", "--speed", "1", "--linger",
+    command = [meter_linux, "--source", scan, "--rate", "8000", "--un", "230", "--in", "5", "--speed", speed, "--linger",
                "--state-dir", os.path.join(work, "state"), "--modbus-tcp", "127.0.0.1:0"] + extra
     if cpu is not None:
         command = ["taskset", "-c", str(cpu)] + command
