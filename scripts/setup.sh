@@ -17,6 +17,8 @@ packages=(
   # The HTTPS API and dashboard, and the browser and clients that test them.
   libcpp-httplib-dev libssl-dev chromium chromium-driver fonts-dejavu-core
   python3-selenium python3-jsonschema python3-requests curl wrk
+  # The meter_core Python package: Debian's python3 and its libraries.
+  pybind11-dev python3-dev python3-numpy python3-pandas python3-distributed python3-pytest python3-matplotlib
   # meter-linux for armhf links Debian's armhf libraries (multiarch).
   libmodbus-dev:armhf libmosquitto-dev:armhf libsqlite3-dev:armhf
   libcpp-httplib-dev:armhf libssl-dev:armhf
