@@ -133,7 +133,7 @@ struct Args {
   bool load_profile = false;
   long load_profile_period_s = 900;
   long load_profile_short_period_s = 60;
-  double load_profile_retention_days = 366;
+  double load_profile_retention_days = 365;
   double load_profile_short_retention_days = 31;
   bool print_modbus_map = false;
   bool print_config_keys = false;

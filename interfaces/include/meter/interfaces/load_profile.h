@@ -108,7 +108,7 @@ struct LoadProfileOptions {
   std::string path;                        ///< SQLite file.
   std::int64_t period_s = 900;             ///< The load profile.
   std::int64_t short_period_s = 60;        ///< The fine one.
-  double retention_days = 366;             ///< Of period_s records.
+  double retention_days = 365;             ///< Of period_s records.
   double short_retention_days = 31;        ///< Of short_period_s records.
 };
 
