@@ -15,10 +15,11 @@ import pandas as pd
 import meter_core
 
 
-def _replay_one(path, options):
+def _replay_one(item, options):
     """One task: (path, DataFrame or None, error message or None)."""
+    path, own = (item[0], dict(options, **item[1])) if isinstance(item, tuple) else (item, options)
     try:
-        df = meter_core.replay(path, **options)
+        df = meter_core.replay(path, **own)
         return path, df, None
     except (ValueError, OSError) as error:  # the command line's message, per file
         return path, None, "%s: %s" % (type(error).__name__, error)
@@ -26,7 +27,8 @@ def _replay_one(path, options):
 
 def replay_many(paths, client=None, **options):
     """Replays every path as its own task; returns one DataFrame with a `file`
-    column (t_s stays the index), rows in the order of `paths`.
+    column (t_s stays the index), rows in the order of `paths`. An item may
+    be (path, {options}) for options of its own, over the common ones.
 
     df.attrs["errors"] maps each failed path to its message;
     df.attrs["summaries"] and df.attrs["registers"] map each replayed path to
@@ -36,8 +38,8 @@ def replay_many(paths, client=None, **options):
     from distributed import get_client
 
     client = client if client is not None else get_client()
-    paths = [str(p) for p in paths]
-    futures = client.map(_replay_one, paths, options=options, pure=False)
+    items = [(str(p[0]), dict(p[1])) if isinstance(p, tuple) else str(p) for p in paths]
+    futures = client.map(_replay_one, items, options=options, pure=False)
     results = client.gather(futures)
     frames, errors, summaries, registers = [], {}, {}, {}
     for path, df, error in results:
