@@ -114,6 +114,25 @@ std::vector<Retained> DiscoveryConfigs(const MqttNaming& naming) {
   return out;
 }
 
+bool PartialResetDetector::Feed(const MeterSnapshot& s, Json& event) {
+  if (!s.registers_ready) return false;
+  const EnergyState& e = s.registers;
+  const EnergyState::Set& p = e.partial;
+  // One sum of everything a reset clears: it only grows until a reset.
+  const std::uint64_t sum = p.kwh_imp.milli() + p.kwh_exp.milli() + p.kvarh_imp.milli() + p.kvarh_exp.milli() + p.kvah.milli() +
+                            e.partial_import_ticks + e.partial_export_ticks;
+  const bool reset = have_ && sum < last_;
+  if (reset) {
+    event = Json{{"event", "partial_reset"},
+                 {"time_unix_s", std::round(s.time_unix_s * 1e3) / 1e3},
+                 {"partial_before", Json{{"kwh_imp", static_cast<double>(last_kwh_imp_) / 1e6}}}};
+  }
+  last_ = sum;
+  last_kwh_imp_ = p.kwh_imp.milli();
+  have_ = true;
+  return reset;
+}
+
 void IntervalRecorder::Stat::Add(float x) {
   if (!std::isfinite(x)) return;
   const double v = static_cast<double>(x);

@@ -235,8 +235,8 @@ void MqttPublisher::Run() {
   std::uint64_t seen_version = 0;
   std::uint64_t last_publication = 0;
   std::uint64_t last_sent_seq = 0;
-  std::uint64_t last_partial_milli = 0;
-  bool have_partial = false;
+  PartialResetDetector partial_resets;
+  std::vector<std::string> pending_events;
   MeterSnapshot snapshot;
   bool discovery_due = true;
 
@@ -333,16 +333,14 @@ void MqttPublisher::Run() {
           }
         }
       }
-      // A partial reset is an event of its own, not a total going backwards.
-      if (snapshot.registers_ready) {
-        const std::uint64_t partial = snapshot.registers.partial.kwh_imp.milli() + snapshot.registers.partial.kwh_exp.milli();
-        if (have_partial && partial < last_partial_milli && session.connected) {
-          Json event{{"event", "partial_reset"}, {"time_unix_s", snapshot.time_unix_s}};
-          publish(naming.EventTopic(), event.dump(), 1, false, nullptr);
-        }
-        last_partial_milli = partial;
-        have_partial = true;
-      }
+      // A partial reset is an event of its own, not a total going backwards;
+      // one that happens while the broker is away waits for it (a few at most).
+      Json event;
+      if (partial_resets.Feed(snapshot, event) && pending_events.size() < 64) pending_events.push_back(event.dump());
+    }
+    if (session.connected) {
+      for (const std::string& event : pending_events) publish(naming.EventTopic(), event, 1, false, nullptr);
+      pending_events.clear();
     }
     if (!session.connected) continue;
 

@@ -135,6 +135,34 @@ TEST(MqttPayloads, IntervalRecordsAverageMinMaxAndAlign) {
   EXPECT_EQ(record["registers"]["kwh_imp"], static_cast<double>(static_cast<std::uint64_t>(kMinute + 40.0)) / 1e6);
 }
 
+TEST(MqttPayloads, PartialResetIsAnEventNotATotalGoingBackwards) {
+  PartialResetDetector detector;
+  Json event;
+  MeterSnapshot s;
+  s.registers.partial.kwh_imp.Restore(5000, 0);
+  EXPECT_FALSE(detector.Feed(s, event));  // not restored yet: nothing is known
+  s.registers_ready = true;
+  s.time_unix_s = 1796601600.25;
+  EXPECT_FALSE(detector.Feed(s, event));  // the first snapshot: a starting point
+  s.registers.partial.kwh_imp.Restore(5100, 0);
+  s.registers.total.kwh_imp.Restore(9000, 0);
+  EXPECT_FALSE(detector.Feed(s, event));  // growing
+  // Reset: the partial counters and hour meters go to zero, the totals stay.
+  s.registers.partial = EnergyState::Set{};
+  EXPECT_TRUE(detector.Feed(s, event));
+  EXPECT_EQ(event["event"], "partial_reset");
+  EXPECT_DOUBLE_EQ(event["time_unix_s"].get<double>(), 1796601600.25);
+  EXPECT_DOUBLE_EQ(event["partial_before"]["kwh_imp"].get<double>(), 0.0051);
+  EXPECT_FALSE(detector.Feed(s, event));  // once
+  // A reset of partials that held only reactive energy or time is seen too.
+  s.registers.partial.kvarh_exp.Restore(7, 0);
+  s.registers.partial_import_ticks = 123456;
+  EXPECT_FALSE(detector.Feed(s, event));
+  s.registers.partial.kvarh_exp.Restore(0, 0);
+  s.registers.partial_import_ticks = 0;
+  EXPECT_TRUE(detector.Feed(s, event));
+}
+
 TEST(RecordQueue, OrderBoundDropsAndReopen) {
   const auto path = std::filesystem::temp_directory_path() / "meter-record-queue-test.sqlite";
   std::filesystem::remove(path);

@@ -45,6 +45,20 @@ struct Retained {
 /// DISCOVERY_PREFIX/sensor/NODE/OBJECT/config.
 std::vector<Retained> DiscoveryConfigs(const MqttNaming& naming);
 
+/// Notices a reset of the partial counters between two snapshots (every
+/// partial counter and hour meter fell), so that it is published as an
+/// event of its own rather than read as a total going backwards.
+class PartialResetDetector {
+ public:
+  /// @returns true, with the event's payload, when `s` follows a reset.
+  bool Feed(const MeterSnapshot& s, Json& event);
+
+ private:
+  bool have_ = false;
+  std::uint64_t last_ = 0;
+  std::uint64_t last_kwh_imp_ = 0;
+};
+
 /// Interval statistics, fed every snapshot; an interval is a span of wall
 /// time aligned to multiples of its period.
 class IntervalRecorder {
