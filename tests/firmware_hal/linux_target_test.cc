@@ -183,7 +183,9 @@ TEST(LinuxTarget, ArmhfBuildUnderQemuMatchesTheHostBuild) {
       fs::remove_all(state + "-host");
       fs::remove_all(state + "-arm");
       const ShellRun host = Shell(host_path + " --source " + scan + " --state-dir " + state + "-host " + rec.linux_args);
-      const ShellRun arm = Shell("qemu-arm -L /usr/arm-linux-gnueabihf " + dir + "/" + program + " --source " + scan +
+      // Debian's armhf multiarch root: the loader and libc of the armhf
+      // libraries meter-linux links (cmake/toolchains/linux-armhf.cmake).
+      const ShellRun arm = Shell("qemu-arm -L / " + dir + "/" + program + " --source " + scan +
                                  " --state-dir " + state + "-arm " + rec.linux_args);
       ASSERT_EQ(host.exit_code, 0) << program << " " << rec.name;
       ASSERT_EQ(arm.exit_code, 0) << program << " " << rec.name << " under qemu-arm";

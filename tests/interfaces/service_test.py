@@ -56,7 +56,7 @@ def have_pymodbus():
 class Service:
     """One meter-linux process on a generated recording."""
 
-    def __init__(self, work, name, args, seconds=4.0, current=70.0, rated=100.0, speed="0", state=None):
+    def __init__(self, work, name, args, seconds=4.0, current=70.0, rated=100.0, speed="0", state=None, program=None):
         self.work = work
         csv = os.path.join(work, name + ".csv")
         self.scan = os.path.join(work, name + ".scan")
@@ -70,7 +70,7 @@ class Service:
         self.state = state or os.path.join(work, name + "-state")
         self.out_path = os.path.join(work, name + ".jsonl")
         self.err_path = os.path.join(work, name + ".err")
-        self.command = [METER_LINUX, "--source", self.scan, "--rate", "8000", "--un", "230", "--in", str(rated),
+        self.command = (program or [METER_LINUX]) + ["--source", self.scan, "--rate", "8000", "--un", "230", "--in", str(rated),
                         "--speed", speed, "--linger", "--state-dir", self.state, "--serial", "TEST0001"] + args
         self.process = subprocess.Popen(self.command, stdout=open(self.out_path, "w"), stderr=open(self.err_path, "w"))
 
@@ -576,6 +576,46 @@ class ServiceLifecycle(unittest.TestCase):
         self.assertEqual(result["frames"], 8 * 8000)
         self.assertEqual(result["lost_frames"], 0)
         self.assertEqual(result["lost_frames_register"], 0)
+
+
+class ArmhfServiceUnderQemu(unittest.TestCase):
+    """The armhf build, as integrators run it on a board, serving Modbus TCP
+    and HTTPS from its threads under qemu-arm (Debian's armhf multiarch root)."""
+
+    def test_interfaces_answer_under_qemu_arm(self):
+        armhf = os.environ.get("METER_LINUX_ARMHF", os.path.join(HERE, "../../build/linux-armhf/firmware_hal/linux/meter-linux"))
+        required = IN_CI or os.environ.get("METER_REQUIRE_TARGETS")
+        if not (os.path.exists(armhf) and shutil.which("qemu-arm")):
+            message = "the linux-armhf build or qemu-arm is missing (scripts/run-tests.sh builds it)"
+            if required:
+                raise AssertionError(message)
+            raise unittest.SkipTest(message)
+        work = tempfile.mkdtemp(prefix="meter-armhf-")
+        try:
+            service = Service(work, "armhf", ["--modbus-tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"], seconds=3,
+                              program=["qemu-arm", "-L", "/", armhf])
+            service.wait_for_end(timeout=120)
+            port = service.port("Modbus TCP")
+            words, exception = raw_read(port, 4, 0x1000, 2)
+            self.assertIsNone(exception, "Modbus TCP under qemu-arm")
+            sequence = (words[0] << 16) | words[1]
+            window = window_of(service, sequence)
+            volts, exception = raw_read(port, 4, 0x0000, 2)
+            self.assertIsNone(exception)
+            self.assertAlmostEqual(int32_low_first(volts, 0) / 10.0, window["phases"][0]["v_rms"], delta=0.1)
+            https = service.port("HTTPS")
+            with open(os.path.join(service.state, "api-token")) as f:
+                token = f.read().strip()
+            out = subprocess.run(["curl", "-s", "--cacert", os.path.join(service.state, "https-cert.pem"), "-H",
+                                  "Authorization: Bearer " + token, "https://localhost:%d/api/v1/status" % https],
+                                 capture_output=True, text=True, timeout=30)
+            status = json.loads(out.stdout)
+            self.assertEqual(status["sequence"], sequence)
+            self.assertEqual(status["phases"], window["phases"])
+            self.assertEqual(service.stop(), 0)
+            self.assertIn("lost_frames 0", service.stderr())
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 class ConfigurationKeysAreDocumented(unittest.TestCase):
