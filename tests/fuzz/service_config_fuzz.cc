@@ -1,11 +1,13 @@
-// meter-linux's configuration file parser (TOML and JSON) and the address
-// parsers of its interfaces (listeners, serial lines, MQTT brokers and presets), on any text: an entry or a message, never a
-// crash or an exception escaping.
+// meter-linux's configuration file parser (TOML and JSON), the address
+// parsers of its interfaces (listeners, serial lines, MQTT brokers and
+// presets) and the --inputs-file levels, on any text: an entry or a message,
+// never a crash or an exception escaping.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "meter/hal/linux/file_inputs.h"
 #include "meter/interfaces/modbus_rtu_server.h"
 #include "meter/interfaces/mqtt_publisher.h"
 #include "meter/interfaces/tcp_listener.h"
@@ -28,5 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     mqtt.naming.serial = text.substr(0, 16);
     meter::interfaces::ApplyMqttPreset(size % 2 ? "azure-iot-hub" : "aws-iot-core", mqtt, why);
   }
+  std::uint8_t levels = 0;
+  if (meter::hal::linux_board::ParseInputLevels(text, levels) && (levels & ~7u) != 0) __builtin_trap();
   return 0;
 }

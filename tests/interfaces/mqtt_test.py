@@ -293,6 +293,44 @@ class MqttOverTls(unittest.TestCase):
         self.assertEqual(len(re.findall(r"MQTT: connection lost", service.stderr())), 1, service.stderr())
         listener.close()
 
+    def test_partial_reset_is_an_event_and_no_total_goes_backwards(self):
+        inputs = os.path.join(self.work, "inputs")
+
+        def set_inputs(levels):  # as a writer should: a whole new file, renamed over the old one
+            with open(inputs + ".tmp", "w") as f:
+                f.write(levels + "\n")
+            os.replace(inputs + ".tmp", inputs)
+
+        set_inputs("0 1 0")  # tariff 1, partial counters running
+        listener = Listener(self.work, self.broker.port, ["meter-core/+/events", "meter-core/+/energy"])
+        service = self.service("reset", ["--inputs-file", inputs], seconds=14, speed="1")
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            energy = [json.loads(p) for _, p, _ in listener.of("/energy")]
+            if energy and energy[-1]["partial"]["kwh_imp"] > 0:
+                break
+            time.sleep(0.1)
+        self.assertGreater(energy[-1]["partial"]["kwh_imp"], 0, "the partial counters did not run")
+        self.assertEqual(listener.of("/events"), [])
+        set_inputs("0 1 1")  # a rising edge on the reset input
+        time.sleep(1.0)
+        set_inputs("0 1 0")
+        events = listener.wait_for("/events", 1, timeout=15)
+        event = json.loads(events[0][1])
+        self.assertEqual(event["event"], "partial_reset")
+        self.assertGreater(event["partial_before"]["kwh_imp"], 0)
+        service.wait_for_end(timeout=60)
+        self.assertEqual(service.stop(), 0)
+        energy = [json.loads(p) for _, p, _ in listener.of("/energy")]
+        partial = [e["partial"]["kwh_imp"] for e in energy]
+        drops = [k for k in range(1, len(partial)) if partial[k] < partial[k - 1]]
+        self.assertEqual(len(drops), 1, partial)  # the reset, once
+        totals = [e["kwh_imp"] for e in energy]
+        self.assertEqual(totals, sorted(totals))  # the totals never went backwards
+        self.assertEqual(len(listener.of("/events")), 1)
+        listener.close()
+        self.assertIn("lost_frames 0", service.stderr())
+
     def test_kill_9_and_restart(self):
         state = os.path.join(self.work, "state")
         listener = Listener(self.work, self.broker.port, ["meter-core/TEST0001/records", "meter-core/TEST0001/energy"])

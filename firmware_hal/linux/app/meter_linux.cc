@@ -25,6 +25,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "meter/hal/linux/file_inputs.h"
 #include "meter/hal/linux/file_store.h"
 #include "meter/hal/linux/gpio.h"
 #include "meter/hal/linux/scan_source.h"
@@ -102,6 +103,7 @@ struct Args {
   std::string gpio_chip;
   int pulse_line = -1, power_fail_line = -1;
   std::vector<std::uint32_t> input_lines;
+  std::string inputs_file;
   bool aggregates = false;
   bool no_json_lines = false;
   std::string modbus_tcp;
@@ -169,6 +171,8 @@ void BuildApp(CLI::App& app, Args& a) {
   app.add_option("--gpio-chip", a.gpio_chip, "GPIO character device, e.g. /dev/gpiochip0");
   app.add_option("--pulse-line", a.pulse_line, "GPIO line of the pulse output");
   app.add_option("--input-lines", a.input_lines, "GPIO lines of tariff, partial run, partial reset")->expected(3)->delimiter(',');
+  app.add_option("--inputs-file", a.inputs_file,
+                 "Tariff, partial run, partial reset from a file instead: one line of three 0/1 levels, e.g. \"0 1 0\"");
   app.add_option("--power-fail-line", a.power_fail_line, "GPIO line of the supply comparator (low = power failing)");
   app.add_flag("--aggregates", a.aggregates, "Also one JSON object per 150/180-cycle aggregate");
   app.add_flag("--no-json-lines", a.no_json_lines, "No JSON lines on stdout (a service read over its interfaces)");
@@ -704,6 +708,7 @@ int Run(const Args& a) {
   board::GpioPulseOutput gpio_pulse;
   board::GpioDigitalInputs gpio_inputs;
   board::GpioPowerFail gpio_power_fail;
+  board::FileDigitalInputs file_inputs;
   meter::host_sim::CountingPulseOutput counting_pulse;
   meter::hal::PulseOutput* pulse = &counting_pulse;
   meter::hal::DigitalInputs* inputs = nullptr;
@@ -726,6 +731,17 @@ int Run(const Args& a) {
       std::cerr << "meter-linux: " << why << "\n";
       return 1;
     }
+  }
+  if (!a.inputs_file.empty()) {
+    if (inputs != nullptr) {
+      std::cerr << "meter-linux: --inputs-file and --input-lines are two sources of the same inputs: give one\n";
+      return 2;
+    }
+    if (file_inputs.Open(a.inputs_file, why) != meter::Status::kOk) {
+      std::cerr << "meter-linux: --inputs-file " << why << "\n";
+      return 1;
+    }
+    inputs = &file_inputs;
   }
 
   auto meter_instance = std::make_unique<meter::FirmwareEnergyMeter>();
