@@ -212,6 +212,52 @@ void CheckShape(const py::buffer_info& info, meter::Wiring wiring) {
   }
 }
 
+void CheckRate(double rate) {
+  if (rate >= meter::kMinSampleRateHz && rate <= meter::kMaxSampleRateHz) return;
+  std::ostringstream m;
+  m << "rate " << rate << " Hz is outside the supported range, " << meter::kMinSampleRateHz << " to " << meter::kMaxSampleRateHz
+    << " samples/s";
+  throw py::value_error(m.str());
+}
+
+// An array of samples as float64, read in place when it already is float64
+// (any strides), converted once otherwise; its shape checked against the
+// wiring. The Q31 meter quantises values to codes, which are always finite.
+struct Float64Samples {
+  py::array_t<double> array;  // keeps the data alive
+  const double* data = nullptr;
+  py::ssize_t rows = 0, cols = 0, row_stride = 0, col_stride = 0;
+
+  Float64Samples(const py::array& samples, meter::Wiring wiring, bool q31) {
+    const char kind = samples.dtype().kind();
+    if (kind != 'f' && kind != 'i' && kind != 'u') {
+      throw py::value_error("samples: expected float64 primary values" + std::string(q31 ? " or int32 ADC codes" : "") +
+                            ", got dtype " + py::str(samples.dtype()).cast<std::string>());
+    }
+    array = py::array_t<double, py::array::forcecast>::ensure(samples);
+    if (!array) throw py::value_error("samples: cannot be read as float64");
+    const py::buffer_info info = array.request();
+    CheckShape(info, wiring);
+    data = static_cast<const double*>(info.ptr);
+    rows = info.shape[0];
+    cols = info.shape[1];
+    row_stride = info.strides[0] / static_cast<py::ssize_t>(sizeof(double));
+    col_stride = info.strides[1] / static_cast<py::ssize_t>(sizeof(double));
+    if (!q31) return;
+    for (py::ssize_t r = 0; r < rows; ++r) {
+      for (py::ssize_t c = 0; c < cols; ++c) {
+        if (!std::isfinite(data[r * row_stride + c * col_stride])) {
+          throw py::value_error("samples: row " + std::to_string(r) + ", column " + std::to_string(c) +
+                                " is not a number: the Q31 meter quantises values to ADC codes, which are always finite");
+        }
+      }
+    }
+  }
+  ArraySource Source(meter::Wiring wiring) const {
+    return ArraySource(data, rows, cols, row_stride, col_stride, meter::PhaseCount(wiring));
+  }
+};
+
 // The streaming meter.
 class Meter {
  public:
@@ -220,12 +266,7 @@ class Meter {
       : wiring_(CheckedWiring(wiring)), q31_(numeric == "q31") {
     if (numeric != "float" && numeric != "q31") throw py::value_error("numeric '" + numeric + "': float or q31");
     if (nominal_hz != 50 && nominal_hz != 60) throw py::value_error("nominal_hz " + std::to_string(nominal_hz) + ": 50 or 60");
-    if (!(rate >= meter::kMinSampleRateHz && rate <= meter::kMaxSampleRateHz)) {
-      std::ostringstream m;
-      m << "rate " << rate << " Hz is outside the supported range, " << meter::kMinSampleRateHz << " to "
-        << meter::kMaxSampleRateHz << " samples/s";
-      throw py::value_error(m.str());
-    }
+    CheckRate(rate);
     if (!(un > 0) || !(in > 0)) throw py::value_error("un and in_ are positive ratings (V, A)");
     options_.rate = rate;
     options_.wiring = wiring;
@@ -248,30 +289,8 @@ class Meter {
     if (q31_ && py::isinstance<py::array_t<std::int32_t>>(samples) && samples.dtype().kind() == 'i' && samples.itemsize() == 4) {
       return ProcessCodes(samples);
     }
-    if (samples.dtype().kind() != 'f' && samples.dtype().kind() != 'i' && samples.dtype().kind() != 'u') {
-      throw py::value_error("samples: expected float64 primary values" + std::string(q31_ ? " or int32 ADC codes" : "") +
-                            ", got dtype " + py::str(samples.dtype()).cast<std::string>());
-    }
-    // float64 is used in place; other numbers are converted (a copy).
-    const auto values = py::array_t<double, py::array::forcecast>::ensure(samples);
-    if (!values) throw py::value_error("samples: cannot be read as float64");
-    const py::buffer_info info = values.request();
-    CheckShape(info, wiring_);
-    const auto* data = static_cast<const double*>(info.ptr);
-    const py::ssize_t rows = info.shape[0], cols = info.shape[1];
-    const py::ssize_t rs = info.strides[0] / static_cast<py::ssize_t>(sizeof(double));
-    const py::ssize_t cs = info.strides[1] / static_cast<py::ssize_t>(sizeof(double));
-    if (q31_) {
-      for (py::ssize_t r = 0; r < rows; ++r) {
-        for (py::ssize_t c = 0; c < cols; ++c) {
-          if (!std::isfinite(data[r * rs + c * cs])) {
-            throw py::value_error("samples: row " + std::to_string(r) + ", column " + std::to_string(c) +
-                                  " is not a number: the Q31 meter takes ADC codes, which are always finite");
-          }
-        }
-      }
-    }
-    ArraySource source(data, rows, cols, rs, cs, meter::PhaseCount(wiring_));
+    const Float64Samples values(samples, wiring_, q31_);
+    ArraySource source = values.Source(wiring_);
     std::vector<Json> windows;
     {
       py::gil_scoped_release release;
@@ -393,33 +412,10 @@ py::tuple ReplayPath(const std::string& path, const py::dict& options) {
 py::tuple ReplayArray(const py::array& samples, const py::dict& options) {
   ReplayOptions a = OptionsFrom(options);
   if (!a.rate_given) throw py::value_error("rate is required with an array (samples per second)");
-  if (!(a.rate >= meter::kMinSampleRateHz && a.rate <= meter::kMaxSampleRateHz)) {
-    std::ostringstream m;
-    m << "rate " << a.rate << " Hz is outside the supported range, " << meter::kMinSampleRateHz << " to "
-      << meter::kMaxSampleRateHz << " samples/s";
-    throw py::value_error(m.str());
-  }
+  CheckRate(a.rate);
   const meter::Wiring wiring = CheckedWiring(a.wiring);
-  if (samples.dtype().kind() != 'f' && samples.dtype().kind() != 'i' && samples.dtype().kind() != 'u') {
-    throw py::value_error("samples: expected float64 primary values, got dtype " + py::str(samples.dtype()).cast<std::string>());
-  }
-  const auto values = py::array_t<double, py::array::forcecast>::ensure(samples);
-  const py::buffer_info info = values.request();
-  CheckShape(info, wiring);
-  const auto* data = static_cast<const double*>(info.ptr);
-  const py::ssize_t rs = info.strides[0] / static_cast<py::ssize_t>(sizeof(double));
-  const py::ssize_t cs = info.strides[1] / static_cast<py::ssize_t>(sizeof(double));
-  if (a.numeric == "q31") {
-    for (py::ssize_t r = 0; r < info.shape[0]; ++r) {
-      for (py::ssize_t c = 0; c < info.shape[1]; ++c) {
-        if (!std::isfinite(data[r * rs + c * cs])) {
-          throw py::value_error("samples: row " + std::to_string(r) + ", column " + std::to_string(c) +
-                                " is not a number: the Q31 meter quantises primary values to ADC codes");
-        }
-      }
-    }
-  }
-  ArraySource source(data, info.shape[0], info.shape[1], rs, cs, meter::PhaseCount(wiring));
+  const Float64Samples values(samples, wiring, a.numeric == "q31");
+  ArraySource source = values.Source(wiring);
   ColumnSink sink;
   ReplaySummary summary;
   std::string error;

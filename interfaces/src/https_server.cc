@@ -256,9 +256,26 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
     res.set_content(Json{{"error", message}}.dump(), "application/json");
   };
 
+  // The failed-login limiter, for the token check and the login form alike
+  // (called with the mutex held): a refused address gets 429; each failure
+  // is counted and logged.
+  const auto refused = [this](const httplib::Request& req, httplib::Response& res, double now) {
+    if (!impl_->limiter.Blocked(req.remote_addr, now)) return false;
+    stats_.refused_logins.fetch_add(1, std::memory_order_relaxed);
+    res.status = 429;
+    res.set_header("Retry-After", "60");
+    res.set_content(Json{{"error", "too many failed logins from this address: wait a minute"}}.dump(), "application/json");
+    return true;
+  };
+  const auto count_failure = [this](const httplib::Request& req, double now) {
+    stats_.failed_logins.fetch_add(1, std::memory_order_relaxed);
+    const int n = impl_->limiter.Failed(req.remote_addr, now);
+    std::cerr << "meter-linux: HTTPS: failed login from " << req.remote_addr << " (" << n << " in the last minute)\n";
+  };
+
   // The token check, shared by every protected route. Wrong credentials
   // count as a failed login for the limiter; none at all is just a 401.
-  const auto authorised = [this, token, json_error](const httplib::Request& req, httplib::Response& res, bool page) {
+  const auto authorised = [this, token, json_error, refused, count_failure](const httplib::Request& req, httplib::Response& res, bool page) {
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     Impl& im = *impl_;
     const double now = WallClock();
@@ -275,12 +292,7 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
       }
       return false;
     }
-    if (im.limiter.Blocked(req.remote_addr, now)) {
-      stats_.refused_logins.fetch_add(1, std::memory_order_relaxed);
-      json_error(res, 429, "too many failed logins from this address: wait a minute");
-      res.set_header("Retry-After", "60");
-      return false;
-    }
+    if (refused(req, res, now)) return false;
     bool ok = false;
     if (!auth.empty()) {
       ok = auth.rfind("Bearer ", 0) == 0 && ConstantTimeEqual(auth.substr(7), token);
@@ -290,9 +302,7 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
       if (it != im.sessions.end() && !ok) im.sessions.erase(it);
     }
     if (ok) return true;
-    stats_.failed_logins.fetch_add(1, std::memory_order_relaxed);
-    const int n = im.limiter.Failed(req.remote_addr, now);
-    std::cerr << "meter-linux: HTTPS: failed login from " << req.remote_addr << " (" << n << " in the last minute)\n";
+    count_failure(req, now);
     if (page) {
       res.status = 303;
       res.set_header("Location", "/login");
@@ -358,23 +368,15 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
     });
   }
 
-  server.Post("/login", [this, token](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/login", [this, token, refused, count_failure](const httplib::Request& req, httplib::Response& res) {
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     Impl& im = *impl_;
     const double now = WallClock();
     std::lock_guard<std::mutex> lock(im.mutex);
-    if (im.limiter.Blocked(req.remote_addr, now)) {
-      stats_.refused_logins.fetch_add(1, std::memory_order_relaxed);
-      res.status = 429;
-      res.set_header("Retry-After", "60");
-      res.set_content("Too many failed logins from this address: wait a minute.\n", "text/plain");
-      return;
-    }
+    if (refused(req, res, now)) return;
     const std::string given = req.has_param("token") ? req.get_param_value("token") : "";
     if (!ConstantTimeEqual(given, token)) {
-      stats_.failed_logins.fetch_add(1, std::memory_order_relaxed);
-      const int n = im.limiter.Failed(req.remote_addr, now);
-      std::cerr << "meter-linux: HTTPS: failed login from " << req.remote_addr << " (" << n << " in the last minute)\n";
+      count_failure(req, now);
       res.status = 303;
       res.set_header("Location", "/login?failed=1");
       return;

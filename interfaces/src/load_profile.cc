@@ -101,7 +101,7 @@ bool WriteRecord(sqlite3* db, sqlite3_stmt* st, const ProfileRecord& r) {
     if (s.n == 0) {
       for (int k = 0; k < 3; ++k) ok = ok && sqlite3_bind_null(st, i++) == SQLITE_OK;
     } else {
-      ok = ok && sqlite3_bind_double(st, i++, s.sum / static_cast<double>(s.n)) == SQLITE_OK;
+      ok = ok && sqlite3_bind_double(st, i++, s.average()) == SQLITE_OK;
       ok = ok && sqlite3_bind_double(st, i++, s.min) == SQLITE_OK;
       ok = ok && sqlite3_bind_double(st, i++, s.max) == SQLITE_OK;
     }
@@ -119,15 +119,6 @@ double WallClock() {
 
 const char* ProfileEnergyName(int k) { return k >= 0 && k < kProfileEnergies ? kEnergyNames[k] : ""; }
 const char* ProfileQuantityName(int k) { return k >= 0 && k < kProfileQuantities ? kQuantityNames[k] : ""; }
-
-void ProfileStat::Add(float x) {
-  if (!std::isfinite(x)) return;
-  const double v = static_cast<double>(x);
-  min = n == 0 ? v : std::fmin(min, v);
-  max = n == 0 ? v : std::fmax(max, v);
-  sum += v;
-  ++n;
-}
 
 std::int64_t ProfileEnergyMilli(const EnergyState& e, int k) {
   const auto& t = e.total;

@@ -133,29 +133,24 @@ bool PartialResetDetector::Feed(const MeterSnapshot& s, Json& event) {
   return reset;
 }
 
-void IntervalRecorder::Stat::Add(float x) {
-  if (!std::isfinite(x)) return;
-  const double v = static_cast<double>(x);
-  min = n == 0 ? v : std::fmin(min, v);
-  max = n == 0 ? v : std::fmax(max, v);
-  sum += v;
-  ++n;
+namespace {
+
+Json StatJson(const RunningStat& s) {
+  if (s.n == 0) return Json{{"avg", nullptr}, {"min", nullptr}, {"max", nullptr}};
+  return Json{{"avg", JsonNumber(static_cast<float>(s.average()))},
+              {"min", JsonNumber(static_cast<float>(s.min))},
+              {"max", JsonNumber(static_cast<float>(s.max))}};
 }
 
-Json IntervalRecorder::Stat::ToJson() const {
-  if (n == 0) return Json{{"avg", nullptr}, {"min", nullptr}, {"max", nullptr}};
-  return Json{{"avg", JsonNumber(static_cast<float>(sum / static_cast<double>(n)))},
-              {"min", JsonNumber(static_cast<float>(min))},
-              {"max", JsonNumber(static_cast<float>(max))}};
-}
+}  // namespace
 
 void IntervalRecorder::Reset(double interval_start) {
   open_ = true;
   start_ = interval_start;
   windows_ = 0;
   flags_ = 0;
-  p_total_ = pf_total_ = f_ = Stat{};
-  for (auto* group : {&v_, &i_, &p_, &thd_v_, &thd_i_}) group->fill(Stat{});
+  p_total_ = pf_total_ = f_ = RunningStat{};
+  for (auto* group : {&v_, &i_, &p_, &thd_v_, &thd_i_}) group->fill(RunningStat{});
 }
 
 bool IntervalRecorder::Add(const MeterSnapshot& s, Json& finished) {
@@ -175,17 +170,17 @@ bool IntervalRecorder::Add(const MeterSnapshot& s, Json& finished) {
     at_end.time_unix_s = last_time_;
     at_end.wiring = s.wiring;
     r["registers"] = EnergyJson(at_end);
-    r["p_w"] = p_total_.ToJson();
-    r["pf"] = pf_total_.ToJson();
-    r["f_hz"] = f_.ToJson();
+    r["p_w"] = StatJson(p_total_);
+    r["pf"] = StatJson(pf_total_);
+    r["f_hz"] = StatJson(f_);
     Json v = Json::array(), i = Json::array(), p = Json::array(), tv = Json::array(), ti = Json::array();
     for (int k = 0; k < phases_; ++k) {
       const auto uk = static_cast<std::size_t>(k);
-      v.push_back(v_[uk].ToJson());
-      i.push_back(i_[uk].ToJson());
-      p.push_back(p_[uk].ToJson());
-      tv.push_back(thd_v_[uk].ToJson());
-      ti.push_back(thd_i_[uk].ToJson());
+      v.push_back(StatJson(v_[uk]));
+      i.push_back(StatJson(i_[uk]));
+      p.push_back(StatJson(p_[uk]));
+      tv.push_back(StatJson(thd_v_[uk]));
+      ti.push_back(StatJson(thd_i_[uk]));
     }
     r["v_rms"] = v;
     r["i_rms"] = i;

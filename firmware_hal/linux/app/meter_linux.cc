@@ -492,14 +492,17 @@ int Run(const Args& a) {
   net::ModbusTcpServer modbus_tcp(*channel, identity);
   net::ModbusRtuServer modbus_rtu(*channel, identity);
   net::P1Server p1(*channel);
+  // ADDR:PORT of a listener, or a message naming its option.
+  const auto endpoint = [&why](const char* option, const std::string& text, net::Endpoint& at) {
+    if (net::ParseEndpoint(text, at, why)) return true;
+    std::cerr << "meter-linux: " << option << " " << why << "\n";
+    return false;
+  };
   if (!a.modbus_tcp.empty()) {
     net::ModbusTcpOptions options;
     options.max_clients = a.modbus_max_clients;
     options.idle_timeout_s = a.modbus_idle_timeout_s;
-    if (!net::ParseEndpoint(a.modbus_tcp, options.at, why)) {
-      std::cerr << "meter-linux: --modbus-tcp " << why << "\n";
-      return 2;
-    }
+    if (!endpoint("--modbus-tcp", a.modbus_tcp, options.at)) return 2;
     if (!modbus_tcp.Start(options, why)) {
       std::cerr << "meter-linux: --modbus-tcp " << why << "\n";
       return 1;
@@ -530,10 +533,7 @@ int Run(const Args& a) {
     options.tty = a.p1_tty;
     if (!a.p1_tcp.empty()) {
       net::Endpoint at;
-      if (!net::ParseEndpoint(a.p1_tcp, at, why)) {
-        std::cerr << "meter-linux: --p1-tcp " << why << "\n";
-        return 2;
-      }
+      if (!endpoint("--p1-tcp", a.p1_tcp, at)) return 2;
       options.tcp = at;
     }
     if (!p1.Start(options, why)) {
@@ -650,16 +650,10 @@ int Run(const Args& a) {
   net::HttpsServer https(*channel, device, health);
   if (!a.http.empty()) {
     net::HttpsOptions options;
-    if (!net::ParseEndpoint(a.http, options.at, why)) {
-      std::cerr << "meter-linux: --http " << why << "\n";
-      return 2;
-    }
+    if (!endpoint("--http", a.http, options.at)) return 2;
     if (!a.http_redirect.empty()) {
       net::Endpoint at;
-      if (!net::ParseEndpoint(a.http_redirect, at, why)) {
-        std::cerr << "meter-linux: --http-redirect " << why << "\n";
-        return 2;
-      }
+      if (!endpoint("--http-redirect", a.http_redirect, at)) return 2;
       options.redirect_at = at;
     }
     if (a.http_cert.empty() != a.http_key.empty()) {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "meter/interfaces/running_stat.h"
 #include "meter/interfaces/snapshot.h"
 
 namespace meter::interfaces {
@@ -37,11 +38,7 @@ constexpr int kProfileQuantities = static_cast<int>(ProfileQuantity::kCount);
 const char* ProfileEnergyName(int k);
 const char* ProfileQuantityName(int k);
 
-struct ProfileStat {
-  double sum = 0, min = 0, max = 0;
-  std::int64_t n = 0;  ///< Finite values seen; 0: avg, min and max are unknown.
-  void Add(float x);
-};
+using ProfileStat = RunningStat;
 
 struct ProfileRecord {
   std::int64_t period_s = 0;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "meter/interfaces/result_json.h"
+#include "meter/interfaces/running_stat.h"
 #include "meter/interfaces/snapshot.h"
 
 namespace meter::interfaces {
@@ -71,12 +72,6 @@ class IntervalRecorder {
   double period_s() const { return period_s_; }
 
  private:
-  struct Stat {
-    double sum = 0, min = 0, max = 0;
-    long n = 0;
-    void Add(float x);
-    Json ToJson() const;
-  };
   void Reset(double interval_start);
 
   double period_s_;
@@ -84,8 +79,8 @@ class IntervalRecorder {
   double start_ = 0;
   long windows_ = 0;
   std::uint32_t flags_ = 0;
-  Stat p_total_, pf_total_, f_;
-  std::array<Stat, 3> v_, i_, p_, thd_v_, thd_i_;
+  RunningStat p_total_, pf_total_, f_;
+  std::array<RunningStat, 3> v_, i_, p_, thd_v_, thd_i_;
   int phases_ = 0;
   EnergyState last_registers_{};
   double ticks_per_second_ = 0;
