@@ -7,7 +7,7 @@ set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 set(METER_TARGET_FLAGS "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -ffunction-sections -fdata-sections")
 set(CMAKE_C_FLAGS_INIT "${METER_TARGET_FLAGS}")
 set(CMAKE_CXX_FLAGS_INIT "${METER_TARGET_FLAGS} -fno-exceptions -fno-rtti -fno-threadsafe-statics")
-# Header-only host packages (Eigen) are found on the host; nothing is linked from it.
+# Nothing is found on or linked from the host.
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)

@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 
 namespace meter::dsp {
 

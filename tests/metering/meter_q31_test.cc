@@ -9,6 +9,7 @@
 
 #include "meter/metering/energy_meter.h"
 #include "meter/metering/meter.h"
+#include "support/meter_test_access.h"
 #include "support/synthetic_signal.h"
 
 namespace meter {
@@ -176,7 +177,7 @@ TEST(MeterQ31, ClippingStartsExactlyAtTheAdcLimit) {
     for (const std::int32_t code : codes) {
       for (const bool portable : {true, false}) {
         ASSERT_EQ(mq.Init(cfg), Status::kOk);
-        if (portable) mq.LimitRunLoop(MeterQ31::RunLoop::kPerSample);
+        if (portable) MeterTestAccess::LimitRunLoop(mq, MeterQ31::RunLoop::kPerSample);
         bool flagged = false;
         for (long k = 0; k < 8000; ++k) {
           AdcFrame fr = Quantise(Balanced(50.0, 230.0, 1.0, 0.0).FrameAt(k / 8000.0), cfg).adc;
@@ -320,8 +321,8 @@ TEST(MeterQ31, RunLoopsEqualThePerSampleLoopToTheBit) {
     ASSERT_EQ(fastest.Init(cfg), Status::kOk);
     ASSERT_EQ(phases.Init(cfg), Status::kOk);
     ASSERT_EQ(per_sample.Init(cfg), Status::kOk);
-    phases.LimitRunLoop(RunLoop::kPhases);
-    per_sample.LimitRunLoop(RunLoop::kPerSample);
+    MeterTestAccess::LimitRunLoop(phases, RunLoop::kPhases);
+    MeterTestAccess::LimitRunLoop(per_sample, RunLoop::kPerSample);
     EXPECT_EQ(per_sample.ActiveRunLoop(), RunLoop::kPerSample);
     EXPECT_EQ(phases.ActiveRunLoop(), RunLoop::kPhases) << "the loop must run for this test to mean anything";
 #if METER_DSP_X86_AVX2

@@ -29,7 +29,6 @@
 #include "meter/hal/linux/file_store.h"
 #include "meter/hal/linux/gpio.h"
 #include "meter/hal/linux/scan_source.h"
-#include "meter/host_sim/result_sinks.h"
 #include "meter/interfaces/https_server.h"
 #include "meter/interfaces/load_profile.h"
 #include "meter/interfaces/modbus_map.h"
@@ -37,6 +36,7 @@
 #include "meter/interfaces/modbus_tcp_server.h"
 #include "meter/interfaces/mqtt_publisher.h"
 #include "meter/interfaces/p1_server.h"
+#include "meter/interfaces/result_sinks.h"
 #include "meter/interfaces/snapshot.h"
 #include "meter/metering/firmware_meter.h"
 #include "meter/metering/metering_loop.h"
@@ -703,7 +703,7 @@ int Run(const Args& a) {
   board::GpioDigitalInputs gpio_inputs;
   board::GpioPowerFail gpio_power_fail;
   board::FileDigitalInputs file_inputs;
-  meter::host_sim::CountingPulseOutput counting_pulse;
+  net::CountingPulseOutput counting_pulse;
   meter::hal::PulseOutput* pulse = &counting_pulse;
   meter::hal::DigitalInputs* inputs = nullptr;
   meter::hal::PowerFailSignal* power_fail = nullptr;
@@ -772,7 +772,7 @@ int Run(const Args& a) {
     if (has_window) {
       snapshot.window = m.LastWindow();
       snapshot.spectrum = m.Spectrum();
-      snapshot.t_s = meter::host_sim::Seconds(snapshot.window.end_sample, snapshot.window.end_frac, m.gap_samples(),
+      snapshot.t_s = net::Seconds(snapshot.window.end_sample, snapshot.window.end_frac, m.gap_samples(),
                                               cfg.meter.sample_rate_hz);
     }
     snapshot.sample_time_unix_s = live_device ? snapshot.time_unix_s : start_unix_s + snapshot.t_s;
@@ -785,8 +785,8 @@ int Run(const Args& a) {
   publish(false);
 
   std::ostringstream discard;
-  meter::host_sim::JsonLinesSink sink(a.no_json_lines ? static_cast<std::ostream&>(discard) : std::cout, a.aggregates);
-  meter::host_sim::ReplaySummary summary;
+  net::JsonLinesSink sink(a.no_json_lines ? static_cast<std::ostream&>(discard) : std::cout, a.aggregates);
+  net::ReplaySummary summary;
   summary.rate_hz = cfg.meter.sample_rate_hz;
   summary.nominal_hz = static_cast<double>(cfg.meter.nominal_hz);
   const auto report = [&](std::uint8_t events) {
@@ -799,7 +799,7 @@ int Run(const Args& a) {
     }
     if (events & meter::kEventAggregate) {
       const auto& ag = m.LastAggregate();
-      sink.OnAggregate(ag, meter::host_sim::Seconds(ag.end_sample, ag.end_frac, m.gap_samples(), cfg.meter.sample_rate_hz));
+      sink.OnAggregate(ag, net::Seconds(ag.end_sample, ag.end_frac, m.gap_samples(), cfg.meter.sample_rate_hz));
     }
     if (events & meter::kEventFrequency10s) summary.f_hz_10s.push_back(static_cast<double>(m.Frequency10s()));
   };
@@ -894,7 +894,7 @@ int Run(const Args& a) {
   https.Stop();
   profile_logger.Stop();
   summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(m.gap_samples())) / rate;
-  meter::host_sim::FillEnergy(*meter_instance, pulse == &counting_pulse ? &counting_pulse : nullptr, summary);
+  net::FillEnergy(*meter_instance, pulse == &counting_pulse ? &counting_pulse : nullptr, summary);
   if (!a.no_json_lines) sink.OnSummary(summary);
   std::cerr << "meter-linux: " << summary.frames << " frames, " << summary.windows << " windows, lost_frames " << lost_frames
             << "\n";

@@ -9,7 +9,7 @@
 #include <type_traits>
 
 #include "meter/dsp/numeric.h"
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 
 namespace meter::dsp {
 

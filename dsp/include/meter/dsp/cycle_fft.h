@@ -18,7 +18,7 @@
 
 #include "meter/dsp/complex.h"
 #include "meter/dsp/numeric.h"
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/dsp/target.h"
 
 namespace meter::dsp {

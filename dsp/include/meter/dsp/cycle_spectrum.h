@@ -27,7 +27,7 @@
 
 #include "meter/dsp/complex.h"
 #include "meter/dsp/cycle_fft.h"
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/dsp/target.h"
 
 #ifndef METER_MAX_HARMONIC_ORDER

@@ -18,7 +18,7 @@
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_tables.h"
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/dsp/target.h"
 
 // On the Cortex-M4F (METER_DSP_ARM_BLOCK_LOADS, target.h) the six-channel

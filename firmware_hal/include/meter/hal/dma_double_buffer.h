@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <span>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 
 namespace meter::hal {
 

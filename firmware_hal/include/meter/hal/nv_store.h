@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 
 namespace meter::hal {
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "meter/interfaces/result_sinks.h"
+
 namespace meter::host_sim {
 
 /// Meter inputs, in slot order: phase voltages, phase currents, then the
@@ -22,14 +24,9 @@ using InputMapSpec = std::array<std::string, 8>;
 /// value.
 std::string ParseInputMap(const std::string& spec, InputMapSpec& out);
 
-/// Which recording channel feeds an input, for the log line and the JSON
-/// summary: `channel` as the file names it (COMTRADE id, CSV column, WAV
-/// channel number), `units` where the file states them.
-struct ChannelChoice {
-  std::string input;
-  std::string channel;
-  std::string units;
-};
+/// Which recording channel feeds an input (interfaces/result_sinks.h: the
+/// summary that every tool writes carries it).
+using interfaces::ChannelChoice;
 
 /// "va=VA_G1, ia=IA_G1" for a log line.
 std::string DescribeChannels(const std::vector<ChannelChoice>& choices);

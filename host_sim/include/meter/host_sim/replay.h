@@ -4,12 +4,22 @@
 #include <ostream>
 #include <vector>
 
-#include "meter/host_sim/result_sinks.h"
 #include "meter/host_sim/sample_source.h"
+#include "meter/interfaces/result_sinks.h"
 #include "meter/metering/energy_meter.h"
 #include "meter/metering/meter.h"
 
 namespace meter::host_sim {
+
+// What a replay produces is written by the interfaces' sinks (shared with
+// meter-linux): host_sim speaks of them by their short names.
+using interfaces::CountingPulseOutput;
+using interfaces::FillEnergy;
+using interfaces::JsonLinesSink;
+using interfaces::ReplaySink;
+using interfaces::ReplaySummary;
+using interfaces::Seconds;
+using interfaces::TableSink;
 
 /// The float meter's full scale when it replays primary values: beyond any
 /// power system (10 MV is eight times the peak of the highest transmission

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/hal/nv_store.h"
 #include "meter/hal/pulse_output.h"
 #include "meter/metering/energy_registers.h"

@@ -17,7 +17,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/metering/cycle_energy.h"
 #include "meter/metering/energy_counter.h"
 

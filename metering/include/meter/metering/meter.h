@@ -35,7 +35,7 @@
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_interpolator.h"
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/metering/frame.h"
 #include "meter/dsp/zero_crossing.h"
 #include "meter/dsp/target.h"
@@ -137,10 +137,6 @@ class BasicMeter {
     kPhases,     ///< Q31, every target: one phase at a time over a run, where nothing can saturate; not 3P3W
     kVector,     ///< x86-64 hosts with AVX2: one vector per frame (Q31: where nothing can saturate); not 3P3W
   };
-  /// The fastest loop the meter may take, from the next sample on (tests
-  /// compare the loops); Init allows every one. kPerSample also takes the
-  /// portable Q31 conditioning (no x86 vector form): the targets' path.
-  void LimitRunLoop(RunLoop fastest);
   /// The loop that sums the runs now (the CPU, the wiring, the
   /// compensation's spread and, for Q31, the sample bounds decide).
   RunLoop ActiveRunLoop() const {
@@ -198,6 +194,14 @@ class BasicMeter {
   int processing_delay() const { return delay_; }
 
  private:
+  // Tests compare the loops (tests/support/meter_test_access.h); nothing in
+  // an integration needs to choose one, so the switch is not public.
+  friend struct MeterTestAccess;
+  /// The fastest loop the meter may take, from the next sample on; Init
+  /// allows every one. kPerSample also takes the portable Q31 conditioning
+  /// (no x86 vector form): the targets' path.
+  void LimitRunLoop(RunLoop fastest);
+
   // Position on the sample axis: whole sample number plus fraction.
   struct Position {
     std::int64_t whole = 0;

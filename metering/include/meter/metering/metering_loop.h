@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/hal/digital_inputs.h"
 #include "meter/hal/dma_double_buffer.h"
 #include "meter/hal/power_fail.h"

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/hal/pulse_output.h"
 
 namespace meter {

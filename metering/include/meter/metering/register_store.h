@@ -14,7 +14,7 @@
 #include <array>
 #include <cstdint>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/hal/nv_store.h"
 #include "meter/metering/energy_registers.h"
 

@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "meter/hal/digital_inputs.h"
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 
 namespace meter::hal::linux_board {
 

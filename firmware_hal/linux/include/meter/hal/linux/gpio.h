@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/hal/digital_inputs.h"
 #include "meter/hal/power_fail.h"
 #include "meter/hal/pulse_output.h"

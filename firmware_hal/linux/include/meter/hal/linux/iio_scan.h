@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 
 namespace meter::hal::linux_board {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "meter/dsp/status.h"
+#include "meter/status.h"
 #include "meter/hal/linux/iio_scan.h"
 #include "meter/metering/meter.h"
 

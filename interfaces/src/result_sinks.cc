@@ -1,4 +1,4 @@
-#include "meter/host_sim/result_sinks.h"
+#include "meter/interfaces/result_sinks.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -8,14 +8,14 @@
 
 #include "meter/interfaces/result_json.h"
 
-namespace meter::host_sim {
+namespace meter::interfaces {
 namespace {
 
 using Json = nlohmann::ordered_json;
 
 // The window's JSON is the interfaces' (one writer for the JSON lines and
 // the MQTT state topic); aggregates and summaries are written here.
-Json Num(float x) { return interfaces::JsonNumber(x); }
+Json Num(float x) { return JsonNumber(x); }
 
 Json TotalJson(const TotalValues& t) {
   return Json{{"p_w", Num(t.p_w)}, {"q_var", Num(t.q_var)}, {"s_va", Num(t.s_va)}, {"pf", Num(t.pf)}};
@@ -35,8 +35,6 @@ std::string Fixed(float x, int width, int decimals) {
 }
 
 }  // namespace
-
-std::vector<std::string> FlagNames(std::uint32_t flags) { return interfaces::FlagNames(flags); }
 
 template <typename Numeric>
 void FillEnergy(const BasicEnergyMeter<Numeric>& em, const CountingPulseOutput* pulses, ReplaySummary& s) {
@@ -67,7 +65,7 @@ template void FillEnergy(const BasicEnergyMeter<dsp::FloatNumeric>&, const Count
 template void FillEnergy(const BasicEnergyMeter<dsp::Q31Numeric>&, const CountingPulseOutput*, ReplaySummary&);
 
 void JsonLinesSink::OnWindow(const WindowResult& w, const HarmonicSpectrum&, double t_s) {
-  out_ << interfaces::WindowJson(w, t_s).dump() << '\n';
+  out_ << WindowJson(w, t_s).dump() << '\n';
 }
 
 void JsonLinesSink::OnAggregate(const AggregateResult& a, double t_s) {
@@ -161,4 +159,4 @@ void TableSink::OnSummary(const ReplaySummary& s) {
              s.export_s, s.on_s);
 }
 
-}  // namespace meter::host_sim
+}  // namespace meter::interfaces

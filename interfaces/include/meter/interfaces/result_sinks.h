@@ -1,8 +1,9 @@
 #pragma once
-// What a replay produces and how it is written: the end-of-run summary, the
-// sink interface, JSON lines and a table. Shared by meter-sim and the
-// embedded-Linux meter (firmware_hal/linux), so that their outputs compare
-// field by field. Depends on the metering core, fmt and nlohmann-json only.
+// What a run of the meter produces and how it is written: the end-of-run
+// summary, the sink interface, JSON lines and a table. meter-sim (host_sim),
+// the Python package and meter-linux (firmware_hal/linux) all write through
+// it, so their outputs compare field by field, and meter-linux needs nothing
+// from host_sim. Depends on the metering core, fmt and nlohmann-json only.
 
 #include <array>
 #include <cstdint>
@@ -11,11 +12,20 @@
 #include <vector>
 
 #include "meter/hal/pulse_output.h"
-#include "meter/host_sim/input_map.h"
 #include "meter/metering/energy_meter.h"
 #include "meter/metering/meter.h"
+#include "meter/interfaces/result_json.h"
 
-namespace meter::host_sim {
+namespace meter::interfaces {
+
+/// Which recording channel feeds a meter input, for the log line and the
+/// JSON summary: `channel` as the file names it (COMTRADE id, CSV column,
+/// WAV channel number), `units` where the file states them.
+struct ChannelChoice {
+  std::string input;
+  std::string channel;
+  std::string units;
+};
 
 struct ReplaySummary {
   long frames = 0;
@@ -90,7 +100,4 @@ class TableSink final : public ReplaySink {
   std::ostream& out_;
 };
 
-/// Flag names of a flag word, in bit order.
-std::vector<std::string> FlagNames(std::uint32_t flags);
-
-}  // namespace meter::host_sim
+}  // namespace meter::interfaces
