@@ -4,7 +4,12 @@ set(CMAKE_SYSTEM_PROCESSOR arm)
 set(CMAKE_C_COMPILER arm-none-eabi-gcc)
 set(CMAKE_CXX_COMPILER arm-none-eabi-g++)
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
-set(METER_TARGET_FLAGS "-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard -ffunction-sections -fdata-sections")
+# METER_CORTEX_M_CPU: another Cortex-M for the portable core (with
+# METER_HAND_WRITTEN_KERNELS=OFF), e.g. "-mcpu=cortex-m33 -mfpu=fpv5-sp-d16".
+if(NOT METER_CORTEX_M_CPU)
+  set(METER_CORTEX_M_CPU "-mcpu=cortex-m4 -mfpu=fpv4-sp-d16")
+endif()
+set(METER_TARGET_FLAGS "${METER_CORTEX_M_CPU} -mthumb -mfloat-abi=hard -ffunction-sections -fdata-sections")
 set(CMAKE_C_FLAGS_INIT "${METER_TARGET_FLAGS}")
 set(CMAKE_CXX_FLAGS_INIT "${METER_TARGET_FLAGS} -fno-exceptions -fno-rtti -fno-threadsafe-statics")
 # Nothing is found on or linked from the host.

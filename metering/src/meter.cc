@@ -9,7 +9,7 @@
 #include <type_traits>
 
 #include "meter/dsp/target.h"
-#if defined(__SSE2__)
+#if METER_DSP_X86_SSE2
 #include <emmintrin.h>
 #endif
 
@@ -183,13 +183,13 @@ Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
       channel_offset_[3 + p] = config.current_cal[p].offset;
       channel_gain_[p] = config.voltage_cal[p].gain * config.vt_ratio[p];
       channel_gain_[3 + p] = config.current_cal[p].gain * config.ct_ratio[p];
-#if defined(__SSE2__)
+#if METER_DSP_X86_SSE2
       lane_full_scale_[p] = config.voltage_full_scale;
       lane_full_scale_[3 + p] = config.current_full_scale;
       lane_used_[p] = lane_used_[3 + p] = -1;
 #endif
     }
-#if defined(__SSE2__)
+#if METER_DSP_X86_SSE2
     for (std::size_t p = static_cast<std::size_t>(PhaseCount(config.wiring)); p < 3; ++p) {
       lane_full_scale_[p] = lane_full_scale_[3 + p] = std::numeric_limits<float>::infinity();
     }
@@ -300,7 +300,7 @@ template <typename Numeric>
   std::uint16_t flags = pending_gap_ ? kSampleGapBit : 0;
   pending_gap_ = false;
   bool conditioned = false;  // by the vector form
-#if defined(__SSE2__)
+#if METER_DSP_X86_SSE2
   if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
     // Channels 0-3 and 2-5 as two vectors (both loads stay inside the
     // frame's six floats; the overlap is computed twice, alike). The same

@@ -21,7 +21,7 @@
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/target.h"
 
-#if !METER_DSP_ARM_BLOCK_LOADS && defined(__SSE2__)
+#if METER_DSP_X86_SSE2
 #include <emmintrin.h>
 #endif
 
@@ -138,7 +138,7 @@ void AddToEach(std::array<EdgeIntegrator<Numeric>, kCount>& integrators,
           : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r12", "cc", "memory");
     }
   }
-#elif defined(__SSE2__)
+#elif METER_DSP_X86_SSE2
   // x86-64: four float sums or two int64 sums per vector add (GCC does not
   // vectorise the per-integrator loop); element by element, so the same
   // results.

@@ -4,10 +4,19 @@
 // what the host builds and tests run, and the firmware self-test checks the
 // two agree on the target.
 //
+// METER_DSP_PORTABLE_ONLY: set by the build when the CMake option
+// METER_HAND_WRITTEN_KERNELS is OFF. Every switch below is then 0: only the
+// portable C++ is compiled, for any Cortex-M (or any other target) an
+// integrator builds for, with no assembly and no intrinsics.
+#ifndef METER_DSP_PORTABLE_ONLY
+#define METER_DSP_PORTABLE_ONLY 0
+#endif
+//
 // METER_DSP_ARM_BLOCK_LOADS: ARMv7E-M with single-precision FMA (the
 // Cortex-M4F). Its VLDM/VSTM and LDRD/LDM move several registers in one
 // instruction, which GCC does not form from separate loads.
-#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && (__ARM_FP & 4)
+#if !METER_DSP_PORTABLE_ONLY && defined(__ARM_ARCH_7EM__) && defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && \
+    (__ARM_FP & 4)
 #define METER_DSP_ARM_BLOCK_LOADS 1
 #else
 #define METER_DSP_ARM_BLOCK_LOADS 0
@@ -48,7 +57,7 @@
 // METER_DSP_ARM_SATURATING: ARMv7E-M's DSP extension (QSUB: a saturating
 // 32-bit subtract in one instruction, where the portable form is a 64-bit
 // subtract and a range test).
-#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FEATURE_DSP)
+#if !METER_DSP_PORTABLE_ONLY && defined(__ARM_ARCH_7EM__) && defined(__ARM_FEATURE_DSP)
 #define METER_DSP_ARM_SATURATING 1
 #else
 #define METER_DSP_ARM_SATURATING 0
@@ -62,10 +71,19 @@
 // portable loops to float rounding (a fused multiply-add rounds once);
 // every other form, and every Q31 one, to the bit; the host tests check
 // each.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if !METER_DSP_PORTABLE_ONLY && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define METER_DSP_X86_AVX2 1
 #else
 #define METER_DSP_X86_AVX2 0
+#endif
+
+// METER_DSP_X86_SSE2: SSE2 (in every x86-64): the float conditioning of a
+// frame as two four-lane vectors and the integrators' block add; element by
+// element, so the same results as the portable loops.
+#if !METER_DSP_PORTABLE_ONLY && defined(__SSE2__)
+#define METER_DSP_X86_SSE2 1
+#else
+#define METER_DSP_X86_SSE2 0
 #endif
 
 // METER_DSP_X86_FFT_BATCH: set by the build on x86-64 (dsp/CMakeLists.txt),

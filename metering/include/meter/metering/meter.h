@@ -442,7 +442,7 @@ class BasicMeter {
   // (subgroup neighbours). Set by Init.
   std::array<dsp::ComplexF, 3> comp_rotation_{};
   std::array<dsp::ComplexF, 3> comp_rotation_subgroup_{};
-#if defined(__SSE2__)
+#if METER_DSP_X86_SSE2
   // Float conditioning as two four-lane vectors over a frame's six channels
   // (x86 hosts), with channel_offset_ and channel_gain_: per channel full
   // scale and use mask (an unused channel: infinite full scale, zero mask).
