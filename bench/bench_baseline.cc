@@ -69,7 +69,8 @@ struct BaselineMeter {
         bins[static_cast<std::size_t>(ch)][static_cast<std::size_t>(h)] = acc;
       }
       double harm = 0;
-      for (int h = 2; h <= kOrders; ++h) harm += std::norm(bins[static_cast<std::size_t>(ch)][static_cast<std::size_t>(h)]);
+      for (int h = 2; h <= kOrders; ++h)
+        harm += std::norm(bins[static_cast<std::size_t>(ch)][static_cast<std::size_t>(h)]);
       thd[ch] = 100.0 * std::sqrt(harm) / std::abs(bins[static_cast<std::size_t>(ch)][1]);
     }
     const double scale = 2.0 / (static_cast<double>(kWindow) * kWindow);
@@ -98,8 +99,10 @@ void BM_Baseline3P4W_Double(benchmark::State& state) {
     const double wt = 2 * pi * 50.02 * static_cast<double>(k) / 8000.0;
     for (int p = 0; p < 3; ++p) {
       const double s = -2 * pi / 3 * p;
-      frames[k].v[static_cast<std::size_t>(p)] = static_cast<float>(325.3 * std::cos(wt + s) + 16.3 * std::cos(5 * (wt + s)));
-      frames[k].i[static_cast<std::size_t>(p)] = static_cast<float>(7.07 * std::cos(wt + s - 0.5) + 2.8 * std::cos(5 * (wt + s)));
+      frames[k].v[static_cast<std::size_t>(p)] =
+          static_cast<float>(325.3 * std::cos(wt + s) + 16.3 * std::cos(5 * (wt + s)));
+      frames[k].i[static_cast<std::size_t>(p)] =
+          static_cast<float>(7.07 * std::cos(wt + s - 0.5) + 2.8 * std::cos(5 * (wt + s)));
     }
   }
   std::size_t k = 0;
@@ -108,7 +111,8 @@ void BM_Baseline3P4W_Double(benchmark::State& state) {
     if (++k == frames.size()) k = 0;
   }
   benchmark::DoNotOptimize(m.kwh);
-  state.counters["realtime_x"] = benchmark::Counter(static_cast<double>(state.iterations()) / 8000.0, benchmark::Counter::kIsRate);
+  state.counters["realtime_x"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) / 8000.0, benchmark::Counter::kIsRate);
   state.counters["bytes"] = static_cast<double>(sizeof(BaselineMeter));
 }
 

@@ -24,8 +24,9 @@ template <typename N>
 std::vector<typename N::Sample> Wave(int n, double cycles_per_sample = 50.0 / 8000.0) {
   std::vector<typename N::Sample> x(static_cast<std::size_t>(n));
   for (int k = 0; k < n; ++k) {
-    x[static_cast<std::size_t>(k)] = N::FromFloat(static_cast<float>(
-        0.7 * std::cos(2 * 3.14159265358979 * cycles_per_sample * k) + 0.05 * std::cos(2 * 3.14159265358979 * 5 * cycles_per_sample * k)));
+    x[static_cast<std::size_t>(k)] =
+        N::FromFloat(static_cast<float>(0.7 * std::cos(2 * 3.14159265358979 * cycles_per_sample * k) +
+                                        0.05 * std::cos(2 * 3.14159265358979 * 5 * cycles_per_sample * k)));
   }
   return x;
 }
@@ -138,13 +139,15 @@ void BM_ResamplerPointChannelMajor(benchmark::State& state) {
   static std::array<std::array<float, 6>, meter::dsp::kPointsPerCycle> points;
   static std::array<std::array<float, meter::dsp::kPointsPerCycle>, 6> cycle;
   float* const channels[6] = {&chunk[0][0], &chunk[1][0], &chunk[2][0], &chunk[3][0], &chunk[4][0], &chunk[5][0]};
-  float* const cycle_channels[6] = {cycle[0].data(), cycle[1].data(), cycle[2].data(), cycle[3].data(), cycle[4].data(), cycle[5].data()};
+  float* const cycle_channels[6] = {cycle[0].data(), cycle[1].data(), cycle[2].data(),
+                                    cycle[3].data(), cycle[4].data(), cycle[5].data()};
   const float offset[6] = {};
   const meter::dsp::SincInterpolator::PointGrid grid{interp.channel_major_side(), 0.3f, 8000.0f / 50.0f / 128.0f,
-                                                    meter::dsp::kPointsPerCycle};
+                                                     meter::dsp::kPointsPerCycle};
   for (auto _ : state) {
     meter::dsp::SincInterpolator::CopyFramesChannelMajor(frames[0].data(), static_cast<int>(kFrames), channels);
-    benchmark::DoNotOptimize(interp.InterpolateSixChannelMajor({&chunk[0][0], kFrames}, grid, 0, offset, points[0].data()));
+    benchmark::DoNotOptimize(
+        interp.InterpolateSixChannelMajor({&chunk[0][0], kFrames}, grid, 0, offset, points[0].data()));
     meter::dsp::SincInterpolator::CopyFramesChannelMajor(points[0].data(), meter::dsp::kPointsPerCycle, cycle_channels);
     benchmark::ClobberMemory();
   }

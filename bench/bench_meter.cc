@@ -26,11 +26,12 @@ std::vector<meter::SampleFrame> RecordedStyleSignal() {
     const double wt = 2 * pi * 50.02 * static_cast<double>(k) / kRate;
     for (int p = 0; p < 3; ++p) {
       const double s = -2 * pi / 3 * p;
-      frames[k].v[static_cast<std::size_t>(p)] = static_cast<float>(
-          325.3 * std::cos(wt + s) + 16.3 * std::cos(5 * (wt + s)) + 9.8 * std::cos(7 * (wt + s)) + 3.0 * std::cos(11 * (wt + s)));
-      frames[k].i[static_cast<std::size_t>(p)] = static_cast<float>(
-          7.07 * std::cos(wt + s - 0.5) + 2.8 * std::cos(5 * (wt + s) - 0.3) + 1.0 * std::cos(7 * (wt + s)) +
-          0.3 * std::cos(13 * (wt + s)));
+      frames[k].v[static_cast<std::size_t>(p)] =
+          static_cast<float>(325.3 * std::cos(wt + s) + 16.3 * std::cos(5 * (wt + s)) + 9.8 * std::cos(7 * (wt + s)) +
+                             3.0 * std::cos(11 * (wt + s)));
+      frames[k].i[static_cast<std::size_t>(p)] =
+          static_cast<float>(7.07 * std::cos(wt + s - 0.5) + 2.8 * std::cos(5 * (wt + s) - 0.3) +
+                             1.0 * std::cos(7 * (wt + s)) + 0.3 * std::cos(13 * (wt + s)));
     }
   }
   return frames;
@@ -63,7 +64,8 @@ void RunMeter(benchmark::State& state, meter::Wiring wiring) {
   static_assert(static_cast<std::size_t>(kRate * kSeconds) % kBlockFrames == 0, "the signal must be whole blocks");
   std::size_t k = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(m.ProcessFrames(std::span<const typename meter::BasicMeter<Numeric>::Input>(&frames[k], kBlockFrames)));
+    benchmark::DoNotOptimize(
+        m.ProcessFrames(std::span<const typename meter::BasicMeter<Numeric>::Input>(&frames[k], kBlockFrames)));
     k += kBlockFrames;
     if (k == frames.size()) k = 0;
   }
@@ -97,7 +99,8 @@ void BM_MeterSweep(benchmark::State& state) {
   for (std::size_t k = 0; k < frames.size(); ++k) {
     const double wt = 2 * 3.14159265358979 * 50.02 * static_cast<double>(k) / rate;
     for (int p = 0; p < 3; ++p) {
-      frames[k].v[static_cast<std::size_t>(p)] = static_cast<float>(325.3 * std::cos(wt - 2.0944 * p) + 16.3 * std::cos(5 * (wt - 2.0944 * p)));
+      frames[k].v[static_cast<std::size_t>(p)] =
+          static_cast<float>(325.3 * std::cos(wt - 2.0944 * p) + 16.3 * std::cos(5 * (wt - 2.0944 * p)));
       frames[k].i[static_cast<std::size_t>(p)] = static_cast<float>(7.07 * std::cos(wt - 2.0944 * p - 0.5));
     }
   }
@@ -106,7 +109,8 @@ void BM_MeterSweep(benchmark::State& state) {
     benchmark::DoNotOptimize(m.ProcessFrame(frames[k]));
     if (++k == frames.size()) k = 0;
   }
-  state.counters["realtime_x"] = benchmark::Counter(static_cast<double>(state.iterations()) / rate, benchmark::Counter::kIsRate);
+  state.counters["realtime_x"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) / rate, benchmark::Counter::kIsRate);
 }
 
 // THD cost per window does not depend on the recording's length: the
@@ -117,7 +121,8 @@ void BM_MeterRecordingLength(benchmark::State& state) {
   const long n = state.range(0) * 8000;
   for (auto _ : state) {
     (void)m.Init(meter::MeterConfig{});
-    for (long k = 0; k < n; ++k) benchmark::DoNotOptimize(m.ProcessFrame(frames[static_cast<std::size_t>(k) % frames.size()]));
+    for (long k = 0; k < n; ++k)
+      benchmark::DoNotOptimize(m.ProcessFrame(frames[static_cast<std::size_t>(k) % frames.size()]));
   }
   state.counters["windows"] = static_cast<double>(n) / 1600.0;  // time per iteration / windows = cost per window
 }

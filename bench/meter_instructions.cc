@@ -5,11 +5,11 @@
 //            build/host/bench/meter-instructions float 3p4w 10
 #include <bit>
 #include <cmath>
-#include <span>
 #include <cstdio>
 #include <cstdlib>
-#include <type_traits>
 #include <cstring>
+#include <span>
+#include <type_traits>
 #include <vector>
 
 #include "meter/metering/energy_meter.h"
@@ -18,7 +18,8 @@ namespace {
 
 template <typename Numeric>
 __attribute__((noinline)) unsigned RunFrames(meter::BasicEnergyMeter<Numeric>& m,
-                                             const std::vector<typename meter::BasicMeter<Numeric>::Input>& frames, long n) {
+                                             const std::vector<typename meter::BasicMeter<Numeric>::Input>& frames,
+                                             long n) {
   // The signal repeats; the index wraps by a compare, as in meter-bench (a
   // 64-bit division per sample counted 17 instructions of harness).
   // In DMA blocks of 80 frames (10 ms at 8 kSPS), as the firmware's
@@ -49,7 +50,8 @@ int Run(meter::Wiring wiring, double seconds) {
     for (std::size_t p = 0; p < 3; ++p) {
       const double s = -2.0943951 * static_cast<double>(p);
       const double v = 325.3 * std::cos(wt + s) + 16.3 * std::cos(5 * (wt + s)) + 9.8 * std::cos(7 * (wt + s));
-      const double i = 7.07 * std::cos(wt + s - 0.5) + 2.8 * std::cos(5 * (wt + s) - 0.3) + 1.0 * std::cos(7 * (wt + s));
+      const double i =
+          7.07 * std::cos(wt + s - 0.5) + 2.8 * std::cos(5 * (wt + s) - 0.3) + 1.0 * std::cos(7 * (wt + s));
       if constexpr (std::is_same_v<Numeric, meter::dsp::FloatNumeric>) {
         frames[k].v[p] = static_cast<float>(v);
         frames[k].i[p] = static_cast<float>(i);
@@ -61,8 +63,9 @@ int Run(meter::Wiring wiring, double seconds) {
   }
   const long n = static_cast<long>(seconds * 100) * 80;  // whole 80-frame blocks
   const unsigned events = RunFrames(m, frames, n);
-  std::printf("%s %s: %ld sample sets, %u events, kWh %.6f\n", Numeric::kName, wiring == meter::Wiring::k1P2W ? "1p2w" : "3p4w",
-              n, events, m.registers().Kilo(m.registers().state().total.kwh_imp));
+  std::printf("%s %s: %ld sample sets, %u events, kWh %.6f\n", Numeric::kName,
+              wiring == meter::Wiring::k1P2W ? "1p2w" : "3p4w", n, events,
+              m.registers().Kilo(m.registers().state().total.kwh_imp));
   return 0;
 }
 

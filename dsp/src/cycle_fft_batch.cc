@@ -3,9 +3,9 @@
 // force-included), one channel per lane.
 #include <xmmintrin.h>
 
+#include "fft_plan_arena.h"
 #include "kiss_fft.h"
 #include "kiss_fftr.h"
-#include "fft_plan_arena.h"
 #include "meter/dsp/cycle_fft.h"
 
 static_assert(sizeof(kiss_fft_cpx) == 2 * sizeof(__m128), "four-lane complex expected");

@@ -1,9 +1,9 @@
 // Float backend: Debian's KissFFT (kissfft::kissfft-float).
 #include <cstring>
 
+#include "fft_plan_arena.h"
 #include "kiss_fft.h"
 #include "kiss_fftr.h"
-#include "fft_plan_arena.h"
 #include "meter/dsp/cycle_fft.h"
 
 static_assert(sizeof(kiss_fft_cpx) == sizeof(meter::dsp::ComplexF), "layouts must match");

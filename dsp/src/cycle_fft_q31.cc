@@ -2,9 +2,9 @@
 // upstream source (see kissfft_q31_names.h, force-included).
 #include <cmath>
 
+#include "fft_plan_arena.h"
 #include "kiss_fft.h"
 #include "kiss_fftr.h"
-#include "fft_plan_arena.h"
 #include "meter/dsp/cycle_fft.h"
 #include "meter/dsp/target.h"
 
@@ -56,6 +56,7 @@ __attribute__((target("avx2"))) std::uint32_t MagnitudeBoundAvx2(const std::int3
 #endif
 
 #if METER_DSP_ARM_BLOCK_LOADS
+// clang-format off
 namespace {
 // Four magnitudes a pass from one block load: |v| as (v ^ s) - s with s
 // the sign mask (INT32_MIN gives 2^31, as the portable form), three
@@ -90,6 +91,7 @@ std::uint32_t MagnitudeBoundArm(const std::int32_t* x, int n, int& done) {
   return bound;
 }
 }  // namespace
+// clang-format on
 #endif
 
 std::uint32_t MagnitudeBound(const std::int32_t* x, int n) {
@@ -99,10 +101,13 @@ std::uint32_t MagnitudeBound(const std::int32_t* x, int n) {
   if (X86HasAvx2Fma()) bound = MagnitudeBoundAvx2(x, n, m);
 #endif
 #if METER_DSP_ARM_BLOCK_LOADS
+  // clang-format off
   bound = MagnitudeBoundArm(x, n, m);
+// clang-format on
 #endif
   for (; m < n; ++m) {
-    bound |= x[m] < 0 ? static_cast<std::uint32_t>(-(static_cast<std::int64_t>(x[m]))) : static_cast<std::uint32_t>(x[m]);
+    bound |=
+        x[m] < 0 ? static_cast<std::uint32_t>(-(static_cast<std::int64_t>(x[m]))) : static_cast<std::uint32_t>(x[m]);
   }
   return bound;
 }

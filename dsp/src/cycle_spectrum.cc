@@ -38,6 +38,7 @@ void AccumulateScaledCycleQ31(const std::int32_t* x, int pre, std::int32_t tw_re
 }
 
 #if METER_DSP_ARM_BLOCK_LOADS
+// clang-format off
 // The Q31 pass on the Cortex-M4F, two points a pass: each fold term is one
 // SMMLAR (fold + the rounded high word of xs tw: MulHighRounded added), the
 // pairs move with LDRD/STRD, and xs for pre < 0 is (x >> (r - 1) + 1) >> 1
@@ -96,6 +97,7 @@ void AccumulateScaledCycleQ31Arm(const std::int32_t* x, int pre, std::int32_t tw
 #undef METER_FOLD_AND_SUM_TWO_POINTS
 #undef METER_FOLD_OUTPUTS
 }
+// clang-format on
 #endif
 
 void AccumulateCycleFloat(const float* x, float tw_re, float tw_im, float* fold, float* sum) {
@@ -115,7 +117,7 @@ namespace {
 // word of the 64-bit product plus 2^31: for re moved down to the even
 // lanes, for im already in the odd ones.
 __attribute__((target("avx2"), always_inline)) inline void AddFourFoldTerms(__m256i pairs, __m256i tw_re, __m256i tw_im,
-                                                                           std::int32_t* fold) {
+                                                                            std::int32_t* fold) {
   const __m256i half = _mm256_set1_epi64x(std::int64_t{1} << 31);
   const __m256i re = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(pairs, tw_re), half), 32);
   const __m256i im = _mm256_add_epi64(_mm256_mul_epi32(pairs, tw_im), half);
@@ -216,8 +218,10 @@ void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, 
     const std::uint64_t cycles_room = bins.block_bound_ == 0 ? kMaxCyclesPerWindow : 1;
     while (bins.block_bound_ + cycles_room * BlockContribution(peak, bins.block_shift_) >= kBlockLimit) {
       if (bins.block_bound_ != 0) {
-        for (auto& v : bins.storage_.running.fold) v = static_cast<std::int32_t>((static_cast<std::int64_t>(v) + 1) >> 1);
-        for (auto& v : bins.storage_.running.sum) v = static_cast<std::int32_t>((static_cast<std::int64_t>(v) + 1) >> 1);
+        for (auto& v : bins.storage_.running.fold)
+          v = static_cast<std::int32_t>((static_cast<std::int64_t>(v) + 1) >> 1);
+        for (auto& v : bins.storage_.running.sum)
+          v = static_cast<std::int32_t>((static_cast<std::int64_t>(v) + 1) >> 1);
         bins.block_bound_ = bins.block_bound_ / 2 + 1;
       }
       --bins.block_shift_;
@@ -234,9 +238,11 @@ void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, 
     if (x86_avx2_) return detail::AccumulateScaledCycleQ31Avx2(x, pre, tw_re, tw_im, fold, sum);
 #endif
 #if METER_DSP_ARM_BLOCK_LOADS
+    // clang-format off
     if (pre != -1 || peak < static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max())) {
       return detail::AccumulateScaledCycleQ31Arm(x, pre, tw_re, tw_im, fold, sum);
     }
+// clang-format on
 #endif
     detail::AccumulateScaledCycleQ31(x, pre, tw_re, tw_im, fold, sum);
   } else {
@@ -263,8 +269,8 @@ void CycleTransform<Numeric>::FinishWindow(float scale, SubgroupBins<Numeric>& b
 
 template <typename Numeric>
 template <typename FoldBin>
-void CycleTransform<Numeric>::StoreBins(SubgroupBins<Numeric>& bins, const std::array<ComplexF, kMaxHarmonicOrder + 1>& centre,
-                                        FoldBin fold_bin) {
+void CycleTransform<Numeric>::StoreBins(SubgroupBins<Numeric>& bins,
+                                        const std::array<ComplexF, kMaxHarmonicOrder + 1>& centre, FoldBin fold_bin) {
   bins.storage_.bins = {};  // the sums are consumed: their memory now holds the bins
   for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
     bins.at(h, -1) = Conj(fold_bin(kPointsPerCycle - h));
@@ -291,11 +297,13 @@ void CycleTransform<Numeric>::FinishWindows(const float* scale, SubgroupBins<Num
       std::array<std::array<ComplexF, kMaxHarmonicOrder + 1>, kLanes> centre;
       batch_.Real(sums, lanes, scale + first);
       for (int lane = 0; lane < lanes; ++lane) {
-        for (int h = 1; h <= kMaxHarmonicOrder; ++h) centre[static_cast<std::size_t>(lane)][static_cast<std::size_t>(h)] = batch_.Bin(lane, h);
+        for (int h = 1; h <= kMaxHarmonicOrder; ++h)
+          centre[static_cast<std::size_t>(lane)][static_cast<std::size_t>(h)] = batch_.Bin(lane, h);
       }
       batch_.ShiftedComplex(folds, lanes, shift_re_.data(), shift_im_.data(), scale + first);
       for (int lane = 0; lane < lanes; ++lane) {
-        StoreBins(*bins[first + lane], centre[static_cast<std::size_t>(lane)], [&](int k) { return batch_.Bin(lane, k); });
+        StoreBins(*bins[first + lane], centre[static_cast<std::size_t>(lane)],
+                  [&](int k) { return batch_.Bin(lane, k); });
       }
     }
     return;

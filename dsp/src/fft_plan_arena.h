@@ -10,8 +10,8 @@
 namespace meter::dsp {
 
 template <typename RealAlloc, typename ComplexAlloc>
-Status PlacePlans(unsigned char* arena, std::size_t arena_bytes, int n, RealAlloc real_alloc, ComplexAlloc complex_alloc,
-                  void** real_plan, void** complex_plan) {
+Status PlacePlans(unsigned char* arena, std::size_t arena_bytes, int n, RealAlloc real_alloc,
+                  ComplexAlloc complex_alloc, void** real_plan, void** complex_plan) {
   std::size_t real_len = 0, complex_len = 0;
   real_alloc(n, 0, nullptr, &real_len);  // size query: allocates nothing
   complex_alloc(n, 0, nullptr, &complex_len);

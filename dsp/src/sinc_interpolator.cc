@@ -19,9 +19,10 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
   }
   // Whole table steps per sample, rounded down (never a higher cutoff than
   // asked for); init-time double arithmetic.
-  steps_per_sample_ = std::max(
-      1, static_cast<int>(std::floor(2.0 * static_cast<double>(cutoff_cycles_per_sample) * kPointsPerZero)));
-  two_fc_ = static_cast<float>(steps_per_sample_) / static_cast<float>(kPointsPerZero);  // exact: a power-of-two divisor
+  steps_per_sample_ =
+      std::max(1, static_cast<int>(std::floor(2.0 * static_cast<double>(cutoff_cycles_per_sample) * kPointsPerZero)));
+  two_fc_ =
+      static_cast<float>(steps_per_sample_) / static_cast<float>(kPointsPerZero);  // exact: a power-of-two divisor
   const int half = static_cast<int>(std::ceil(kZeroCrossings / two_fc_));
   if (2 * half > kMaxTaps) return Status::kOutOfRange;
   half_span_ = half;
@@ -79,7 +80,9 @@ Status SincInterpolator::Init(float cutoff_cycles_per_sample) {
 
 const char* SincInterpolator::float_frame_loop() const {
 #if METER_DSP_ARM_BLOCK_LOADS
+  // clang-format off
   return "arm-block-loads";
+// clang-format on
 #else
   return "portable";
 #endif
@@ -112,8 +115,9 @@ __attribute__((target("avx2,fma"), always_inline)) inline bool LocatePoint(
 // lanes; the odd ones are shifted down to take it too. Only the low word of
 // (step * fraction) >> 16 is kept, as in CoefQ29, so a logical shift serves.
 // `walk` holds the eight values, `walk + lanes` their steps.
-__attribute__((target("avx2,fma"), always_inline)) inline __m256i EightCoefsQ29(const std::int32_t* walk, std::size_t lanes,
-                                                                               std::int32_t fraction, __m256i two_fc) {
+__attribute__((target("avx2,fma"), always_inline)) inline __m256i EightCoefsQ29(const std::int32_t* walk,
+                                                                                std::size_t lanes,
+                                                                                std::int32_t fraction, __m256i two_fc) {
   const __m256i value = _mm256_load_si256(reinterpret_cast<const __m256i*>(walk));
   const __m256i step = _mm256_load_si256(reinterpret_cast<const __m256i*>(walk + lanes));
   const __m256i f = _mm256_set1_epi32(fraction);
@@ -131,13 +135,14 @@ __attribute__((target("avx2,fma"), always_inline)) inline __m256i EightCoefsQ29(
 // the even 32-bit lanes: the even samples from the window, the odd ones
 // from a load one sample later (a load costs less than a shift).
 __attribute__((target("avx2,fma"), always_inline)) inline void AddChannelProducts(__m256i c, const std::int32_t* x0,
-                                                                                 __m256i (&acc)[6]) {
+                                                                                  __m256i (&acc)[6]) {
   const __m256i c_odd = _mm256_srli_epi64(c, 32);
 #pragma GCC unroll 6
   for (std::size_t ch = 0; ch < 6; ++ch) {
     const std::int32_t* x = x0 + ch * SincInterpolator::kChunkSamples;
     acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)), c));
-    acc[ch] = _mm256_add_epi64(acc[ch], _mm256_mul_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 1)), c_odd));
+    acc[ch] =
+        _mm256_add_epi64(acc[ch], _mm256_mul_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 1)), c_odd));
   }
 }
 
@@ -148,8 +153,8 @@ __attribute__((target("avx2,fma"), always_inline)) inline void AddChannelProduct
 // every offset within +-2^30 (`offsets_small`) nothing saturates, and the
 // low words less the offsets are the answer. Otherwise the scalar form.
 __attribute__((target("avx2,fma"), always_inline)) inline void FinishPointQ29(const __m256i (&acc)[6],
-                                                                             const std::int32_t* offset,
-                                                                             bool offsets_small, std::int32_t* point) {
+                                                                              const std::int32_t* offset,
+                                                                              bool offsets_small, std::int32_t* point) {
   // [0+1 lanes of a, b | 2+3 lanes of a, b] per pair of channels.
   const __m256i p01 = _mm256_add_epi64(_mm256_unpacklo_epi64(acc[0], acc[1]), _mm256_unpackhi_epi64(acc[0], acc[1]));
   const __m256i p23 = _mm256_add_epi64(_mm256_unpacklo_epi64(acc[2], acc[3]), _mm256_unpackhi_epi64(acc[2], acc[3]));
@@ -188,7 +193,8 @@ template <int kVectorsPerSide>
 __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const ChannelMajorChunk<float>& chunk,
                                                                            const PointGrid& grid, int first_point,
                                                                            const float* offset, float* out) const {
-  const auto side = kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(transposed_lanes_);
+  const auto side =
+      kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(transposed_lanes_);
   constexpr std::size_t stride = kChunkSamples;
   const float* walks = transposed_;
   const __m128 two_fc = _mm_set1_ps(two_fc_);
@@ -206,7 +212,8 @@ __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const
     const TapWalk walk = StartWalk(u);
     const float* left_walk = walks + 2 * static_cast<std::size_t>(walk.left_entry) * side;
     const float* right_walk = walks + 2 * static_cast<std::size_t>(walk.right_entry) * side;
-    const __m256 left_fraction = _mm256_set1_ps(walk.left_fraction), right_fraction = _mm256_set1_ps(walk.right_fraction);
+    const __m256 left_fraction = _mm256_set1_ps(walk.left_fraction),
+                 right_fraction = _mm256_set1_ps(walk.right_fraction);
     __m256 acc[6] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
                      _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
 #pragma GCC unroll 8
@@ -217,12 +224,14 @@ __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const
 #pragma GCC unroll 6
       for (std::size_t ch = 0; ch < 6; ++ch) {
         const __m256 x = _mm256_loadu_ps(samples + ch * stride + v);
-        acc[ch] = v == 0 ? _mm256_mul_ps(taps, x) : _mm256_fmadd_ps(taps, x, acc[ch]);  // no zeroed accumulators to copy
+        acc[ch] =
+            v == 0 ? _mm256_mul_ps(taps, x) : _mm256_fmadd_ps(taps, x, acc[ch]);  // no zeroed accumulators to copy
       }
     }
 #pragma GCC unroll 8
     for (std::size_t v = 0; v < side; v += 8) {
-      const __m256 taps = _mm256_fmadd_ps(right_fraction, _mm256_load_ps(right_walk + side + v), _mm256_load_ps(right_walk + v));
+      const __m256 taps =
+          _mm256_fmadd_ps(right_fraction, _mm256_load_ps(right_walk + side + v), _mm256_load_ps(right_walk + v));
 #pragma GCC unroll 6
       for (std::size_t ch = 0; ch < 6; ++ch) {
         acc[ch] = _mm256_fmadd_ps(taps, _mm256_loadu_ps(samples + ch * stride + side + v), acc[ch]);
@@ -247,8 +256,8 @@ __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const
   return j;
 }
 
-int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk<float>& chunk, const PointGrid& grid, int first_point,
-                                                 const float* offset, float* out) const {
+int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk<float>& chunk, const PointGrid& grid,
+                                                 int first_point, const float* offset, float* out) const {
   // Two vectors a side (16 samples) is 8 kSPS: its loops fully unrolled.
   if (transposed_lanes_ == 16) return ChannelMajorLoop<2>(chunk, grid, first_point, offset, out);
   return ChannelMajorLoop<0>(chunk, grid, first_point, offset, out);
@@ -266,7 +275,8 @@ void SincInterpolator::CopyFramesChannelMajor(const Sample* frames, int count, S
   for (; k + 8 <= count; k += 8) {
     const float* a = in + 6 * k;
     __m256 m[6];
-    for (int r = 0; r < 6; ++r) m[r] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(a + 4 * r)), _mm_loadu_ps(a + 24 + 4 * r), 1);
+    for (int r = 0; r < 6; ++r)
+      m[r] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(a + 4 * r)), _mm_loadu_ps(a + 24 + 4 * r), 1);
     const __m256 row0 = m[0];
     const __m256 row1 = _mm256_shuffle_ps(m[1], m[2], _MM_SHUFFLE(1, 0, 3, 2));
     const __m256 row2 = m[3];
@@ -275,10 +285,12 @@ void SincInterpolator::CopyFramesChannelMajor(const Sample* frames, int count, S
     const __m256 tail23 = _mm256_shuffle_ps(m[4], m[5], _MM_SHUFFLE(3, 2, 1, 0));  // f2c4 f2c5 f3c4 f3c5
     const __m256 t0 = _mm256_unpacklo_ps(row0, row1), t1 = _mm256_unpackhi_ps(row0, row1);
     const __m256 t2 = _mm256_unpacklo_ps(row2, row3), t3 = _mm256_unpackhi_ps(row2, row3);
-    const __m256 channel[6] = {
-        _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)),        _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)),
-        _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)),        _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)),
-        _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(2, 0, 2, 0)), _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(3, 1, 3, 1))};
+    const __m256 channel[6] = {_mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)),
+                               _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)),
+                               _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)),
+                               _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)),
+                               _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(2, 0, 2, 0)),
+                               _mm256_shuffle_ps(tail01, tail23, _MM_SHUFFLE(3, 1, 3, 1))};
     for (std::size_t ch = 0; ch < 6; ++ch) _mm256_storeu_ps(reinterpret_cast<float*>(channels[ch] + k), channel[ch]);
   }
   for (; k < count; ++k) {
@@ -288,7 +300,6 @@ void SincInterpolator::CopyFramesChannelMajor(const Sample* frames, int count, S
 template void SincInterpolator::CopyFramesChannelMajor<float>(const float*, int, float* const*);
 template void SincInterpolator::CopyFramesChannelMajor<std::int32_t>(const std::int32_t*, int, std::int32_t* const*);
 
-
 int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk<std::int32_t>& chunk, const PointGrid& grid,
                                                  int first_point, const std::int32_t* offset, std::int32_t* out) const {
   if (transposed_lanes_ == 16) return ChannelMajorLoopQ29<2>(chunk, grid, first_point, offset, out);
@@ -296,11 +307,11 @@ int SincInterpolator::InterpolateSixChannelMajor(const ChannelMajorChunk<std::in
 }
 
 template <int kVectorsPerSide>
-__attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoopQ29(const ChannelMajorChunk<std::int32_t>& chunk,
-                                                                              const PointGrid& grid, int first_point,
-                                                                              const std::int32_t* offset,
-                                                                              std::int32_t* out) const {
-  const auto side = kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(transposed_lanes_);
+__attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoopQ29(
+    const ChannelMajorChunk<std::int32_t>& chunk, const PointGrid& grid, int first_point, const std::int32_t* offset,
+    std::int32_t* out) const {
+  const auto side =
+      kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(transposed_lanes_);
   const __m256i two_fc = _mm256_set1_epi32(two_fc_q31_);
   // The left walk runs outwards; its coefficients are reversed into sample
   // order, as in the float loop.
@@ -366,6 +377,7 @@ void SincInterpolator::ComputeCoefsQ29(float u, std::int32_t* coefs) const {
 }
 
 #if METER_DSP_ARM_BLOCK_LOADS
+// clang-format off
 void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const {
   const TapWalk walk = StartWalk(u);
   // Accumulators in s10-s15; s0-s5 take a frame, s6-s7 the table pair
@@ -414,9 +426,11 @@ void SincInterpolator::InterpolateSixFloatsBlockLoads(float u, const float* cent
   out[4] = acc4 * two_fc_;
   out[5] = acc5 * two_fc_;
 }
+// clang-format on
 #endif
 
 #if METER_DSP_ARM_BLOCK_LOADS
+// clang-format off
 namespace {
 
 // A point's Q29 coefficients, as CoefQ29: the pair's SMLAWB join with the
@@ -513,9 +527,11 @@ template void SincInterpolator::SixIntegerPasses<false>(float, const std::int32_
                                                         std::size_t) const;
 template void SincInterpolator::SixIntegerPasses<true>(float, const std::int32_t*, const std::int64_t*, void*,
                                                        std::size_t) const;
+// clang-format on
 #endif
 
 #if METER_DSP_ARM_BLOCK_LOADS
+// clang-format off
 int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, int length, const PointGrid& grid,
                                                    int first_point, const std::int64_t* start,
                                                    std::int32_t* out) const {
@@ -676,6 +692,7 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
   // No taps (an uninitialised interpolator): no point is done.
   return j;
 }
+// clang-format on
 #endif
 
 float SincInterpolator::CutoffWithFewerTaps(float cutoff, float max_rise) {

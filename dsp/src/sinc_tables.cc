@@ -52,7 +52,8 @@ SincResponseTable ComputeSincResponseTable(const SincKernelTable& kernel) {
     const double r = static_cast<double>(k) / kSincResponsePoints;
     double acc = 0.5 * static_cast<double>(kernel[0]);
     for (int i = 1; i <= n; ++i) {
-      acc += static_cast<double>(kernel[static_cast<std::size_t>(i)]) * std::cos(2.0 * kPi * r * i / kSincPointsPerZero);
+      acc +=
+          static_cast<double>(kernel[static_cast<std::size_t>(i)]) * std::cos(2.0 * kPi * r * i / kSincPointsPerZero);
     }
     acc *= 2.0 / kSincPointsPerZero;
     const double a = kPi * r / kSincPointsPerZero;

@@ -103,8 +103,7 @@ int main() {
     std::printf("window %lu: f %.4f Hz, va_rms %.3f V, ia_rms %.4f A, P %.1f W, PF %.4f, flags 0x%lx\n",
                 static_cast<unsigned long>(w.sequence), static_cast<double>(w.f_hz),
                 static_cast<double>(w.phases[0].v_rms), static_cast<double>(w.phases[0].i_rms),
-                static_cast<double>(w.total.p_w), static_cast<double>(w.total.pf),
-                static_cast<unsigned long>(w.flags));
+                static_cast<double>(w.total.p_w), static_cast<double>(w.total.pf), static_cast<unsigned long>(w.flags));
   }
   const meter::MeteringLoopStats& stats = loop.stats();
   std::printf("blocks %lu, lost frames %lu, kWh import %.6f\n", static_cast<unsigned long>(stats.blocks),

@@ -57,8 +57,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  const meter::EnergyMeterConfig config =
-      meter::ConfigForRatings(meter::Wiring::k3P4W, rate_hz, 50.0f, 230.0, 5.0, 31);
+  const meter::EnergyMeterConfig config = meter::ConfigForRatings(meter::Wiring::k3P4W, rate_hz, 50.0f, 230.0, 5.0, 31);
   // Errors are values: a rate outside 100..32000 Hz, say, is refused here.
   const meter::Status status = g_meter.Init(config, nullptr, nullptr);
   if (status != meter::Status::kOk) {

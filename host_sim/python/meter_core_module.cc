@@ -38,12 +38,18 @@ namespace {
 // nlohmann JSON to Python objects (dicts keep the JSON's key order).
 py::object ToPython(const Json& j) {
   switch (j.type()) {
-    case Json::value_t::null: return py::none();
-    case Json::value_t::boolean: return py::bool_(j.get<bool>());
-    case Json::value_t::number_integer: return py::int_(j.get<std::int64_t>());
-    case Json::value_t::number_unsigned: return py::int_(j.get<std::uint64_t>());
-    case Json::value_t::number_float: return py::float_(j.get<double>());
-    case Json::value_t::string: return py::str(j.get<std::string>());
+    case Json::value_t::null:
+      return py::none();
+    case Json::value_t::boolean:
+      return py::bool_(j.get<bool>());
+    case Json::value_t::number_integer:
+      return py::int_(j.get<std::int64_t>());
+    case Json::value_t::number_unsigned:
+      return py::int_(j.get<std::uint64_t>());
+    case Json::value_t::number_float:
+      return py::float_(j.get<double>());
+    case Json::value_t::string:
+      return py::str(j.get<std::string>());
     case Json::value_t::array: {
       py::list list;
       for (const auto& v : j) list.append(ToPython(v));
@@ -54,7 +60,8 @@ py::object ToPython(const Json& j) {
       for (const auto& [k, v] : j.items()) dict[py::str(k)] = ToPython(v);
       return dict;
     }
-    default: return py::none();
+    default:
+      return py::none();
   }
 }
 
@@ -164,7 +171,8 @@ py::dict RegistersDict(const meter::BasicEnergyMeter<Numeric>& em, meter::Wiring
 // of a smaller wiring are ignored.
 class ArraySource final : public meter::host_sim::SampleSource {
  public:
-  ArraySource(const double* data, py::ssize_t rows, py::ssize_t cols, py::ssize_t row_stride, py::ssize_t col_stride, int phases)
+  ArraySource(const double* data, py::ssize_t rows, py::ssize_t cols, py::ssize_t row_stride, py::ssize_t col_stride,
+              int phases)
       : data_(data), rows_(rows), cols_(cols), row_stride_(row_stride), col_stride_(col_stride), phases_(phases) {}
 
  private:
@@ -180,7 +188,9 @@ class ArraySource final : public meter::host_sim::SampleSource {
     ++row_;
     return Read::kFrame;
   }
-  double DoProgress() const override { return rows_ > 0 ? static_cast<double>(row_) / static_cast<double>(rows_) : 1.0; }
+  double DoProgress() const override {
+    return rows_ > 0 ? static_cast<double>(row_) / static_cast<double>(rows_) : 1.0;
+  }
 
   const double* data_;
   py::ssize_t rows_, cols_, row_stride_, col_stride_;
@@ -202,11 +212,13 @@ meter::Wiring CheckedWiring(const std::string& name) {
 void CheckShape(const py::buffer_info& info, meter::Wiring wiring) {
   const int phases = meter::PhaseCount(wiring);
   if (info.ndim != 2) {
-    throw py::value_error("samples: expected a 2-D array (N, channels), got " + std::to_string(info.ndim) + " dimensions");
+    throw py::value_error("samples: expected a 2-D array (N, channels), got " + std::to_string(info.ndim) +
+                          " dimensions");
   }
   const auto cols = info.shape[1];
   if (cols != 6 && cols != 2 * phases) {
-    const std::string own = phases == 3 ? "" : " or " + std::to_string(2 * phases) + " (its voltages, then its currents)";
+    const std::string own =
+        phases == 3 ? "" : " or " + std::to_string(2 * phases) + " (its voltages, then its currents)";
     throw py::value_error("samples: " + std::to_string(cols) + " columns; " + std::string(meter::WiringName(wiring)) +
                           " takes 6 (va vb vc ia ib ic)" + own);
   }
@@ -215,8 +227,8 @@ void CheckShape(const py::buffer_info& info, meter::Wiring wiring) {
 void CheckRate(double rate) {
   if (rate >= meter::kMinSampleRateHz && rate <= meter::kMaxSampleRateHz) return;
   std::ostringstream m;
-  m << "rate " << rate << " Hz is outside the supported range, " << meter::kMinSampleRateHz << " to " << meter::kMaxSampleRateHz
-    << " samples/s";
+  m << "rate " << rate << " Hz is outside the supported range, " << meter::kMinSampleRateHz << " to "
+    << meter::kMaxSampleRateHz << " samples/s";
   throw py::value_error(m.str());
 }
 
@@ -247,8 +259,9 @@ struct Float64Samples {
     for (py::ssize_t r = 0; r < rows; ++r) {
       for (py::ssize_t c = 0; c < cols; ++c) {
         if (!std::isfinite(data[r * row_stride + c * col_stride])) {
-          throw py::value_error("samples: row " + std::to_string(r) + ", column " + std::to_string(c) +
-                                " is not a number: the Q31 meter quantises values to ADC codes, which are always finite");
+          throw py::value_error(
+              "samples: row " + std::to_string(r) + ", column " + std::to_string(c) +
+              " is not a number: the Q31 meter quantises values to ADC codes, which are always finite");
         }
       }
     }
@@ -261,11 +274,12 @@ struct Float64Samples {
 // The streaming meter.
 class Meter {
  public:
-  Meter(double rate, const std::string& wiring, int nominal_hz, const std::string& numeric, double un, double in, int max_order,
-        int pulse_wh)
+  Meter(double rate, const std::string& wiring, int nominal_hz, const std::string& numeric, double un, double in,
+        int max_order, int pulse_wh)
       : wiring_(CheckedWiring(wiring)), q31_(numeric == "q31") {
     if (numeric != "float" && numeric != "q31") throw py::value_error("numeric '" + numeric + "': float or q31");
-    if (nominal_hz != 50 && nominal_hz != 60) throw py::value_error("nominal_hz " + std::to_string(nominal_hz) + ": 50 or 60");
+    if (nominal_hz != 50 && nominal_hz != 60)
+      throw py::value_error("nominal_hz " + std::to_string(nominal_hz) + ": 50 or 60");
     CheckRate(rate);
     if (!(un > 0) || !(in > 0)) throw py::value_error("un and in_ are positive ratings (V, A)");
     options_.rate = rate;
@@ -279,14 +293,15 @@ class Meter {
     const meter::Status s = q31_ ? q31_meter_.Init(cfg, &pulses_, nullptr) : float_meter_.Init(cfg, &pulses_, nullptr);
     if (s != meter::Status::kOk) {
       std::ostringstream m;
-      m << "invalid meter configuration (" << meter::StatusName(s) << "): rate " << rate << " Hz, nominal " << nominal_hz
-        << " Hz, max order " << max_order;
+      m << "invalid meter configuration (" << meter::StatusName(s) << "): rate " << rate << " Hz, nominal "
+        << nominal_hz << " Hz, max order " << max_order;
       throw py::value_error(m.str());
     }
   }
 
   py::list Process(const py::array& samples) {
-    if (q31_ && py::isinstance<py::array_t<std::int32_t>>(samples) && samples.dtype().kind() == 'i' && samples.itemsize() == 4) {
+    if (q31_ && py::isinstance<py::array_t<std::int32_t>>(samples) && samples.dtype().kind() == 'i' &&
+        samples.itemsize() == 4) {
       return ProcessCodes(samples);
     }
     const Float64Samples values(samples, wiring_, q31_);
@@ -301,7 +316,9 @@ class Meter {
     return out;
   }
 
-  py::dict Registers() const { return q31_ ? RegistersDict(q31_meter_, wiring_) : RegistersDict(float_meter_, wiring_); }
+  py::dict Registers() const {
+    return q31_ ? RegistersDict(q31_meter_, wiring_) : RegistersDict(float_meter_, wiring_);
+  }
   long frames() const { return frames_; }
 
  private:
@@ -377,7 +394,8 @@ ReplayOptions OptionsFrom(const py::dict& o) {
   if (o.contains("nominal_hz") && !o["nominal_hz"].is_none()) {
     a.nominal_hz = o["nominal_hz"].cast<int>();
     a.nominal_given = true;
-    if (a.nominal_hz != 50 && a.nominal_hz != 60) throw py::value_error("nominal_hz " + std::to_string(a.nominal_hz) + ": 50 or 60");
+    if (a.nominal_hz != 50 && a.nominal_hz != 60)
+      throw py::value_error("nominal_hz " + std::to_string(a.nominal_hz) + ": 50 or 60");
   }
   if (o.contains("numeric")) a.numeric = o["numeric"].cast<std::string>();
   if (a.numeric != "float" && a.numeric != "q31") throw py::value_error("numeric '" + a.numeric + "': float or q31");
@@ -385,7 +403,8 @@ ReplayOptions OptionsFrom(const py::dict& o) {
   if (o.contains("in_")) a.in = o["in_"].cast<double>();
   if (!(a.un > 0) || !(a.in > 0)) throw py::value_error("un and in_ are positive ratings (V, A)");
   if (o.contains("max_order")) a.max_order = o["max_order"].cast<int>();
-  if (a.max_order < 2 || a.max_order > 50) throw py::value_error("max_order " + std::to_string(a.max_order) + ": 2 to 50");
+  if (a.max_order < 2 || a.max_order > 50)
+    throw py::value_error("max_order " + std::to_string(a.max_order) + ": 2 to 50");
   if (o.contains("pulse_wh")) a.pulse_wh = o["pulse_wh"].cast<int>();
   if (o.contains("map") && !o["map"].is_none()) a.map = o["map"].cast<std::string>();
   if (o.contains("dat") && !o["dat"].is_none()) a.dat = o["dat"].cast<std::string>();
@@ -443,9 +462,11 @@ py::tuple ReplayArray(const py::array& samples, const py::dict& options) {
   }
   if (status == 0 && summary.windows == 0) {
     status = 1;
-    error = "array: " + std::to_string(summary.frames) + " samples: " + (summary.frames == 0 ? "an empty recording" : "fewer than one complete window");
+    error = "array: " + std::to_string(summary.frames) +
+            " samples: " + (summary.frames == 0 ? "an empty recording" : "fewer than one complete window");
   }
-  return py::make_tuple(status, sink.Columns(), SummaryDict(summary), error.empty() ? std::string() : "meter-sim: " + error + "\n");
+  return py::make_tuple(status, sink.Columns(), SummaryDict(summary),
+                        error.empty() ? std::string() : "meter-sim: " + error + "\n");
 }
 
 // read_recording(path, options) -> (array (N, 6), rate, channel names, messages)
@@ -548,8 +569,8 @@ PYBIND11_MODULE(_meter_core, m) {
   m.doc() = "The metering core (C++), for the meter_core package";
   py::class_<Meter>(m, "Meter")
       .def(py::init<double, const std::string&, int, const std::string&, double, double, int, int>(), py::arg("rate"),
-           py::arg("wiring"), py::arg("nominal_hz"), py::arg("numeric"), py::arg("un"), py::arg("in_"), py::arg("max_order"),
-           py::arg("pulse_wh"))
+           py::arg("wiring"), py::arg("nominal_hz"), py::arg("numeric"), py::arg("un"), py::arg("in_"),
+           py::arg("max_order"), py::arg("pulse_wh"))
       .def("process", &Meter::Process, py::arg("samples"))
       .def_property_readonly("registers", &Meter::Registers)
       .def_property_readonly("frames", &Meter::frames);

@@ -88,11 +88,11 @@ struct SignalSpec {
   double f_hz = 50;
   double v_over_un = 1.0;
   double i_over_in = 1.0;
-  double phi_deg = 0;        // current lags voltage (+ inductive)
-  int sequence = +1;         // -1: reversed (A, C, B)
-  int element = -1;          // >= 0: current on that element only
-  int voltages_off = 0;      // 1 or 2: phases C (and B) interrupted
-  bool harmonics = false;    // 10 % 5th in V, 40 % 5th in I, in phase
+  double phi_deg = 0;      // current lags voltage (+ inductive)
+  int sequence = +1;       // -1: reversed (A, C, B)
+  int element = -1;        // >= 0: current on that element only
+  int voltages_off = 0;    // 1 or 2: phases C (and B) interrupted
+  bool harmonics = false;  // 10 % 5th in V, 40 % 5th in I, in phase
 };
 
 PrimarySignal MakeSignal(const SignalSpec& s, double un, double in) {
@@ -189,7 +189,8 @@ Measured MeasureEnergy(Bench<Numeric>& b, const PrimarySignal& s, bool reactive,
   b.Run(measure_s);
   const EnergyState after = r.state();
   // kvarh runs up to a window behind kWh: each over its own registered time.
-  const double seconds = reactive ? r.Seconds(r.reactive_ticks() - reactive_before) : r.Seconds(after.on_ticks - before.on_ticks);
+  const double seconds =
+      reactive ? r.Seconds(r.reactive_ticks() - reactive_before) : r.Seconds(after.on_ticks - before.on_ticks);
   const auto [p, q] = TruePower(s);
   Measured m;
   m.registered_s = seconds;
@@ -287,9 +288,9 @@ CampaignResult Run(const CampaignOptions& o, std::FILE* log) {
   const double un = fe.un_v, in = fe.in_a;
   EnergyMeterConfig cfg;
   cfg.meter = MeterConfigFor(fe);
-  cfg.pulse_weight_wh = ReferencePulseWeightWh(
-      o.front_end == FrontEndKind::kMv5 ? CurrentInput::kSensor333mV : CurrentInput::kCt5A,
-      static_cast<float>(o.front_end == FrontEndKind::kMv5 ? in : fe.ct_ratio));
+  cfg.pulse_weight_wh =
+      ReferencePulseWeightWh(o.front_end == FrontEndKind::kMv5 ? CurrentInput::kSensor333mV : CurrentInput::kCt5A,
+                             static_cast<float>(o.front_end == FrontEndKind::kMv5 ? in : fe.ct_ratio));
   Bench<Numeric> bench(fe, cfg);
   if (o.calibrate) result.calibration = Calibrate(bench, un, in, log);
   const int cls = ClassIndex(o.accuracy_class);
@@ -324,7 +325,8 @@ CampaignResult Run(const CampaignOptions& o, std::FILE* log) {
                                                  s.f_hz, reactive, m.registered_s, o.measure_s, cycle_s));
       if (log) std::fprintf(log, "FAIL: %s\n", result.time_failures.back().c_str());
     }
-    result.worst_time_error_cycles = std::max(result.worst_time_error_cycles, std::fabs(m.registered_s - o.measure_s) / cycle_s);
+    result.worst_time_error_cycles =
+        std::max(result.worst_time_error_cycles, std::fabs(m.registered_s - o.measure_s) / cycle_s);
     return m;
   };
 
@@ -336,7 +338,8 @@ CampaignResult Run(const CampaignOptions& o, std::FILE* log) {
       SignalSpec s;
       s.i_over_in = i;
       s.phi_deg = pf.phi_deg;
-      add(MakePoint("balanced", "active", "error", i, pf.label, 50.0, measure(s, false).error_pct), "balanced", pf.group);
+      add(MakePoint("balanced", "active", "error", i, pf.label, 50.0, measure(s, false).error_pct), "balanced",
+          pf.group);
     }
   }
   // Single-phase load on each element.
@@ -391,13 +394,15 @@ CampaignResult Run(const CampaignOptions& o, std::FILE* log) {
   for (int off : {1, 2}) {
     SignalSpec ref, infl;
     infl.voltages_off = off;
-    variation(off == 1 ? "one_phase_interrupted" : "two_phases_interrupted", "phases_interrupted", ref, infl, kActivePfs[0]);
+    variation(off == 1 ? "one_phase_interrupted" : "two_phases_interrupted", "phases_interrupted", ref, infl,
+              kActivePfs[0]);
   }
   // The frequency range's extremes: accuracy against the true energy.
   for (double f : {45.0, 65.0}) {
     SignalSpec s;
     s.f_hz = f;
-    add(MakePoint(fmt::format("frequency_{:.0f}hz", f), "active", "error", 1.0, "1", f, measure(s, false).error_pct), "balanced", "1");
+    add(MakePoint(fmt::format("frequency_{:.0f}hz", f), "active", "error", 1.0, "1", f, measure(s, false).error_pct),
+        "balanced", "1");
   }
 
   // Reactive energy, IEC 62053-23 class 2.
@@ -407,7 +412,8 @@ CampaignResult Run(const CampaignOptions& o, std::FILE* log) {
       SignalSpec s;
       s.i_over_in = i;
       s.phi_deg = pf.phi_deg;
-      add(MakePoint("balanced", "reactive", "error", i, pf.label, 50.0, measure(s, true).error_pct), "balanced", pf.group);
+      add(MakePoint("balanced", "reactive", "error", i, pf.label, 50.0, measure(s, true).error_pct), "balanced",
+          pf.group);
     }
   }
 
@@ -421,8 +427,9 @@ CampaignResult Run(const CampaignOptions& o, std::FILE* log) {
     for (int k = 0; k < 3; ++k) pt.limit_pct[k] = row->limit[k];
     pt.limit_pct_selected = pt.limit_pct[cls];
     pt.pass = m.meter_kwh > 0.0 && std::fabs(m.error_pct) <= pt.limit_pct_selected;
-    pt.note = fmt::format("registered {:.9f} of {:.9f} kWh in {:.0f} s ({:+.4f} %; limit: the class's at 0.01 In, PF 1)",
-                          m.meter_kwh, m.true_kwh, o.measure_s, m.error_pct);
+    pt.note =
+        fmt::format("registered {:.9f} of {:.9f} kWh in {:.0f} s ({:+.4f} %; limit: the class's at 0.01 In, PF 1)",
+                    m.meter_kwh, m.true_kwh, o.measure_s, m.error_pct);
     result.pass &= pt.pass;
     for (int k = 0; k < 3; ++k) result.pass_class[k] &= m.meter_kwh > 0.0 && std::fabs(m.error_pct) <= pt.limit_pct[k];
     if (log) std::fprintf(log, "%-22s %s: %s\n", pt.test.c_str(), pt.pass ? "pass" : "FAIL", pt.note.c_str());
@@ -435,8 +442,8 @@ CampaignResult Run(const CampaignOptions& o, std::FILE* log) {
     const double k = 1000.0 / static_cast<double>(cfg.pulse_weight_wh);  // pulses per kWh
     double class_minutes[3];
     for (int c = 0; c < 3; ++c) {
-      class_minutes[c] = o.no_load_minutes >= 0 ? o.no_load_minutes
-                                                : NoLoadMinutes(static_cast<AccuracyClass>(c), k, 3, un, 1.2 * in);
+      class_minutes[c] =
+          o.no_load_minutes >= 0 ? o.no_load_minutes : NoLoadMinutes(static_cast<AccuracyClass>(c), k, 3, un, 1.2 * in);
     }
     SignalSpec s;
     s.v_over_un = 1.15;
@@ -449,8 +456,7 @@ CampaignResult Run(const CampaignOptions& o, std::FILE* log) {
       run_minutes = class_minutes[c];
       class_pulses[c] = bench.pulses();
     }
-    CampaignPoint pt =
-        MakePoint("no_load", "active", "pulses", 0.0, "-", 50.0, static_cast<double>(class_pulses[cls]));
+    CampaignPoint pt = MakePoint("no_load", "active", "pulses", 0.0, "-", 50.0, static_cast<double>(class_pulses[cls]));
     for (double& l : pt.limit_pct) l = 1.0;
     pt.limit_pct_selected = 1.0;
     pt.pass = class_pulses[cls] <= 1;
@@ -479,9 +485,12 @@ double NoLoadMinutes(AccuracyClass c, double pulses_per_kwh, int elements, doubl
 
 const char* ClassName(AccuracyClass c) {
   switch (c) {
-    case AccuracyClass::k0_1S: return "0.1S";
-    case AccuracyClass::k0_2S: return "0.2S";
-    case AccuracyClass::k0_5S: return "0.5S";
+    case AccuracyClass::k0_1S:
+      return "0.1S";
+    case AccuracyClass::k0_2S:
+      return "0.2S";
+    case AccuracyClass::k0_5S:
+      return "0.5S";
   }
   return "?";
 }
@@ -536,8 +545,8 @@ std::string WriteCampaignReport(const CampaignResult& r, const std::string& dir)
     std::ofstream csv(dir + "/points.csv");
     csv << "test,quantity,kind,i_over_in,pf,f_hz,error_pct,limit_0.1S,limit_0.2S,limit_0.5S,pass_selected\n";
     for (const auto& p : r.points) {
-      csv << fmt::format("{},{},{},{},{},{},{:.5f},{},{},{},{}\n", p.test, p.quantity, p.kind, p.i_over_in, p.pf, p.f_hz,
-                         p.error_pct, p.limit_pct[0], p.limit_pct[1], p.limit_pct[2], p.pass ? "pass" : "fail");
+      csv << fmt::format("{},{},{},{},{},{},{:.5f},{},{},{},{}\n", p.test, p.quantity, p.kind, p.i_over_in, p.pf,
+                         p.f_hz, p.error_pct, p.limit_pct[0], p.limit_pct[1], p.limit_pct[2], p.pass ? "pass" : "fail");
     }
     if (!csv) return "cannot write " + dir + "/points.csv";
   }
@@ -549,7 +558,8 @@ std::string WriteCampaignReport(const CampaignResult& r, const std::string& dir)
     int rows = 0;
     for (const auto& p : r.points) {
       if (p.test != "balanced" || p.pf != pf) continue;
-      d << fmt::format("{} {:.5f} {} {} {}\n", p.i_over_in, p.error_pct, p.limit_pct[0], p.limit_pct[1], p.limit_pct[2]);
+      d << fmt::format("{} {:.5f} {} {} {}\n", p.i_over_in, p.error_pct, p.limit_pct[0], p.limit_pct[1],
+                       p.limit_pct[2]);
       ++rows;
     }
     d.close();
@@ -561,11 +571,12 @@ std::string WriteCampaignReport(const CampaignResult& r, const std::string& dir)
         "set xlabel 'I / In'\nset ylabel 'error (%)'\nset title 'error against current, PF {} ({} front end, {})'\n"
         "set key outside\n"
         "plot '{}' using 1:2 with linespoints lw 2 pt 7 title 'meter', "
-        "'' using 1:5 with steps dt 2 lc 'red' title '0.5S / class 2 limit', '' using 1:(-$5) with steps dt 2 lc 'red' notitle, "
+        "'' using 1:5 with steps dt 2 lc 'red' title '0.5S / class 2 limit', '' using 1:(-$5) with steps dt 2 lc 'red' "
+        "notitle, "
         "'' using 1:4 with steps dt 3 lc 'orange' title '0.2S', '' using 1:(-$4) with steps dt 3 lc 'orange' notitle, "
         "'' using 1:3 with steps dt 4 lc 'green' title '0.1S', '' using 1:(-$3) with steps dt 4 lc 'green' notitle\n",
-        dir, png, std::string(pf).rfind("sin", 0) == 0 ? 3.0 : 1.2, std::string(pf).rfind("sin", 0) == 0 ? 3.0 : 1.2, pf, fe,
-        numeric, dat);
+        dir, png, std::string(pf).rfind("sin", 0) == 0 ? 3.0 : 1.2, std::string(pf).rfind("sin", 0) == 0 ? 3.0 : 1.2,
+        pf, fe, numeric, dat);
     const std::string script_path = fmt::format("{}/pf_{}.gp", dir, pf);
     std::ofstream(script_path) << script;
     const int rc = std::system(fmt::format("gnuplot '{}' 2>/dev/null", script_path).c_str());
@@ -574,27 +585,33 @@ std::string WriteCampaignReport(const CampaignResult& r, const std::string& dir)
   }
   // Markdown.
   std::ofstream md(dir + "/report.md");
-  md << fmt::format("# Accuracy campaign: class {} ({} front end, {} core)\n\n", ClassName(r.options.accuracy_class), fe, numeric);
-  md << fmt::format("Result for class {}: **{}**. Against the other classes of IEC 62053-22: 0.1S {}, 0.2S {}, 0.5S {} "
-                    "(reactive energy always against IEC 62053-23 class 2; points without a limit for a class are not counted).\n\n",
-                    ClassName(r.options.accuracy_class), r.pass ? "PASS" : "FAIL", r.pass_class[0] ? "pass" : "fail",
-                    r.pass_class[1] ? "pass" : "fail", r.pass_class[2] ? "pass" : "fail");
+  md << fmt::format("# Accuracy campaign: class {} ({} front end, {} core)\n\n", ClassName(r.options.accuracy_class),
+                    fe, numeric);
+  md << fmt::format(
+      "Result for class {}: **{}**. Against the other classes of IEC 62053-22: 0.1S {}, 0.2S {}, 0.5S {} "
+      "(reactive energy always against IEC 62053-23 class 2; points without a limit for a class are not counted).\n\n",
+      ClassName(r.options.accuracy_class), r.pass ? "PASS" : "FAIL", r.pass_class[0] ? "pass" : "fail",
+      r.pass_class[1] ? "pass" : "fail", r.pass_class[2] ? "pass" : "fail");
   md << "Limits: IEC 62053-22 (classes 0.1S/0.2S/0.5S) and IEC 62053-23 class 2, from the one table in "
         "host_sim/src/campaign.cc (values marked unverified in ../shared/METERING.md). Influence points report the "
         "variation of the error from the same point at reference conditions.\n\n";
   const auto& c = r.calibration;
-  md << fmt::format("Calibration (production line: offsets at no load, gain at In PF 1, phase at In PF 0.5L): "
-                    "V gains {:.5f} {:.5f} {:.5f}; I gains {:.5f} {:.5f} {:.5f}; phase {:.3f} {:.3f} {:.3f} degrees.\n\n",
-                    c.v_gain[0], c.v_gain[1], c.v_gain[2], c.i_gain[0], c.i_gain[1], c.i_gain[2], c.phase_deg[0],
-                    c.phase_deg[1], c.phase_deg[2]);
-  md << fmt::format("| test | quantity | kind | I/In | PF | f (Hz) | error (%) | limit 0.1S | limit 0.2S | limit 0.5S | margin to {} | result |\n",
-                    ClassName(r.options.accuracy_class));
+  md << fmt::format(
+      "Calibration (production line: offsets at no load, gain at In PF 1, phase at In PF 0.5L): "
+      "V gains {:.5f} {:.5f} {:.5f}; I gains {:.5f} {:.5f} {:.5f}; phase {:.3f} {:.3f} {:.3f} degrees.\n\n",
+      c.v_gain[0], c.v_gain[1], c.v_gain[2], c.i_gain[0], c.i_gain[1], c.i_gain[2], c.phase_deg[0], c.phase_deg[1],
+      c.phase_deg[2]);
+  md << fmt::format(
+      "| test | quantity | kind | I/In | PF | f (Hz) | error (%) | limit 0.1S | limit 0.2S | limit 0.5S | margin to {} "
+      "| result |\n",
+      ClassName(r.options.accuracy_class));
   md << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   const auto cell = [](double x) { return std::isnan(x) ? std::string("-") : fmt::format("{:g}", x); };
   for (const auto& p : r.points) {
-    md << fmt::format("| {} | {} | {} | {} | {} | {:g} | {:+.4f} | {} | {} | {} | {} | {} |\n", p.test, p.quantity, p.kind,
-                      p.i_over_in, p.pf, p.f_hz, p.error_pct, cell(p.limit_pct[0]), cell(p.limit_pct[1]),
-                      cell(p.limit_pct[2]), cell(p.limit_pct_selected - std::fabs(p.error_pct)), p.pass ? "pass" : "**FAIL**");
+    md << fmt::format("| {} | {} | {} | {} | {} | {:g} | {:+.4f} | {} | {} | {} | {} | {} |\n", p.test, p.quantity,
+                      p.kind, p.i_over_in, p.pf, p.f_hz, p.error_pct, cell(p.limit_pct[0]), cell(p.limit_pct[1]),
+                      cell(p.limit_pct[2]), cell(p.limit_pct_selected - std::fabs(p.error_pct)),
+                      p.pass ? "pass" : "**FAIL**");
   }
   for (const auto& p : r.points) {
     if (!p.note.empty()) md << fmt::format("\n{}: {}\n", p.test, p.note);

@@ -30,7 +30,8 @@ std::vector<std::string> Fields(const std::string& line) {
   std::size_t start = 0;
   for (;;) {
     const std::size_t comma = line.find(',', start);
-    f.push_back(Trim(std::string_view(line).substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    f.push_back(
+        Trim(std::string_view(line).substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -99,7 +100,8 @@ bool ParseConfig(const std::vector<std::string>& lines, long first_line, const s
   };
   const auto next = [&](const char* what) -> const std::string* {
     if (k >= lines.size()) {
-      err = {file, first_line + static_cast<long>(k), 0, std::string("unexpected end of configuration: expected ") + what};
+      err = {file, first_line + static_cast<long>(k), 0,
+             std::string("unexpected end of configuration: expected ") + what};
       return nullptr;
     }
     return &lines[k];
@@ -111,7 +113,8 @@ bool ParseConfig(const std::vector<std::string>& lines, long first_line, const s
   cfg.device = f.size() > 1 ? f[1] : "";
   if (f.size() > 2 && !f[2].empty()) {
     long year = 0;
-    if (!ParseLong(f[2], year) || (year != 1991 && year != 1999 && year != 2013)) return fail("revision year '" + f[2] + "' is not 1991, 1999 or 2013", 3);
+    if (!ParseLong(f[2], year) || (year != 1991 && year != 1999 && year != 2013))
+      return fail("revision year '" + f[2] + "' is not 1991, 1999 or 2013", 3);
     cfg.rev_year = static_cast<int>(year);
   }
   ++k;
@@ -119,7 +122,8 @@ bool ParseConfig(const std::vector<std::string>& lines, long first_line, const s
   f = Fields(*line);
   long total = 0, analog = 0, digital = 0;
   if (f.size() < 3 || !ParseLong(f[0], total) || f[1].empty() || f[2].empty() ||
-      std::toupper(static_cast<unsigned char>(f[1].back())) != 'A' || std::toupper(static_cast<unsigned char>(f[2].back())) != 'D' ||
+      std::toupper(static_cast<unsigned char>(f[1].back())) != 'A' ||
+      std::toupper(static_cast<unsigned char>(f[2].back())) != 'D' ||
       !ParseLong(f[1].substr(0, f[1].size() - 1), analog) || !ParseLong(f[2].substr(0, f[2].size() - 1), digital) ||
       analog + digital != total || analog < 0 || digital < 0 || analog > 4096 || digital > 65536) {
     return fail("channel counts: expected 'TT,nnA,nnD' with TT = nn + nn, got '" + *line + "'");
@@ -129,7 +133,9 @@ bool ParseConfig(const std::vector<std::string>& lines, long first_line, const s
   for (long a = 0; a < analog; ++a, ++k) {
     if (!(line = next("an analog channel line"))) return false;
     f = Fields(*line);
-    if (f.size() < 10) return fail("analog channel: expected at least 10 fields (An,ch_id,ph,ccbm,uu,a,b,skew,min,max), got " + std::to_string(f.size()));
+    if (f.size() < 10)
+      return fail("analog channel: expected at least 10 fields (An,ch_id,ph,ccbm,uu,a,b,skew,min,max), got " +
+                  std::to_string(f.size()));
     ComtradeAnalog ch;
     long index = 0;
     if (!ParseLong(f[0], index)) return fail("analog channel index '" + f[0] + "' is not a number", 1);
@@ -142,17 +148,19 @@ bool ParseConfig(const std::vector<std::string>& lines, long first_line, const s
     double* dest[] = {&ch.a, &ch.b, &ch.skew, &ch.min, &ch.max};
     for (int j = 0; j < 5; ++j) {
       if (!ParseDouble(f[static_cast<std::size_t>(5 + j)], *dest[j])) {
-        return fail(std::string("analog channel ") + std::to_string(index) + ": field '" + names[j] + "' is not a number: '" +
-                        f[static_cast<std::size_t>(5 + j)] + "'",
+        return fail(std::string("analog channel ") + std::to_string(index) + ": field '" + names[j] +
+                        "' is not a number: '" + f[static_cast<std::size_t>(5 + j)] + "'",
                     6 + j);
       }
     }
     if (f.size() >= 13) {
-      if (!ParseDouble(f[10], ch.primary) || !ParseDouble(f[11], ch.secondary) || !(ch.primary > 0) || !(ch.secondary > 0)) {
+      if (!ParseDouble(f[10], ch.primary) || !ParseDouble(f[11], ch.secondary) || !(ch.primary > 0) ||
+          !(ch.secondary > 0)) {
         return fail("analog channel " + std::to_string(index) + ": primary/secondary must be positive numbers", 11);
       }
       const char ps = f[12].empty() ? 'P' : static_cast<char>(std::toupper(static_cast<unsigned char>(f[12][0])));
-      if (ps != 'P' && ps != 'S') return fail("analog channel " + std::to_string(index) + ": PS must be P or S, got '" + f[12] + "'", 13);
+      if (ps != 'P' && ps != 'S')
+        return fail("analog channel " + std::to_string(index) + ": PS must be P or S, got '" + f[12] + "'", 13);
       ch.ps = ps;
     }
     const std::string u = Lower(ch.units);
@@ -173,9 +181,11 @@ bool ParseConfig(const std::vector<std::string>& lines, long first_line, const s
     f = Fields(*line);
     double samp = 0;
     long end = 0;
-    if (f.size() < 2 || !ParseDouble(f[0], samp) || !ParseLong(f[1], end)) return fail("rate line: expected 'samp,endsamp', got '" + *line + "'");
+    if (f.size() < 2 || !ParseDouble(f[0], samp) || !ParseLong(f[1], end))
+      return fail("rate line: expected 'samp,endsamp', got '" + *line + "'");
     if (r == 0) cfg.sample_rate = samp;
-    if (nrates > 0 && samp != cfg.sample_rate) return fail("more than one sample rate in one recording is not supported");
+    if (nrates > 0 && samp != cfg.sample_rate)
+      return fail("more than one sample rate in one recording is not supported");
     cfg.last_sample = end;
   }
   if (!(line = next("first time stamp"))) return false;
@@ -187,11 +197,16 @@ bool ParseConfig(const std::vector<std::string>& lines, long first_line, const s
   ++k;
   if (!(line = next("file type"))) return false;
   const std::string ft = Lower(Trim(*line));
-  if (ft == "ascii") cfg.file_type = "ASCII";
-  else if (ft == "binary") cfg.file_type = "BINARY";
-  else if (ft == "binary32") cfg.file_type = "BINARY32";
-  else if (ft == "float32") cfg.file_type = "FLOAT32";
-  else return fail("file type '" + *line + "' is not ASCII, BINARY, BINARY32 or FLOAT32");
+  if (ft == "ascii")
+    cfg.file_type = "ASCII";
+  else if (ft == "binary")
+    cfg.file_type = "BINARY";
+  else if (ft == "binary32")
+    cfg.file_type = "BINARY32";
+  else if (ft == "float32")
+    cfg.file_type = "FLOAT32";
+  else
+    return fail("file type '" + *line + "' is not ASCII, BINARY, BINARY32 or FLOAT32");
   ++k;
   if (k < lines.size()) {
     double tm = 1;
@@ -212,8 +227,8 @@ bool ComtradeAnalog::is_current() const {
   return u == "a" || u == "ka";
 }
 
-std::unique_ptr<ComtradeSource> ComtradeSource::Open(const std::string& path, const std::string& map_spec, SourceError& err,
-                                                     const std::string& dat_path) {
+std::unique_ptr<ComtradeSource> ComtradeSource::Open(const std::string& path, const std::string& map_spec,
+                                                     SourceError& err, const std::string& dat_path) {
   std::unique_ptr<ComtradeSource> src(new ComtradeSource());
   std::vector<char> bytes;
   if (!ReadFile(path, bytes)) {
@@ -239,7 +254,8 @@ std::unique_ptr<ComtradeSource> ComtradeSource::Open(const std::string& path, co
     const std::size_t cfg_at = find_section("cfg", 0);
     const std::size_t dat_at = find_section("dat", 0);
     if (cfg_at == std::string::npos || dat_at == std::string::npos) {
-      err = {path, 0, 0, "not a COMTRADE .cff: missing '--- file type: CFG ---' or '--- file type: DAT ... ---' section"};
+      err = {path, 0, 0,
+             "not a COMTRADE .cff: missing '--- file type: CFG ---' or '--- file type: DAT ... ---' section"};
       return nullptr;
     }
     const std::size_t cfg_start = text.find('\n', cfg_at) + 1;
@@ -309,11 +325,12 @@ std::unique_ptr<ComtradeSource> ComtradeSource::Open(const std::string& path, co
       for (std::size_t c = 0; c < k; ++c) {
         if (Lower(cfg.analog[c].id) == Lower(value)) found = static_cast<int>(c);
       }
-      if (found < 0 && ParseLong(value, index) && index >= 1 && index <= static_cast<long>(k)) found = static_cast<int>(index - 1);
+      if (found < 0 && ParseLong(value, index) && index >= 1 && index <= static_cast<long>(k))
+        found = static_cast<int>(index - 1);
       if (found < 0) {
         err = {path, 0, 0,
-               std::string("--map: ") + kInputNames[slot] + "=" + value + ": no analog channel named or numbered '" + value +
-                   "' (channels 1.." + std::to_string(k) + ")"};
+               std::string("--map: ") + kInputNames[slot] + "=" + value + ": no analog channel named or numbered '" +
+                   value + "' (channels 1.." + std::to_string(k) + ")"};
         err.in_option = true;
         return nullptr;
       }
@@ -360,8 +377,8 @@ std::vector<std::string> ComtradeSource::KindMismatches() const {
     const auto& ch = cfg_.analog[static_cast<std::size_t>(map_[slot])];
     const bool wants_voltage = IsVoltageInput(static_cast<int>(slot));
     if (wants_voltage ? ch.is_current() : ch.is_voltage()) {
-      out.push_back(std::string(kInputNames[slot]) + " (a " + (wants_voltage ? "voltage" : "current") + ") is fed channel " +
-                    std::to_string(ch.index) + " '" + ch.id + "' in " + ch.units);
+      out.push_back(std::string(kInputNames[slot]) + " (a " + (wants_voltage ? "voltage" : "current") +
+                    ") is fed channel " + std::to_string(ch.index) + " '" + ch.id + "' in " + ch.units);
     }
   }
   return out;
@@ -476,7 +493,8 @@ bool ComtradeSource::NextRecordValues(std::vector<double>& values) {
         }
         if (!ParseDouble(f[2 + c], x)) {
           error_ = {dat_name_, line_, static_cast<int>(3 + c),
-                    "channel " + std::to_string(cfg_.analog[c].index) + " (" + cfg_.analog[c].id + "): not a number: '" + f[2 + c] + "'"};
+                    "channel " + std::to_string(cfg_.analog[c].index) + " (" + cfg_.analog[c].id +
+                        "): not a number: '" + f[2 + c] + "'"};
           return false;
         }
         values[c] = x == 99999.0 ? kNaN : x;

@@ -25,7 +25,8 @@ int Split(const std::string& line, std::string_view* fields) {
   std::size_t start = 0;
   for (;;) {
     const std::size_t comma = line.find(',', start);
-    if (n <= kMaxFields) fields[n] = std::string_view(line).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (n <= kMaxFields)
+      fields[n] = std::string_view(line).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     ++n;
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -78,7 +79,8 @@ std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wirin
   src->field_count_ = n;
   for (int f = 0; f < n; ++f) {
     std::string name = Trim(fields[f]);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     src->header_names_[f] = name;
     for (int c = 0; c < 8; ++c) {
       if (name == kInputNames[static_cast<std::size_t>(c)]) {
@@ -97,17 +99,20 @@ std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wirin
   for (std::size_t slot = 0; slot < spec.size(); ++slot) {
     if (spec[slot].empty()) continue;
     std::string wanted = spec[slot];
-    std::transform(wanted.begin(), wanted.end(), wanted.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(wanted.begin(), wanted.end(), wanted.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     int found = -1;
     for (int f = 0; f < n; ++f) {
       if (src->header_names_[f] == wanted) found = f;
     }
     int number = 0;
     const auto [ptr, parse] = std::from_chars(wanted.data(), wanted.data() + wanted.size(), number);
-    if (found < 0 && parse == std::errc() && ptr == wanted.data() + wanted.size() && number >= 1 && number <= n) found = number - 1;
+    if (found < 0 && parse == std::errc() && ptr == wanted.data() + wanted.size() && number >= 1 && number <= n)
+      found = number - 1;
     if (found < 0) {
-      error.message = std::string("--map: ") + kInputNames[slot] + "=" + spec[slot] + ": no column named or numbered '" +
-                      spec[slot] + "' (columns 1.." + std::to_string(n) + "; header is: " + header + ")";
+      error.message = std::string("--map: ") + kInputNames[slot] + "=" + spec[slot] +
+                      ": no column named or numbered '" + spec[slot] + "' (columns 1.." + std::to_string(n) +
+                      "; header is: " + header + ")";
       error.in_option = true;
       return nullptr;
     }
@@ -118,8 +123,11 @@ std::unique_ptr<CsvSource> CsvSource::Open(const std::string& path, Wiring wirin
     for (int c : {p, 3 + p}) {
       if (src->column_[c] < 0) {
         error.line = 1;
-        error.message = std::string("missing column '") + kInputNames[static_cast<std::size_t>(c)] + "' (wiring " + std::string(WiringName(wiring)) +
-                        " needs " + (src->phases_ == 1 ? "va,ia" : src->phases_ == 2 ? "va,vb,ia,ib" : "va,vb,vc,ia,ib,ic") +
+        error.message = std::string("missing column '") + kInputNames[static_cast<std::size_t>(c)] + "' (wiring " +
+                        std::string(WiringName(wiring)) + " needs " +
+                        (src->phases_ == 1   ? "va,ia"
+                         : src->phases_ == 2 ? "va,vb,ia,ib"
+                                             : "va,vb,vc,ia,ib,ic") +
                         "); header is: " + header;
         return nullptr;
       }
@@ -148,8 +156,7 @@ bool CsvSource::ParseRow(const std::string& line, SampleFrame& frame) {
     double v = 0;
     const auto [ptr, ec] = std::from_chars(begin, end, v);
     if (text.empty() || ec != std::errc() || ptr != end) {
-      error_ = {path_, line_number_, col + 1,
-                "column '" + header_names_[col] + "': not a number: '" + text + "'"};
+      error_ = {path_, line_number_, col + 1, "column '" + header_names_[col] + "': not a number: '" + text + "'"};
       return false;
     }
     values[c] = v;

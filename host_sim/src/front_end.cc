@@ -87,10 +87,10 @@ void FrontEnd::SetSignal(const PrimarySignal& s) {
         const double phase = config_.phase_error_deg.At(i_over_in) * kPi / 180.0;
         x *= ratio * std::polar(1.0, phase);
         if (config_.kind == FrontEndKind::kMv5) {
-          x *= 0.333 / config_.in_a;                                       // sensor: 333 mV at In
-          x *= 100e3 / (100e3 + config_.sensor_source_ohm);                // loaded by the 100 kOhm input
+          x *= 0.333 / config_.in_a;                         // sensor: 333 mV at In
+          x *= 100e3 / (100e3 + config_.sensor_source_ohm);  // loaded by the 100 kOhm input
         } else {
-          x *= config_.shunt_ohm / config_.ct_ratio;                       // CT secondary into the shunt
+          x *= config_.shunt_ohm / config_.ct_ratio;  // CT secondary into the shunt
         }
       }
       // Anti-aliasing filter (first order), and the current channels'
@@ -112,7 +112,8 @@ std::array<double, 6> FrontEnd::RawSample(long n) {
   for (std::size_t ch = 0; ch < 6; ++ch) {
     const Wave& w = waves_[ch];
     double x = w.dc;
-    for (const auto& c : w.components) x += std::sqrt(2.0) * c.rms * std::cos(2.0 * kPi * c.order * f_hz_ * t + c.phase_rad);
+    for (const auto& c : w.components)
+      x += std::sqrt(2.0) * c.rms * std::cos(2.0 * kPi * c.order * f_hz_ * t + c.phase_rad);
     out[ch] = x * w.gain + w.noise_rms * normal_(rng_);
   }
   return out;

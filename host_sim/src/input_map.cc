@@ -26,7 +26,8 @@ std::string ParseInputMap(const std::string& spec, InputMapSpec& out) {
     if (item.empty()) continue;
     const auto eq = item.find('=');
     std::string key = Trim(item.substr(0, eq));
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     const auto slot = std::find(kInputNames.begin(), kInputNames.end(), key);
     if (slot == kInputNames.end()) {
       return "unknown input '" + key + "' (inputs: va,vb,vc,ia,ib,ic,vn,in)";

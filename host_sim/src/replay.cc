@@ -48,7 +48,8 @@ bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& em, ReplaySink& sin
     if (ev & kEventWindow) {
       const WindowResult& w = meter.LastWindow();
       ++summary.windows;
-      for (int bit = 0; bit < 32; ++bit) summary.windows_flagged[static_cast<std::size_t>(bit)] += (w.flags >> bit) & 1u;
+      for (int bit = 0; bit < 32; ++bit)
+        summary.windows_flagged[static_cast<std::size_t>(bit)] += (w.flags >> bit) & 1u;
       if (w.flags & kFlagNominalFrequencyMismatch) summary.last_mismatch_f_hz = static_cast<double>(w.f_hz);
       sink.OnWindow(w, meter.Spectrum(), Seconds(w.end_sample, w.end_frac, meter.gap_samples(), rate));
     }
@@ -68,9 +69,9 @@ bool Replay(SampleSource& source, BasicEnergyMeter<Numeric>& em, ReplaySink& sin
   return ok;
 }
 
-template bool Replay<dsp::FloatNumeric>(SampleSource&, BasicEnergyMeter<dsp::FloatNumeric>&, ReplaySink&, ReplaySummary&,
-                                       SourceError&, ProgressCallback, const CountingPulseOutput*);
+template bool Replay<dsp::FloatNumeric>(SampleSource&, BasicEnergyMeter<dsp::FloatNumeric>&, ReplaySink&,
+                                        ReplaySummary&, SourceError&, ProgressCallback, const CountingPulseOutput*);
 template bool Replay<dsp::Q31Numeric>(SampleSource&, BasicEnergyMeter<dsp::Q31Numeric>&, ReplaySink&, ReplaySummary&,
-                                     SourceError&, ProgressCallback, const CountingPulseOutput*);
+                                      SourceError&, ProgressCallback, const CountingPulseOutput*);
 
 }  // namespace meter::host_sim

@@ -19,9 +19,6 @@ namespace {
 // A rate with every digit it was given: 5760.001 is not 5760.
 std::string Hz(double x) { return fmt::format("{} Hz", x); }
 
-
-
-
 // Passes frames through and writes each one's 24-bit ADC codes (the q31
 // meter's input) as IIO scans: le:s24/32>>0, elements va vb vc ia ib ic.
 class ScanExportingSource final : public meter::host_sim::SampleSource {
@@ -59,8 +56,8 @@ int ReplayWith(const ReplayOptions& a, meter::host_sim::SampleSource& source, me
   auto meter_instance = std::make_unique<meter::BasicEnergyMeter<Numeric>>();
   meter::host_sim::CountingPulseOutput pulses;
   if (const meter::Status s = meter_instance->Init(cfg, &pulses, nullptr); s != meter::Status::kOk) {
-    err << "meter-sim: " << a.file << ": invalid meter configuration (" << meter::StatusName(s) << "): rate " << Hz(a.rate)
-        << ", nominal " << a.nominal_hz << " Hz, max order " << a.max_order << "\n";
+    err << "meter-sim: " << a.file << ": invalid meter configuration (" << meter::StatusName(s) << "): rate "
+        << Hz(a.rate) << ", nominal " << a.nominal_hz << " Hz, max order " << a.max_order << "\n";
     return 2;
   }
   std::unique_ptr<meter::host_sim::ReplaySink> own_sink;
@@ -84,8 +81,8 @@ int ReplayWith(const ReplayOptions& a, meter::host_sim::SampleSource& source, me
 }  // namespace
 
 EnergyMeterConfig ReplayConfig(const ReplayOptions& a, bool float_meter) {
-  EnergyMeterConfig cfg = ConfigForRatings(*WiringFromName(a.wiring), a.rate, static_cast<float>(a.nominal_hz), a.un, a.in,
-                                           a.max_order);
+  EnergyMeterConfig cfg =
+      ConfigForRatings(*WiringFromName(a.wiring), a.rate, static_cast<float>(a.nominal_hz), a.un, a.in, a.max_order);
   if (float_meter) {
     // Recordings hold primary values, unscaled by any ADC: the float meter
     // clips (and flags) only what no power system carries. (Q31: the
@@ -128,15 +125,15 @@ int ReplayFile(ReplayOptions a, ReplaySink* custom_sink, std::ostream& out, std:
     if (!a.rate_given) {
       a.rate = cfg.sample_rate;
     } else if (a.rate != cfg.sample_rate) {
-      err << "meter-sim: " << a.file << ": warning: --rate " << Hz(a.rate) << " overrides the recording's rate (" << stated
-          << Hz(cfg.sample_rate) << ")\n";
+      err << "meter-sim: " << a.file << ": warning: --rate " << Hz(a.rate) << " overrides the recording's rate ("
+          << stated << Hz(cfg.sample_rate) << ")\n";
     }
     if (!a.nominal_given) {
       if (cfg.line_frequency == 50.0 || cfg.line_frequency == 60.0) {
         a.nominal_hz = static_cast<int>(cfg.line_frequency);
       } else {
         err << "meter-sim: " << a.file << ": line frequency " << cfg.line_frequency
-                  << " Hz is not 50 or 60; assuming 50 (use --nominal-hz)\n";
+            << " Hz is not 50 or 60; assuming 50 (use --nominal-hz)\n";
       }
     } else if (cfg.line_frequency > 0 && cfg.line_frequency != a.nominal_hz) {
       err << "meter-sim: " << a.file << ": warning: --nominal-hz " << a.nominal_hz
@@ -152,7 +149,7 @@ int ReplayFile(ReplayOptions a, ReplaySink* custom_sink, std::ostream& out, std:
       std::string list;
       for (const auto& m : missing) list += (list.empty() ? "" : ",") + m;
       err << "meter-sim: " << a.file << ": no channel for " << list
-                << " (fed zeros; map channels with --map va=ID,...; channels:";
+          << " (fed zeros; map channels with --map va=ID,...; channels:";
       for (const auto& ch : cfg.analog) err << " " << ch.index << "=" << ch.id << "[" << ch.units << "]";
       err << ")\n";
     }
@@ -163,8 +160,8 @@ int ReplayFile(ReplayOptions a, ReplaySink* custom_sink, std::ostream& out, std:
     if (!a.rate_given) {
       a.rate = wav->sample_rate();
     } else if (a.rate != wav->sample_rate()) {
-      err << "meter-sim: " << a.file << ": warning: --rate " << Hz(a.rate) << " overrides the recording's rate (it states "
-          << Hz(wav->sample_rate()) << ")\n";
+      err << "meter-sim: " << a.file << ": warning: --rate " << Hz(a.rate)
+          << " overrides the recording's rate (it states " << Hz(wav->sample_rate()) << ")\n";
     }
     source = std::move(wav);
   } else {
@@ -192,7 +189,8 @@ int ReplayFile(ReplayOptions a, ReplaySink* custom_sink, std::ostream& out, std:
       err << "meter-sim: " << a.export_scan << ": cannot write\n";
       return 1;
     }
-    exporting = std::make_unique<ScanExportingSource>(*source, scan_out, meter::VoltageFullScaleForRating(a.un), meter::CurrentFullScaleForRating(a.in));
+    exporting = std::make_unique<ScanExportingSource>(*source, scan_out, meter::VoltageFullScaleForRating(a.un),
+                                                      meter::CurrentFullScaleForRating(a.in));
   }
   meter::host_sim::SampleSource& feed = exporting ? static_cast<meter::host_sim::SampleSource&>(*exporting) : *source;
   const int status = a.numeric == "q31" ? ReplayWith<meter::dsp::Q31Numeric>(a, feed, custom_sink, out, err, summary)
@@ -205,10 +203,13 @@ int ReplayFile(ReplayOptions a, ReplaySink* custom_sink, std::ostream& out, std:
   if (summary.windows == 0) {
     const double window_s = (a.nominal_hz == 50 ? 10.0 : 12.0) / a.nominal_hz;
     err << "meter-sim: " << a.file << ": " << summary.frames << " samples"
-        << (summary.frames > 0 ? fmt::format(" ({:.4g} s at {})", static_cast<double>(summary.frames) / a.rate, Hz(a.rate)) : "")
+        << (summary.frames > 0
+                ? fmt::format(" ({:.4g} s at {})", static_cast<double>(summary.frames) / a.rate, Hz(a.rate))
+                : "")
         << ": " << (summary.frames == 0 ? "an empty recording" : "fewer than one complete window")
-        << fmt::format(" (a window is {} cycles of the fundamental, {} s, plus the first zero crossing: at least {} samples)",
-                       a.nominal_hz == 50 ? 10 : 12, window_s, static_cast<long>(std::ceil(1.1 * window_s * a.rate)))
+        << fmt::format(
+               " (a window is {} cycles of the fundamental, {} s, plus the first zero crossing: at least {} samples)",
+               a.nominal_hz == 50 ? 10 : 12, window_s, static_cast<long>(std::ceil(1.1 * window_s * a.rate)))
         << "\n";
     return 1;
   }

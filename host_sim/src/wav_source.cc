@@ -41,7 +41,8 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
     int channel = 0;
     const auto [ptr, ec] = std::from_chars(spec[slot].data(), spec[slot].data() + spec[slot].size(), channel);
     if (ec != std::errc() || ptr != spec[slot].data() + spec[slot].size()) {
-      error = {path, 0, 0, std::string("--map: ") + kInputNames[slot] + "=" + spec[slot] + ": a WAV channel is a 1-based number"};
+      error = {path, 0, 0,
+               std::string("--map: ") + kInputNames[slot] + "=" + spec[slot] + ": a WAV channel is a 1-based number"};
       error.in_option = true;
       return nullptr;
     }
@@ -61,7 +62,8 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
     double value = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (slot >= src->scale_.size() || ec != std::errc() || ptr != text.data() + text.size() || !(value > 0)) {
-      problem = std::string(kInputNames[slot]) + "=" + text + ": a scale is a positive number of primary units at full scale, for inputs va..ic";
+      problem = std::string(kInputNames[slot]) + "=" + text +
+                ": a scale is a positive number of primary units at full scale, for inputs va..ic";
     } else {
       src->scale_[slot] = value;
     }
@@ -76,8 +78,8 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
     const bool needed = (slot % 3) < phases;
     if (needed && (ch < 1 || ch > info.channels)) {
       error = {path, 0, 0,
-               std::string("input ") + kInputNames[slot] + " needs channel " + std::to_string(ch) + " but the file has " +
-                   std::to_string(info.channels) + " (map channels with --map va=1,ia=2,...)"};
+               std::string("input ") + kInputNames[slot] + " needs channel " + std::to_string(ch) +
+                   " but the file has " + std::to_string(info.channels) + " (map channels with --map va=1,ia=2,...)"};
       error.in_option = !spec[static_cast<std::size_t>(slot)].empty();
       return nullptr;
     }
@@ -88,7 +90,8 @@ std::unique_ptr<WavSource> WavSource::Open(const std::string& path, Wiring wirin
 std::vector<ChannelChoice> WavSource::DoChannels() const {
   std::vector<ChannelChoice> out;
   for (std::size_t slot = 0; slot < map_.size(); ++slot) {
-    if (static_cast<int>(slot % 3) < phases_) out.push_back({kInputNames[slot], "channel " + std::to_string(map_[slot]), ""});
+    if (static_cast<int>(slot % 3) < phases_)
+      out.push_back({kInputNames[slot], "channel " + std::to_string(map_[slot]), ""});
   }
   return out;
 }
@@ -101,8 +104,9 @@ SampleSource::Read WavSource::DoNext(SampleFrame& frame) {
   const sf_count_t got = sf_readf_double(static_cast<SNDFILE*>(file_), buffer_.data(), 1);
   if (got == 0) {
     if (sf_error(static_cast<SNDFILE*>(file_)) != SF_ERR_NO_ERROR) {
-      error_ = {path_, 0, 0, std::string("read error at frame ") + std::to_string(read_) + ": " +
-                                 sf_strerror(static_cast<SNDFILE*>(file_))};
+      error_ = {path_, 0, 0,
+                std::string("read error at frame ") + std::to_string(read_) + ": " +
+                    sf_strerror(static_cast<SNDFILE*>(file_))};
       return Read::kError;
     }
     return Read::kEnd;

@@ -1,23 +1,23 @@
 // meter-sim: the host tool. `replay` runs a recording through the metering
 // core; `generate` writes a synthetic recording with known content.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
-#include <cmath>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <map>
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-#include <filesystem>
-#include <memory>
 #include <type_traits>
 
 #include "meter/host_sim/campaign.h"
@@ -47,7 +47,8 @@ void ShowProgress(double fraction) {
 // Several recordings (files, or the recordings in a directory), one per
 // core at a time; per-file output to --out-dir, a summary line per file, and
 // the aggregate throughput on stderr.
-int RunReplayMany(const meter::host_sim::ReplayOptions& base, std::vector<std::string> files, const std::string& out_dir) {
+int RunReplayMany(const meter::host_sim::ReplayOptions& base, std::vector<std::string> files,
+                  const std::string& out_dir) {
   std::vector<std::string> expanded;
   for (const auto& f : files) {
     if (std::filesystem::is_directory(f)) {
@@ -71,7 +72,8 @@ int RunReplayMany(const meter::host_sim::ReplayOptions& base, std::vector<std::s
   };
   std::vector<Result> results(expanded.size());
   std::atomic<std::size_t> next{0};
-  const unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(expanded.size())));
+  const unsigned threads =
+      std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), static_cast<unsigned>(expanded.size())));
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t) {
@@ -97,21 +99,28 @@ int RunReplayMany(const meter::host_sim::ReplayOptions& base, std::vector<std::s
     failed += r.status != 0 ? 1 : 0;
     std::cerr << r.errors;
     if (!out_dir.empty()) {
-      std::ofstream(out_dir + "/" + std::filesystem::path(expanded[i]).filename().string() + (base.json ? ".jsonl" : ".txt"))
+      std::ofstream(out_dir + "/" + std::filesystem::path(expanded[i]).filename().string() +
+                    (base.json ? ".jsonl" : ".txt"))
           << r.output;
     }
     if (base.json) {
-      nlohmann::ordered_json j{{"type", "file"},         {"file", expanded[i]},  {"status", r.status},
-                               {"duration_s", r.summary.duration_s}, {"windows", r.summary.windows},
+      nlohmann::ordered_json j{{"type", "file"},
+                               {"file", expanded[i]},
+                               {"status", r.status},
+                               {"duration_s", r.summary.duration_s},
+                               {"windows", r.summary.windows},
                                {"kwh_imp", r.summary.kwh_imp}};
       std::cout << j.dump() << "\n";
     } else {
       std::cout << fmt::format("{}: {} ({:.3f} s, {} windows, {:.6f} kWh import)\n", expanded[i],
-                               r.status == 0 ? "ok" : "FAILED", r.summary.duration_s, r.summary.windows, r.summary.kwh_imp);
+                               r.status == 0 ? "ok" : "FAILED", r.summary.duration_s, r.summary.windows,
+                               r.summary.kwh_imp);
     }
   }
-  std::cerr << fmt::format("meter-sim: replayed {} recordings ({} failed): {:.1f} s of signal in {:.2f} s on {} threads, {:.0f}x real time\n",
-                           expanded.size(), failed, signal, wall, threads, wall > 0 ? signal / wall : 0.0);
+  std::cerr << fmt::format(
+      "meter-sim: replayed {} recordings ({} failed): {:.1f} s of signal in {:.2f} s on {} threads, {:.0f}x real "
+      "time\n",
+      expanded.size(), failed, signal, wall, threads, wall > 0 ? signal / wall : 0.0);
   return failed == 0 ? 0 : 1;
 }
 
@@ -171,7 +180,8 @@ int RunGenerate(const GenerateArgs& a) {
       v[p] = std::sqrt(2.0) * a.un * std::cos(wt + shift);
       i[p] = std::sqrt(2.0) * a.i_rms * std::cos(wt + shift - a.phi_deg * pi / 180.0);
       for (auto [h, frac] : vh) v[p] += std::sqrt(2.0) * a.un * frac * std::cos(h * (wt + shift));
-      for (auto [h, frac] : ih) i[p] += std::sqrt(2.0) * a.i_rms * frac * std::cos(h * (wt + shift) - a.phi_deg * pi / 180.0);
+      for (auto [h, frac] : ih)
+        i[p] += std::sqrt(2.0) * a.i_rms * frac * std::cos(h * (wt + shift) - a.phi_deg * pi / 180.0);
       v[p] += noise() * a.un;
       i[p] += noise() * a.i_rms;
     }
@@ -190,29 +200,36 @@ int main(int argc, char** argv) {
   auto* replay = app.add_subcommand("replay", "Replay a recording (CSV) and report every 10/12-cycle window");
   std::vector<std::string> replay_files;
   std::string out_dir;
-  replay->add_option("file", replay_files,
-                     "Recordings: CSV with a header naming va,vb,vc,ia,ib,ic (primary V and A), COMTRADE FILE.cfg / FILE.cff, WAV; "
-                     "several files or a directory replay in parallel")
+  replay
+      ->add_option("file", replay_files,
+                   "Recordings: CSV with a header naming va,vb,vc,ia,ib,ic (primary V and A), COMTRADE FILE.cfg / "
+                   "FILE.cff, WAV; "
+                   "several files or a directory replay in parallel")
       ->required();
   replay->add_option("--out-dir", out_dir, "With several recordings: write each one's full output to DIR");
-  auto* rate_option = replay->add_option("--rate", r.rate, "Sample rate, Hz, any value from 100 to 32000 (CSV: required; COMTRADE, WAV: from the file)");
+  auto* rate_option = replay->add_option(
+      "--rate", r.rate, "Sample rate, Hz, any value from 100 to 32000 (CSV: required; COMTRADE, WAV: from the file)");
   replay->add_option("--dat", r.dat, "COMTRADE data file, when it is not FILE.dat beside FILE.cfg");
-  replay->add_option("--map", r.map,
-                     "Channels for the meter inputs: va=ID,vb=ID,...,ia=ID (COMTRADE: id or 1-based index, vn and in too; "
-                     "WAV: 1-based channel)");
+  replay->add_option(
+      "--map", r.map,
+      "Channels for the meter inputs: va=ID,vb=ID,...,ia=ID (COMTRADE: id or 1-based index, vn and in too; "
+      "WAV: 1-based channel)");
   replay->add_option("--scale", r.scale, "WAV: primary units at full scale per input, e.g. va=400,ia=50 (default 1)");
-  replay->add_option("--wiring", r.wiring, "Wiring")
-      ->required()
-      ->check(CLI::IsMember(WiringNames()));
-  auto* nominal = replay->add_option("--nominal-hz", r.nominal_hz, "Nominal frequency: 50 (10-cycle windows) or 60 (12-cycle); COMTRADE: from the file")
-      ->check(CLI::IsMember({50, 60}));
+  replay->add_option("--wiring", r.wiring, "Wiring")->required()->check(CLI::IsMember(WiringNames()));
+  auto* nominal = replay
+                      ->add_option("--nominal-hz", r.nominal_hz,
+                                   "Nominal frequency: 50 (10-cycle windows) or 60 (12-cycle); COMTRADE: from the file")
+                      ->check(CLI::IsMember({50, 60}));
   replay->add_flag("--json", r.json, "JSON lines: one object per window, then a summary object");
   replay->add_flag("--aggregates", r.aggregates, "With --json, also one object per 150/180-cycle aggregate");
   replay->add_option("--numeric", r.numeric, "Numeric variant of the core: float, or q31 (fed 24-bit ADC codes)")
       ->check(CLI::IsMember({"float", "q31"}));
-  replay->add_option("--un", r.un, "Rated L-N voltage, primary V (missing-voltage threshold; q31: full scale 1.5 Un peak)")
+  replay
+      ->add_option("--un", r.un,
+                   "Rated L-N voltage, primary V (missing-voltage threshold; q31: full scale 1.5 Un peak)")
       ->check(CLI::PositiveNumber);
-  replay->add_option("--in", r.in, "Rated current, primary A (q31: full scale 3 x 1.2 In peak)")->check(CLI::PositiveNumber);
+  replay->add_option("--in", r.in, "Rated current, primary A (q31: full scale 3 x 1.2 In peak)")
+      ->check(CLI::PositiveNumber);
   replay->add_option("--max-order", r.max_order, "Highest harmonic order in THD")->check(CLI::Range(2, 50));
   replay->add_option("--pulse-wh", r.pulse_wh, "Wh per pulse (default: the reference meter's weight for --in)")
       ->check(CLI::IsMember({1, 10, 100, 1000}));
@@ -236,25 +253,34 @@ int main(int argc, char** argv) {
 
   meter::host_sim::CampaignOptions campaign;
   std::string front_end = "mv5", accuracy_class = "0.5S", campaign_numeric = "float", json_file, report_dir;
-  auto* accuracy = app.add_subcommand("accuracy", "IEC 62053-22 / 62053-23 accuracy campaign on the simulated default meter "
-                                                  "(3P4W, 230 V, 50 Hz): calibrate, then measure every test point");
-  accuracy->add_option("--front-end", front_end, "mv5 (333 mV sensor) or av5 (5 A CT)")->check(CLI::IsMember({"mv5", "av5"}));
+  auto* accuracy = app.add_subcommand("accuracy",
+                                      "IEC 62053-22 / 62053-23 accuracy campaign on the simulated default meter "
+                                      "(3P4W, 230 V, 50 Hz): calibrate, then measure every test point");
+  accuracy->add_option("--front-end", front_end, "mv5 (333 mV sensor) or av5 (5 A CT)")
+      ->check(CLI::IsMember({"mv5", "av5"}));
   accuracy->add_option("--class", accuracy_class, "Active-energy class to judge against")
       ->check(CLI::IsMember({"0.5S", "0.2S", "0.1S"}));
-  accuracy->add_option("--numeric", campaign_numeric, "Numeric variant of the core")->check(CLI::IsMember({"float", "q31"}));
+  accuracy->add_option("--numeric", campaign_numeric, "Numeric variant of the core")
+      ->check(CLI::IsMember({"float", "q31"}));
   accuracy->add_option("--json", json_file, "Write the result as JSON to FILE");
   accuracy->add_option("--report", report_dir, "Write report.md, points.csv and PNG plots to DIR");
-  accuracy->add_option("--rated-primary", campaign.rated_primary_a, "mv5: sensor rated primary current, A (1..10000; default 100)")
+  accuracy
+      ->add_option("--rated-primary", campaign.rated_primary_a,
+                   "mv5: sensor rated primary current, A (1..10000; default 100)")
       ->check(CLI::Range(1.0, 10000.0));
-  accuracy->add_option("--ct-ratio", campaign.ct_ratio, "av5: CT ratio (1..2000; default 20, a 100/5 CT)")->check(CLI::Range(1.0, 2000.0));
-  accuracy->add_option("--measure-s", campaign.measure_s, "Energy measurement time per point, s")->check(CLI::PositiveNumber);
+  accuracy->add_option("--ct-ratio", campaign.ct_ratio, "av5: CT ratio (1..2000; default 20, a 100/5 CT)")
+      ->check(CLI::Range(1.0, 2000.0));
+  accuracy->add_option("--measure-s", campaign.measure_s, "Energy measurement time per point, s")
+      ->check(CLI::PositiveNumber);
   accuracy->add_option("--no-load-minutes", campaign.no_load_minutes,
                        "No-load test duration (default: the IEC 62053-22 duration for this meter)");
 
   std::string expect_numeric = "float", expect_out;
-  auto* expect = app.add_subcommand("self-test-expect",
-                                    "Write the firmware self-test's expected figures (a C++ header), computed with this host build");
-  expect->add_option("--numeric", expect_numeric, "Numeric variant of the core")->check(CLI::IsMember({"float", "q31"}));
+  auto* expect = app.add_subcommand(
+      "self-test-expect",
+      "Write the firmware self-test's expected figures (a C++ header), computed with this host build");
+  expect->add_option("--numeric", expect_numeric, "Numeric variant of the core")
+      ->check(CLI::IsMember({"float", "q31"}));
   expect->add_option("--out", expect_out, "Header to write")->required();
 
   try {
@@ -306,9 +332,9 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    std::printf("result: class %s %s (0.1S %s, 0.2S %s, 0.5S %s)\n", accuracy_class.c_str(), result.pass ? "PASS" : "FAIL",
-                result.pass_class[0] ? "pass" : "fail", result.pass_class[1] ? "pass" : "fail",
-                result.pass_class[2] ? "pass" : "fail");
+    std::printf("result: class %s %s (0.1S %s, 0.2S %s, 0.5S %s)\n", accuracy_class.c_str(),
+                result.pass ? "PASS" : "FAIL", result.pass_class[0] ? "pass" : "fail",
+                result.pass_class[1] ? "pass" : "fail", result.pass_class[2] ? "pass" : "fail");
     return result.pass ? 0 : 1;
   }
   return RunGenerate(g);

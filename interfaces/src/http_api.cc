@@ -72,7 +72,9 @@ bool ParseStep(std::string_view text, std::int64_t& out) {
 }
 
 double Kilo(std::uint64_t milli) { return static_cast<double>(milli) / 1e6; }
-double Seconds(std::uint64_t ticks, double per_second) { return per_second > 0 ? static_cast<double>(ticks) / per_second : 0.0; }
+double Seconds(std::uint64_t ticks, double per_second) {
+  return per_second > 0 ? static_cast<double>(ticks) / per_second : 0.0;
+}
 
 // One register layout, written twice: as exact milli-unit integers and in
 // kilo-units.
@@ -86,10 +88,14 @@ Json RegistersJson(const MeterSnapshot& s, Value value) {
       q_varh.push_back(value(st.kvarh_q[q].milli()));
       q_vah.push_back(value(st.kvah_q[q].milli()));
     }
-    return Json{{"kwh_imp", value(st.kwh_imp.milli())},    {"kwh_exp", value(st.kwh_exp.milli())},
-                {"kvarh_imp", value(st.kvarh_imp.milli())}, {"kvarh_exp", value(st.kvarh_exp.milli())},
-                {"kvah", value(st.kvah.milli())},           {"kwh_q", q_wh},
-                {"kvarh_q", q_varh},                        {"kvah_q", q_vah}};
+    return Json{{"kwh_imp", value(st.kwh_imp.milli())},
+                {"kwh_exp", value(st.kwh_exp.milli())},
+                {"kvarh_imp", value(st.kvarh_imp.milli())},
+                {"kvarh_exp", value(st.kvarh_exp.milli())},
+                {"kvah", value(st.kvah.milli())},
+                {"kwh_q", q_wh},
+                {"kvarh_q", q_varh},
+                {"kvah_q", q_vah}};
   };
   Json j = set(e.total);
   j["kwh_imp_tariff"] = Json::array({value(e.kwh_imp_tariff[0].milli()), value(e.kwh_imp_tariff[1].milli())});
@@ -136,8 +142,8 @@ bool PercentDecode(std::string_view in, std::string& out) {
   return true;
 }
 
-bool ParseHistoryQuery(std::string_view query, std::int64_t now_unix_s, std::int64_t default_step_s, HistoryRequest& out,
-                       std::string& why) {
+bool ParseHistoryQuery(std::string_view query, std::int64_t now_unix_s, std::int64_t default_step_s,
+                       HistoryRequest& out, std::string& why) {
   bool have_from = false, have_to = false, have_step = false;
   HistoryRequest r;
   r.step_s = default_step_s;
@@ -153,7 +159,8 @@ bool ParseHistoryQuery(std::string_view query, std::int64_t now_unix_s, std::int
     }
     const std::size_t eq = item.find('=');
     std::string key, value;
-    if (eq == std::string_view::npos || !PercentDecode(item.substr(0, eq), key) || !PercentDecode(item.substr(eq + 1), value)) {
+    if (eq == std::string_view::npos || !PercentDecode(item.substr(0, eq), key) ||
+        !PercentDecode(item.substr(eq + 1), value)) {
       why = "malformed query parameter (expected key=value)";
       return false;
     }
@@ -247,7 +254,8 @@ Json InfoJson(const DeviceInfo& device, const MeterSnapshot& s, const InterfaceH
   j["version"] = device.version;
   j["numeric"] = device.numeric;
   j["wiring"] = std::string(WiringName(s.wiring));
-  j["ratings"] = Json{{"un_v", device.un_v}, {"in_a", device.in_a}, {"nominal_hz", device.nominal_hz}, {"rate_hz", device.rate_hz}};
+  j["ratings"] = Json{
+      {"un_v", device.un_v}, {"in_a", device.in_a}, {"nominal_hz", device.nominal_hz}, {"rate_hz", device.rate_hz}};
   j["uptime_s"] = std::round((now_unix_s - device.start_unix_s) * 10) / 10;
   j["registers_ready"] = s.registers_ready;
   j["lost_frames"] = s.lost_frames;
@@ -259,7 +267,8 @@ Json InfoJson(const DeviceInfo& device, const MeterSnapshot& s, const InterfaceH
                     {"connected", h.mqtt_connected},
                     {"records_queued", h.mqtt_records_queued},
                     {"records_delivered", h.mqtt_records_delivered}}},
-      {"load_profile", Json{{"records_written", h.profile_records_written}, {"records_dropped", h.profile_records_dropped}}}};
+      {"load_profile",
+       Json{{"records_written", h.profile_records_written}, {"records_dropped", h.profile_records_dropped}}}};
   return j;
 }
 
@@ -295,7 +304,8 @@ Json EnergyApiJson(const MeterSnapshot& s) {
 }
 
 Json HarmonicsJson(const MeterSnapshot& s) {
-  static constexpr const char* kNames[HarmonicSpectrum::kChannels] = {"va", "vb", "vc", "ia", "ib", "ic", "vab", "vbc", "vca"};
+  static constexpr const char* kNames[HarmonicSpectrum::kChannels] = {"va", "vb",  "vc",  "ia", "ib",
+                                                                      "ic", "vab", "vbc", "vca"};
   const int phases = PhaseCount(s.wiring);
   const bool has_ll = s.has_window && s.window.line_to_line_count > 0;
   Json channels = Json::array();
@@ -308,8 +318,8 @@ Json HarmonicsJson(const MeterSnapshot& s) {
       magnitude.push_back(JsonNumber(s.spectrum.Magnitude(static_cast<SpectrumChannel>(c), n)));
       phase.push_back(JsonNumber(s.spectrum.PhaseDeg(static_cast<SpectrumChannel>(c), n)));
     }
-    channels.push_back(Json{{"channel", kNames[c]}, {"unit", c < 3 || c >= 6 ? "V" : "A"}, {"magnitude", magnitude},
-                            {"phase_deg", phase}});
+    channels.push_back(Json{
+        {"channel", kNames[c]}, {"unit", c < 3 || c >= 6 ? "V" : "A"}, {"magnitude", magnitude}, {"phase_deg", phase}});
   }
   return Json{{"sequence", s.has_window ? Json(s.window.sequence) : Json(nullptr)},
               {"max_order", s.has_window ? orders : 0},
@@ -325,15 +335,20 @@ Json HistoryJson(const HistoryRequest& request, const std::vector<HistoryRow>& r
     row["complete"] = r.complete;
     row["flags"] = FlagNames(r.flags);
     Json energy;
-    for (int k = 0; k < kProfileEnergies; ++k) energy[ProfileEnergyName(k)] = r.delta_milli[static_cast<std::size_t>(k)];
+    for (int k = 0; k < kProfileEnergies; ++k)
+      energy[ProfileEnergyName(k)] = r.delta_milli[static_cast<std::size_t>(k)];
     row["energy_milli"] = energy;
     for (int k = 0; k < kProfileQuantities; ++k) {
       const auto& v = r.stats[static_cast<std::size_t>(k)];
-      row[ProfileQuantityName(k)] = Json{{"avg", NumberOrNull(v[0])}, {"min", NumberOrNull(v[1])}, {"max", NumberOrNull(v[2])}};
+      row[ProfileQuantityName(k)] =
+          Json{{"avg", NumberOrNull(v[0])}, {"min", NumberOrNull(v[1])}, {"max", NumberOrNull(v[2])}};
     }
     out.push_back(row);
   }
-  return Json{{"from_unix_s", request.from_unix_s}, {"to_unix_s", request.to_unix_s}, {"step_s", request.step_s}, {"rows", out}};
+  return Json{{"from_unix_s", request.from_unix_s},
+              {"to_unix_s", request.to_unix_s},
+              {"step_s", request.step_s},
+              {"rows", out}};
 }
 
 std::string HistoryCsv(const std::vector<HistoryRow>& rows) {

@@ -98,15 +98,17 @@ std::string SafeHost(const std::string& host_header, const std::string& fallback
   }
   if (host.empty() || host.size() > 253) return fallback;
   for (const char c : host) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')) return fallback;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+      return fallback;
   }
   return host;
 }
 
 }  // namespace
 
-bool EnsureSelfSignedCertificate(const std::string& cert_file, const std::string& key_file, const std::string& common_name,
-                                 const std::vector<std::string>& extra_names, bool& created, std::string& why) {
+bool EnsureSelfSignedCertificate(const std::string& cert_file, const std::string& key_file,
+                                 const std::string& common_name, const std::vector<std::string>& extra_names,
+                                 bool& created, std::string& why) {
   created = false;
   const bool have_cert = FileExists(cert_file), have_key = FileExists(key_file);
   if (have_cert && have_key) return true;
@@ -126,14 +128,16 @@ bool EnsureSelfSignedCertificate(const std::string& cert_file, const std::string
   ok = ok && X509_gmtime_adj(X509_getm_notAfter(cert), 10L * 366 * 86400) != nullptr;
   ok = ok && X509_set_pubkey(cert, key) == 1;
   X509_NAME* name = ok ? X509_get_subject_name(cert) : nullptr;
-  ok = ok && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("meter-core"), -1, -1, 0) == 1;
-  ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
-                                        -1, 0) == 1;
+  ok = ok && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("meter-core"),
+                                        -1, -1, 0) == 1;
+  ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                        reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0) == 1;
   ok = ok && X509_set_issuer_name(cert, name) == 1;
   std::string names = "DNS:localhost,IP:127.0.0.1,IP:::1,DNS:" + common_name;
   for (const std::string& n : extra_names) {
     if (n.empty() || n == "0.0.0.0" || n == "::") continue;
-    const bool numeric = n.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos && n.find_first_of(".:") != std::string::npos;
+    const bool numeric = n.find_first_not_of("0123456789.:abcdefABCDEF") == std::string::npos &&
+                         n.find_first_of(".:") != std::string::npos;
     names += (numeric ? ",IP:" : ",DNS:") + n;
   }
   ok = ok && AddExtension(cert, NID_subject_alt_name, names);
@@ -196,7 +200,7 @@ struct HttpsServer::Impl {
   std::unique_ptr<httplib::SSLServer> server;
   std::unique_ptr<httplib::Server> redirect;
   std::thread thread, redirect_thread;
-  std::mutex mutex;  // sessions and the limiter: HTTP threads only
+  std::mutex mutex;                        // sessions and the limiter: HTTP threads only
   std::map<std::string, double> sessions;  // id -> expiry
   LoginLimiter limiter;
 };
@@ -246,8 +250,9 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("X-Frame-Options", "DENY");
-    res.set_header("Content-Security-Policy",
-                   "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
+    res.set_header(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
     if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
   });
 
@@ -264,7 +269,8 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
     stats_.refused_logins.fetch_add(1, std::memory_order_relaxed);
     res.status = 429;
     res.set_header("Retry-After", "60");
-    res.set_content(Json{{"error", "too many failed logins from this address: wait a minute"}}.dump(), "application/json");
+    res.set_content(Json{{"error", "too many failed logins from this address: wait a minute"}}.dump(),
+                    "application/json");
     return true;
   };
   const auto count_failure = [this](const httplib::Request& req, double now) {
@@ -275,7 +281,8 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
 
   // The token check, shared by every protected route. Wrong credentials
   // count as a failed login for the limiter; none at all is just a 401.
-  const auto authorised = [this, token, json_error, refused, count_failure](const httplib::Request& req, httplib::Response& res, bool page) {
+  const auto authorised = [this, token, json_error, refused, count_failure](const httplib::Request& req,
+                                                                            httplib::Response& res, bool page) {
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     Impl& im = *impl_;
     const double now = WallClock();
@@ -352,8 +359,10 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
       res.set_content(HistoryJson(request, rows).dump(), "application/json");
     }
   };
-  server.Get("/api/v1/history", [history](const httplib::Request& req, httplib::Response& res) { history(req, res, false); });
-  server.Get("/api/v1/history.csv", [history](const httplib::Request& req, httplib::Response& res) { history(req, res, true); });
+  server.Get("/api/v1/history",
+             [history](const httplib::Request& req, httplib::Response& res) { history(req, res, false); });
+  server.Get("/api/v1/history.csv",
+             [history](const httplib::Request& req, httplib::Response& res) { history(req, res, true); });
 
   // The page's files are compiled in: nothing is read from disk, so no path
   // can reach outside them.
@@ -382,7 +391,8 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
       return;
     }
     // Sessions expire; at most 256 live at once (the oldest goes first).
-    for (auto it = im.sessions.begin(); it != im.sessions.end();) it = it->second <= now ? im.sessions.erase(it) : std::next(it);
+    for (auto it = im.sessions.begin(); it != im.sessions.end();)
+      it = it->second <= now ? im.sessions.erase(it) : std::next(it);
     while (im.sessions.size() >= 256) {
       auto oldest = im.sessions.begin();
       for (auto it = im.sessions.begin(); it != im.sessions.end(); ++it) {
@@ -409,7 +419,8 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
   server.set_error_handler([json_error](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 404 && req.path.rfind("/api/", 0) == 0) json_error(res, 404, "no such endpoint");
     if (res.status == 404 && req.path.rfind("/api/", 0) != 0) res.set_content("Not found\n", "text/plain");
-    if (res.status == 413 || res.status == 414 || res.status == 431) res.set_content("Request too large\n", "text/plain");
+    if (res.status == 413 || res.status == 414 || res.status == 431)
+      res.set_content("Request too large\n", "text/plain");
   });
 
   if (options.at.port == 0) {
@@ -431,7 +442,8 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
     redirect.set_read_timeout(5, 0);
     redirect.set_payload_max_length(1024);
     const int https_port = port_;
-    const std::string fallback = options.at.host == "0.0.0.0" || options.at.host == "::" ? "localhost" : options.at.host;
+    const std::string fallback =
+        options.at.host == "0.0.0.0" || options.at.host == "::" ? "localhost" : options.at.host;
     redirect.set_pre_routing_handler([https_port, fallback](const httplib::Request& req, httplib::Response& res) {
       const std::string host = SafeHost(req.get_header_value("Host"), fallback);
       const std::string target = req.target.empty() || req.target[0] != '/' ? "/" : req.target;
@@ -440,7 +452,8 @@ bool HttpsServer::Start(const HttpsOptions& options, std::string& why) {
       return httplib::Server::HandlerResponse::Handled;
     });
     const Endpoint& at = *options.redirect_at;
-    redirect_port_ = at.port == 0 ? redirect.bind_to_any_port(at.host) : (redirect.bind_to_port(at.host, at.port) ? at.port : -1);
+    redirect_port_ =
+        at.port == 0 ? redirect.bind_to_any_port(at.host) : (redirect.bind_to_port(at.host, at.port) ? at.port : -1);
     if (redirect_port_ <= 0) {
       why = at.host + ":" + std::to_string(at.port) + ": cannot bind the redirect port";
       Stop();

@@ -14,8 +14,8 @@ namespace {
 constexpr const char* kEnergyNames[kProfileEnergies] = {"kwh_imp",  "kwh_exp",  "kvarh_imp", "kvarh_exp", "kvah",
                                                         "kvarh_q1", "kvarh_q2", "kvarh_q3",  "kvarh_q4"};
 constexpr const char* kQuantityNames[kProfileQuantities] = {
-    "p_w",  "q_var", "s_va", "pf",  "f_hz",  "v_a",     "v_b",     "v_c",     "i_a",
-    "i_b",  "i_c",   "thd_v_a", "thd_v_b", "thd_v_c", "thd_i_a", "thd_i_b", "thd_i_c"};
+    "p_w", "q_var", "s_va",    "pf",      "f_hz",    "v_a",     "v_b",     "v_c",    "i_a",
+    "i_b", "i_c",   "thd_v_a", "thd_v_b", "thd_v_c", "thd_i_a", "thd_i_b", "thd_i_c"};
 
 float QuantityOf(const WindowResult& w, int k) {
   const auto phase = [&](int p) -> const PhaseValues* {
@@ -23,21 +23,31 @@ float QuantityOf(const WindowResult& w, int k) {
   };
   constexpr float kNone = std::numeric_limits<float>::quiet_NaN();
   switch (static_cast<ProfileQuantity>(k)) {
-    case ProfileQuantity::kP: return w.total.p_w;
-    case ProfileQuantity::kQ: return w.total.q_var;
-    case ProfileQuantity::kS: return w.total.s_va;
-    case ProfileQuantity::kPf: return w.total.pf;
-    case ProfileQuantity::kF: return w.f_hz;
-    default: break;
+    case ProfileQuantity::kP:
+      return w.total.p_w;
+    case ProfileQuantity::kQ:
+      return w.total.q_var;
+    case ProfileQuantity::kS:
+      return w.total.s_va;
+    case ProfileQuantity::kPf:
+      return w.total.pf;
+    case ProfileQuantity::kF:
+      return w.f_hz;
+    default:
+      break;
   }
   const int group = (k - static_cast<int>(ProfileQuantity::kVa)) / 3;
   const PhaseValues* p = phase((k - static_cast<int>(ProfileQuantity::kVa)) % 3);
   if (p == nullptr) return kNone;
   switch (group) {
-    case 0: return p->v_rms;
-    case 1: return p->i_rms;
-    case 2: return p->thd_v_pct;
-    default: return p->thd_i_pct;
+    case 0:
+      return p->v_rms;
+    case 1:
+      return p->i_rms;
+    case 2:
+      return p->thd_v_pct;
+    default:
+      return p->thd_i_pct;
   }
 }
 
@@ -67,7 +77,8 @@ std::string CreateTableSql() {
 std::string UpsertSql() {
   std::string columns = "period_s, start_unix_s, windows, flags, complete";
   std::string values = "?, ?, ?, ?, ?";
-  std::string merge = "windows = windows + excluded.windows, flags = flags | excluded.flags, complete = excluded.complete";
+  std::string merge =
+      "windows = windows + excluded.windows, flags = flags | excluded.flags, complete = excluded.complete";
   for (const char* e : kEnergyNames) {
     const std::string c = std::string("d_") + e;
     columns += ", " + c;
@@ -78,14 +89,17 @@ std::string UpsertSql() {
     const std::string s = q;
     columns += ", " + s + "_avg, " + s + "_min, " + s + "_max, " + s + "_n";
     values += ", ?, ?, ?, ?";
-    merge += ", " + s + "_avg = CASE WHEN " + s + "_n + excluded." + s + "_n = 0 THEN NULL ELSE (coalesce(" + s + "_avg * " + s +
-             "_n, 0) + coalesce(excluded." + s + "_avg * excluded." + s + "_n, 0)) / (" + s + "_n + excluded." + s + "_n) END";
-    merge += ", " + s + "_min = coalesce(min(" + s + "_min, excluded." + s + "_min), " + s + "_min, excluded." + s + "_min)";
-    merge += ", " + s + "_max = coalesce(max(" + s + "_max, excluded." + s + "_max), " + s + "_max, excluded." + s + "_max)";
+    merge += ", " + s + "_avg = CASE WHEN " + s + "_n + excluded." + s + "_n = 0 THEN NULL ELSE (coalesce(" + s +
+             "_avg * " + s + "_n, 0) + coalesce(excluded." + s + "_avg * excluded." + s + "_n, 0)) / (" + s +
+             "_n + excluded." + s + "_n) END";
+    merge +=
+        ", " + s + "_min = coalesce(min(" + s + "_min, excluded." + s + "_min), " + s + "_min, excluded." + s + "_min)";
+    merge +=
+        ", " + s + "_max = coalesce(max(" + s + "_max, excluded." + s + "_max), " + s + "_max, excluded." + s + "_max)";
     merge += ", " + s + "_n = " + s + "_n + excluded." + s + "_n";
   }
-  return "INSERT INTO profile (" + columns + ") VALUES (" + values + ") ON CONFLICT (period_s, start_unix_s) DO UPDATE SET " +
-         merge;
+  return "INSERT INTO profile (" + columns + ") VALUES (" + values +
+         ") ON CONFLICT (period_s, start_unix_s) DO UPDATE SET " + merge;
 }
 
 bool WriteRecord(sqlite3* db, sqlite3_stmt* st, const ProfileRecord& r) {
@@ -124,12 +138,24 @@ std::int64_t ProfileEnergyMilli(const EnergyState& e, int k) {
   const auto& t = e.total;
   std::uint64_t v = 0;
   switch (static_cast<ProfileEnergy>(k)) {
-    case ProfileEnergy::kKwhImp: v = t.kwh_imp.milli(); break;
-    case ProfileEnergy::kKwhExp: v = t.kwh_exp.milli(); break;
-    case ProfileEnergy::kKvarhImp: v = t.kvarh_imp.milli(); break;
-    case ProfileEnergy::kKvarhExp: v = t.kvarh_exp.milli(); break;
-    case ProfileEnergy::kKvah: v = t.kvah.milli(); break;
-    default: v = t.kvarh_q[static_cast<std::size_t>(k - static_cast<int>(ProfileEnergy::kKvarhQ1))].milli(); break;
+    case ProfileEnergy::kKwhImp:
+      v = t.kwh_imp.milli();
+      break;
+    case ProfileEnergy::kKwhExp:
+      v = t.kwh_exp.milli();
+      break;
+    case ProfileEnergy::kKvarhImp:
+      v = t.kvarh_imp.milli();
+      break;
+    case ProfileEnergy::kKvarhExp:
+      v = t.kvarh_exp.milli();
+      break;
+    case ProfileEnergy::kKvah:
+      v = t.kvah.milli();
+      break;
+    default:
+      v = t.kvarh_q[static_cast<std::size_t>(k - static_cast<int>(ProfileEnergy::kKvarhQ1))].milli();
+      break;
   }
   return static_cast<std::int64_t>(v);
 }
@@ -141,7 +167,8 @@ bool ProfileAccumulator::Add(const MeterSnapshot& s, ProfileRecord& finished) {
     have_registers_ = true;
   }
   bool closed = false;
-  const auto start = static_cast<std::int64_t>(std::floor(s.sample_time_unix_s / static_cast<double>(period_s_))) * period_s_;
+  const auto start =
+      static_cast<std::int64_t>(std::floor(s.sample_time_unix_s / static_cast<double>(period_s_))) * period_s_;
   if (open_ && start != current_.start_unix_s) {
     current_.complete = true;
     finished = current_;
@@ -158,13 +185,15 @@ bool ProfileAccumulator::Add(const MeterSnapshot& s, ProfileRecord& finished) {
   // went backwards (cannot happen in one run) would give a negative delta
   // that the record shows rather than hides.
   for (int k = 0; k < kProfileEnergies; ++k) {
-    current_.delta_milli[static_cast<std::size_t>(k)] += ProfileEnergyMilli(s.registers, k) - ProfileEnergyMilli(previous_, k);
+    current_.delta_milli[static_cast<std::size_t>(k)] +=
+        ProfileEnergyMilli(s.registers, k) - ProfileEnergyMilli(previous_, k);
   }
   previous_ = s.registers;
   if (s.has_window && s.window_is_new) {
     ++current_.windows;
     current_.flags |= s.window.flags;
-    for (int k = 0; k < kProfileQuantities; ++k) current_.stats[static_cast<std::size_t>(k)].Add(QuantityOf(s.window, k));
+    for (int k = 0; k < kProfileQuantities; ++k)
+      current_.stats[static_cast<std::size_t>(k)].Add(QuantityOf(s.window, k));
   }
   return closed;
 }
@@ -237,7 +266,8 @@ void LoadProfileLogger::Run() {
   sqlite3* db = nullptr;
   std::string why;
   if (sqlite3_open_v2(options_.path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    std::cerr << "meter-linux: load profile: " << options_.path << ": " << (db ? sqlite3_errmsg(db) : "cannot open") << "\n";
+    std::cerr << "meter-linux: load profile: " << options_.path << ": " << (db ? sqlite3_errmsg(db) : "cannot open")
+              << "\n";
     sqlite3_close(db);
     return;
   }
@@ -246,7 +276,8 @@ void LoadProfileLogger::Run() {
   sqlite3_stmt* upsert = nullptr;
   sqlite3_stmt* expire = nullptr;
   if (sqlite3_prepare_v2(db, UpsertSql().c_str(), -1, &upsert, nullptr) != SQLITE_OK ||
-      sqlite3_prepare_v2(db, "DELETE FROM profile WHERE period_s = ? AND start_unix_s < ?", -1, &expire, nullptr) != SQLITE_OK) {
+      sqlite3_prepare_v2(db, "DELETE FROM profile WHERE period_s = ? AND start_unix_s < ?", -1, &expire, nullptr) !=
+          SQLITE_OK) {
     std::cerr << "meter-linux: load profile: " << sqlite3_errmsg(db) << "\n";
   }
   bool logged_error = false;
@@ -267,7 +298,7 @@ void LoadProfileLogger::Run() {
     if (any && expire != nullptr) {
       const double now = WallClock();
       const std::pair<std::int64_t, double> rules[2] = {{options_.period_s, options_.retention_days},
-                                                          {options_.short_period_s, options_.short_retention_days}};
+                                                        {options_.short_period_s, options_.short_retention_days}};
       for (const auto& [period, days] : rules) {
         sqlite3_reset(expire);
         sqlite3_bind_int64(expire, 1, period);
@@ -291,8 +322,8 @@ bool ReadHistory(const LoadProfileOptions& options, const HistoryRequest& reques
     if (p > 0 && request.step_s % p == 0 && p > period) period = p;
   }
   if (period == 0) {
-    why = "step must be a multiple of " + std::to_string(options.short_period_s) + " or " + std::to_string(options.period_s) +
-          " s (the stored periods)";
+    why = "step must be a multiple of " + std::to_string(options.short_period_s) + " or " +
+          std::to_string(options.period_s) + " s (the stored periods)";
     return false;
   }
   bad_request = false;
@@ -311,7 +342,8 @@ bool ReadHistory(const LoadProfileOptions& options, const HistoryRequest& reques
     const std::string s = q;
     sql += ", sum(" + s + "_avg * " + s + "_n) / nullif(sum(" + s + "_n), 0), min(" + s + "_min), max(" + s + "_max)";
   }
-  sql += " FROM profile WHERE period_s = ?2 AND start_unix_s >= ?3 AND start_unix_s < ?4 GROUP BY bucket ORDER BY bucket";
+  sql +=
+      " FROM profile WHERE period_s = ?2 AND start_unix_s >= ?3 AND start_unix_s < ?4 GROUP BY bucket ORDER BY bucket";
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
     why = "load profile: " + std::string(sqlite3_errmsg(db));
@@ -346,7 +378,8 @@ bool ReadHistory(const LoadProfileOptions& options, const HistoryRequest& reques
     for (auto& d : row.delta_milli) d = sqlite3_column_int64(st, c++);
     for (auto& q : row.stats) {
       for (double& v : q) {
-        v = sqlite3_column_type(st, c) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(st, c);
+        v = sqlite3_column_type(st, c) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
+                                                      : sqlite3_column_double(st, c);
         ++c;
       }
     }

@@ -13,8 +13,8 @@ constexpr MapId kCg = MapId::kCarloGavazzi;
 constexpr MapId kHi = MapId::kHighResolution;
 constexpr MapId kSs = MapId::kSunSpec;
 
-constexpr MapPoint Point(MapId map, std::uint16_t address, WireType type, Source source, std::uint8_t index, double scale,
-                         const char* name, const char* unit) {
+constexpr MapPoint Point(MapId map, std::uint16_t address, WireType type, Source source, std::uint8_t index,
+                         double scale, const char* name, const char* unit) {
   return MapPoint{map, address, type, source, index, scale, ScaleGroup::kFixed, 0, name, unit};
 }
 constexpr MapPoint Reserved(MapId map, std::uint16_t address, std::uint8_t words, const char* name) {
@@ -38,8 +38,8 @@ constexpr W kCgInt = W::kInt32LowWordFirst;
 constexpr double kPerSecondToHours100 = 100.0 / 3600.0;  // h x 100 per second
 
 // SunSpec model 201-204 body (L = 105) from the model's second register.
-constexpr std::uint16_t kM = 40070;  // model 2xx's ID register
-constexpr std::uint16_t kB = kM + 2; // first point
+constexpr std::uint16_t kM = 40070;   // model 2xx's ID register
+constexpr std::uint16_t kB = kM + 2;  // first point
 
 constexpr MapPoint kMap[] = {
     // --- Carlo Gavazzi EM24-Ethernet / EM300 layout, 0x0000-0x0065 ---
@@ -102,7 +102,8 @@ constexpr MapPoint kMap[] = {
     Point(kHi, 0x1000, W::kUint32, S::kWindowSequence, 0, 1, "Window sequence number", ""),
     Point(kHi, 0x1002, W::kUint64, S::kTimeMs, 0, 1, "Window end, ms since 1970-01-01 UTC", "ms"),
     Point(kHi, 0x1006, W::kUint32, S::kFlags, 0, 1, "Window flags (bit field, as the JSON flag names)", ""),
-    Point(kHi, 0x1008, W::kUint16, S::kWiringCode, 0, 1, "Wiring (0 1P2W, 1 2P3W, 2 3P3W, 3 3P4W, 4 3P4W high leg)", ""),
+    Point(kHi, 0x1008, W::kUint16, S::kWiringCode, 0, 1, "Wiring (0 1P2W, 1 2P3W, 2 3P3W, 3 3P4W, 4 3P4W high leg)",
+          ""),
     Point(kHi, 0x1009, W::kUint16, S::kTariff, 0, 1, "Active tariff (1, 2)", ""),
     Point(kHi, 0x100A, W::kInt32, S::kFrequency, 0, 10000, "Frequency", "Hz"),
     Point(kHi, 0x100C, W::kInt32, S::kPhaseV, 0, 1000, "V L1-N", "V"),
@@ -294,32 +295,47 @@ constexpr MapRange kRanges[] = {
 
 int WordsOf(WireType type, int string_registers) {
   switch (type) {
-    case WireType::kReserved: return 0;  // the point's index holds its width
+    case WireType::kReserved:
+      return 0;  // the point's index holds its width
     case WireType::kInt16:
     case WireType::kUint16:
-    case WireType::kScaleFactor: return 1;
+    case WireType::kScaleFactor:
+      return 1;
     case WireType::kInt32LowWordFirst:
     case WireType::kInt32:
     case WireType::kUint32:
-    case WireType::kAcc32: return 2;
-    case WireType::kUint64: return 4;
-    case WireType::kString: return string_registers;
+    case WireType::kAcc32:
+      return 2;
+    case WireType::kUint64:
+      return 4;
+    case WireType::kString:
+      return string_registers;
   }
   return 0;
 }
 
 std::string_view WireTypeName(WireType type) {
   switch (type) {
-    case WireType::kReserved: return "reserved";
-    case WireType::kInt16: return "INT16";
-    case WireType::kUint16: return "UINT16";
-    case WireType::kInt32LowWordFirst: return "INT32 (low word first)";
-    case WireType::kInt32: return "INT32";
-    case WireType::kUint32: return "UINT32";
-    case WireType::kUint64: return "UINT64";
-    case WireType::kAcc32: return "acc32";
-    case WireType::kScaleFactor: return "sunssf";
-    case WireType::kString: return "string";
+    case WireType::kReserved:
+      return "reserved";
+    case WireType::kInt16:
+      return "INT16";
+    case WireType::kUint16:
+      return "UINT16";
+    case WireType::kInt32LowWordFirst:
+      return "INT32 (low word first)";
+    case WireType::kInt32:
+      return "INT32";
+    case WireType::kUint32:
+      return "UINT32";
+    case WireType::kUint64:
+      return "UINT64";
+    case WireType::kAcc32:
+      return "acc32";
+    case WireType::kScaleFactor:
+      return "sunssf";
+    case WireType::kString:
+      return "string";
   }
   return "?";
 }
@@ -329,11 +345,15 @@ std::span<const MapRange> MapRanges() { return kRanges; }
 
 int SunSpecModelFor(Wiring wiring) {
   switch (wiring) {
-    case Wiring::k1P2W: return 201;
-    case Wiring::k2P3W: return 202;
-    case Wiring::k3P3W: return 204;
+    case Wiring::k1P2W:
+      return 201;
+    case Wiring::k2P3W:
+      return 202;
+    case Wiring::k3P3W:
+      return 204;
     case Wiring::k3P4W:
-    case Wiring::k3P4WHighLeg: return 203;
+    case Wiring::k3P4WHighLeg:
+      return 203;
   }
   return 203;
 }
@@ -352,10 +372,12 @@ int FitInt16(double max, int floor) {
 SunSpecScales ScalesFor(const DeviceIdentity& id) {
   SunSpecScales s;
   const double phases = PhaseCount(id.wiring);
-  const double v_ll = id.v_max_rms * 1.7320508075688772 * (id.wiring == Wiring::k3P4WHighLeg ? 1.7320508075688772 : 1.0);
+  const double v_ll =
+      id.v_max_rms * 1.7320508075688772 * (id.wiring == Wiring::k3P4WHighLeg ? 1.7320508075688772 : 1.0);
   s.a = FitInt16(phases * id.i_max_rms, -3);
   s.v = FitInt16(v_ll, -2);
-  const double p_max = phases * id.v_max_rms * id.i_max_rms * (id.wiring == Wiring::k3P4WHighLeg ? 1.7320508075688772 : 1.0);
+  const double p_max =
+      phases * id.v_max_rms * id.i_max_rms * (id.wiring == Wiring::k3P4WHighLeg ? 1.7320508075688772 : 1.0);
   s.w = s.va = s.var = FitInt16(p_max, -2);
   // Ten years at full power must stay below 2^32 counts.
   const double wh_10_years = p_max * 87660.0;
@@ -366,17 +388,26 @@ SunSpecScales ScalesFor(const DeviceIdentity& id) {
 
 int ScaleOf(const SunSpecScales& s, ScaleGroup group) {
   switch (group) {
-    case ScaleGroup::kFixed: return 0;
-    case ScaleGroup::kA: return s.a;
-    case ScaleGroup::kV: return s.v;
-    case ScaleGroup::kHz: return s.hz;
-    case ScaleGroup::kW: return s.w;
-    case ScaleGroup::kVA: return s.va;
-    case ScaleGroup::kVar: return s.var;
-    case ScaleGroup::kPf: return s.pf;
+    case ScaleGroup::kFixed:
+      return 0;
+    case ScaleGroup::kA:
+      return s.a;
+    case ScaleGroup::kV:
+      return s.v;
+    case ScaleGroup::kHz:
+      return s.hz;
+    case ScaleGroup::kW:
+      return s.w;
+    case ScaleGroup::kVA:
+      return s.va;
+    case ScaleGroup::kVar:
+      return s.var;
+    case ScaleGroup::kPf:
+      return s.pf;
     case ScaleGroup::kWh:
     case ScaleGroup::kVAh:
-    case ScaleGroup::kVarh: return s.wh;
+    case ScaleGroup::kVarh:
+      return s.wh;
   }
   return 0;
 }
@@ -384,12 +415,18 @@ int ScaleOf(const SunSpecScales& s, ScaleGroup group) {
 std::uint64_t EnergyMilli(const EnergyState& s, int id) {
   const auto set = [&](const EnergyState::Set& t, int k) -> std::uint64_t {
     switch (k) {
-      case 0: return t.kwh_imp.milli();
-      case 1: return t.kwh_exp.milli();
-      case 2: return t.kvarh_imp.milli();
-      case 3: return t.kvarh_exp.milli();
-      case 4: return t.kvah.milli();
-      default: break;
+      case 0:
+        return t.kwh_imp.milli();
+      case 1:
+        return t.kwh_exp.milli();
+      case 2:
+        return t.kvarh_imp.milli();
+      case 3:
+        return t.kvarh_exp.milli();
+      case 4:
+        return t.kvah.milli();
+      default:
+        break;
     }
     const int q = (k - 5) % 4;
     const auto uq = static_cast<std::size_t>(q);
@@ -400,20 +437,29 @@ std::uint64_t EnergyMilli(const EnergyState& s, int id) {
   if (id >= kWhImport && id < kPartialWhImport) return set(s.total, id - kWhImport);
   if (id >= kPartialWhImport && id < kWhImportTariff1) return set(s.partial, id - kPartialWhImport);
   switch (id) {
-    case kWhImportTariff1: return s.kwh_imp_tariff[0].milli();
-    case kWhImportTariff2: return s.kwh_imp_tariff[1].milli();
-    case kVAhImport: return s.total.kvah_q[0].milli() + s.total.kvah_q[3].milli();
-    case kVAhExport: return s.total.kvah_q[1].milli() + s.total.kvah_q[2].milli();
-    default: break;
+    case kWhImportTariff1:
+      return s.kwh_imp_tariff[0].milli();
+    case kWhImportTariff2:
+      return s.kwh_imp_tariff[1].milli();
+    case kVAhImport:
+      return s.total.kvah_q[0].milli() + s.total.kvah_q[3].milli();
+    case kVAhExport:
+      return s.total.kvah_q[1].milli() + s.total.kvah_q[2].milli();
+    default:
+      break;
   }
   if (id >= kWhImportA && id < kVAhImport) {
     const int k = id - kWhImportA;
     const auto& ph = s.phases[static_cast<std::size_t>(k % 3)];
     switch (k / 3) {
-      case 0: return ph.kwh_imp.milli();
-      case 1: return ph.kwh_exp.milli();
-      case 2: return ph.kvarh_imp.milli();
-      default: return ph.kvarh_exp.milli();
+      case 0:
+        return ph.kwh_imp.milli();
+      case 1:
+        return ph.kwh_exp.milli();
+      case 2:
+        return ph.kvarh_imp.milli();
+      default:
+        return ph.kvarh_exp.milli();
     }
   }
   return 0;
@@ -450,29 +496,61 @@ Reading Evaluate(const MapPoint& p, const MeterSnapshot& s, const DeviceIdentity
   const auto up = static_cast<std::size_t>(phase < 3 ? phase : 0);
   const auto measured = [&](bool defined, float x) { return defined ? Value(static_cast<double>(x)) : Reading{}; };
   switch (p.source) {
-    case Source::kNone: return Value(0);
-    case Source::kPhaseV: case Source::kPhaseI: case Source::kPhaseP: case Source::kPhaseQ: case Source::kPhaseS:
-    case Source::kPhasePf: case Source::kPhaseP1: case Source::kPhaseQ1: case Source::kPhaseThdV: case Source::kPhaseThdI:
-    case Source::kLineV: case Source::kLineThdV: case Source::kAverageVln: case Source::kAverageVll: case Source::kTotalP:
-    case Source::kTotalQ: case Source::kTotalS: case Source::kTotalPf: case Source::kSumI: case Source::kNeutralI:
-    case Source::kFrequency: case Source::kPhaseSequence: case Source::kUnbalance:
+    case Source::kNone:
+      return Value(0);
+    case Source::kPhaseV:
+    case Source::kPhaseI:
+    case Source::kPhaseP:
+    case Source::kPhaseQ:
+    case Source::kPhaseS:
+    case Source::kPhasePf:
+    case Source::kPhaseP1:
+    case Source::kPhaseQ1:
+    case Source::kPhaseThdV:
+    case Source::kPhaseThdI:
+    case Source::kLineV:
+    case Source::kLineThdV:
+    case Source::kAverageVln:
+    case Source::kAverageVll:
+    case Source::kTotalP:
+    case Source::kTotalQ:
+    case Source::kTotalS:
+    case Source::kTotalPf:
+    case Source::kSumI:
+    case Source::kNeutralI:
+    case Source::kFrequency:
+    case Source::kPhaseSequence:
+    case Source::kUnbalance:
       if (!s.has_window) return NotReady();
       break;
-    default: break;
+    default:
+      break;
   }
   switch (p.source) {
-    case Source::kPhaseV: return measured(phase_ok, w.phases[up].v_rms);
-    case Source::kPhaseI: return measured(phase_ok, w.phases[up].i_rms);
-    case Source::kPhaseP: return measured(phase_ok, w.phases[up].p_w);
-    case Source::kPhaseQ: return measured(phase_ok, w.phases[up].q_var);
-    case Source::kPhaseS: return measured(phase_ok, w.phases[up].s_va);
-    case Source::kPhasePf: return measured(phase_ok, w.phases[up].pf);
-    case Source::kPhaseP1: return measured(phase_ok, w.phases[up].p1_w);
-    case Source::kPhaseQ1: return measured(phase_ok, w.phases[up].q1_var);
-    case Source::kPhaseThdV: return measured(phase_ok, w.phases[up].thd_v_pct);
-    case Source::kPhaseThdI: return measured(phase_ok, w.phases[up].thd_i_pct);
-    case Source::kLineV: return measured(line_ok, w.v_ll_rms[up]);
-    case Source::kLineThdV: return measured(line_ok, w.thd_v_ll_pct[up]);
+    case Source::kPhaseV:
+      return measured(phase_ok, w.phases[up].v_rms);
+    case Source::kPhaseI:
+      return measured(phase_ok, w.phases[up].i_rms);
+    case Source::kPhaseP:
+      return measured(phase_ok, w.phases[up].p_w);
+    case Source::kPhaseQ:
+      return measured(phase_ok, w.phases[up].q_var);
+    case Source::kPhaseS:
+      return measured(phase_ok, w.phases[up].s_va);
+    case Source::kPhasePf:
+      return measured(phase_ok, w.phases[up].pf);
+    case Source::kPhaseP1:
+      return measured(phase_ok, w.phases[up].p1_w);
+    case Source::kPhaseQ1:
+      return measured(phase_ok, w.phases[up].q1_var);
+    case Source::kPhaseThdV:
+      return measured(phase_ok, w.phases[up].thd_v_pct);
+    case Source::kPhaseThdI:
+      return measured(phase_ok, w.phases[up].thd_i_pct);
+    case Source::kLineV:
+      return measured(line_ok, w.v_ll_rms[up]);
+    case Source::kLineThdV:
+      return measured(line_ok, w.thd_v_ll_pct[up]);
     case Source::kAverageVln: {
       double sum = 0;
       for (int k = 0; k < w.phase_count; ++k) sum += static_cast<double>(w.phases[static_cast<std::size_t>(k)].v_rms);
@@ -480,20 +558,27 @@ Reading Evaluate(const MapPoint& p, const MeterSnapshot& s, const DeviceIdentity
     }
     case Source::kAverageVll: {
       double sum = 0;
-      for (int k = 0; k < w.line_to_line_count; ++k) sum += static_cast<double>(w.v_ll_rms[static_cast<std::size_t>(k)]);
+      for (int k = 0; k < w.line_to_line_count; ++k)
+        sum += static_cast<double>(w.v_ll_rms[static_cast<std::size_t>(k)]);
       return w.line_to_line_count > 0 ? Value(sum / w.line_to_line_count) : Reading{};
     }
-    case Source::kTotalP: return Value(static_cast<double>(w.total.p_w));
-    case Source::kTotalQ: return Value(static_cast<double>(w.total.q_var));
-    case Source::kTotalS: return Value(static_cast<double>(w.total.s_va));
-    case Source::kTotalPf: return Value(static_cast<double>(w.total.pf));
+    case Source::kTotalP:
+      return Value(static_cast<double>(w.total.p_w));
+    case Source::kTotalQ:
+      return Value(static_cast<double>(w.total.q_var));
+    case Source::kTotalS:
+      return Value(static_cast<double>(w.total.s_va));
+    case Source::kTotalPf:
+      return Value(static_cast<double>(w.total.pf));
     case Source::kSumI: {
       double sum = 0;
       for (int k = 0; k < w.phase_count; ++k) sum += static_cast<double>(w.phases[static_cast<std::size_t>(k)].i_rms);
       return Value(sum);
     }
-    case Source::kNeutralI: return measured(w.has_neutral, w.i_n_rms);
-    case Source::kFrequency: return Value(static_cast<double>(w.f_hz));
+    case Source::kNeutralI:
+      return measured(w.has_neutral, w.i_n_rms);
+    case Source::kFrequency:
+      return Value(static_cast<double>(w.f_hz));
     case Source::kPhaseSequence:
       // Reverse rotation swaps the positive and negative sequences, so the
       // voltage's u2 exceeds 100 %.
@@ -504,13 +589,20 @@ Reading Evaluate(const MapPoint& p, const MeterSnapshot& s, const DeviceIdentity
       const float values[4] = {w.unbalance_v_pct, w.unbalance_v0_pct, w.unbalance_i_pct, w.unbalance_i0_pct};
       return Value(static_cast<double>(values[p.index & 3]));
     }
-    case Source::kWindowSequence: return s.has_window ? Value(w.sequence) : Value(0);
-    case Source::kTimeMs: return s.has_window ? Value(std::floor(s.time_unix_s * 1000.0)) : Value(0);
-    case Source::kFlags: return Value(s.has_window ? w.flags : 0u);
-    case Source::kWiringCode: return Value(static_cast<double>(static_cast<int>(id.wiring)));
-    case Source::kTariff: return s.registers_ready ? Value(s.registers.tariff + 1) : NotReady();
-    case Source::kLostFrames: return Value(static_cast<double>(s.lost_frames));
-    case Source::kStatusBits: return Value((s.has_window ? 1 : 0) | (s.registers_ready ? 2 : 0));
+    case Source::kWindowSequence:
+      return s.has_window ? Value(w.sequence) : Value(0);
+    case Source::kTimeMs:
+      return s.has_window ? Value(std::floor(s.time_unix_s * 1000.0)) : Value(0);
+    case Source::kFlags:
+      return Value(s.has_window ? w.flags : 0u);
+    case Source::kWiringCode:
+      return Value(static_cast<double>(static_cast<int>(id.wiring)));
+    case Source::kTariff:
+      return s.registers_ready ? Value(s.registers.tariff + 1) : NotReady();
+    case Source::kLostFrames:
+      return Value(static_cast<double>(s.lost_frames));
+    case Source::kStatusBits:
+      return Value((s.has_window ? 1 : 0) | (s.registers_ready ? 2 : 0));
     case Source::kEnergy: {
       if (!s.registers_ready) return NotReady();
       Reading r;
@@ -523,16 +615,29 @@ Reading Evaluate(const MapPoint& p, const MeterSnapshot& s, const DeviceIdentity
       const EnergyState& e = s.registers;
       std::uint64_t ticks = 0;
       switch (p.index) {
-        case kImportSeconds: ticks = e.import_ticks; break;
-        case kExportSeconds: ticks = e.export_ticks; break;
-        case kOnSeconds: ticks = e.on_ticks; break;
-        case kPartialImportSeconds: ticks = e.partial_import_ticks; break;
-        case kPartialExportSeconds: ticks = e.partial_export_ticks; break;
-        default: ticks = e.import_ticks + e.export_ticks; break;
+        case kImportSeconds:
+          ticks = e.import_ticks;
+          break;
+        case kExportSeconds:
+          ticks = e.export_ticks;
+          break;
+        case kOnSeconds:
+          ticks = e.on_ticks;
+          break;
+        case kPartialImportSeconds:
+          ticks = e.partial_import_ticks;
+          break;
+        case kPartialExportSeconds:
+          ticks = e.partial_export_ticks;
+          break;
+        default:
+          ticks = e.import_ticks + e.export_ticks;
+          break;
       }
       return s.ticks_per_second > 0 ? Value(static_cast<double>(ticks) / s.ticks_per_second) : Value(0);
     }
-    default: return Reading{};
+    default:
+      return Reading{};
   }
 }
 
@@ -547,7 +652,8 @@ void PutText(std::string_view text, int registers, std::uint16_t* words) {
 
 std::string_view TextOf(TextId text, const DeviceIdentity& id, char (&scratch)[33]) {
   switch (text) {
-    case kManufacturer: return "meter-core";
+    case kManufacturer:
+      return "meter-core";
     case kModel: {
       const std::string_view wiring = WiringName(id.wiring);
       std::memcpy(scratch, "meter-core ", 11);
@@ -555,25 +661,38 @@ std::string_view TextOf(TextId text, const DeviceIdentity& id, char (&scratch)[3
       std::memcpy(scratch + 11, wiring.data(), n);
       return std::string_view(scratch, 11 + n);
     }
-    case kOptions: return WiringName(id.wiring);
-    case kVersion: return std::string_view(id.version, strnlen(id.version, sizeof id.version));
-    case kSerial: return std::string_view(id.serial, strnlen(id.serial, sizeof id.serial));
+    case kOptions:
+      return WiringName(id.wiring);
+    case kVersion:
+      return std::string_view(id.version, strnlen(id.version, sizeof id.version));
+    case kSerial:
+      return std::string_view(id.serial, strnlen(id.serial, sizeof id.serial));
   }
   return {};
 }
 
 std::uint16_t ConstantOf(ConstantId c, const DeviceIdentity& id) {
   switch (c) {
-    case kSunSpecMarkerHigh: return 0x5375;
-    case kSunSpecMarkerLow: return 0x6E53;
-    case kModel1Id: return 1;
-    case kModel1Length: return 66;
-    case kModel2xxId: return static_cast<std::uint16_t>(SunSpecModelFor(id.wiring));
-    case kModel2xxLength: return 105;
-    case kEndId: return 0xFFFF;
-    case kEndLength: return 0;
-    case kUnitId: return id.unit_id;
-    case kZero: return 0;
+    case kSunSpecMarkerHigh:
+      return 0x5375;
+    case kSunSpecMarkerLow:
+      return 0x6E53;
+    case kModel1Id:
+      return 1;
+    case kModel1Length:
+      return 66;
+    case kModel2xxId:
+      return static_cast<std::uint16_t>(SunSpecModelFor(id.wiring));
+    case kModel2xxLength:
+      return 105;
+    case kEndId:
+      return 0xFFFF;
+    case kEndLength:
+      return 0;
+    case kUnitId:
+      return id.unit_id;
+    case kZero:
+      return 0;
   }
   return 0;
 }
@@ -602,7 +721,8 @@ bool Encode(const MapPoint& p, const MeterSnapshot& s, const DeviceIdentity& id,
     case WireType::kScaleFactor:
       words[0] = static_cast<std::uint16_t>(static_cast<std::int16_t>(ScaleOf(scales, p.group)));
       return true;
-    default: break;
+    default:
+      break;
   }
   if (p.source == Source::kConstant) {
     words[0] = ConstantOf(static_cast<ConstantId>(p.index), id);
@@ -625,13 +745,16 @@ bool Encode(const MapPoint& p, const MeterSnapshot& s, const DeviceIdentity& id,
       case WireType::kUint64:
         for (int k = 0; k < 4; ++k) words[k] = static_cast<std::uint16_t>(units >> (48 - 16 * k));
         return true;
-      case WireType::kAcc32: PutU32(static_cast<std::uint32_t>(units), false, words); return true;  // rolls over
+      case WireType::kAcc32:
+        PutU32(static_cast<std::uint32_t>(units), false, words);
+        return true;  // rolls over
       case WireType::kInt32LowWordFirst:
       case WireType::kInt32:
-        PutU32(units > 0x7FFFFFFFu ? 0x7FFFFFFFu : static_cast<std::uint32_t>(units), p.type == WireType::kInt32LowWordFirst,
-               words);
+        PutU32(units > 0x7FFFFFFFu ? 0x7FFFFFFFu : static_cast<std::uint32_t>(units),
+               p.type == WireType::kInt32LowWordFirst, words);
         return true;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -646,7 +769,9 @@ bool Encode(const MapPoint& p, const MeterSnapshot& s, const DeviceIdentity& id,
         words[0] = static_cast<std::uint16_t>(static_cast<std::int16_t>(std::clamp(x, -32767.0, 32767.0)));
       }
       return true;
-    case WireType::kUint16: words[0] = static_cast<std::uint16_t>(std::clamp(x, 0.0, 65535.0)); return true;
+    case WireType::kUint16:
+      words[0] = static_cast<std::uint16_t>(std::clamp(x, 0.0, 65535.0));
+      return true;
     case WireType::kInt32LowWordFirst:
     case WireType::kInt32: {
       std::uint32_t raw;
@@ -668,8 +793,11 @@ bool Encode(const MapPoint& p, const MeterSnapshot& s, const DeviceIdentity& id,
       for (int k = 0; k < 4; ++k) words[k] = static_cast<std::uint16_t>(v >> (48 - 16 * k));
       return true;
     }
-    case WireType::kAcc32: PutU32(0, false, words); return true;
-    default: return true;
+    case WireType::kAcc32:
+      PutU32(0, false, words);
+      return true;
+    default:
+      return true;
   }
 }
 

@@ -25,8 +25,8 @@ std::string ScaleText(const MapPoint& p) {
       p.source == Source::kConstant) {
     return "";
   }
-  static constexpr const char* kGroups[] = {"", "A_SF", "V_SF", "Hz_SF", "W_SF", "VA_SF", "VAR_SF", "PF_SF",
-                                            "TotWh_SF", "TotVAh_SF", "TotVArh_SF"};
+  static constexpr const char* kGroups[] = {"",       "A_SF",  "V_SF",     "Hz_SF",     "W_SF",      "VA_SF",
+                                            "VAR_SF", "PF_SF", "TotWh_SF", "TotVAh_SF", "TotVArh_SF"};
   if (p.group != ScaleGroup::kFixed) {
     return std::string("value = register x 10^") + kGroups[static_cast<int>(p.group)];
   }
@@ -64,15 +64,17 @@ std::string ModbusMapMarkdown() {
       for (const MapRange& r : MapRanges()) {
         if (r.map == p.map) lo = r.first, hi = r.last;
       }
-      out += "\n### " + std::string(MapTitle(p.map)) + Format(": 0x%04lX-0x%04lX", lo, hi) + Format(" (%ld-%ld)\n\n", lo, hi);
+      out += "\n### " + std::string(MapTitle(p.map)) + Format(": 0x%04lX-0x%04lX", lo, hi) +
+             Format(" (%ld-%ld)\n\n", lo, hi);
       out += "| wire address | decimal | register | words | type | quantity | unit | scale |\n";
       out += "|---|---|---|---|---|---|---|---|\n";
     }
     const int words = p.type == WireType::kReserved ? p.index : WordsOf(p.type, p.string_registers);
-    const std::string address = words > 1 ? Format("0x%04lX-0x%04lX", p.address, p.address + words - 1)
-                                          : Format("0x%04lX", p.address);
-    out += "| " + address + " | " + std::to_string(p.address) + " | " + RegisterNumbers(p.address) + " | " + std::to_string(words) + " | " +
-           std::string(WireTypeName(p.type)) + " | " + p.name + " | " + p.unit + " | " + ScaleText(p) + " |\n";
+    const std::string address =
+        words > 1 ? Format("0x%04lX-0x%04lX", p.address, p.address + words - 1) : Format("0x%04lX", p.address);
+    out += "| " + address + " | " + std::to_string(p.address) + " | " + RegisterNumbers(p.address) + " | " +
+           std::to_string(words) + " | " + std::string(WireTypeName(p.type)) + " | " + p.name + " | " + p.unit + " | " +
+           ScaleText(p) + " |\n";
   }
   return out;
 }

@@ -101,8 +101,9 @@ void ModbusRtuServer::Serve() {
     // the registers asked for.
     const int address = (request[header + 1] << 8) | request[header + 2];
     const int count = static_cast<int>((r - 2) / 2);
-    modbus_mapping_t* mapping = modbus_mapping_new_start_address(0, 0, 0, 0, static_cast<unsigned>(address), static_cast<unsigned>(count),
-                                                                 static_cast<unsigned>(address), static_cast<unsigned>(count));
+    modbus_mapping_t* mapping =
+        modbus_mapping_new_start_address(0, 0, 0, 0, static_cast<unsigned>(address), static_cast<unsigned>(count),
+                                         static_cast<unsigned>(address), static_cast<unsigned>(count));
     if (mapping == nullptr) continue;
     for (int k = 0; k < count; ++k) {
       const auto word = static_cast<std::uint16_t>((reply[2 + 2 * k] << 8) | reply[3 + 2 * k]);

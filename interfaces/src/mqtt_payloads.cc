@@ -16,12 +16,14 @@ Json SetJson(const EnergyState::Set& set) {
     quadrants_varh.push_back(Kilo(set.kvarh_q[q]));
     quadrants_vah.push_back(Kilo(set.kvah_q[q]));
   }
-  return Json{{"kwh_imp", Kilo(set.kwh_imp)}, {"kwh_exp", Kilo(set.kwh_exp)},   {"kvarh_imp", Kilo(set.kvarh_imp)},
-              {"kvarh_exp", Kilo(set.kvarh_exp)}, {"kvah", Kilo(set.kvah)},     {"kwh_q", quadrants_wh},
-              {"kvarh_q", quadrants_varh},       {"kvah_q", quadrants_vah}};
+  return Json{{"kwh_imp", Kilo(set.kwh_imp)},     {"kwh_exp", Kilo(set.kwh_exp)}, {"kvarh_imp", Kilo(set.kvarh_imp)},
+              {"kvarh_exp", Kilo(set.kvarh_exp)}, {"kvah", Kilo(set.kvah)},       {"kwh_q", quadrants_wh},
+              {"kvarh_q", quadrants_varh},        {"kvah_q", quadrants_vah}};
 }
 
-double Seconds(std::uint64_t ticks, double per_second) { return per_second > 0 ? static_cast<double>(ticks) / per_second : 0.0; }
+double Seconds(std::uint64_t ticks, double per_second) {
+  return per_second > 0 ? static_cast<double>(ticks) / per_second : 0.0;
+}
 
 }  // namespace
 
@@ -46,8 +48,10 @@ Json EnergyJson(const MeterSnapshot& s) {
   Json phases = Json::array();
   for (int p = 0; p < PhaseCount(s.wiring); ++p) {
     const auto& ph = e.phases[static_cast<std::size_t>(p)];
-    phases.push_back(Json{{"kwh_imp", Kilo(ph.kwh_imp)}, {"kwh_exp", Kilo(ph.kwh_exp)},
-                          {"kvarh_imp", Kilo(ph.kvarh_imp)}, {"kvarh_exp", Kilo(ph.kvarh_exp)}});
+    phases.push_back(Json{{"kwh_imp", Kilo(ph.kwh_imp)},
+                          {"kwh_exp", Kilo(ph.kwh_exp)},
+                          {"kvarh_imp", Kilo(ph.kvarh_imp)},
+                          {"kvarh_exp", Kilo(ph.kvarh_exp)}});
   }
   j["phases"] = phases;
   j["hours"] = Json{{"import_s", Seconds(e.import_ticks, s.ticks_per_second)},
@@ -59,11 +63,11 @@ Json EnergyJson(const MeterSnapshot& s) {
 namespace {
 
 struct Sensor {
-  std::string object;     // object id, also the unique id's tail
+  std::string object;  // object id, also the unique id's tail
   std::string name;
   const char* device_class;  // nullptr: none
   const char* state_class;
-  const char* unit;          // nullptr: none (a ratio)
+  const char* unit;  // nullptr: none (a ratio)
   bool energy_topic;
   std::string value_template;
 };
@@ -75,7 +79,8 @@ std::vector<Retained> DiscoveryConfigs(const MqttNaming& naming) {
       {"energy_import", "Energy import", "energy", "total_increasing", "kWh", true, "{{ value_json.kwh_imp }}"},
       {"energy_export", "Energy export", "energy", "total_increasing", "kWh", true, "{{ value_json.kwh_exp }}"},
       {"power", "Power", "power", "measurement", "W", false, "{{ value_json.total.p_w }}"},
-      {"reactive_power", "Reactive power", "reactive_power", "measurement", "var", false, "{{ value_json.total.q_var }}"},
+      {"reactive_power", "Reactive power", "reactive_power", "measurement", "var", false,
+       "{{ value_json.total.q_var }}"},
       {"apparent_power", "Apparent power", "apparent_power", "measurement", "VA", false, "{{ value_json.total.s_va }}"},
       {"power_factor", "Power factor", "power_factor", "measurement", nullptr, false, "{{ value_json.total.pf }}"},
       {"frequency", "Frequency", "frequency", "measurement", "Hz", false, "{{ value_json.f_hz }}"},
@@ -84,8 +89,10 @@ std::vector<Retained> DiscoveryConfigs(const MqttNaming& naming) {
   for (int p = 0; p < phases; ++p) {
     const std::string n = std::to_string(p + 1);
     const std::string at = "value_json.phases[" + std::to_string(p) + "]";
-    sensors.push_back({"voltage_l" + n, "Voltage L" + n, "voltage", "measurement", "V", false, "{{ " + at + ".v_rms }}"});
-    sensors.push_back({"current_l" + n, "Current L" + n, "current", "measurement", "A", false, "{{ " + at + ".i_rms }}"});
+    sensors.push_back(
+        {"voltage_l" + n, "Voltage L" + n, "voltage", "measurement", "V", false, "{{ " + at + ".v_rms }}"});
+    sensors.push_back(
+        {"current_l" + n, "Current L" + n, "current", "measurement", "A", false, "{{ " + at + ".i_rms }}"});
     sensors.push_back({"power_l" + n, "Power L" + n, "power", "measurement", "W", false, "{{ " + at + ".p_w }}"});
   }
   const std::string node = "meter_core_" + naming.serial;
@@ -119,8 +126,8 @@ bool PartialResetDetector::Feed(const MeterSnapshot& s, Json& event) {
   const EnergyState& e = s.registers;
   const EnergyState::Set& p = e.partial;
   // One sum of everything a reset clears: it only grows until a reset.
-  const std::uint64_t sum = p.kwh_imp.milli() + p.kwh_exp.milli() + p.kvarh_imp.milli() + p.kvarh_exp.milli() + p.kvah.milli() +
-                            e.partial_import_ticks + e.partial_export_ticks;
+  const std::uint64_t sum = p.kwh_imp.milli() + p.kwh_exp.milli() + p.kvarh_imp.milli() + p.kvarh_exp.milli() +
+                            p.kvah.milli() + e.partial_import_ticks + e.partial_export_ticks;
   const bool reset = have_ && sum < last_;
   if (reset) {
     event = Json{{"event", "partial_reset"},

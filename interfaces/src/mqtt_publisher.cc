@@ -55,8 +55,8 @@ bool ParseMqttUrl(const std::string& url, MqttOptions& out, std::string& why) {
 }
 
 int MostSlashes(const MqttOptions& o) {
-  std::vector<std::string> topics = {o.naming.StateTopic(), o.naming.EnergyTopic(), o.naming.StatusTopic(),
-                                     o.naming.RecordTopic(), o.naming.EventTopic(), o.telemetry_topic};
+  std::vector<std::string> topics = {o.naming.StateTopic(),  o.naming.EnergyTopic(), o.naming.StatusTopic(),
+                                     o.naming.RecordTopic(), o.naming.EventTopic(),  o.telemetry_topic};
   if (o.discovery) {
     for (const Retained& r : DiscoveryConfigs(o.naming)) topics.push_back(r.topic);
   }
@@ -153,7 +153,8 @@ void OnPublish(mosquitto*, void* user, int mid) {
 }
 void OnMessage(mosquitto*, void* user, const mosquitto_message* m) {
   // Home Assistant announces itself (after its own restart): configure again.
-  const std::string payload(static_cast<const char*>(m->payload), static_cast<std::size_t>(m->payloadlen > 0 ? m->payloadlen : 0));
+  const std::string payload(static_cast<const char*>(m->payload),
+                            static_cast<std::size_t>(m->payloadlen > 0 ? m->payloadlen : 0));
   if (payload == "online") static_cast<Session*>(user)->republish_discovery = true;
 }
 
@@ -251,7 +252,8 @@ void MqttPublisher::Run() {
     const double base = std::min(60.0, static_cast<double>(1u << std::min(failures, 6)));
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
     ++failures;
-    next_attempt = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(base * jitter(rng)));
+    next_attempt =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(base * jitter(rng)));
   };
   // Every message goes to its topic, or, for a hub with one telemetry
   // topic, there with a "message" field naming its kind.
@@ -290,8 +292,9 @@ void MqttPublisher::Run() {
         // A TLS handshake fails in mosquitto_connect() or here, by timing;
         // either way it is the same state, so it is worded the same.
         const std::string reason = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc);
-        back_off(!connecting ? "connection lost: " + reason
-                                   : "cannot connect to " + options_.host + ":" + std::to_string(options_.port) + ": " + reason);
+        back_off(!connecting
+                     ? "connection lost: " + reason
+                     : "cannot connect to " + options_.host + ":" + std::to_string(options_.port) + ": " + reason);
       } else if (connecting && session.connected) {
         connecting = false;
         failures = 0;
@@ -353,7 +356,8 @@ void MqttPublisher::Run() {
     if (now >= next_state && snapshot.registers_ready) {
       next_state += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.state_period_s));
       if (next_state < now) next_state = now;
-      if (snapshot.has_window) publish(naming.StateTopic(), StateJson(snapshot).dump(), options_.state_qos, false, nullptr);
+      if (snapshot.has_window)
+        publish(naming.StateTopic(), StateJson(snapshot).dump(), options_.state_qos, false, nullptr);
       publish(naming.EnergyTopic(), EnergyJson(snapshot).dump(), options_.state_qos, false, nullptr);
       stats_.state_messages.fetch_add(1);
     }

@@ -19,14 +19,30 @@ namespace meter::interfaces {
 int OpenSerialLine(const std::string& device, int baud, char parity, int stop_bits, std::string& why) {
   speed_t speed;
   switch (baud) {
-    case 2400: speed = B2400; break;
-    case 4800: speed = B4800; break;
-    case 9600: speed = B9600; break;
-    case 19200: speed = B19200; break;
-    case 38400: speed = B38400; break;
-    case 57600: speed = B57600; break;
-    case 115200: speed = B115200; break;
-    default: why = "baud rate " + std::to_string(baud) + " is not one of 2400 .. 115200"; return -1;
+    case 2400:
+      speed = B2400;
+      break;
+    case 4800:
+      speed = B4800;
+      break;
+    case 9600:
+      speed = B9600;
+      break;
+    case 19200:
+      speed = B19200;
+      break;
+    case 38400:
+      speed = B38400;
+      break;
+    case 57600:
+      speed = B57600;
+      break;
+    case 115200:
+      speed = B115200;
+      break;
+    default:
+      why = "baud rate " + std::to_string(baud) + " is not one of 2400 .. 115200";
+      return -1;
   }
   const int fd = open(device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
@@ -132,8 +148,8 @@ void P1Server::Serve() {
     if (next < Clock::now()) next = Clock::now() + period;  // after a stall: no burst
     timespec now{};
     clock_gettime(CLOCK_REALTIME, &now);
-    const std::string telegram =
-        P1Telegram(channel_.Read(), options_.serial, static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec));
+    const std::string telegram = P1Telegram(channel_.Read(), options_.serial,
+                                            static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec));
     for (std::size_t k = clients.size(); k-- > 0;) {
       const ssize_t n = send(clients[k], telegram.data(), telegram.size(), MSG_NOSIGNAL);
       if (n != static_cast<ssize_t>(telegram.size())) {

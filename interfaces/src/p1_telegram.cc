@@ -80,7 +80,8 @@ std::string P1Telegram(const MeterSnapshot& s, std::string_view serial, double u
     }
     for (int p = 0; p < w.phase_count; ++p) {
       // DSMR gives currents as whole amperes.
-      Line(t, "1-0:%d.7.0(%03.0f*A)", kCurrentCode[p], std::round(NonNegative(w.phases[static_cast<std::size_t>(p)].i_rms)));
+      Line(t, "1-0:%d.7.0(%03.0f*A)", kCurrentCode[p],
+           std::round(NonNegative(w.phases[static_cast<std::size_t>(p)].i_rms)));
     }
     for (int p = 0; p < w.phase_count; ++p) {
       const float pw = w.phases[static_cast<std::size_t>(p)].p_w;

@@ -30,8 +30,8 @@ std::int64_t RecordQueue::Scalar(const char* sql) {
 
 bool RecordQueue::Open(const std::string& path, std::int64_t max_records, std::string& why) {
   max_records_ = max_records;
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
     why = path + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : "cannot open");
     return false;
   }
@@ -57,7 +57,8 @@ std::uint64_t RecordQueue::Append(const std::string& payload, std::string& why) 
   sqlite3_stmt* st = nullptr;
   bool ok = sqlite3_prepare_v2(db_, "INSERT INTO records VALUES (?, ?)", -1, &st, nullptr) == SQLITE_OK;
   ok = ok && sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(seq)) == SQLITE_OK;
-  ok = ok && sqlite3_bind_text(st, 2, numbered.data(), static_cast<int>(numbered.size()), SQLITE_TRANSIENT) == SQLITE_OK;
+  ok =
+      ok && sqlite3_bind_text(st, 2, numbered.data(), static_cast<int>(numbered.size()), SQLITE_TRANSIENT) == SQLITE_OK;
   ok = ok && sqlite3_step(st) == SQLITE_DONE;
   sqlite3_finalize(st);
   ok = ok && Exec("UPDATE meta SET value = value + 1 WHERE key='next_seq'", why);
@@ -65,8 +66,10 @@ std::uint64_t RecordQueue::Append(const std::string& payload, std::string& why) 
   const std::int64_t excess = Scalar("SELECT COUNT(*) FROM records") - max_records_;
   if (ok && excess > 0) {
     const std::string n = std::to_string(excess);
-    ok = Exec(("DELETE FROM records WHERE seq IN (SELECT seq FROM records ORDER BY seq LIMIT " + n + ");"
-               "UPDATE meta SET value = value + " + n + " WHERE key='dropped';")
+    ok = Exec(("DELETE FROM records WHERE seq IN (SELECT seq FROM records ORDER BY seq LIMIT " + n +
+               ");"
+               "UPDATE meta SET value = value + " +
+               n + " WHERE key='dropped';")
                   .c_str(),
               why);
   }
@@ -83,8 +86,8 @@ std::uint64_t RecordQueue::Append(const std::string& payload, std::string& why) 
 std::vector<RecordQueue::Record> RecordQueue::Next(std::uint64_t after_seq, int limit) {
   std::vector<Record> out;
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT seq, payload FROM records WHERE seq > ? ORDER BY seq LIMIT ?", -1, &st, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, "SELECT seq, payload FROM records WHERE seq > ? ORDER BY seq LIMIT ?", -1, &st,
+                         nullptr) != SQLITE_OK) {
     return out;
   }
   sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(after_seq));
@@ -110,7 +113,9 @@ void RecordQueue::Remove(std::uint64_t seq) {
 }
 
 std::int64_t RecordQueue::size() { return Scalar("SELECT COUNT(*) FROM records"); }
-std::uint64_t RecordQueue::dropped() { return static_cast<std::uint64_t>(Scalar("SELECT value FROM meta WHERE key='dropped'")); }
+std::uint64_t RecordQueue::dropped() {
+  return static_cast<std::uint64_t>(Scalar("SELECT value FROM meta WHERE key='dropped'"));
+}
 std::int64_t RecordQueue::bytes() { return Scalar("SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM records"); }
 
 }  // namespace meter::interfaces

@@ -8,14 +8,18 @@ namespace meter::interfaces {
 namespace {
 
 Json PhaseJson(const PhaseValues& p) {
-  return Json{{"v_rms", JsonNumber(p.v_rms)},   {"i_rms", JsonNumber(p.i_rms)},   {"p_w", JsonNumber(p.p_w)},
-              {"q_var", JsonNumber(p.q_var)},   {"s_va", JsonNumber(p.s_va)},     {"pf", JsonNumber(p.pf)},
-              {"p1_w", JsonNumber(p.p1_w)},     {"q1_var", JsonNumber(p.q1_var)}, {"thd_v_pct", JsonNumber(p.thd_v_pct)},
-              {"thd_i_pct", JsonNumber(p.thd_i_pct)}};
+  return Json{
+      {"v_rms", JsonNumber(p.v_rms)},        {"i_rms", JsonNumber(p.i_rms)},   {"p_w", JsonNumber(p.p_w)},
+      {"q_var", JsonNumber(p.q_var)},        {"s_va", JsonNumber(p.s_va)},     {"pf", JsonNumber(p.pf)},
+      {"p1_w", JsonNumber(p.p1_w)},          {"q1_var", JsonNumber(p.q1_var)}, {"thd_v_pct", JsonNumber(p.thd_v_pct)},
+      {"thd_i_pct", JsonNumber(p.thd_i_pct)}};
 }
 
 Json TotalJson(const TotalValues& t) {
-  return Json{{"p_w", JsonNumber(t.p_w)}, {"q_var", JsonNumber(t.q_var)}, {"s_va", JsonNumber(t.s_va)}, {"pf", JsonNumber(t.pf)}};
+  return Json{{"p_w", JsonNumber(t.p_w)},
+              {"q_var", JsonNumber(t.q_var)},
+              {"s_va", JsonNumber(t.s_va)},
+              {"pf", JsonNumber(t.pf)}};
 }
 
 }  // namespace

@@ -78,8 +78,12 @@ void JsonLinesSink::OnAggregate(const AggregateResult& a, double t_s) {
   Json phases = Json::array();
   for (int p = 0; p < a.phase_count; ++p) {
     const auto& ph = a.phases[static_cast<std::size_t>(p)];
-    phases.push_back(Json{{"v_rms", Num(ph.v_rms)}, {"i_rms", Num(ph.i_rms)}, {"p_w", Num(ph.p_w)},
-                          {"q_var", Num(ph.q_var)}, {"s_va", Num(ph.s_va)}, {"pf", Num(ph.pf)}});
+    phases.push_back(Json{{"v_rms", Num(ph.v_rms)},
+                          {"i_rms", Num(ph.i_rms)},
+                          {"p_w", Num(ph.p_w)},
+                          {"q_var", Num(ph.q_var)},
+                          {"s_va", Num(ph.s_va)},
+                          {"pf", Num(ph.pf)}});
   }
   j["phases"] = phases;
   j["total"] = TotalJson(a.total);
@@ -104,10 +108,11 @@ void JsonLinesSink::OnSummary(const ReplaySummary& s) {
   const auto four = [](const double* v) { return Json::array({v[0], v[1], v[2], v[3]}); };
   Json phases = Json::array();
   for (const auto& p : s.phases) {
-    phases.push_back(Json{{"kwh_imp", p.kwh_imp}, {"kwh_exp", p.kwh_exp}, {"kvarh_imp", p.kvarh_imp}, {"kvarh_exp", p.kvarh_exp}});
+    phases.push_back(
+        Json{{"kwh_imp", p.kwh_imp}, {"kwh_exp", p.kwh_exp}, {"kvarh_imp", p.kvarh_imp}, {"kvarh_exp", p.kvarh_exp}});
   }
-  j["energy"] = Json{{"kwh_imp", s.kwh_imp},     {"kwh_exp", s.kwh_exp},     {"kvarh_imp", s.kvarh_imp},
-                     {"kvarh_exp", s.kvarh_exp}, {"kvah", s.kvah},           {"kwh_q", four(s.kwh_q)},
+  j["energy"] = Json{{"kwh_imp", s.kwh_imp},       {"kwh_exp", s.kwh_exp},     {"kvarh_imp", s.kvarh_imp},
+                     {"kvarh_exp", s.kvarh_exp},   {"kvah", s.kvah},           {"kwh_q", four(s.kwh_q)},
                      {"kvarh_q", four(s.kvarh_q)}, {"kvah_q", four(s.kvah_q)}, {"phases", phases}};
   j["pulses"] = s.pulses;
   j["hours"] = Json{{"import_s", s.import_s}, {"export_s", s.export_s}, {"on_s", s.on_s}};

@@ -8,11 +8,11 @@
 namespace meter::interfaces {
 
 struct WebAsset {
-  const char* path;          ///< "/index.html", "/app.js", ...
+  const char* path;  ///< "/index.html", "/app.js", ...
   const char* content_type;
   const char* data;
   std::size_t size;
-  bool is_public;            ///< Served without the token (the login page and its style).
+  bool is_public;  ///< Served without the token (the login page and its style).
 };
 
 const std::vector<WebAsset>& WebAssets();

@@ -7,6 +7,7 @@ namespace meter::detail {
 bool ConditionSixChannelsArm([[maybe_unused]] const AdcConditioningQ31& adc, [[maybe_unused]] const std::int32_t* codes,
                              [[maybe_unused]] std::int32_t* out) {
 #if METER_DSP_ARM_BLOCK_LOADS
+// clang-format off
   // Per pair of channels: in range exactly when code + limit - 1 <= 2 limit
   // - 2 (unsigned), then ((code - offset) << shift) times the Q30 gain,
   // >> 30.
@@ -47,6 +48,7 @@ bool ConditionSixChannelsArm([[maybe_unused]] const AdcConditioningQ31& adc, [[m
       : "cc", "memory");
 #undef METER_CONDITION_PAIR
   return ok != 0;
+// clang-format on
 #else
   return false;  // other targets take the scalar loop (x86 hosts: their vector form)
 #endif

@@ -21,8 +21,8 @@ EnergyMeterConfig ConfigForRatings(Wiring wiring, double sample_rate_hz, float n
 }
 
 template <typename Numeric>
-Status BasicEnergyMeter<Numeric>::Init(const EnergyMeterConfig& config, hal::PulseOutput* pulse, hal::NonVolatileStore* store,
-                         int first_sector) {
+Status BasicEnergyMeter<Numeric>::Init(const EnergyMeterConfig& config, hal::PulseOutput* pulse,
+                                       hal::NonVolatileStore* store, int first_sector) {
   if (Status s = meter_.Init(config.meter); s != Status::kOk) return s;
   EnergyConfig ec;
   ec.sample_rate_hz = config.meter.sample_rate_hz;
@@ -55,8 +55,8 @@ Status BasicEnergyMeter<Numeric>::Init(const EnergyMeterConfig& config, hal::Pul
   }
   now_tick_ = 0;
   last_save_tick_ = 0;
-  save_period_ticks_ = static_cast<std::uint64_t>(std::llround(static_cast<double>(config.save_period_s) *
-                                                               registers_.ticks_per_second()));
+  save_period_ticks_ = static_cast<std::uint64_t>(
+      std::llround(static_cast<double>(config.save_period_s) * registers_.ticks_per_second()));
   return Status::kOk;
 }
 

@@ -116,7 +116,8 @@ bool EnergyRegisters::IntegrateActive(const CycleEnergy& c) {
     // One Add for either direction: on the Cortex-M4F each inlined Add is
     // about 250 bytes of flash.
     const bool importing = step.p > 0.0f;
-    (importing ? state_.kwh_imp_tariff : state_.kwh_exp_tariff)[state_.tariff].Add(ToMicroWatts(step.p), ticks, per_milli_);
+    (importing ? state_.kwh_imp_tariff : state_.kwh_exp_tariff)[state_.tariff].Add(ToMicroWatts(step.p), ticks,
+                                                                                   per_milli_);
     (importing ? state_.import_ticks : state_.export_ticks) += ticks;
   }
   if (!state_.partial_running) return false;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstddef>
 #include <complex>
+#include <cstddef>
 #include <limits>
 #include <new>
 #include <type_traits>
@@ -37,9 +37,9 @@ constexpr float kRangeHighHz = 65.0f;
 
 // Per-sample flag bits in the flag history.
 constexpr std::uint16_t kSampleNonFiniteMask = 0x003F;  // channels 0..5
-constexpr int kSampleClippedShift = 6;                    // channels 0..5 at bits 6..11
+constexpr int kSampleClippedShift = 6;                  // channels 0..5 at bits 6..11
 constexpr std::uint16_t kSampleGapBit = 1u << 12;
-constexpr int kSampleImpulseShift = 13;                   // phases 0..2 at bits 13..15
+constexpr int kSampleImpulseShift = 13;  // phases 0..2 at bits 13..15
 
 constexpr int kMaxPhaseCompDeg = 5;
 // Two band-pass sections at the nominal frequency: the 5th harmonic is
@@ -65,7 +65,8 @@ template <typename Numeric>
 Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   const auto finite_positive = [](float x) { return std::isfinite(x) && x > 0.0f; };
   // Any rate in range (see kMinSampleRateHz), not only whole numbers.
-  if (!(config.sample_rate_hz >= kMinSampleRateHz && config.sample_rate_hz <= kMaxSampleRateHz)) return Status::kInvalidArgument;
+  if (!(config.sample_rate_hz >= kMinSampleRateHz && config.sample_rate_hz <= kMaxSampleRateHz))
+    return Status::kInvalidArgument;
   if (config.nominal_hz != 50.0f && config.nominal_hz != 60.0f) return Status::kInvalidArgument;
   if (!finite_positive(config.nominal_voltage_v) || !finite_positive(config.rated_current_a)) {
     return Status::kInvalidArgument;
@@ -114,7 +115,8 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   // for the latest corrected zero crossing (the band-pass delays crossings
   // above its centre).
   float crossing_lag = 0.0f;
-  for (float f = kMinCycleHz; f <= kMaxCycleHz; f += 0.25f) crossing_lag = std::fmax(crossing_lag, -CrossingFilterDelay(f));
+  for (float f = kMinCycleHz; f <= kMaxCycleHz; f += 0.25f)
+    crossing_lag = std::fmax(crossing_lag, -CrossingFilterDelay(f));
   delay_ = static_cast<int>(std::ceil(kMaxPhaseCompDeg / 360.0f * rate_ / 40.0f)) + 3 +
            static_cast<int>(std::ceil(crossing_lag)) + 2;
   min_cycle_ = rate_ / kMaxCycleHz;
@@ -143,7 +145,8 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   // 8 kSPS holds cycles down to about 38 Hz) a cycle that does not fit loses
   // only its spectrum (flagged spectrum_incomplete, Q from the last Q/S).
   const float longest_in_range = rate_ / kRangeLowHz;
-  if (static_cast<std::size_t>(longest_in_range) + static_cast<std::size_t>(2 * interpolator_.half_span() + delay_ + 8) >
+  if (static_cast<std::size_t>(longest_in_range) +
+          static_cast<std::size_t>(2 * interpolator_.half_span() + delay_ + 8) >
       kHistory) {
     return Status::kOutOfRange;
   }
@@ -335,9 +338,11 @@ template <typename Numeric>
   }
 #endif
 #if METER_DSP_ARM_BLOCK_LOADS
+  // clang-format off
   if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
     conditioned = phases_ == 3 && detail::ConditionSixChannelsArm(adc_, frame.v.data(), last_frame_.data());
   }
+// clang-format on
 #endif
   // Per sample, at most three phases: unrolled, no loop overhead.
   const int scalar_phases = conditioned ? 0 : phases_;
@@ -393,7 +398,8 @@ template <typename Numeric>
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename Numeric::Product, kQuantityCount>& q) const {
+void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m,
+                                            std::array<typename Numeric::Product, kQuantityCount>& q) const {
   // Samples at the processing point, DC-shifted; the current for power is
   // read at the phase-compensated position.
   using N = Numeric;
@@ -445,7 +451,6 @@ void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m, std::array<typename
   if (config_.wiring == Wiring::k3P3W) {
     q[kQTwoWattmeter] = N::Mul(N::Sub(v[0], v[1]), ic[0]) + N::Mul(N::Sub(v[2], v[1]), ic[2]);
   }
-
 }
 
 // One frame; ProcessFrames' loop is its only caller (where it is inlined:
@@ -552,9 +557,10 @@ inline std::uint8_t BasicMeter<Numeric>::ProcessOneFrame(const Input& frame) {
   }
 
   if (m_signed >= f10_interval_end_) {
-    frequency_10s_ = f10_cycles_ > 0 ? static_cast<float>(static_cast<double>(f10_cycles_) * 65536.0 /
-                                                         static_cast<double>(f10_span_q16_) * static_cast<double>(rate_))
-                                     : kNaN;
+    frequency_10s_ = f10_cycles_ > 0
+                         ? static_cast<float>(static_cast<double>(f10_cycles_) * 65536.0 /
+                                              static_cast<double>(f10_span_q16_) * static_cast<double>(rate_))
+                         : kNaN;
     f10_cycles_ = 0;
     f10_span_q16_ = 0;
     f10_interval_end_ += f10_interval_samples_;
@@ -686,7 +692,8 @@ void BasicMeter<Numeric>::LimitRunLoop(RunLoop fastest) {
   run_loop_limit_ = fastest;
 #if METER_DSP_X86_AVX2
   // The per-sample loop is the portable path throughout: its conditioning too.
-  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) adc_vector_ = fastest != RunLoop::kPerSample && dsp::X86HasAvx2Fma();
+  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>)
+    adc_vector_ = fastest != RunLoop::kPerSample && dsp::X86HasAvx2Fma();
 #endif
   UpdateRunSetup();
 }
@@ -697,8 +704,8 @@ std::int64_t BasicMeter<Numeric>::SampleBound(std::size_t channel) const {
     return 0;
   } else {
     // ADC codes are clipped at code_limit; the offset and gain Init allows.
-    const std::int64_t code =
-        (std::int64_t{adc_.code_limit} + std::abs(std::int64_t{adc_.offset_code[channel]})) << adc_.code_shift;
+    const std::int64_t code = (std::int64_t{adc_.code_limit} + std::abs(std::int64_t{adc_.offset_code[channel]}))
+                              << adc_.code_shift;
     return ((code * adc_.gain_q[channel]) >> dsp::Q31Numeric::kCoefBits) + 1;
   }
 }
@@ -844,7 +851,8 @@ template <typename Numeric>
     const Sample candidate = impulse_.previous;
     const Sample bridge = Numeric::FilterMidpoint(impulse_.before, newest);
     const auto band = Numeric::BandOf(impulse_.threshold);
-    if (stepped && !Numeric::OutsideBand(impulse_.before - newest, band) && Numeric::OutsideBand(candidate - bridge, band)) {
+    if (stepped && !Numeric::OutsideBand(impulse_.before - newest, band) &&
+        Numeric::OutsideBand(candidate - bridge, band)) {
       // The path as it was before the candidate, then the bridge in its
       // place. The hysteresis may have changed since (a window closed).
       const Sample hysteresis = crossing_.hysteresis();
@@ -858,7 +866,8 @@ template <typename Numeric>
       const auto queued = static_cast<int>(impulse_.pushes - impulse_.pushes_at_candidate);
       crossing_count_ = std::max(0, crossing_count_ - queued);
       FeedCrossing(n - 1, bridge);
-      flag_hist_.Put(n - 1, static_cast<std::uint16_t>(flag_hist_.At(n - 1) | (1u << (kSampleImpulseShift + reference_phase_))));
+      flag_hist_.Put(
+          n - 1, static_cast<std::uint16_t>(flag_hist_.At(n - 1) | (1u << (kSampleImpulseShift + reference_phase_))));
       impulse_.previous = bridge;
       stepped = Numeric::OutsideBand(newest - bridge, band);
     }
@@ -908,7 +917,8 @@ template <typename Numeric>
     crossing_head_ = (crossing_head_ + 1) % static_cast<int>(crossing_queue_.size());
     crossing_count_--;
   }
-  crossing_queue_[static_cast<std::size_t>((crossing_head_ + crossing_count_) % static_cast<int>(crossing_queue_.size()))] = at;
+  crossing_queue_[static_cast<std::size_t>((crossing_head_ + crossing_count_) %
+                                           static_cast<int>(crossing_queue_.size()))] = at;
   crossing_count_++;
   impulse_.pushes++;
 }
@@ -921,8 +931,7 @@ void BasicMeter<Numeric>::OnRealCrossing(const Position& at) {
       window_.real_intervals++;
       window_.real_interval_sum += interval;
       // 10 s frequency: whole cycles that lie inside the 10 s interval.
-      const std::int64_t interval_start =
-          f10_interval_end_ - f10_interval_samples_;
+      const std::int64_t interval_start = f10_interval_end_ - f10_interval_samples_;
       // Cycles of the settling window (band-pass transient) do not count.
       if (last_real_crossing_.whole >= interval_start && !first_window_) {
         f10_cycles_++;
@@ -942,7 +951,7 @@ std::uint64_t BasicMeter<Numeric>::Tick(const Position& p) {
 
 template <typename Numeric>
 void BasicMeter<Numeric>::FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
-                                const Position& end, CycleEnergy& out) const {
+                                              const Position& end, CycleEnergy& out) const {
   const float inv = 1.0f / Span(start, end);
   out.start_tick = Tick(start);
   out.end_tick = Tick(end);
@@ -1062,7 +1071,8 @@ int BasicMeter<Numeric>::UsableOrder(float f1) const {
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral) {
+void BasicMeter<Numeric>::OnCycleBoundary(const Position& at, bool real,
+                                          const std::array<float, kQuantityCount>& cycle_integral) {
   if (real) {
     free_running_ = false;
   } else {
@@ -1099,7 +1109,8 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
   const float span = Span(window_.start, end);
   const float inv = 1.0f / span;
   std::array<float, kQuantityCount> mean{};
-  for (int k = 0; k < kQuantityCount; ++k) mean[static_cast<std::size_t>(k)] = window_.integral[static_cast<std::size_t>(k)] * inv;
+  for (int k = 0; k < kQuantityCount; ++k)
+    mean[static_cast<std::size_t>(k)] = window_.integral[static_cast<std::size_t>(k)] * inv;
 
   WindowResult r;
   r.sequence = window_sequence_++;
@@ -1149,13 +1160,15 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
   }
 
   // Frequency from the whole zero-crossing intervals that ended in the window.
-  r.f_hz = window_.real_intervals > 0 ? static_cast<float>(window_.real_intervals) / window_.real_interval_sum * rate_ : kNaN;
+  r.f_hz = window_.real_intervals > 0 ? static_cast<float>(window_.real_intervals) / window_.real_interval_sum * rate_
+                                      : kNaN;
   // Out of range at the reporting resolution (0.001 Hz): 44.9999 reads 45.000.
   if (!(r.f_hz >= kRangeLowHz - 0.0005f && r.f_hz <= kRangeHighHz + 0.0005f)) {
     r.flags |= IsFiniteFloat(r.f_hz) ? kFlagFrequencyOutOfRange : kFlagNoZeroCrossing;
   }
   // More than 10 % from nominal, at the same resolution: 45 Hz on 50 Hz is in.
-  if (std::fabs(r.f_hz - config_.nominal_hz) > 0.1f * config_.nominal_hz + 0.0005f) r.flags |= kFlagNominalFrequencyMismatch;
+  if (std::fabs(r.f_hz - config_.nominal_hz) > 0.1f * config_.nominal_hz + 0.0005f)
+    r.flags |= kFlagNominalFrequencyMismatch;
 
   // Missing voltages, and the reference for the next window.
   int new_reference = -1;
@@ -1255,25 +1268,27 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
   }
 #endif
   {
-  METER_PROFILE_SCOPE(dsp::ProfileRegion::kResample);
-  // A point's window that wraps around the end of the history's storage
-  // (about one point in ten at 8 kSPS) is copied into one piece, so that
-  // every point takes the contiguous loop (block loads on the Cortex-M4F;
-  // the same values, so the same results).
-  const auto span = static_cast<std::size_t>(2 * half);
-  std::array<HistoryFrame, kWrapScratchFrames> wrapped;
-  std::array<std::int64_t, 6> starts{};  // Q31: the DC shifts as the sums' start
-  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) dsp::SincInterpolator::OffsetStarts(dc.data(), starts.data());
-  for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
-    // rel >= 0, so the conversion is the floor (no libm call per point).
-    const float rel = c.start.frac + static_cast<float>(j) * step;
-    const int whole = static_cast<int>(rel);
-    const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
-    Sample point[6];
-    const float u = rel - static_cast<float>(whole);
-    const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the storage wraps
-    const bool contiguous = span <= to_end;
+    METER_PROFILE_SCOPE(dsp::ProfileRegion::kResample);
+    // A point's window that wraps around the end of the history's storage
+    // (about one point in ten at 8 kSPS) is copied into one piece, so that
+    // every point takes the contiguous loop (block loads on the Cortex-M4F;
+    // the same values, so the same results).
+    const auto span = static_cast<std::size_t>(2 * half);
+    std::array<HistoryFrame, kWrapScratchFrames> wrapped;
+    std::array<std::int64_t, 6> starts{};  // Q31: the DC shifts as the sums' start
+    if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>)
+      dsp::SincInterpolator::OffsetStarts(dc.data(), starts.data());
+    for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
+      // rel >= 0, so the conversion is the floor (no libm call per point).
+      const float rel = c.start.frac + static_cast<float>(j) * step;
+      const int whole = static_cast<int>(rel);
+      const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
+      Sample point[6];
+      const float u = rel - static_cast<float>(whole);
+      const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the storage wraps
+      const bool contiguous = span <= to_end;
 #if METER_DSP_ARM_BLOCK_LOADS
+      // clang-format off
     if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
       if (resample_less_offsets_ && (contiguous || span <= wrapped.size())) {
         // Nothing can saturate: the DC shifts go into the sums' start. This
@@ -1301,30 +1316,32 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
         // the point takes the one-point path below rather than loop.
       }
     }
+// clang-format on
 #endif
-    const HistoryFrame* frames = contiguous ? &hist_.At(base) : nullptr;
-    if (frames == nullptr && span <= wrapped.size()) {
-      CopyFrames(&hist_.At(base), to_end, wrapped.data());
-      CopyFrames(&hist_.At(base + to_end), span - to_end, wrapped.data() + to_end);
-      frames = wrapped.data();
-    }
-    if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
-      if (frames != nullptr && resample_less_offsets_) {
-        // Nothing can saturate: the DC shifts go into the sums' start.
-        interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(),
-                                               &cycle_points_[0][static_cast<std::size_t>(j)], dsp::kPointsPerCycle);
-        continue;
+      const HistoryFrame* frames = contiguous ? &hist_.At(base) : nullptr;
+      if (frames == nullptr && span <= wrapped.size()) {
+        CopyFrames(&hist_.At(base), to_end, wrapped.data());
+        CopyFrames(&hist_.At(base + to_end), span - to_end, wrapped.data() + to_end);
+        frames = wrapped.data();
       }
+      if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+        if (frames != nullptr && resample_less_offsets_) {
+          // Nothing can saturate: the DC shifts go into the sums' start.
+          interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(),
+                                                 &cycle_points_[0][static_cast<std::size_t>(j)], dsp::kPointsPerCycle);
+          continue;
+        }
+      }
+      if (frames != nullptr) {
+        interpolator_.InterpolateFrames<Numeric, 6>(u, dsp::ContiguousRun<HistoryFrame>{frames}, point);
+      } else {
+        hist_.ReadRun(base, span, [&](auto frame) { interpolator_.InterpolateFrames<Numeric, 6>(u, frame, point); });
+      }
+      // Every channel, used or not (an unused one is all zeros, and its
+      // points are never transformed): straight-line code, no loop.
+      for (std::size_t ch = 0; ch < 6; ++ch)
+        cycle_points_[ch][static_cast<std::size_t>(j)] = Numeric::Sub(point[ch], dc[ch]);
     }
-    if (frames != nullptr) {
-      interpolator_.InterpolateFrames<Numeric, 6>(u, dsp::ContiguousRun<HistoryFrame>{frames}, point);
-    } else {
-      hist_.ReadRun(base, span, [&](auto frame) { interpolator_.InterpolateFrames<Numeric, 6>(u, frame, point); });
-    }
-    // Every channel, used or not (an unused one is all zeros, and its
-    // points are never transformed): straight-line code, no loop.
-    for (std::size_t ch = 0; ch < 6; ++ch) cycle_points_[ch][static_cast<std::size_t>(j)] = Numeric::Sub(point[ch], dc[ch]);
-  }
   }
   AccumulateCyclePoints(c);
 }
@@ -1332,6 +1349,7 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
 template <typename Numeric>
 void BasicMeter<Numeric>::CopyFrames(const HistoryFrame* from, std::size_t count, HistoryFrame* to) {
 #if METER_DSP_ARM_BLOCK_LOADS
+  // clang-format off
   // A frame a pass with one block load and one block store (GCC copies
   // word by word, or calls newlib-nano's memcpy).
   static_assert(sizeof(HistoryFrame) == 24, "a frame is six words");
@@ -1343,6 +1361,7 @@ void BasicMeter<Numeric>::CopyFrames(const HistoryFrame* from, std::size_t count
         :
         : "r0", "r1", "r2", "r3", "r4", "r5", "memory");
   }
+// clang-format on
 #else
   for (std::size_t k = 0; k < count; ++k) to[k] = from[k];
 #endif
@@ -1352,13 +1371,15 @@ template <typename Numeric>
 void BasicMeter<Numeric>::AccumulateCyclePoints(const PendingCycle& c) {
   METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleAccumulate);
   for (std::size_t ch = 0; ch < cycle_points_.size(); ++ch) {
-    if (ch % 3 < static_cast<std::size_t>(phases_)) transform_.AccumulateCycle(cycle_points_[ch].data(), c.index_in_window, bins_[ch]);
+    if (ch % 3 < static_cast<std::size_t>(phases_))
+      transform_.AccumulateCycle(cycle_points_[ch].data(), c.index_in_window, bins_[ch]);
   }
 }
 
 #if METER_DSP_X86_AVX2
 template <typename Numeric>
-void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float step, const std::array<Sample, 6>& dc) {
+void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float step,
+                                                    const std::array<Sample, 6>& dc) {
   // The cycle's samples copied channel-major a chunk at a time (a few
   // instructions a frame, which saves the resampler far more on every
   // point). A point's window reaches channel_major_side() samples either
@@ -1382,8 +1403,12 @@ void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float
       const auto to_wrap = static_cast<std::int64_t>(kHistory - (n & (kHistory - 1)));
       const std::int64_t count = std::min(length - copied, to_wrap);
       const auto at = static_cast<std::size_t>(copied);
-      Sample* const channels[6] = {&chunk[at], &chunk[kChunk + at], &chunk[2 * kChunk + at],
-                                   &chunk[3 * kChunk + at], &chunk[4 * kChunk + at], &chunk[5 * kChunk + at]};
+      Sample* const channels[6] = {&chunk[at],
+                                   &chunk[kChunk + at],
+                                   &chunk[2 * kChunk + at],
+                                   &chunk[3 * kChunk + at],
+                                   &chunk[4 * kChunk + at],
+                                   &chunk[5 * kChunk + at]};
       dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count), channels);
       copied += count;
     }
@@ -1397,7 +1422,7 @@ void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float
     next = done;
   }
   Sample* const channels[6] = {cycle_points_[0].data(), cycle_points_[1].data(), cycle_points_[2].data(),
-                              cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
+                               cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
   dsp::SincInterpolator::CopyFramesChannelMajor(&points[0][0], dsp::kPointsPerCycle, channels);
 }
 #endif
@@ -1461,7 +1486,8 @@ void BasicMeter<Numeric>::FinishSpectrum() {
         }
         if (config_.wiring == Wiring::k3P3W) {
           const dsp::ComplexF star = (bins_[0].at(h, d) + bins_[1].at(h, d) + bins_[2].at(h, d)) * (1.0f / 3.0f);
-          for (int p = 0; p < 3; ++p) bins_[static_cast<std::size_t>(p)].at(h, d) = bins_[static_cast<std::size_t>(p)].at(h, d) - star;
+          for (int p = 0; p < 3; ++p)
+            bins_[static_cast<std::size_t>(p)].at(h, d) = bins_[static_cast<std::size_t>(p)].at(h, d) - star;
         }
       }
     }
@@ -1519,7 +1545,8 @@ void BasicMeter<Numeric>::FinishSpectrum() {
       const float ref_abs = std::sqrt(dsp::Norm(ref));
       const dsp::ComplexF unit = ref_abs > 0.0f ? dsp::Conj(ref) * (1.0f / ref_abs) : dsp::ComplexF{1.0f, 0.0f};
       turn_back[0] = {1.0f, 0.0f};
-      for (int h = 1; h <= thd_order; ++h) turn_back[static_cast<std::size_t>(h)] = turn_back[static_cast<std::size_t>(h - 1)] * unit;
+      for (int h = 1; h <= thd_order; ++h)
+        turn_back[static_cast<std::size_t>(h)] = turn_back[static_cast<std::size_t>(h - 1)] * unit;
     }
     spectrum_.max_order = thd_order;
     const auto fill = [&](SpectrumChannel ch, const auto& b) {
@@ -1569,7 +1596,6 @@ void BasicMeter<Numeric>::FinishSpectrum() {
       r.unbalance_i_pct = is.NegativeRatioPct();
       r.unbalance_i0_pct = is.ZeroRatioPct();
     }
-
   }
 
   for (int p = 0; p < phases_; ++p) {

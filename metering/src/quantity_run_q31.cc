@@ -68,6 +68,7 @@ void AddNeutralSquares(const std::int32_t* i, int phases, int count, std::int64_
 }
 
 #if METER_DSP_ARM_BLOCK_LOADS
+// clang-format off
 // The same loops on the Cortex-M4F, scheduled by hand: every sum stays in a
 // register pair, each product's Q42 floor is added as a shifted operand
 // (SMULL, then the low word's top half or-ed with the high word's bottom,
@@ -187,6 +188,7 @@ void AddNeutralSquaresArm(const std::int32_t* i, int count, std::int64_t& sum_ou
 }
 
 #undef METER_ADD_PRODUCT_Q42
+// clang-format on
 #endif
 
 // The whole run with the loops above: kArm picks the Cortex-M4F loops.
@@ -204,12 +206,14 @@ void SumRun(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int 
     std::int64_t* l = last + Layout::kPhaseStride * p;
     const std::int32_t* window = first_frame + 6 * (setup.advance[p] - 1) + 3 + p;
 #if METER_DSP_ARM_BLOCK_LOADS
+    // clang-format off
     if constexpr (kArm) {
       ShiftChannelArm(first_frame + p, count, setup.dc_v[p], v[p], s[Layout::kV], s[Layout::kVv]);
       ShiftChannelArm(first_frame + 3 + p, count, setup.dc_i[p], i[p], s[Layout::kI], s[Layout::kIi]);
       ic[end] = CompensateAndMultiplyArm(window, count, setup.taps[p], setup.dc_i[p], v[p], s[Layout::kIc],
                                          s[Layout::kVic]);
     } else
+// clang-format on
 #endif
     {
       ShiftChannel(first_frame + p, count, setup.dc_v[p], v[p], s[Layout::kV], s[Layout::kVv]);
@@ -231,9 +235,11 @@ void SumRun(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int 
     last[Layout::kLineToLine] = Mul(v[0][end] - v[1][end], v[0][end] - v[1][end]);
   } else if (setup.line_to_line == 3) {
 #if METER_DSP_ARM_BLOCK_LOADS
+    // clang-format off
     if constexpr (kArm) {
       AddLineSquaresArm(&v[0][0], count, sums + Layout::kLineToLine);
     } else
+// clang-format on
 #endif
     {
       AddLineSquares(&v[0][0], count, sums + Layout::kLineToLine);
@@ -245,9 +251,11 @@ void SumRun(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int 
   }
   // The neutral: the phase currents' sum.
 #if METER_DSP_ARM_BLOCK_LOADS
+  // clang-format off
   if (kArm && phases == 3) {
     AddNeutralSquaresArm(&i[0][0], count, sums[Layout::kNeutral]);
   } else
+// clang-format on
 #endif
   {
     AddNeutralSquares(&i[0][0], phases, count, sums[Layout::kNeutral]);

@@ -18,7 +18,7 @@ struct PointVectors {
 // usual 4 and 5 unroll completely); 0 reads it from the setup.
 template <int kTaps>
 __attribute__((target("avx2,fma"), always_inline)) inline PointVectors ComputePoint(const QuantityRunSetup& setup,
-                                                                                  const float* frame) {
+                                                                                    const float* frame) {
   const int taps = kTaps > 0 ? kTaps : setup.lagrange_taps;
   const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
   // A frame is six floats: masked loads read exactly those (no read past
@@ -38,12 +38,11 @@ __attribute__((target("avx2,fma"), always_inline)) inline PointVectors ComputePo
   // Lanes rotated within each group of three: b c a | ib ic ia, and c a b | ic ia ib.
   const __m256 next = _mm256_permutevar8x32_ps(x, _mm256_setr_epi32(1, 2, 0, 4, 5, 3, 6, 7));
   const __m256 after_next = _mm256_permutevar8x32_ps(x, _mm256_setr_epi32(2, 0, 1, 5, 3, 4, 6, 7));
-  const __m256 line_to_line = _mm256_sub_ps(x, next);                       // va-vb, vb-vc, vc-va
+  const __m256 line_to_line = _mm256_sub_ps(x, next);                        // va-vb, vb-vc, vc-va
   const __m256 neutral = _mm256_add_ps(_mm256_add_ps(x, next), after_next);  // lane 3: (ia+ib)+ic
   const __m256 lln_base = _mm256_blend_ps(line_to_line, neutral, 0b00111000);
   return {x, _mm256_mul_ps(x, x), ic, _mm256_mul_ps(v_beside_current, ic), _mm256_mul_ps(lln_base, lln_base)};
 }
-
 
 template <int kTaps>
 __attribute__((target("avx2,fma"))) void SumRun(const QuantityRunSetup& setup, const float* first_frame, int count,
@@ -94,16 +93,16 @@ constexpr std::int64_t kShiftedBias = std::int64_t{1} << 33;
 // even lanes, where _mm256_mul_epi32 takes its operands, times their Q30
 // taps, exact 64-bit products. (Lane 6 of a masked load is zero.)
 __attribute__((target("avx2"), always_inline)) inline __m256i CompensationTap(const QuantityRunSetupQ31& setup,
-                                                                             const std::int32_t* window, int t) {
+                                                                              const std::int32_t* window, int t) {
   const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-  const __m256i currents =
-      _mm256_permutevar8x32_epi32(_mm256_maskload_epi32(window + 6 * t, six), _mm256_setr_epi32(3, 6, 4, 6, 5, 6, 6, 6));
+  const __m256i currents = _mm256_permutevar8x32_epi32(_mm256_maskload_epi32(window + 6 * t, six),
+                                                       _mm256_setr_epi32(3, 6, 4, 6, 5, 6, 6, 6));
   return _mm256_mul_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(setup.lagrange[t])), currents);
 }
 
 template <int kTaps>
 __attribute__((target("avx2"), always_inline)) inline PointVectorsQ31 ComputePointQ31(const QuantityRunSetupQ31& setup,
-                                                                                     const std::int32_t* frame) {
+                                                                                      const std::int32_t* frame) {
   const int taps = kTaps > 0 ? kTaps : setup.lagrange_taps;
   const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
   // Lanes 6-7 of a masked load are zero, and so are they after the shift.
@@ -115,8 +114,7 @@ __attribute__((target("avx2"), always_inline)) inline PointVectorsQ31 ComputePoi
   __m256i acc = CompensationTap(setup, window, 0);
 #pragma GCC unroll 8
   for (int t = 1; t < taps; ++t) acc = _mm256_add_epi64(acc, CompensationTap(setup, window, t));
-  const __m256i round_and_bias =
-      _mm256_set1_epi64x(std::numeric_limits<std::int64_t>::min() + (std::int64_t{1} << 29));
+  const __m256i round_and_bias = _mm256_set1_epi64x(std::numeric_limits<std::int64_t>::min() + (std::int64_t{1} << 29));
   const __m256i shifted = _mm256_srli_epi64(_mm256_add_epi64(acc, round_and_bias), 30);
   // ic plus 2^33: its low word is ic itself, what the products read.
   const __m256i ic = _mm256_sub_epi64(shifted, _mm256_load_si256(reinterpret_cast<const __m256i*>(setup.dc_current)));
@@ -126,7 +124,8 @@ __attribute__((target("avx2"), always_inline)) inline PointVectorsQ31 ComputePoi
   const __m256i a = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(0, 6, 1, 6, 2, 6, 3, 6));
   const __m256i b = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(1, 6, 2, 6, 0, 6, 4, 6));
   const __m256i c = _mm256_permutevar8x32_epi32(x, _mm256_setr_epi32(6, 6, 6, 6, 6, 6, 5, 6));
-  const __m256i lln = _mm256_add_epi32(_mm256_add_epi32(a, c), _mm256_sign_epi32(b, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 1, 1)));
+  const __m256i lln =
+      _mm256_add_epi32(_mm256_add_epi32(a, c), _mm256_sign_epi32(b, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 1, 1)));
   const __m256i x_odd = _mm256_srli_epi64(x, 32);
   return {_mm256_cvtepi32_epi64(_mm256_castsi256_si128(x)),
           _mm256_cvtepi32_epi64(_mm256_extracti128_si256(x, 1)),
@@ -188,13 +187,14 @@ __attribute__((target("avx2"), always_inline)) inline __m256i LoadUnaligned(cons
 }
 
 __attribute__((target("avx2"))) bool ConditionFrameQ31Avx2(const AdcConditioningQ31& adc, const std::int32_t* codes,
-                                                            std::int32_t* out) {
+                                                           std::int32_t* out) {
   const __m256i code = _mm256_maskload_epi32(codes, _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0));
   const __m256i used = LoadUnaligned(adc.used);
   const __m256i clipped = _mm256_or_si256(_mm256_cmpgt_epi32(code, _mm256_set1_epi32(adc.code_limit - 1)),
                                           _mm256_cmpgt_epi32(_mm256_set1_epi32(1 - adc.code_limit), code));
   if (!_mm256_testz_si256(clipped, used)) return false;
-  const __m256i x = _mm256_sll_epi32(_mm256_sub_epi32(code, LoadUnaligned(adc.offset_code)), _mm_cvtsi32_si128(adc.code_shift));
+  const __m256i x =
+      _mm256_sll_epi32(_mm256_sub_epi32(code, LoadUnaligned(adc.offset_code)), _mm_cvtsi32_si128(adc.code_shift));
   // The 64-bit products of the even lanes and of the odd ones; bits 30-61
   // of each (the result, which fits 32 bits) to its lane.
   const __m256i gain = LoadUnaligned(adc.gain_q);
@@ -210,17 +210,23 @@ __attribute__((target("avx2"))) bool ConditionFrameQ31Avx2(const AdcConditioning
 void SumQuantityRunQ31Avx2(const QuantityRunSetupQ31& setup, const std::int32_t* first_frame, int count,
                            QuantityRunSumsQ31& out) {
   switch (setup.lagrange_taps) {
-    case 4: return SumRunQ31<4>(setup, first_frame, count, out);
-    case 5: return SumRunQ31<5>(setup, first_frame, count, out);
-    default: return SumRunQ31<0>(setup, first_frame, count, out);
+    case 4:
+      return SumRunQ31<4>(setup, first_frame, count, out);
+    case 5:
+      return SumRunQ31<5>(setup, first_frame, count, out);
+    default:
+      return SumRunQ31<0>(setup, first_frame, count, out);
   }
 }
 
 void SumQuantityRunAvx2(const QuantityRunSetup& setup, const float* first_frame, int count, QuantityRunSums& out) {
   switch (setup.lagrange_taps) {
-    case 4: return SumRun<4>(setup, first_frame, count, out);  // every phase advanced alike
-    case 5: return SumRun<5>(setup, first_frame, count, out);  // advances a sample apart
-    default: return SumRun<0>(setup, first_frame, count, out);
+    case 4:
+      return SumRun<4>(setup, first_frame, count, out);  // every phase advanced alike
+    case 5:
+      return SumRun<5>(setup, first_frame, count, out);  // advances a sample apart
+    default:
+      return SumRun<0>(setup, first_frame, count, out);
   }
 }
 

@@ -56,9 +56,9 @@ static_assert(kUsedWords <= RegisterStore::kPayloadWords, "payload too small for
 
 std::uint32_t Crc32(const void* data, std::size_t bytes, std::uint32_t crc) {
   // Nibble table: 64 bytes of constants instead of 1 KiB.
-  static constexpr std::uint32_t kTable[16] = {
-      0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4, 0x4DB26158, 0x5005713C,
-      0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C, 0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C};
+  static constexpr std::uint32_t kTable[16] = {0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4,
+                                               0x4DB26158, 0x5005713C, 0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C,
+                                               0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C};
   const auto* p = static_cast<const std::uint8_t*>(data);
   crc = ~crc;
   for (std::size_t i = 0; i < bytes; ++i) {
@@ -79,7 +79,7 @@ void SerializeEnergyState(const EnergyState& s, std::uint32_t* words) {
       },
       [&](std::uint64_t v) { Put64(w, v); });
   *w++ = static_cast<std::uint32_t>(s.partial_running) | (static_cast<std::uint32_t>(s.tariff) << 8) |
-          kExportTariffsRecorded;
+         kExportTariffsRecorded;
   for (const EnergyCounter& c : s.kwh_exp_tariff) {
     Put64(w, c.milli());
     Put64(w, c.remainder());
@@ -112,8 +112,7 @@ void DeserializeEnergyState(const std::uint32_t* words, EnergyState& s) {
 }
 
 Status RegisterStore::Init(hal::NonVolatileStore& store, int first_sector) {
-  if (first_sector < 0 || first_sector + 2 > store.sector_count() ||
-      store.sector_size() < kRecordWords * 4) {
+  if (first_sector < 0 || first_sector + 2 > store.sector_count() || store.sector_size() < kRecordWords * 4) {
     return Status::kInvalidArgument;
   }
   store_ = &store;
@@ -138,8 +137,10 @@ void RegisterStore::FindNewest() {
   }
 }
 
-bool RegisterStore::ReadRecord(int sector, std::uint32_t& sequence, std::array<std::uint32_t, kRecordWords>& words) const {
-  const auto address = static_cast<std::uint32_t>(static_cast<std::size_t>(first_sector_ + sector) * store_->sector_size());
+bool RegisterStore::ReadRecord(int sector, std::uint32_t& sequence,
+                               std::array<std::uint32_t, kRecordWords>& words) const {
+  const auto address =
+      static_cast<std::uint32_t>(static_cast<std::size_t>(first_sector_ + sector) * store_->sector_size());
   if (store_->Read(address, words.data(), sizeof(words)) != Status::kOk) return false;
   if (words[0] != kMagic || words[1] != kVersion || words[3] != kPayloadWords) return false;
   if (words[kRecordWords - 1] != kCommit) return false;
@@ -170,7 +171,8 @@ Status RegisterStore::Save(const EnergyState& state) {
   buffer_[kRecordWords - 2] = Crc32(buffer_.data(), (kRecordWords - 2) * 4);
   buffer_[kRecordWords - 1] = kCommit;
 
-  const auto address = static_cast<std::uint32_t>(static_cast<std::size_t>(first_sector_ + target) * store_->sector_size());
+  const auto address =
+      static_cast<std::uint32_t>(static_cast<std::size_t>(first_sector_ + target) * store_->sector_size());
   if (Status s = store_->EraseSector(first_sector_ + target); s != Status::kOk) return s;
   if (Status s = store_->Program(address, buffer_.data(), kRecordWords - 1); s != Status::kOk) return s;
   if (Status s = store_->Program(address + (kRecordWords - 1) * 4, &buffer_[kRecordWords - 1], 1); s != Status::kOk) {

@@ -44,8 +44,14 @@ const std::array<Signal::Channel, 6> kDefinition = {{
     {{{{1, 230.0, 0.0}, {3, 2.3, 15.0}, {5, 6.9, -40.0}, {7, 4.6, 70.0}}}, 4},
     {{{{1, 231.5, -120.0}, {3, 2.0, 20.0}, {5, 6.0, 80.0}, {7, 4.0, -60.0}}}, 4},
     {{{{1, 228.0, 120.0}, {3, 2.5, 10.0}, {5, 7.2, 200.0}, {7, 3.5, 190.0}}}, 4},
-    {{{{1, 5.0, -30.0}, {3, 0.5, -20.0}, {5, 0.4, 10.0}, {7, 0.25, 45.0}, {11, 0.1, 0.0}, {13, 0.05, 30.0},
-       {31, 0.025, 60.0}}}, 7},
+    {{{{1, 5.0, -30.0},
+       {3, 0.5, -20.0},
+       {5, 0.4, 10.0},
+       {7, 0.25, 45.0},
+       {11, 0.1, 0.0},
+       {13, 0.05, 30.0},
+       {31, 0.025, 60.0}}},
+     7},
     {{{{1, 3.0, -120.0 + 45.0}, {3, 0.24, 100.0}, {5, 0.15, -150.0}, {11, 0.06, 20.0}}}, 4},
     {{{{1, 1.5, 120.0 - 5.0}, {5, 0.12, 40.0}, {7, 0.09, 5.0}, {29, 0.015, -80.0}}}, 4},
 }};
@@ -93,7 +99,8 @@ Phasor OrderPhasor(const Signal::Channel& ch, int order) {
 }
 
 // rms of sum(weights[k] * channel[k]) over every order present.
-double CombinationRms(const std::array<Signal::Channel, 6>& d, std::size_t first, const std::array<double, 3>& weights) {
+double CombinationRms(const std::array<Signal::Channel, 6>& d, std::size_t first,
+                      const std::array<double, 3>& weights) {
   double sum = 0;
   for (int order = 1; order <= 50; ++order) {
     Phasor z;
@@ -182,12 +189,46 @@ void Fill(Signal& signal, std::span<SampleFrame> block) {
 }
 
 const char* FieldName(int field) {
-  constexpr const char* kNames[kFieldCount] = {
-      "v_a", "v_b", "v_c", "i_a", "i_b", "i_c", "p_a", "p_b", "p_c", "q_a", "q_b", "q_c", "s_a", "s_b", "s_c",
-      "thd_v_a", "thd_v_b", "thd_v_c", "thd_i_a", "thd_i_b", "thd_i_c", "v_ab", "v_bc", "v_ca", "i_n",
-      "p_total", "q_total", "s_total", "pf_total", "f_hz", "kwh_imp_wh", "kvarh_imp_varh", "kvah_vah",
-      "kwh_imp_a_wh", "kwh_imp_b_wh", "kwh_imp_c_wh", "registered_s", "reactive_registered_s", "window_sequence",
-      "window_flags"};
+  constexpr const char* kNames[kFieldCount] = {"v_a",
+                                               "v_b",
+                                               "v_c",
+                                               "i_a",
+                                               "i_b",
+                                               "i_c",
+                                               "p_a",
+                                               "p_b",
+                                               "p_c",
+                                               "q_a",
+                                               "q_b",
+                                               "q_c",
+                                               "s_a",
+                                               "s_b",
+                                               "s_c",
+                                               "thd_v_a",
+                                               "thd_v_b",
+                                               "thd_v_c",
+                                               "thd_i_a",
+                                               "thd_i_b",
+                                               "thd_i_c",
+                                               "v_ab",
+                                               "v_bc",
+                                               "v_ca",
+                                               "i_n",
+                                               "p_total",
+                                               "q_total",
+                                               "s_total",
+                                               "pf_total",
+                                               "f_hz",
+                                               "kwh_imp_wh",
+                                               "kvarh_imp_varh",
+                                               "kvah_vah",
+                                               "kwh_imp_a_wh",
+                                               "kwh_imp_b_wh",
+                                               "kwh_imp_c_wh",
+                                               "registered_s",
+                                               "reactive_registered_s",
+                                               "window_sequence",
+                                               "window_flags"};
   return field >= 0 && field < kFieldCount ? kNames[field] : "?";
 }
 
@@ -213,13 +254,18 @@ double ExactFor(int field, const Summary& exact, const Summary& measured) {
   const auto at = [](const Summary& s, int f) { return s[static_cast<std::size_t>(f)]; };
   const double hours = at(measured, kRegisteredSeconds) / 3600.0;
   switch (field) {
-    case kEnergyImportWh: return at(exact, kPTotal) * hours;
-    case kEnergyReactiveImportVarh: return at(exact, kQTotal) * at(measured, kReactiveRegisteredSeconds) / 3600.0;
-    case kEnergyApparentVah: return at(exact, kSTotal) * hours;
+    case kEnergyImportWh:
+      return at(exact, kPTotal) * hours;
+    case kEnergyReactiveImportVarh:
+      return at(exact, kQTotal) * at(measured, kReactiveRegisteredSeconds) / 3600.0;
+    case kEnergyApparentVah:
+      return at(exact, kSTotal) * hours;
     case kEnergyImportAWh:
     case kEnergyImportBWh:
-    case kEnergyImportCWh: return at(exact, kPa + field - kEnergyImportAWh) * hours;
-    default: return at(exact, field);
+    case kEnergyImportCWh:
+      return at(exact, kPa + field - kEnergyImportAWh) * hours;
+    default:
+      return at(exact, field);
   }
 }
 
@@ -256,7 +302,9 @@ Summary Summarise(const BasicEnergyMeter<Numeric>& meter, const RegisterMark& si
   const EnergyRegisters& r = meter.registers();
   const EnergyState& e = r.state();
   const EnergyState& e0 = since.state;
-  const auto wh = [&](const EnergyCounter& now, const EnergyCounter& then) { return 1000.0 * (r.Kilo(now) - r.Kilo(then)); };
+  const auto wh = [&](const EnergyCounter& now, const EnergyCounter& then) {
+    return 1000.0 * (r.Kilo(now) - r.Kilo(then));
+  };
   s[kEnergyImportWh] = wh(e.total.kwh_imp, e0.total.kwh_imp);
   s[kEnergyReactiveImportVarh] = wh(e.total.kvarh_imp, e0.total.kvarh_imp);
   s[kEnergyApparentVah] = wh(e.total.kvah, e0.total.kvah);

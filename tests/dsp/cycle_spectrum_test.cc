@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstdint>
 #include <complex>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <random>
@@ -33,7 +33,8 @@ TEST(CycleTransform, EqualsDirectDftOfTheWindow) {
 
     static SubgroupBins<FloatNumeric> bins;
     bins.Reset();
-    for (int c = 0; c < cycles; ++c) transform.AccumulateCycle(&x[static_cast<std::size_t>(c * kPointsPerCycle)], c, bins);
+    for (int c = 0; c < cycles; ++c)
+      transform.AccumulateCycle(&x[static_cast<std::size_t>(c * kPointsPerCycle)], c, bins);
     EXPECT_FALSE(bins.finished());
     transform.FinishWindow(1.0f, bins);
     ASSERT_TRUE(bins.finished());
@@ -42,7 +43,8 @@ TEST(CycleTransform, EqualsDirectDftOfTheWindow) {
       for (int d = -1; d <= 1; ++d) {
         const int k = cycles * h + d;
         std::complex<double> ref;
-        for (int m = 0; m < n; ++m) ref += static_cast<double>(x[static_cast<std::size_t>(m)]) * std::polar(1.0, -2.0 * kPi * k * m / n);
+        for (int m = 0; m < n; ++m)
+          ref += static_cast<double>(x[static_cast<std::size_t>(m)]) * std::polar(1.0, -2.0 * kPi * k * m / n);
         const ComplexF got = bins.at(h, d);
         EXPECT_NEAR(got.re, ref.real(), 2e-3) << "cycles " << cycles << " h " << h << " d " << d;
         EXPECT_NEAR(got.im, ref.imag(), 2e-3) << "cycles " << cycles << " h " << h << " d " << d;
@@ -100,7 +102,7 @@ TEST(CycleTransformQ31, AgreesWithFloatFromFullScaleToTenThousandthOfIt) {
       // plus a 10 % interharmonic on bin 5*C + 1 (a subgroup neighbour).
       const double t = 2 * kPi * static_cast<double>(m) / kPointsPerCycle;
       return level * (0.72 * std::cos(t) + 0.216 * std::cos(5 * t + 1) + 0.072 * std::cos(31 * t + 2) +
-                       0.072 * std::cos(2 * kPi * 51.0 * static_cast<double>(m) / (kPointsPerCycle * 10)));
+                      0.072 * std::cos(2 * kPi * 51.0 * static_cast<double>(m) / (kPointsPerCycle * 10)));
     });
     for (int h : {1, 5, 31}) {
       const ComplexF a = bf.at(h, 0), b = bq.at(h, 0);
@@ -117,7 +119,8 @@ TEST(CycleTransformQ31, AgreesWithFloatFromFullScaleToTenThousandthOfIt) {
     // Off-harmonic bins, the neighbours included, stay at the noise floor
     // relative to the fundamental's bin (1/2 * 0.72 * level * N).
     for (int d = -1; d <= 1; ++d) {
-      EXPECT_LT(std::hypot(bq.at(3, d).re, bq.at(3, d).im), 1e-6 * level * n_window_scale()) << "level " << level << " d " << d;
+      EXPECT_LT(std::hypot(bq.at(3, d).re, bq.at(3, d).im), 1e-6 * level * n_window_scale())
+          << "level " << level << " d " << d;
     }
     EXPECT_LT(std::hypot(bq.at(5, -1).re, bq.at(5, -1).im), 1e-6 * level * n_window_scale()) << "level " << level;
   }
@@ -163,8 +166,8 @@ TEST(CycleTransformQ31, OnePassTermsAreTheRoundedProducts) {
   for (int shift = -8; shift <= 24; ++shift) {
     const int pre = shift + 2;
     // |x| 2^shift below 2^28, and x a Q29 sample (below 1.25 x 2^29).
-    const std::int64_t bound = std::min<std::int64_t>((std::int64_t{1} << 28) >> std::max(shift, 0) << std::max(-shift, 0),
-                                                      (std::int64_t{5} << 27) - 1);
+    const std::int64_t bound = std::min<std::int64_t>(
+        (std::int64_t{1} << 28) >> std::max(shift, 0) << std::max(-shift, 0), (std::int64_t{5} << 27) - 1);
     for (int k = 0; k < 2000; ++k) {
       const auto x = static_cast<std::int32_t>(next() % (bound + 1));
       const std::int32_t tw = k < 6 ? twiddles[k] : next() >> 1;  // Q30, |tw| <= 1
@@ -173,14 +176,17 @@ TEST(CycleTransformQ31, OnePassTermsAreTheRoundedProducts) {
       const std::int64_t sum = (xs + 2) >> 2;
       const int right = Q31Numeric::kCoefBits - shift;
       if (shift >= -2) {
-        const std::int64_t fold_general = (static_cast<std::int64_t>(x) * tw + (std::int64_t{1} << (right - 1))) >> right;
+        const std::int64_t fold_general =
+            (static_cast<std::int64_t>(x) * tw + (std::int64_t{1} << (right - 1))) >> right;
         ASSERT_EQ(fold, fold_general) << "x " << x << " tw " << tw << " shift " << shift;
         const std::int64_t sum_general =
-            shift >= 0 ? static_cast<std::int64_t>(x) << shift : (static_cast<std::int64_t>(x) + (std::int64_t{1} << (-shift - 1))) >> -shift;
+            shift >= 0 ? static_cast<std::int64_t>(x) << shift
+                       : (static_cast<std::int64_t>(x) + (std::int64_t{1} << (-shift - 1))) >> -shift;
         ASSERT_EQ(sum, sum_general) << "x " << x << " shift " << shift;
       } else {
         const double fold_exact = std::ldexp(static_cast<double>(x) * tw, -right);
-        ASSERT_LE(std::fabs(static_cast<double>(fold) - fold_exact), 0.625) << "x " << x << " tw " << tw << " shift " << shift;
+        ASSERT_LE(std::fabs(static_cast<double>(fold) - fold_exact), 0.625)
+            << "x " << x << " tw " << tw << " shift " << shift;
         ASSERT_LE(std::fabs(static_cast<double>(sum) - std::ldexp(x, shift)), 0.625) << "x " << x << " shift " << shift;
       }
     }
@@ -317,12 +323,14 @@ void ExpectFinishWindowsEqualsFinishWindow() {
       ASSERT_TRUE(together[uc].finished());
       float largest = 0.0f;
       for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
-        for (int d = -1; d <= 1; ++d) largest = std::fmax(largest, std::fmax(std::fabs(alone[uc].at(h, d).re), std::fabs(alone[uc].at(h, d).im)));
+        for (int d = -1; d <= 1; ++d)
+          largest = std::fmax(largest, std::fmax(std::fabs(alone[uc].at(h, d).re), std::fabs(alone[uc].at(h, d).im)));
       }
       ASSERT_GT(largest, 0.0f);
       for (int h = 1; h <= kMaxHarmonicOrder; ++h) {
         for (int d = -1; d <= 1; ++d) {
-          SCOPED_TRACE(testing::Message() << "channels " << count << ", channel " << c << ", bin (" << h << ", " << d << ")");
+          SCOPED_TRACE(testing::Message()
+                       << "channels " << count << ", channel " << c << ", bin (" << h << ", " << d << ")");
           if constexpr (std::is_same_v<Numeric, Q31Numeric>) {
             ExpectSameBitsBin(together[uc].at(h, d), alone[uc].at(h, d));
           } else {
@@ -335,7 +343,9 @@ void ExpectFinishWindowsEqualsFinishWindow() {
 }
 
 TEST(CycleTransform, FinishWindowsEqualsFinishWindow) { ExpectFinishWindowsEqualsFinishWindow<FloatNumeric>(); }
-TEST(CycleTransformQ31, FinishWindowsEqualsFinishWindowToTheBit) { ExpectFinishWindowsEqualsFinishWindow<Q31Numeric>(); }
+TEST(CycleTransformQ31, FinishWindowsEqualsFinishWindowToTheBit) {
+  ExpectFinishWindowsEqualsFinishWindow<Q31Numeric>();
+}
 
 #if METER_DSP_X86_FFT_BATCH
 // Each lane of the four-lane KissFFT is the DFT of its own channel: every bin
@@ -374,10 +384,9 @@ TEST(CycleFftBatch, EachLaneIsTheTransformOfItsChannel) {
     std::complex<double> acc{};
     for (int m = 0; m < kPointsPerCycle; ++m) {
       const auto um = static_cast<std::size_t>(m);
-      const std::complex<double> x =
-          complex ? std::complex<double>(folds[ul][2 * um], folds[ul][2 * um + 1]) *
-                        std::complex<double>(shift_re[um], shift_im[um])
-                  : std::complex<double>(sums[ul][um], 0.0);
+      const std::complex<double> x = complex ? std::complex<double>(folds[ul][2 * um], folds[ul][2 * um + 1]) *
+                                                   std::complex<double>(shift_re[um], shift_im[um])
+                                             : std::complex<double>(sums[ul][um], 0.0);
       acc += x * std::polar(1.0, -2.0 * kPi * k * m / kPointsPerCycle);
     }
     return acc * static_cast<double>(scale[ul]);
@@ -400,7 +409,8 @@ TEST(CycleFftBatch, EachLaneIsTheTransformOfItsChannel) {
         largest = std::fmax(largest, static_cast<float>(std::abs(exact[static_cast<std::size_t>(k)])));
       }
       for (int k = 0; k < bins; ++k) {
-        SCOPED_TRACE(testing::Message() << (complex ? "complex" : "real") << ", lanes " << count << ", lane " << lane << ", bin " << k);
+        SCOPED_TRACE(testing::Message() << (complex ? "complex" : "real") << ", lanes " << count << ", lane " << lane
+                                        << ", bin " << k);
         const std::complex<double> e = exact[static_cast<std::size_t>(k)];
         ExpectSameBin(batch.Bin(lane, k), {static_cast<float>(e.real()), static_cast<float>(e.imag())}, largest);
         ExpectSameBin(batch.Bin(lane, k), single.Bin(k), largest);
@@ -412,12 +422,14 @@ TEST(CycleFftBatch, EachLaneIsTheTransformOfItsChannel) {
   batch.Real(sum_at.data(), kLanes, scale.data());
   check(false, kLanes);
   for (int lane = 0; lane < kLanes; ++lane) {
-    for (int k = 0; k <= kPointsPerCycle / 2; ++k) full_real[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)] = batch.Bin(lane, k);
+    for (int k = 0; k <= kPointsPerCycle / 2; ++k)
+      full_real[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)] = batch.Bin(lane, k);
   }
   batch.ShiftedComplex(fold_at.data(), kLanes, shift_re.data(), shift_im.data(), scale.data());
   check(true, kLanes);
   for (int lane = 0; lane < kLanes; ++lane) {
-    for (int k = 0; k < kPointsPerCycle; ++k) full_complex[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)] = batch.Bin(lane, k);
+    for (int k = 0; k < kPointsPerCycle; ++k)
+      full_complex[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)] = batch.Bin(lane, k);
   }
   for (int count = 1; count < kLanes; ++count) {
     batch.Real(sum_at.data(), count, scale.data());
@@ -431,7 +443,8 @@ TEST(CycleFftBatch, EachLaneIsTheTransformOfItsChannel) {
     for (int lane = 0; lane < count; ++lane) {
       for (int k = 0; k < kPointsPerCycle; ++k) {
         SCOPED_TRACE(testing::Message() << "complex, lanes " << count << ", lane " << lane << ", bin " << k);
-        ExpectSameBitsBin(batch.Bin(lane, k), full_complex[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)]);
+        ExpectSameBitsBin(batch.Bin(lane, k),
+                          full_complex[static_cast<std::size_t>(lane)][static_cast<std::size_t>(k)]);
       }
     }
   }

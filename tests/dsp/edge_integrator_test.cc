@@ -33,10 +33,11 @@ TEST(EdgeIntegrator, FractionalEdgesDoNotBias) {
     const long last = static_cast<long>(std::floor(t1)) + 1;
     integ.Start(f(static_cast<double>(first - 1)));
     // Open at t0 (between first-1 and first), run to t1, close there.
-    integ.SplitAndAdd(f(static_cast<double>(first - 1)), f(static_cast<double>(first)), static_cast<float>(t0 - std::floor(t0)));
+    integ.SplitAndAdd(f(static_cast<double>(first - 1)), f(static_cast<double>(first)),
+                      static_cast<float>(t0 - std::floor(t0)));
     for (long n = first + 1; n < last; ++n) integ.Add(f(static_cast<double>(n)));
-    const double integral =
-        integ.SplitAndAdd(f(static_cast<double>(last - 1)), f(static_cast<double>(last)), static_cast<float>(t1 - std::floor(t1)));
+    const double integral = integ.SplitAndAdd(f(static_cast<double>(last - 1)), f(static_cast<double>(last)),
+                                              static_cast<float>(t1 - std::floor(t1)));
     // The fraction is a float (as in the meter): 1e-7 of a sample of 160.
     EXPECT_NEAR(integral / period, 0.5, 3e-6) << "start " << start;
   }

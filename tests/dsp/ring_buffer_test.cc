@@ -23,7 +23,8 @@ TEST(SampleHistory, ContiguousRunsReadWhatAtReads) {
   }
   // ReadRun hands out the same samples whether or not the run wraps.
   for (std::uint64_t first = 116; first + 5 <= 132; ++first) {
-    const int sum = h.ReadRun(first, 5, [](auto sample) { return sample(0) + sample(1) + sample(2) + sample(3) + sample(4); });
+    const int sum =
+        h.ReadRun(first, 5, [](auto sample) { return sample(0) + sample(1) + sample(2) + sample(3) + sample(4); });
     EXPECT_EQ(sum, static_cast<int>(5 * first + 10)) << "first " << first;
   }
   // A run as long as the storage fits only from its start.

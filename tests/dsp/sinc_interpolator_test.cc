@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <array>
 #include <climits>
-#include <cstdlib>
-#include <random>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <random>
 #include <vector>
 
 namespace meter::dsp {
@@ -42,7 +42,8 @@ TEST(SincInterpolator, CutoffIsWholeTableStepsPerSample) {
     EXPECT_EQ(steps, std::floor(steps)) << "asked " << asked;
     EXPECT_EQ(s.table_steps_per_sample(), static_cast<int>(steps));
     // The kernel spans its zero crossings at the cutoff used.
-    EXPECT_GE(static_cast<float>(s.half_span()) * 2.0f * s.cutoff(), static_cast<float>(SincInterpolator::kZeroCrossings));
+    EXPECT_GE(static_cast<float>(s.half_span()) * 2.0f * s.cutoff(),
+              static_cast<float>(SincInterpolator::kZeroCrossings));
   }
 }
 
@@ -78,7 +79,7 @@ TEST(SincInterpolator, ResponseMatchesWhatInterpolationDoes) {
     EXPECT_NEAR(std::hypot(a, b), s.Response(static_cast<float>(nu)), 2e-4) << "nu " << nu;
   }
   EXPECT_NEAR(s.Response(0.0f), 1.0f, 1e-4f);  // window's integral, equalised anyway
-  EXPECT_LT(s.Response(0.49f), 0.05f);  // stopband
+  EXPECT_LT(s.Response(0.49f), 0.05f);         // stopband
 }
 
 // The meter's path computes the taps inside the six-channel dot product:
@@ -104,8 +105,10 @@ TEST(SincInterpolator, InterpolateFramesEqualsTheTapsDotProduct) {
     s.ComputeCoefsQ29(u, coefs.data());
     float got_f[6];
     std::int32_t got_q[6];
-    s.InterpolateFrames<FloatNumeric, 6>(u, [&](int j) -> const std::array<float, 6>& { return ff[static_cast<std::size_t>(j)]; }, got_f);
-    s.InterpolateFrames<Q31Numeric, 6>(u, [&](int j) -> const std::array<std::int32_t, 6>& { return fq[static_cast<std::size_t>(j)]; }, got_q);
+    s.InterpolateFrames<FloatNumeric, 6>(
+        u, [&](int j) -> const std::array<float, 6>& { return ff[static_cast<std::size_t>(j)]; }, got_f);
+    s.InterpolateFrames<Q31Numeric, 6>(
+        u, [&](int j) -> const std::array<std::int32_t, 6>& { return fq[static_cast<std::size_t>(j)]; }, got_q);
     for (std::size_t ch = 0; ch < 6; ++ch) {
       double want_f = 0;
       std::int64_t acc_q = 0;
@@ -137,7 +140,8 @@ TEST(SincInterpolator, ContiguousRunLoopAgreesWithThePortableLoop) {
     std::vector<std::array<float, 6>> frames(static_cast<std::size_t>(n));
     for (int j = 0; j < n; ++j) {
       for (std::size_t ch = 0; ch < 6; ++ch) {
-        frames[static_cast<std::size_t>(j)][ch] = static_cast<float>(0.8 * std::sin(0.37 * j + 1.1 * static_cast<double>(ch)));
+        frames[static_cast<std::size_t>(j)][ch] =
+            static_cast<float>(0.8 * std::sin(0.37 * j + 1.1 * static_cast<double>(ch)));
       }
     }
     const ContiguousRun<std::array<float, 6>> run{frames.data()};
@@ -148,7 +152,8 @@ TEST(SincInterpolator, ContiguousRunLoopAgreesWithThePortableLoop) {
       s.InterpolateFrames<FloatNumeric, 6>(u, run, fast);
       s.InterpolateFrames<FloatNumeric, 6>(u, portable, reference);
       for (std::size_t ch = 0; ch < 6; ++ch) {
-        ASSERT_NEAR(fast[ch], reference[ch], 1e-6f) << s.float_frame_loop() << " cutoff " << cutoff << " u " << u << " channel " << ch;
+        ASSERT_NEAR(fast[ch], reference[ch], 1e-6f)
+            << s.float_frame_loop() << " cutoff " << cutoff << " u " << u << " channel " << ch;
       }
     }
   }
@@ -175,7 +180,8 @@ TEST(SincInterpolator, ChannelMajorLoopAgreesWithThePortableLoop) {
     std::vector<std::array<float, 6>> frames(kN);
     for (std::size_t k = 0; k < kN; ++k) {
       for (std::size_t ch = 0; ch < 6; ++ch) {
-        frames[k][ch] = static_cast<float>(0.8 * std::sin(0.37 * static_cast<double>(k) + 1.1 * static_cast<double>(ch)));
+        frames[k][ch] =
+            static_cast<float>(0.8 * std::sin(0.37 * static_cast<double>(k) + 1.1 * static_cast<double>(ch)));
       }
     }
     // The copy, for a count that is not a multiple of eight.
@@ -210,7 +216,9 @@ TEST(SincInterpolator, ChannelMajorLoopAgreesWithThePortableLoop) {
       const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
       const int whole = static_cast<int>(rel);
       const auto first = static_cast<std::size_t>(grid.origin + whole - half + 1);
-      const auto portable = [&](int k) -> const std::array<float, 6>& { return frames[first + static_cast<std::size_t>(k)]; };
+      const auto portable = [&](int k) -> const std::array<float, 6>& {
+        return frames[first + static_cast<std::size_t>(k)];
+      };
       float reference[6];
       s.InterpolateFrames<FloatNumeric, 6>(rel - static_cast<float>(whole), portable, reference);
       for (std::size_t ch = 0; ch < 6; ++ch) {
@@ -245,52 +253,54 @@ TEST(SincInterpolator, IntegerChannelMajorLoopEqualsThePortableLoop) {
       {1.2, {1073741824, -1073741824, 2147483647, -2147483647, 0, 1073741823}},
   };
   for (const Scenario& scenario : scenarios)
-  for (const float cutoff : {0.5f, 0.45f, 0.324f, 0.25f, 0.081f, 0.0625f}) {
-    SincInterpolator s;
-    ASSERT_EQ(s.Init(cutoff), Status::kOk);
-    if (!s.channel_major_ready()) GTEST_SKIP() << "this CPU lacks AVX2 or FMA: the meter uses the frame loop";
-    const int side = s.channel_major_side();
-    const int half = s.half_span();
-    constexpr std::size_t kN = SincInterpolator::kChunkSamples;
-    std::vector<std::array<std::int32_t, 6>> frames(kN);
-    for (std::size_t k = 0; k < kN; ++k) {
-      for (std::size_t ch = 0; ch < 6; ++ch) {
-        const bool square = (scenario.square_channels >> ch) & 1u;
-        const double wave = std::sin(0.37 * static_cast<double>(k) + (square ? 0.0 : 1.1 * static_cast<double>(ch)));
-        const double x = square ? (wave >= 0.0 ? scenario.amplitude : -scenario.amplitude)
-                                : (scenario.square_channels != 0 ? 1.2 : scenario.amplitude) * wave;
-        frames[k][ch] = static_cast<std::int32_t>(std::lround(x * 536870912.0));  // Q29
+    for (const float cutoff : {0.5f, 0.45f, 0.324f, 0.25f, 0.081f, 0.0625f}) {
+      SincInterpolator s;
+      ASSERT_EQ(s.Init(cutoff), Status::kOk);
+      if (!s.channel_major_ready()) GTEST_SKIP() << "this CPU lacks AVX2 or FMA: the meter uses the frame loop";
+      const int side = s.channel_major_side();
+      const int half = s.half_span();
+      constexpr std::size_t kN = SincInterpolator::kChunkSamples;
+      std::vector<std::array<std::int32_t, 6>> frames(kN);
+      for (std::size_t k = 0; k < kN; ++k) {
+        for (std::size_t ch = 0; ch < 6; ++ch) {
+          const bool square = (scenario.square_channels >> ch) & 1u;
+          const double wave = std::sin(0.37 * static_cast<double>(k) + (square ? 0.0 : 1.1 * static_cast<double>(ch)));
+          const double x = square ? (wave >= 0.0 ? scenario.amplitude : -scenario.amplitude)
+                                  : (scenario.square_channels != 0 ? 1.2 : scenario.amplitude) * wave;
+          frames[k][ch] = static_cast<std::int32_t>(std::lround(x * 536870912.0));  // Q29
+        }
+      }
+      std::vector<std::int32_t> chunk(SincInterpolator::kChunkStorage);
+      std::int32_t* const channels[6] = {&chunk[0],      &chunk[kN],     &chunk[2 * kN],
+                                         &chunk[3 * kN], &chunk[4 * kN], &chunk[5 * kN]};
+      SincInterpolator::CopyFramesChannelMajor(frames[0].data(), static_cast<int>(kN), channels);
+      const std::int32_t* const offset = scenario.offset;
+      constexpr int kPoints = 128;
+      std::array<std::array<std::int32_t, 6>, kPoints> out{};
+      // Steps of 0.75 samples: every point of a short kernel fits one chunk;
+      // a long kernel's stop at the chunk's end and resume in the next.
+      const SincInterpolator::PointGrid grid{side + 2, 0.0f, 0.75f, kPoints};
+      const std::int64_t first_length = 2 * side + 40;
+      int done = s.InterpolateSixChannelMajor({chunk.data(), first_length}, grid, 0, offset, out[0].data());
+      ASSERT_GT(done, 0);
+      ASSERT_EQ(s.InterpolateSixChannelMajor({chunk.data(), static_cast<std::int64_t>(kN)}, grid, done, offset,
+                                             out[0].data()),
+                kPoints);
+      for (int j = 0; j < kPoints; ++j) {
+        const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
+        const int whole = static_cast<int>(rel);
+        const auto first = static_cast<std::size_t>(grid.origin + whole - half + 1);
+        const auto portable = [&](int k) -> const std::array<std::int32_t, 6>& {
+          return frames[first + static_cast<std::size_t>(k)];
+        };
+        std::int32_t reference[6];
+        s.InterpolateFrames<Q31Numeric, 6>(rel - static_cast<float>(whole), portable, reference);
+        for (std::size_t ch = 0; ch < 6; ++ch) {
+          ASSERT_EQ(out[static_cast<std::size_t>(j)][ch], Q31Numeric::Sub(reference[ch], offset[ch]))
+              << "amplitude " << scenario.amplitude << " cutoff " << cutoff << " point " << j << " channel " << ch;
+        }
       }
     }
-    std::vector<std::int32_t> chunk(SincInterpolator::kChunkStorage);
-    std::int32_t* const channels[6] = {&chunk[0], &chunk[kN], &chunk[2 * kN], &chunk[3 * kN], &chunk[4 * kN], &chunk[5 * kN]};
-    SincInterpolator::CopyFramesChannelMajor(frames[0].data(), static_cast<int>(kN), channels);
-    const std::int32_t* const offset = scenario.offset;
-    constexpr int kPoints = 128;
-    std::array<std::array<std::int32_t, 6>, kPoints> out{};
-    // Steps of 0.75 samples: every point of a short kernel fits one chunk;
-    // a long kernel's stop at the chunk's end and resume in the next.
-    const SincInterpolator::PointGrid grid{side + 2, 0.0f, 0.75f, kPoints};
-    const std::int64_t first_length = 2 * side + 40;
-    int done = s.InterpolateSixChannelMajor({chunk.data(), first_length}, grid, 0, offset, out[0].data());
-    ASSERT_GT(done, 0);
-    ASSERT_EQ(s.InterpolateSixChannelMajor({chunk.data(), static_cast<std::int64_t>(kN)}, grid, done, offset, out[0].data()),
-              kPoints);
-    for (int j = 0; j < kPoints; ++j) {
-      const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
-      const int whole = static_cast<int>(rel);
-      const auto first = static_cast<std::size_t>(grid.origin + whole - half + 1);
-      const auto portable = [&](int k) -> const std::array<std::int32_t, 6>& {
-        return frames[first + static_cast<std::size_t>(k)];
-      };
-      std::int32_t reference[6];
-      s.InterpolateFrames<Q31Numeric, 6>(rel - static_cast<float>(whole), portable, reference);
-      for (std::size_t ch = 0; ch < 6; ++ch) {
-        ASSERT_EQ(out[static_cast<std::size_t>(j)][ch], Q31Numeric::Sub(reference[ch], offset[ch]))
-            << "amplitude " << scenario.amplitude << " cutoff " << cutoff << " point " << j << " channel " << ch;
-      }
-    }
-  }
 }
 #endif
 
@@ -315,7 +325,9 @@ TEST(SincInterpolator, IntegerContiguousRunLoopEqualsThePortableLoop) {
       }
     }
     const ContiguousRun<std::array<std::int32_t, 6>> run{frames.data()};
-    const auto portable = [&](int j) -> const std::array<std::int32_t, 6>& { return frames[static_cast<std::size_t>(j)]; };
+    const auto portable = [&](int j) -> const std::array<std::int32_t, 6>& {
+      return frames[static_cast<std::size_t>(j)];
+    };
     for (int step = 0; step <= 256; ++step) {
       const float u = step == 256 ? 0.99999994f : static_cast<float>(step) / 256.0f;
       std::int32_t fast[6], reference[6];
@@ -378,7 +390,8 @@ TEST(SincInterpolator, CutoffWithFewerTapsDropsATapASideWithinTheRise) {
     int taps_before;
     int taps_after;
   };
-  for (const Case c : {Case{4000.0f, 18, 18}, Case{8000.0f, 26, 24}, Case{16000.0f, 52, 50}, Case{32000.0f, 104, 104}}) {
+  for (const Case c :
+       {Case{4000.0f, 18, 18}, Case{8000.0f, 26, 24}, Case{16000.0f, 52, 50}, Case{32000.0f, 104, 104}}) {
     const float asked = 0.45f * std::fmin(c.rate, 128.0f * 45.0f) / c.rate;
     const float chosen = SincInterpolator::CutoffWithFewerTaps(asked, 0.05f);
     SincInterpolator before, after;
@@ -438,8 +451,8 @@ TEST(SincInterpolator, FromStartsEqualsThePortableLoopLessTheOffsets) {
     std::int64_t starts[6];
     SincInterpolator::OffsetStarts(dc, starts);
     s.InterpolateSixFromStarts(u, frames[0].data(), starts, got, 1);
-    s.InterpolateFrames<Q31Numeric, 6>(u, [&](int j) -> const Frame& { return frames[static_cast<std::size_t>(j)]; },
-                                       point);
+    s.InterpolateFrames<Q31Numeric, 6>(
+        u, [&](int j) -> const Frame& { return frames[static_cast<std::size_t>(j)]; }, point);
     for (std::size_t ch = 0; ch < 6; ++ch) ASSERT_EQ(got[ch], Q31Numeric::Sub(point[ch], dc[ch])) << "u " << u;
   }
 }
@@ -452,7 +465,8 @@ TEST(SincTables, CommittedTablesMatchTheirDefinition) {
   for (std::size_t k = 0; k < kernel.size(); ++k) ASSERT_EQ(kernel[k], kSincKernelTable[k]) << "kernel " << k;
   for (std::size_t k = 0; k < response.size(); ++k) ASSERT_EQ(response[k], kSincResponseTable[k]) << "response " << k;
   const SincKernelPairs float_pairs = ComputeSincKernelPairs(kernel);
-  for (std::size_t k = 0; k < float_pairs.size(); ++k) ASSERT_EQ(float_pairs[k], kSincKernelPairs[k]) << "float pairs " << k;
+  for (std::size_t k = 0; k < float_pairs.size(); ++k)
+    ASSERT_EQ(float_pairs[k], kSincKernelPairs[k]) << "float pairs " << k;
   const SincKernelPairsQ30 pairs = ComputeSincKernelPairsQ30(kernel);
   for (std::size_t k = 0; k < pairs.size(); ++k) ASSERT_EQ(pairs[k], kSincKernelPairsQ30[k]) << "pairs " << k;
   EXPECT_EQ(kSincKernelPairsQ30[0], 1 << 30);

@@ -4,8 +4,8 @@
 // qemu-arm, matches the host build within the float/fixed tolerances.
 #include <gtest/gtest.h>
 
-#include "support/shared_recordings.h"
 #include <sys/wait.h>
+#include "support/shared_recordings.h"
 
 #include <cmath>
 #include <cstdio>
@@ -116,8 +116,8 @@ std::vector<Recording> Recordings() {
   // Always available: a generated 3 s recording with harmonics, off nominal.
   const std::string csv = (kWork / "generated.csv").string();
   const ShellRun g = Shell(std::string(METER_SIM_PATH) + " generate " + csv +
-                      " --seconds 3 --rate 8000 --f 49.7 --un 230 --i 4 --phi 35 --v-harmonic 5:0.05 "
-                      "--i-harmonic 3:0.2 --i-harmonic 7:0.05 --noise 0.0005");
+                           " --seconds 3 --rate 8000 --f 49.7 --un 230 --i 4 --phi 35 --v-harmonic 5:0.05 "
+                           "--i-harmonic 3:0.2 --i-harmonic 7:0.05 --noise 0.0005");
   EXPECT_EQ(g.exit_code, 0);
   r.push_back({"generated", csv, "--rate 8000 --un 230 --in 5", "--rate 8000 --un 230 --in 5"});
   const fs::path shared = fs::path(METER_SHARED_DIR) / "recordings";
@@ -125,7 +125,8 @@ std::vector<Recording> Recordings() {
     r.push_back({"generator-6kv-50hz", (shared / "generator-6kv-50hz/test1.cfg").string(), "--un 3464 --in 2500",
                  "--rate 5760 --un 3464 --in 2500"});
   } else {
-    if (meter::testing::RecordingsRequired()) ADD_FAILURE() << shared << " is absent and METER_REQUIRE_RECORDINGS is set";
+    if (meter::testing::RecordingsRequired())
+      ADD_FAILURE() << shared << " is absent and METER_REQUIRE_RECORDINGS is set";
     std::printf("note: %s absent: only the generated recording is replayed\n", shared.string().c_str());
   }
   return r;
@@ -148,17 +149,20 @@ TEST(LinuxTarget, HostQ31OutputEqualsMeterSimReplay) {
   const fs::path kWork = WorkDir();
   for (const Recording& rec : Recordings()) {
     const std::string scan = (kWork / (rec.name + ".scan")).string();
-    const ShellRun sim = Shell(std::string(METER_SIM_PATH) + " replay '" + rec.file + "' --wiring 3p4w --json --no-progress --numeric q31 " +
-                          rec.replay_args + " --export-scan " + scan);
+    const ShellRun sim =
+        Shell(std::string(METER_SIM_PATH) + " replay '" + rec.file +
+              "' --wiring 3p4w --json --no-progress --numeric q31 " + rec.replay_args + " --export-scan " + scan);
     ASSERT_EQ(sim.exit_code, 0) << rec.name;
     const std::string state = (kWork / ("state-" + rec.name)).string();
     fs::remove_all(state);
-    const ShellRun host = Shell(std::string(METER_LINUX_Q31_PATH) + " --source " + scan + " --state-dir " + state + " " + rec.linux_args);
+    const ShellRun host =
+        Shell(std::string(METER_LINUX_Q31_PATH) + " --source " + scan + " --state-dir " + state + " " + rec.linux_args);
     ASSERT_EQ(host.exit_code, 0) << rec.name;
     EXPECT_EQ(host.out, WithoutChannelMap(sim.out)) << rec.name;
     // The scan arrives through a pipe just as well.
     fs::remove_all(state);
-    const ShellRun piped = Shell("cat " + scan + " | " + METER_LINUX_Q31_PATH + " --source - --state-dir " + state + " " + rec.linux_args);
+    const ShellRun piped =
+        Shell("cat " + scan + " | " + METER_LINUX_Q31_PATH + " --source - --state-dir " + state + " " + rec.linux_args);
     EXPECT_EQ(piped.out, WithoutChannelMap(sim.out)) << rec.name;
   }
 }
@@ -166,14 +170,15 @@ TEST(LinuxTarget, HostQ31OutputEqualsMeterSimReplay) {
 TEST(LinuxTarget, ArmhfBuildUnderQemuMatchesTheHostBuild) {
   const std::string dir = ArmhfDir();
   if (!fs::exists(fs::path(dir) / "meter-linux")) {
-    if (std::getenv("METER_REQUIRE_TARGETS") != nullptr) FAIL() << dir << "/meter-linux missing (build the linux-armhf preset)";
+    if (std::getenv("METER_REQUIRE_TARGETS") != nullptr)
+      FAIL() << dir << "/meter-linux missing (build the linux-armhf preset)";
     GTEST_SKIP() << dir << "/meter-linux missing: build the linux-armhf preset (cmake --workflow does not build it)";
   }
   const fs::path kWork = WorkDir();
   for (const Recording& rec : Recordings()) {
     const std::string scan = (kWork / (rec.name + ".scan")).string();
-    ASSERT_EQ(Shell(std::string(METER_SIM_PATH) + " replay '" + rec.file + "' --wiring 3p4w --json --no-progress --numeric q31 " +
-                    rec.replay_args + " --export-scan " + scan)
+    ASSERT_EQ(Shell(std::string(METER_SIM_PATH) + " replay '" + rec.file +
+                    "' --wiring 3p4w --json --no-progress --numeric q31 " + rec.replay_args + " --export-scan " + scan)
                   .exit_code,
               0);
     for (const char* program : {"meter-linux", "meter-linux-q31"}) {
@@ -182,11 +187,12 @@ TEST(LinuxTarget, ArmhfBuildUnderQemuMatchesTheHostBuild) {
       const std::string state = (kWork / (std::string(program) + "-" + rec.name)).string();
       fs::remove_all(state + "-host");
       fs::remove_all(state + "-arm");
-      const ShellRun host = Shell(host_path + " --source " + scan + " --state-dir " + state + "-host " + rec.linux_args);
+      const ShellRun host =
+          Shell(host_path + " --source " + scan + " --state-dir " + state + "-host " + rec.linux_args);
       // Debian's armhf multiarch root: the loader and libc of the armhf
       // libraries meter-linux links (cmake/toolchains/linux-armhf.cmake).
-      const ShellRun arm = Shell("qemu-arm -L / " + dir + "/" + program + " --source " + scan +
-                                 " --state-dir " + state + "-arm " + rec.linux_args);
+      const ShellRun arm = Shell("qemu-arm -L / " + dir + "/" + program + " --source " + scan + " --state-dir " +
+                                 state + "-arm " + rec.linux_args);
       ASSERT_EQ(host.exit_code, 0) << program << " " << rec.name;
       ASSERT_EQ(arm.exit_code, 0) << program << " " << rec.name << " under qemu-arm";
       CompareOutputs(host.out, arm.out, std::string(program) + " " + rec.name);
@@ -199,14 +205,15 @@ TEST(LinuxTarget, RegistersPersistInTheFileStoreAcrossRuns) {
   const auto recs = Recordings();
   const Recording& rec = recs.front();
   const std::string scan = (kWork / (rec.name + ".scan")).string();
-  ASSERT_EQ(Shell(std::string(METER_SIM_PATH) + " replay '" + rec.file + "' --wiring 3p4w --json --no-progress --numeric q31 " +
-                  rec.replay_args + " --export-scan " + scan)
+  ASSERT_EQ(Shell(std::string(METER_SIM_PATH) + " replay '" + rec.file +
+                  "' --wiring 3p4w --json --no-progress --numeric q31 " + rec.replay_args + " --export-scan " + scan)
                 .exit_code,
             0);
   const std::string store = (kWork / "registers.bin").string();
   fs::remove(store);
   const auto energy = [&]() {
-    const ShellRun r = Shell(std::string(METER_LINUX_PATH) + " --source " + scan + " --store " + store + " " + rec.linux_args);
+    const ShellRun r =
+        Shell(std::string(METER_LINUX_PATH) + " --source " + scan + " --store " + store + " " + rec.linux_args);
     EXPECT_EQ(r.exit_code, 0);
     return Lines(r.out).back()["energy"]["kwh_imp"].get<double>();
   };
@@ -217,7 +224,9 @@ TEST(LinuxTarget, RegistersPersistInTheFileStoreAcrossRuns) {
   EXPECT_FALSE(fs::exists(store + ".tmp"));
   // A store of another layout is refused, never misread.
   { std::ofstream(store, std::ios::trunc) << "not a register store"; }
-  EXPECT_NE(Shell(std::string(METER_LINUX_PATH) + " --source " + scan + " --store " + store + " " + rec.linux_args).exit_code, 0);
+  EXPECT_NE(
+      Shell(std::string(METER_LINUX_PATH) + " --source " + scan + " --store " + store + " " + rec.linux_args).exit_code,
+      0);
   // The right size but no valid record: metering goes on from zero, and says so.
   {
     std::ofstream garbage(store, std::ios::trunc | std::ios::binary);
@@ -238,8 +247,8 @@ TEST(LinuxTarget, IioBufferDeviceWithItsScanElements) {
   const auto recs = Recordings();
   const Recording& rec = recs.front();
   const std::string scan = (kWork / "plain.scan").string();
-  ASSERT_EQ(Shell(std::string(METER_SIM_PATH) + " replay '" + rec.file + "' --wiring 3p4w --json --no-progress --numeric q31 " +
-                  rec.replay_args + " --export-scan " + scan)
+  ASSERT_EQ(Shell(std::string(METER_SIM_PATH) + " replay '" + rec.file +
+                  "' --wiring 3p4w --json --no-progress --numeric q31 " + rec.replay_args + " --export-scan " + scan)
                 .exit_code,
             0);
   fs::remove_all(kWork / "state-plain");
@@ -255,7 +264,8 @@ TEST(LinuxTarget, IioBufferDeviceWithItsScanElements) {
   const auto put = [](const fs::path& p, const std::string& text) { std::ofstream(p) << text << "\n"; };
   put(sys_dir / "sampling_frequency", "8000");
   // Layout by index: 0 va(le:s24/32) 1 aux(be:s16/16) 2 vb 3 vc 4 ia 5 ib 6 ic, then the timestamp.
-  const char* names[] = {"in_voltage0", "in_voltage7", "in_voltage1", "in_voltage2", "in_current0", "in_current1", "in_current2"};
+  const char* names[] = {"in_voltage0", "in_voltage7", "in_voltage1", "in_voltage2",
+                         "in_current0", "in_current1", "in_current2"};
   for (int k = 6; k >= 0; --k) {
     put(sys_dir / "scan_elements" / (std::string(names[k]) + "_en"), "0");
     put(sys_dir / "scan_elements" / (std::string(names[k]) + "_index"), std::to_string(k));
@@ -275,11 +285,11 @@ TEST(LinuxTarget, IioBufferDeviceWithItsScanElements) {
     node.write(frame + 4, 20);
   }
   node.close();
-  const ShellRun iio = Shell(std::string(METER_LINUX_Q31_PATH) + " --source iio:3 --state-dir " + (kWork / "state-iio").string() +
-                             " --iio-sysfs " + (kWork / "sys").string() +
-                             " --iio-dev " + dev_dir.string() +
-                             " --map va=in_voltage0,vb=in_voltage1,vc=in_voltage2,ia=in_current0,ib=in_current1,ic=in_current2"
-                             " --un 230 --in 5");
+  const ShellRun iio =
+      Shell(std::string(METER_LINUX_Q31_PATH) + " --source iio:3 --state-dir " + (kWork / "state-iio").string() +
+            " --iio-sysfs " + (kWork / "sys").string() + " --iio-dev " + dev_dir.string() +
+            " --map va=in_voltage0,vb=in_voltage1,vc=in_voltage2,ia=in_current0,ib=in_current1,ic=in_current2"
+            " --un 230 --in 5");
   ASSERT_EQ(iio.exit_code, 0);
   EXPECT_EQ(iio.out, plain.out);
   std::ifstream en(sys_dir / "scan_elements" / "in_voltage0_en");
@@ -324,7 +334,10 @@ TEST(LinuxTarget, BadSourcesGiveClearErrors) {
   EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) + " --source - --rate 8000 --scan-type le:x24/32").exit_code, 2);
   EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) + " --source iio:99 --iio-sysfs " + kWork.string()).exit_code, 1);
   const std::string state = " --state-dir " + (kWork / "state").string();
-  EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) + " --source - --rate 8000 --gpio-chip /dev/nonexistent --pulse-line 3" + state).exit_code, 1);
+  EXPECT_EQ(Shell(std::string(METER_LINUX_PATH) +
+                  " --source - --rate 8000 --gpio-chip /dev/nonexistent --pulse-line 3" + state)
+                .exit_code,
+            1);
   // A scan cut short is an error, not a silently dropped frame.
   ShellRun r = Shell("printf 'abcdefg' | " + std::string(METER_LINUX_PATH) + " --source - --rate 8000" + state);
   EXPECT_EQ(r.exit_code, 1);

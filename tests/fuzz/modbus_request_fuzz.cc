@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (length < 8 || length > kMaxTcpAdu || at + length > size) std::abort();
     const std::size_t n = ReplyToTcpFrame(data + at, length, snapshot, id, reply);
     if (n < 9 || n > kMaxTcpAdu) std::abort();
-    if (std::memcmp(reply, data + at, 4) != 0) std::abort();                   // ids echoed
+    if (std::memcmp(reply, data + at, 4) != 0) std::abort();                    // ids echoed
     if (((reply[4] << 8) | reply[5]) != static_cast<int>(n - 6)) std::abort();  // MBAP length right
     const std::uint8_t function = reply[7];
     if (function & 0x80) {

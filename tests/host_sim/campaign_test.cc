@@ -46,12 +46,14 @@ TEST_P(Campaign, CalibratedMeterPassesClassHalfS) {
   EXPECT_EQ(j["numeric"], q31 ? "q31" : "float");
   EXPECT_EQ(j["pass"], true);
   for (const auto& p : j["points"]) {
-    for (const char* key : {"test", "i_over_in", "pf", "f_hz", "error_pct", "limit_pct", "pass"}) EXPECT_TRUE(p.contains(key)) << key;
+    for (const char* key : {"test", "i_over_in", "pf", "f_hz", "error_pct", "limit_pct", "pass"})
+      EXPECT_TRUE(p.contains(key)) << key;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(FrontEndsAndNumerics, Campaign,
-                         ::testing::Combine(::testing::Values(FrontEndKind::kMv5, FrontEndKind::kAv5), ::testing::Bool()));
+                         ::testing::Combine(::testing::Values(FrontEndKind::kMv5, FrontEndKind::kAv5),
+                                            ::testing::Bool()));
 
 // The ratings' extremes: a 1 A and a 10 kA sensor, a 2000:1 CT (10 kA).
 TEST(CampaignRatings, ExtremesPass) {

@@ -25,9 +25,7 @@ std::string Rec(const std::string& rel) { return kShared + "/recordings/" + rel;
 
 class Recordings : public ::testing::Test {
  protected:
-  void SetUp() override {
-    METER_NEED_SHARED_RECORDINGS();
-  }
+  void SetUp() override { METER_NEED_SHARED_RECORDINGS(); }
 };
 
 std::vector<SampleFrame> ReadAll(ComtradeSource& src) {
@@ -133,8 +131,10 @@ TEST(ComtradeMalformed, ClearErrorsNamingTheSpot) {
   EXPECT_EQ(ComtradeSource::Open(write("bad1.cfg", "st,dev,1999\n2,3A,0D\n"), "", err), nullptr);
   EXPECT_NE(err.ToString().find("bad1.cfg:2: channel counts"), std::string::npos) << err.ToString();
 
-  EXPECT_EQ(ComtradeSource::Open(write("bad2.cfg", "st,dev,1999\n2,2A,0D\n1,VA,A,,V,x,0,0,-1,1,1,1,P\n"), "", err), nullptr);
-  EXPECT_NE(err.ToString().find("bad2.cfg:3:6: analog channel 1: field 'a' is not a number"), std::string::npos) << err.ToString();
+  EXPECT_EQ(ComtradeSource::Open(write("bad2.cfg", "st,dev,1999\n2,2A,0D\n1,VA,A,,V,x,0,0,-1,1,1,1,P\n"), "", err),
+            nullptr);
+  EXPECT_NE(err.ToString().find("bad2.cfg:3:6: analog channel 1: field 'a' is not a number"), std::string::npos)
+      << err.ToString();
 
   std::string t = good_tail;
   t.replace(t.find("ASCII"), 5, "HEX");
@@ -177,7 +177,8 @@ Reference ReferenceWindow(const std::vector<SampleFrame>& f, std::size_t phase, 
       return g(k) + u * (g(k + 1) - g(k));
     };
     const auto k0 = static_cast<std::size_t>(std::floor(t0)) + 1, k1 = static_cast<std::size_t>(std::floor(t1));
-    double s = 0.5 * (at(t0) + g(k0)) * (static_cast<double>(k0) - t0) + 0.5 * (g(k1) + at(t1)) * (t1 - static_cast<double>(k1));
+    double s = 0.5 * (at(t0) + g(k0)) * (static_cast<double>(k0) - t0) +
+               0.5 * (g(k1) + at(t1)) * (t1 - static_cast<double>(k1));
     for (std::size_t k = k0; k < k1; ++k) s += 0.5 * (g(k) + g(k + 1));
     return s / (t1 - t0);
   };
@@ -207,7 +208,8 @@ double BesselI0(double x) {
   }
   return sum;
 }
-Fundamental WholeWindowFundamental(const std::vector<SampleFrame>& f, std::size_t phase, double t0, double t1, int cycles) {
+Fundamental WholeWindowFundamental(const std::vector<SampleFrame>& f, std::size_t phase, double t0, double t1,
+                                   int cycles) {
   constexpr int kHalfTaps = 32;
   constexpr double kBeta = 12.0, kPi = 3.14159265358979323846;
   const int points = 128 * cycles;
@@ -277,16 +279,20 @@ void CompareWithReference(const std::string& cfg_path, const std::string& map, f
     if (prev_end >= 0 && !(w.flags & (kFlagSettling | kFlagNoZeroCrossing))) {
       for (std::size_t p = 0; p < 3; ++p) {
         const Reference r = ReferenceWindow(frames, p, prev_end, end);
-        EXPECT_NEAR(w.phases[p].v_rms, r.v_rms, 2e-5 * std::max(r.v_rms, v_range)) << cfg_path << " window " << w.sequence << " phase " << p;
-        EXPECT_NEAR(w.phases[p].i_rms, r.i_rms, 2e-5 * std::max(r.i_rms, i_range)) << cfg_path << " window " << w.sequence;
+        EXPECT_NEAR(w.phases[p].v_rms, r.v_rms, 2e-5 * std::max(r.v_rms, v_range))
+            << cfg_path << " window " << w.sequence << " phase " << p;
+        EXPECT_NEAR(w.phases[p].i_rms, r.i_rms, 2e-5 * std::max(r.i_rms, i_range))
+            << cfg_path << " window " << w.sequence;
         // P within the pipeline's own budget (1e-4 of S), also through the
         // generator record's fault transient.
-        EXPECT_NEAR(w.phases[p].p_w, r.p, 1e-4 * r.v_rms * std::max(r.i_rms, 0.01 * i_range)) << cfg_path << " window " << w.sequence;
+        EXPECT_NEAR(w.phases[p].p_w, r.p, 1e-4 * r.v_rms * std::max(r.i_rms, 0.01 * i_range))
+            << cfg_path << " window " << w.sequence;
         if (fundamental != nullptr && std::isfinite(w.phases[p].p1_w)) {
           const Fundamental x = WholeWindowFundamental(frames, p, prev_end, end, w.cycles);
           const std::complex<double> s1 = x.v * std::conj(x.i);
           const double s_va = std::max(r.v_rms * r.i_rms, 1e-9);
-          const double d = std::max(std::fabs(w.phases[p].p1_w - s1.real()), std::fabs(w.phases[p].q1_var - s1.imag())) / s_va;
+          const double d =
+              std::max(std::fabs(w.phases[p].p1_w - s1.real()), std::fabs(w.phases[p].q1_var - s1.imag())) / s_va;
           if (d > fundamental->worst) *fundamental = {d, w.sequence, fundamental->compared};
           fundamental->compared++;
         }
@@ -306,8 +312,8 @@ void CompareWithReference(const std::string& cfg_path, const std::string& map, f
 TEST_F(Recordings, GeneratorRecordMatchesTheDoubleReference) {
   FundamentalDifference d;
   CompareWithReference(Rec("generator-6kv-50hz/test1.cfg"), "", 50.0f, &d);
-  std::printf("generator record: P1/Q1 against the whole-window DFT: worst %.2e of S (window %u), %d window-phases\n", d.worst,
-              d.window, d.compared);
+  std::printf("generator record: P1/Q1 against the whole-window DFT: worst %.2e of S (window %u), %d window-phases\n",
+              d.worst, d.window, d.compared);
   EXPECT_GE(d.compared, 50);
   EXPECT_LE(d.worst, 5e-4);
 }
@@ -359,7 +365,8 @@ TEST(ComtradeRate, AsciiRecordWithoutRateLine) {
   {
     std::ofstream dat(dir + "/r.dat");
     for (int k = 0; k < 2000; ++k) {
-      dat << k + 1 << "," << static_cast<long long>(std::fmod(std::round(4294966000.0 + k * 1e6 / 3200.0), 4294967296.0)) << ",1,2\n";
+      dat << k + 1 << ","
+          << static_cast<long long>(std::fmod(std::round(4294966000.0 + k * 1e6 / 3200.0), 4294967296.0)) << ",1,2\n";
     }
   }
   SourceError error;

@@ -9,8 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -23,9 +23,9 @@ std::string Temp(const std::string& name) { return ::testing::TempDir() + name; 
 
 struct ExecResult {
   int exit_code;
-  std::string out;     // stdout then stderr: where a message is looked for
-  std::string stdout_; // stdout alone: what a program reading the JSON lines gets
-  std::string err;     // stderr alone
+  std::string out;      // stdout then stderr: where a message is looked for
+  std::string stdout_;  // stdout alone: what a program reading the JSON lines gets
+  std::string err;      // stderr alone
 };
 
 std::string ReadAll(const std::string& path) {
@@ -53,7 +53,10 @@ ExecResult Exec(const std::string& args) {
 
 TEST(MeterSimCli, JsonLinesFollowTheContract) {
   const std::string csv = Temp("cli_good.csv");
-  ASSERT_EQ(Exec("generate " + csv + " --seconds 1.5 --f 50 --un 230 --i 5 --phi 60 --v-harmonic 5:0.1 --i-harmonic 5:0.4").exit_code, 0);
+  ASSERT_EQ(
+      Exec("generate " + csv + " --seconds 1.5 --f 50 --un 230 --i 5 --phi 60 --v-harmonic 5:0.1 --i-harmonic 5:0.4")
+          .exit_code,
+      0);
   const ExecResult r = Exec("replay " + csv + " --rate 8000 --wiring 3p4w --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   std::istringstream lines(r.stdout_);
@@ -65,12 +68,13 @@ TEST(MeterSimCli, JsonLinesFollowTheContract) {
     const auto j = nlohmann::json::parse(line);
     if (j["type"] == "window") {
       ++windows;
-      for (const char* key : {"t_s", "f_hz", "flags", "phases", "v_ll_rms", "thd_v_ll_pct", "i_n_rms",
-                              "unbalance_v_pct", "total"}) {
+      for (const char* key :
+           {"t_s", "f_hz", "flags", "phases", "v_ll_rms", "thd_v_ll_pct", "i_n_rms", "unbalance_v_pct", "total"}) {
         EXPECT_TRUE(j.contains(key)) << key;
       }
       ASSERT_EQ(j["phases"].size(), 3u);
-      for (const char* key : {"v_rms", "i_rms", "p_w", "q_var", "s_va", "pf", "p1_w", "q1_var", "thd_v_pct", "thd_i_pct"}) {
+      for (const char* key :
+           {"v_rms", "i_rms", "p_w", "q_var", "s_va", "pf", "p1_w", "q1_var", "thd_v_pct", "thd_i_pct"}) {
         EXPECT_TRUE(j["phases"][0].contains(key)) << key;
       }
       EXPECT_GT(j["t_s"].get<double>(), last_t);
@@ -95,7 +99,8 @@ TEST(MeterSimCli, JsonLinesFollowTheContract) {
   EXPECT_TRUE(summary["f_hz_10s"].is_array());
   // Registers: PF 0.5 inductive import, quadrant I only.
   const auto& e = summary["energy"];
-  for (const char* key : {"kwh_imp", "kwh_exp", "kvarh_imp", "kvarh_exp", "kvah", "kwh_q", "kvarh_q", "kvah_q", "phases"}) {
+  for (const char* key :
+       {"kwh_imp", "kwh_exp", "kvarh_imp", "kvarh_exp", "kvah", "kwh_q", "kvarh_q", "kvah_q", "phases"}) {
     EXPECT_TRUE(e.contains(key)) << key;
   }
   const double on_s = summary["hours"]["on_s"].get<double>();
@@ -172,8 +177,8 @@ TEST(MeterSimCli, NumericQ31MatchesFloatAndFlagsClipping) {
 
 TEST(MeterSimCli, AccuracyCampaignWritesJsonAndReport) {
   const std::string json = Temp("accuracy.json"), dir = Temp("accuracy-report");
-  const ExecResult r = Exec("accuracy --front-end av5 --numeric q31 --measure-s 1 --no-load-minutes 0.5 --json " + json +
-                            " --report " + dir);
+  const ExecResult r = Exec("accuracy --front-end av5 --numeric q31 --measure-s 1 --no-load-minutes 0.5 --json " +
+                            json + " --report " + dir);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("result: class 0.5S PASS"), std::string::npos) << r.out;
   std::ifstream in(json);
@@ -210,7 +215,8 @@ TEST(MeterSimCli, EveryRecordingReplays) {
     if (name == "sample_ascii_utf-8.cfg" || name == "sample_sub_char.cfg") {
       extra = " --dat " + entry.path().parent_path().string() + "/sample_ascii.dat";
     }
-    if (name == "Comtrade1.cfg") extra = " --map 'va=HV Bus VR,vb=HV Bus VS,vc=HV Bus VT,ia=HV IR,ib=HV IS,ic=HV IT' --un 127000";
+    if (name == "Comtrade1.cfg")
+      extra = " --map 'va=HV Bus VR,vb=HV Bus VS,vc=HV Bus VT,ia=HV IR,ib=HV IS,ic=HV IT' --un 127000";
     if (name == "sample_float32.cff") extra = " --map va=1 --nominal-hz 50";
     const ExecResult r = Exec("replay '" + path + "' --wiring 3p4w --json --no-progress" + extra);
     EXPECT_NE(r.out.find("\"type\":\"summary\""), std::string::npos) << path;
@@ -228,7 +234,7 @@ TEST(MeterSimCli, EveryRecordingReplays) {
     }
     ++replayed;
   }
-  EXPECT_EQ(replayed, 10);  // 8 format samples (6 .cfg, 2 .cff) and the two real records
+  EXPECT_EQ(replayed, 10);     // 8 format samples (6 .cfg, 2 .cff) and the two real records
   EXPECT_EQ(with_windows, 3);  // the two real records and sample_float32.cff (3 s)
 }
 
@@ -239,7 +245,9 @@ TEST(MeterSimCli, SeveralRecordingsInParallel) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   for (int k = 0; k < 3; ++k) {
-    ASSERT_EQ(Exec("generate " + dir + "/r" + std::to_string(k) + ".csv --seconds 1 --phi " + std::to_string(10 * k)).exit_code, 0);
+    ASSERT_EQ(Exec("generate " + dir + "/r" + std::to_string(k) + ".csv --seconds 1 --phi " + std::to_string(10 * k))
+                  .exit_code,
+              0);
   }
   const std::string out = Temp("many-out");
   ExecResult r = Exec("replay " + dir + " --rate 8000 --wiring 3p4w --json --out-dir " + out);
@@ -366,8 +374,9 @@ TEST(MeterSimInputs, AnySampleRateExactlyAsGiven) {
   }
   r = Exec("replay " + csv + " --rate 32000.5 --wiring 3p4w");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(csv + ": sample rate 32000.5 Hz (--rate) is outside the supported range, 100 to 32000 samples/s"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(csv + ": sample rate 32000.5 Hz (--rate) is outside the supported range, 100 to 32000 samples/s"),
+      std::string::npos)
       << r.err;
 }
 
@@ -390,7 +399,8 @@ TEST(MeterSimInputs, TooLittleDataIsAnError) {
   EXPECT_NE(r.err.find(header + ": 0 samples: an empty recording"), std::string::npos) << r.err;
   r = Exec("replay " + shorter + " --rate 8000 --wiring 3p4w --json");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find(shorter + ": 1000 samples (0.125 s at 8000 Hz): fewer than one complete window"), std::string::npos)
+  EXPECT_NE(r.err.find(shorter + ": 1000 samples (0.125 s at 8000 Hz): fewer than one complete window"),
+            std::string::npos)
       << r.err;
 }
 
@@ -403,8 +413,8 @@ TEST(MeterSimInputs, MapIsCheckedAndReported) {
     out << "time,U1,U2,U3,I1,I2,I3\n";
     for (int k = 0; k < 4000; ++k) {
       const double wt = 2 * 3.14159265358979 * 50.0 * k / 8000.0;
-      out << k << "," << 325 * std::cos(wt) << "," << 325 * std::cos(wt - 2.0944) << "," << 325 * std::cos(wt + 2.0944) << ","
-          << 7 * std::cos(wt) << "," << 7 * std::cos(wt - 2.0944) << "," << 7 * std::cos(wt + 2.0944) << "\n";
+      out << k << "," << 325 * std::cos(wt) << "," << 325 * std::cos(wt - 2.0944) << "," << 325 * std::cos(wt + 2.0944)
+          << "," << 7 * std::cos(wt) << "," << 7 * std::cos(wt - 2.0944) << "," << 7 * std::cos(wt + 2.0944) << "\n";
     }
   }
   ExecResult r = Exec("replay " + csv + " --rate 8000 --wiring 3p4w --json --map va=U1,vb=u2,vc=4,ia=I1,ib=I2,ic=7");
@@ -442,25 +452,28 @@ TEST(MeterSimInputs, ComtradeStatementsAndOverrides) {
   METER_NEED_SHARED_RECORDINGS();
   // The real record with nrates 0: its stamps (unit 1 us) wrap at 2^16
   // every 378 samples; the first interval alone says 5747.13 Hz.
-  const std::string stamped = EditedGeneratorRecord("gen_stamps", [](std::string cfg) {
-    return Replace(cfg, "50\n1\n5760,24768\n", "50\n0\n0,24768\n");
-  });
+  const std::string stamped = EditedGeneratorRecord(
+      "gen_stamps", [](std::string cfg) { return Replace(cfg, "50\n1\n5760,24768\n", "50\n0\n0,24768\n"); });
   ExecResult r = Exec("replay " + stamped + " --wiring 3p4w --json --un 3464 --in 2500");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(SummaryOf(r)["rate_hz"].get<double>(), 5760.0);
   EXPECT_EQ(SummaryOf(r)["duration_s"].get<double>(), 4.3);
   EXPECT_EQ(SummaryOf(r)["channels"]["va"], "VA_G1");
   EXPECT_EQ(SummaryOf(r)["channels"]["ic"], "IC_G1");
-  EXPECT_NE(r.err.find("channels: va=VA_G1 [kV], vb=VB_G1 [kV], vc=VC_G1 [kV], ia=IA_G1 [A]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("channels: va=VA_G1 [kV], vb=VB_G1 [kV], vc=VC_G1 [kV], ia=IA_G1 [A]"), std::string::npos)
+      << r.err;
 
   const std::string rec = std::string(METER_SHARED_DIR) + "/recordings/generator-6kv-50hz/test1.cfg";
   r = Exec("replay " + rec + " --wiring 3p4w --json --un 3464 --in 2500 --rate 5000 --nominal-hz 60");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.err.find("warning: --rate 5000 Hz overrides the recording's rate (it states 5760 Hz)"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("warning: --nominal-hz 60 Hz overrides the recording's line frequency (50 Hz)"), std::string::npos)
+  EXPECT_NE(r.err.find("warning: --rate 5000 Hz overrides the recording's rate (it states 5760 Hz)"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("warning: --nominal-hz 60 Hz overrides the recording's line frequency (50 Hz)"),
+            std::string::npos)
       << r.err;
   // 50 Hz data at the wrong rate and nominal: about 43 Hz against 60.
-  EXPECT_NE(r.err.find("windows measured a fundamental more than 10 % from the nominal 60 Hz"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("windows measured a fundamental more than 10 % from the nominal 60 Hz"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.stdout_.find("\"nominal_frequency_mismatch\""), std::string::npos);
 
   r = Exec("replay " + rec + " --wiring 3p4w --json --un 3464 --in 2500 --nominal-hz 60");
@@ -472,17 +485,16 @@ TEST(MeterSimInputs, ComtradeStatementsAndOverrides) {
   EXPECT_NE(r.err.find("warning: va (a voltage) is fed channel 1 'IA_G1' in A"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("warning: ia (a current) is fed channel 4 'VA_G1' in kV"), std::string::npos) << r.err;
 
-  const std::string long_end = EditedGeneratorRecord("gen_end", [](std::string cfg) {
-    return Replace(cfg, "5760,24768\n", "5760,30000\n");
-  });
+  const std::string long_end =
+      EditedGeneratorRecord("gen_end", [](std::string cfg) { return Replace(cfg, "5760,24768\n", "5760,30000\n"); });
   r = Exec("replay " + long_end + " --wiring 3p4w --json --un 3464 --in 2500");
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.err.find("warning: the configuration's end sample is 30000 but the data holds 24768 records"), std::string::npos)
+  EXPECT_NE(r.err.find("warning: the configuration's end sample is 30000 but the data holds 24768 records"),
+            std::string::npos)
       << r.err;
 
-  const std::string too_fast = EditedGeneratorRecord("gen_fast", [](std::string cfg) {
-    return Replace(cfg, "5760,24768\n", "64000,24768\n");
-  });
+  const std::string too_fast =
+      EditedGeneratorRecord("gen_fast", [](std::string cfg) { return Replace(cfg, "5760,24768\n", "64000,24768\n"); });
   r = Exec("replay " + too_fast + " --wiring 3p4w --json");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(too_fast + ": sample rate 64000 Hz is outside the supported range, 100 to 32000 samples/s"),

@@ -50,7 +50,8 @@ void ExpectMeterReads(WavSource& src, Wiring wiring, double v_tol) {
   ASSERT_GE(windows, 3);
   for (int p = 0; p < PhaseCount(wiring); ++p) {
     EXPECT_NEAR(m.LastWindow().phases[static_cast<std::size_t>(p)].v_rms, 230.0, v_tol);
-    EXPECT_NEAR(m.LastWindow().phases[static_cast<std::size_t>(p)].p_w, 230.0 * 5.0 * std::cos(0.5), 230.0 * 5.0 * 1e-3);
+    EXPECT_NEAR(m.LastWindow().phases[static_cast<std::size_t>(p)].p_w, 230.0 * 5.0 * std::cos(0.5),
+                230.0 * 5.0 * 1e-3);
   }
 }
 
@@ -90,7 +91,8 @@ TEST(WavSource, ClearErrors) {
   EXPECT_NE(err.ToString().find("--map: input 'va' is mapped twice"), std::string::npos) << err.ToString();
   EXPECT_TRUE(err.in_option);
   EXPECT_EQ(WavSource::Open(two, Wiring::k1P2W, "va=first", "", err), nullptr);
-  EXPECT_NE(err.ToString().find("--map: va=first: a WAV channel is a 1-based number"), std::string::npos) << err.ToString();
+  EXPECT_NE(err.ToString().find("--map: va=first: a WAV channel is a 1-based number"), std::string::npos)
+      << err.ToString();
   EXPECT_EQ(WavSource::Open(two, Wiring::k1P2W, "ia=7", "", err), nullptr);
   EXPECT_TRUE(err.in_option);
   const auto mapped = WavSource::Open(two, Wiring::k1P2W, "va=2,ia=1", "", err);

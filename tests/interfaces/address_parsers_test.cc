@@ -18,7 +18,7 @@ TEST(AddressParsers, Endpoints) {
   EXPECT_EQ(e.host, "::1");
   EXPECT_FALSE(ParseEndpoint("localhost:502", e, why));  // a name, not an address
   EXPECT_NE(why.find("numeric"), std::string::npos);
-  EXPECT_FALSE(ParseEndpoint("::1:502", e, why));        // IPv6 needs brackets
+  EXPECT_FALSE(ParseEndpoint("::1:502", e, why));  // IPv6 needs brackets
   EXPECT_FALSE(ParseEndpoint("0.0.0.0:65536", e, why));
   EXPECT_FALSE(ParseEndpoint("0.0.0.0:", e, why));
   EXPECT_FALSE(ParseEndpoint("0.0.0.0:5x", e, why));

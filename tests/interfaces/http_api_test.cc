@@ -222,8 +222,8 @@ TEST(LoadProfile, WrittenReadBackAndAggregated) {
     // One hour of windows every 0.2 s, P rising.
     for (int k = 0; k <= 18000; ++k) {
       milli += 3;
-      logger.OnSnapshot(SnapshotAt(static_cast<double>(kNow) + 0.2 * k, static_cast<float>(k), milli, static_cast<std::uint32_t>(k)));
-
+      logger.OnSnapshot(
+          SnapshotAt(static_cast<double>(kNow) + 0.2 * k, static_cast<float>(k), milli, static_cast<std::uint32_t>(k)));
     }
     logger.Flush();
     logger.Stop();
@@ -244,7 +244,7 @@ TEST(LoadProfile, WrittenReadBackAndAggregated) {
   const auto minutes = read(60);
   const auto quarters = read(900);
   const auto hours = read(3600);
-  const auto pairs = read(120);  // aggregated from the 1-minute records
+  const auto pairs = read(120);    // aggregated from the 1-minute records
   ASSERT_EQ(minutes.size(), 61u);  // 60 complete, and the one the last window opened
   ASSERT_EQ(quarters.size(), 5u);
   ASSERT_EQ(hours.size(), 2u);

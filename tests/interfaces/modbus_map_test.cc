@@ -134,22 +134,20 @@ TEST(ModbusMap, HighResolutionBlock) {
   const MeterSnapshot s = Measured();
   const auto w = Read(0x1000, 0x70, s, Identity());
   const auto u32 = [&](std::size_t at) { return (static_cast<std::uint32_t>(w[at]) << 16) | w[at + 1]; };
-  const auto u64 = [&](std::size_t at) {
-    return (static_cast<std::uint64_t>(u32(at)) << 32) | u32(at + 2);
-  };
+  const auto u64 = [&](std::size_t at) { return (static_cast<std::uint64_t>(u32(at)) << 32) | u32(at + 2); };
   EXPECT_EQ(u32(0x00), 41u);
   EXPECT_EQ(u64(0x02), 1700000000250ull);
-  EXPECT_EQ(static_cast<std::int32_t>(u32(0x0A)), 500120);   // 50.0120 Hz
-  EXPECT_EQ(static_cast<std::int32_t>(u32(0x0C)), 230100);   // mV
-  EXPECT_EQ(static_cast<std::int32_t>(u32(0x1A)), 43210);    // 0.1 mA
-  EXPECT_EQ(u32(0x66), 3u);                                  // window valid, registers restored
-  EXPECT_EQ(u64(0x6C), 123456789012ull);                     // mWh, full resolution
+  EXPECT_EQ(static_cast<std::int32_t>(u32(0x0A)), 500120);  // 50.0120 Hz
+  EXPECT_EQ(static_cast<std::int32_t>(u32(0x0C)), 230100);  // mV
+  EXPECT_EQ(static_cast<std::int32_t>(u32(0x1A)), 43210);   // 0.1 mA
+  EXPECT_EQ(u32(0x66), 3u);                                 // window valid, registers restored
+  EXPECT_EQ(u64(0x6C), 123456789012ull);                    // mWh, full resolution
 }
 
 TEST(ModbusMap, NoEnergyBeforeTheRegistersAreRestored) {
   MeterSnapshot s = Measured();
   s.registers_ready = false;
-  Read(0x0000, 0x34, s, Identity());                              // values only: fine
+  Read(0x0000, 0x34, s, Identity());                                // values only: fine
   Read(0x0000, 0x36, s, Identity(), ModbusException::kServerBusy);  // reaches kWh(+)
   Read(0x1000 + 0x6C, 4, s, Identity(), ModbusException::kServerBusy);
   Read(40070 + 2 + 44, 2, s, Identity(), ModbusException::kServerBusy);  // TotWhImp
@@ -200,8 +198,8 @@ TEST(ModbusMap, SunSpecModelFollowsTheWiringAndUnusedPhasesAreNotImplemented) {
   s.window.line_to_line_count = 0;
   const auto w = Read(40070, 20, s, Identity(Wiring::k1P2W));
   EXPECT_EQ(w[0], 201);
-  EXPECT_EQ(w[2 + 2], 0x8000);  // AphB
-  EXPECT_EQ(w[2 + 10], 0x8000); // PPVphAB
+  EXPECT_EQ(w[2 + 2], 0x8000);   // AphB
+  EXPECT_EQ(w[2 + 10], 0x8000);  // PPVphAB
   EXPECT_EQ(Read(40070, 1, s, Identity(Wiring::k2P3W))[0], 202);
   EXPECT_EQ(Read(40070, 1, s, Identity(Wiring::k3P3W))[0], 204);
 }

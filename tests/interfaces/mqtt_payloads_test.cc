@@ -19,12 +19,18 @@ float RandomValue(std::mt19937& rng) {
   std::uniform_int_distribution<int> kind(0, 9);
   std::uniform_real_distribution<float> value(-1e6f, 1e6f);
   switch (kind(rng)) {
-    case 0: return std::numeric_limits<float>::quiet_NaN();
-    case 1: return std::numeric_limits<float>::infinity();
-    case 2: return -std::numeric_limits<float>::infinity();
-    case 3: return std::numeric_limits<float>::denorm_min();
-    case 4: return 3.4e38f;
-    default: return value(rng);
+    case 0:
+      return std::numeric_limits<float>::quiet_NaN();
+    case 1:
+      return std::numeric_limits<float>::infinity();
+    case 2:
+      return -std::numeric_limits<float>::infinity();
+    case 3:
+      return std::numeric_limits<float>::denorm_min();
+    case 4:
+      return 3.4e38f;
+    default:
+      return value(rng);
   }
 }
 
@@ -44,7 +50,8 @@ MeterSnapshot RandomSnapshot(std::mt19937& rng) {
   w.flags = rng();
   w.f_hz = RandomValue(rng);
   for (auto& p : w.phases) {
-    for (float* x : {&p.v_rms, &p.i_rms, &p.p_w, &p.q_var, &p.s_va, &p.pf, &p.p1_w, &p.q1_var, &p.thd_v_pct, &p.thd_i_pct}) {
+    for (float* x :
+         {&p.v_rms, &p.i_rms, &p.p_w, &p.q_var, &p.s_va, &p.pf, &p.p1_w, &p.q1_var, &p.thd_v_pct, &p.thd_i_pct}) {
       *x = RandomValue(rng);
     }
   }
@@ -70,7 +77,8 @@ TEST(MqttPayloads, RandomSnapshotsGiveValidJson) {
     ASSERT_EQ(parsed_state["phases"].size(), static_cast<std::size_t>(PhaseCount(s.wiring)));
     ASSERT_TRUE(parsed_state["total"]["pf"].is_null());
     ASSERT_EQ(parsed_energy["phases"].size(), static_cast<std::size_t>(PhaseCount(s.wiring)));
-    ASSERT_EQ(parsed_energy["kwh_imp"].get<double>(), static_cast<double>(s.saved_registers.total.kwh_imp.milli()) / 1e6);
+    ASSERT_EQ(parsed_energy["kwh_imp"].get<double>(),
+              static_cast<double>(s.saved_registers.total.kwh_imp.milli()) / 1e6);
     // Non-finite values are null, never NaN/Infinity tokens.
     ASSERT_EQ(state.find("nan"), std::string::npos);
     ASSERT_EQ(state.find("inf"), std::string::npos);
@@ -89,7 +97,8 @@ TEST(MqttPayloads, DiscoveryForEveryWiringIsValidForHomeAssistant) {
     for (const Retained& r : configs) {
       const Json c = Json::parse(r.payload);
       EXPECT_TRUE(ids.insert(c["unique_id"].get<std::string>()).second) << "unique ids are unique";
-      EXPECT_EQ(r.topic, "homeassistant/sensor/meter_core_SN1/" + c["unique_id"].get<std::string>().substr(15) + "/config");
+      EXPECT_EQ(r.topic,
+                "homeassistant/sensor/meter_core_SN1/" + c["unique_id"].get<std::string>().substr(15) + "/config");
       const std::string cls = c["device_class"];
       if (cls == "energy") {
         EXPECT_EQ(c["state_class"], "total_increasing");
@@ -170,7 +179,8 @@ TEST(RecordQueue, OrderBoundDropsAndReopen) {
   {
     RecordQueue q;
     ASSERT_TRUE(q.Open(path.string(), 10, why)) << why;
-    for (int k = 0; k < 15; ++k) ASSERT_EQ(q.Append("{\"k\":" + std::to_string(k) + "}", why), static_cast<std::uint64_t>(k + 1));
+    for (int k = 0; k < 15; ++k)
+      ASSERT_EQ(q.Append("{\"k\":" + std::to_string(k) + "}", why), static_cast<std::uint64_t>(k + 1));
     EXPECT_EQ(q.size(), 10);
     EXPECT_EQ(q.dropped(), 5u);
     const auto next = q.Next(0, 3);

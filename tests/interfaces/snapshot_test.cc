@@ -30,8 +30,9 @@ bool Consistent(const MeterSnapshot& s) {
   const std::uint64_t n = s.publication;
   const auto f = static_cast<float>(n % 100000);
   bool ok = s.time_unix_s == static_cast<double>(n) && s.window.sequence == static_cast<std::uint32_t>(n) &&
-            s.window.total.p_w == f && s.registers.total.kwh_imp.milli() == n && s.registers.total.kwh_imp.remainder() == n &&
-            s.registers.phases[2].kvarh_exp.milli() == n * 3 && s.lost_frames == n;
+            s.window.total.p_w == f && s.registers.total.kwh_imp.milli() == n &&
+            s.registers.total.kwh_imp.remainder() == n && s.registers.phases[2].kvarh_exp.milli() == n * 3 &&
+            s.lost_frames == n;
   for (const auto& ph : s.window.phases) ok = ok && ph.v_rms == f && ph.p_w == f;
   for (const auto& row : s.spectrum.magnitude) ok = ok && row.back() == f;
   return ok;

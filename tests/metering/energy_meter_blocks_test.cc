@@ -34,7 +34,6 @@ class ClockedPulses final : public hal::PulseOutput {
   std::vector<Edge> edges_;
 };
 
-
 void ExpectSameCounter(const EnergyCounter& a, const EnergyCounter& b, const char* what) {
   EXPECT_EQ(a.milli(), b.milli()) << what;
   EXPECT_EQ(a.remainder(), b.remainder()) << what;
@@ -63,8 +62,14 @@ void ExpectSameWindow(const WindowResult& a, const WindowResult& b) {
   for (std::size_t p = 0; p < 3; ++p) {
     const PhaseValues& x = a.phases[p];
     const PhaseValues& y = b.phases[p];
-    for (auto [u, v] : {std::pair{x.v_rms, y.v_rms}, {x.i_rms, y.i_rms}, {x.p_w, y.p_w}, {x.q_var, y.q_var},
-                        {x.s_va, y.s_va}, {x.p1_w, y.p1_w}, {x.q1_var, y.q1_var}, {x.thd_v_pct, y.thd_v_pct},
+    for (auto [u, v] : {std::pair{x.v_rms, y.v_rms},
+                        {x.i_rms, y.i_rms},
+                        {x.p_w, y.p_w},
+                        {x.q_var, y.q_var},
+                        {x.s_va, y.s_va},
+                        {x.p1_w, y.p1_w},
+                        {x.q1_var, y.q1_var},
+                        {x.thd_v_pct, y.thd_v_pct},
                         {x.thd_i_pct, y.thd_i_pct}}) {
       EXPECT_EQ(bits(u), bits(v)) << "phase " << p;
     }

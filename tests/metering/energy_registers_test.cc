@@ -71,17 +71,20 @@ double Kwh(const EnergyMeter& m, const EnergyCounter& before, const EnergyCounte
 
 double TrueP(const ThreePhaseSignal& s) {
   double p = 0;
-  for (int k = 0; k < 3; ++k) p += testing::Expect(s.v[static_cast<std::size_t>(k)], s.i[static_cast<std::size_t>(k)]).p;
+  for (int k = 0; k < 3; ++k)
+    p += testing::Expect(s.v[static_cast<std::size_t>(k)], s.i[static_cast<std::size_t>(k)]).p;
   return p;
 }
 double TrueQ(const ThreePhaseSignal& s) {
   double q = 0;
-  for (int k = 0; k < 3; ++k) q += testing::Expect(s.v[static_cast<std::size_t>(k)], s.i[static_cast<std::size_t>(k)]).q;
+  for (int k = 0; k < 3; ++k)
+    q += testing::Expect(s.v[static_cast<std::size_t>(k)], s.i[static_cast<std::size_t>(k)]).q;
   return q;
 }
 double TrueS(const ThreePhaseSignal& s) {
   double v = 0;
-  for (int k = 0; k < 3; ++k) v += testing::Expect(s.v[static_cast<std::size_t>(k)], s.i[static_cast<std::size_t>(k)]).s;
+  for (int k = 0; k < 3; ++k)
+    v += testing::Expect(s.v[static_cast<std::size_t>(k)], s.i[static_cast<std::size_t>(k)]).s;
   return v;
 }
 
@@ -139,9 +142,13 @@ TEST(EnergyRegisters, FourQuadrants) {
     const double kvarh = std::fabs(q) * reactive_hours / 1000.0;
     const double kwh_rq = std::fabs(p) * reactive_hours / 1000.0, kvah_rq = sa * reactive_hours / 1000.0;
     const double tol = 1e-5;  // of S: the pipeline's own accuracy is 1e-6
-    EXPECT_NEAR(Kwh(m, p > 0 ? d.before.total.kwh_imp : d.before.total.kwh_exp, p > 0 ? st.total.kwh_imp : st.total.kwh_exp), kwh, tol * kvah);
+    EXPECT_NEAR(
+        Kwh(m, p > 0 ? d.before.total.kwh_imp : d.before.total.kwh_exp, p > 0 ? st.total.kwh_imp : st.total.kwh_exp),
+        kwh, tol * kvah);
     EXPECT_EQ((p > 0 ? st.total.kwh_exp : st.total.kwh_imp).milli(), 0u);
-    EXPECT_NEAR(Kwh(m, q > 0 ? d.before.total.kvarh_imp : d.before.total.kvarh_exp, q > 0 ? st.total.kvarh_imp : st.total.kvarh_exp), kvarh, 5 * tol * kvah);
+    EXPECT_NEAR(Kwh(m, q > 0 ? d.before.total.kvarh_imp : d.before.total.kvarh_exp,
+                    q > 0 ? st.total.kvarh_imp : st.total.kvarh_exp),
+                kvarh, 5 * tol * kvah);
     EXPECT_EQ((q > 0 ? st.total.kvarh_exp : st.total.kvarh_imp).milli(), 0u);
     EXPECT_NEAR(Kwh(m, d.before.total.kvah, st.total.kvah), kvah, tol * kvah);
     for (int k = 0; k < 4; ++k) {
@@ -174,10 +181,12 @@ TEST(EnergyRegisters, PhaseExportsWhileTheSystemImports) {
   const double pa = testing::Expect(s.v[0], s.i[0]).p;
   ASSERT_LT(pa, 0);
   ASSERT_GT(TrueP(s), 0);
-  EXPECT_NEAR(Kwh(m, d.before.phases[0].kwh_exp, st.phases[0].kwh_exp), -pa * hours / 1000.0, 1e-5 * -pa * hours / 1000.0);
+  EXPECT_NEAR(Kwh(m, d.before.phases[0].kwh_exp, st.phases[0].kwh_exp), -pa * hours / 1000.0,
+              1e-5 * -pa * hours / 1000.0);
   EXPECT_EQ(st.phases[0].kwh_imp.milli() + st.phases[0].kwh_imp.remainder(), 0u);
   EXPECT_GT(st.phases[1].kwh_imp.milli(), 0u);
-  EXPECT_NEAR(Kwh(m, d.before.total.kwh_imp, st.total.kwh_imp), TrueP(s) * hours / 1000.0, 1e-5 * TrueS(s) * hours / 1000.0);
+  EXPECT_NEAR(Kwh(m, d.before.total.kwh_imp, st.total.kwh_imp), TrueP(s) * hours / 1000.0,
+              1e-5 * TrueS(s) * hours / 1000.0);
   EXPECT_EQ(st.total.kwh_exp.milli() + st.total.kwh_exp.remainder(), 0u);
 }
 
@@ -198,7 +207,8 @@ TEST(EnergyRegisters, FlushReactiveLeavesNothingBehind) {
   EXPECT_EQ(r.reactive_ticks(), r.state().on_ticks);
   // The flushed cycles take the last window's Q/S: exact for a steady load.
   const double hours = r.Seconds(r.reactive_ticks() - reactive_before) / 3600.0;
-  EXPECT_NEAR(r.Kilo(r.state().total.kvarh_imp) - kvarh_before, TrueQ(s) * hours / 1000.0, 1e-5 * TrueS(s) * hours / 1000.0);
+  EXPECT_NEAR(r.Kilo(r.state().total.kvarh_imp) - kvarh_before, TrueQ(s) * hours / 1000.0,
+              1e-5 * TrueS(s) * hours / 1000.0);
   // Metering goes on: the next window's cycles still integrate both parts.
   Feed(m, s, 1.0, 18760);
   m.FlushReactive();
@@ -217,7 +227,9 @@ TEST(EnergyRegisters, TariffSwitchMidRunLosesNothing) {
   EnergyMeter& m = SharedMeter();
   ASSERT_EQ(m.Init(cfg, nullptr, nullptr), Status::kOk);
   // Switch at an arbitrary instant inside a window.
-  Feed(m, s, 3.0, 0, [&](long k) { if (k == 12345) m.registers().SetTariff(1); });
+  Feed(m, s, 3.0, 0, [&](long k) {
+    if (k == 12345) m.registers().SetTariff(1);
+  });
   const EnergyRegisters& r = m.registers();
   const EnergyState& st = r.state();
   const auto K = r.remainder_per_milli();
@@ -234,7 +246,9 @@ TEST(EnergyRegisters, ExportTariffsAddUpToTheExportTotal) {
   const auto s = Balanced(50.0, 230.0, 5.0, 160.0);  // P < 0: export
   EnergyMeter& m = SharedMeter();
   ASSERT_EQ(m.Init(DefaultConfig(), nullptr, nullptr), Status::kOk);
-  Feed(m, s, 3.0, 0, [&](long k) { if (k == 9000) m.registers().SetTariff(1); });
+  Feed(m, s, 3.0, 0, [&](long k) {
+    if (k == 9000) m.registers().SetTariff(1);
+  });
   const EnergyRegisters& r = m.registers();
   const EnergyState& st = r.state();
   const auto K = r.remainder_per_milli();
@@ -258,7 +272,7 @@ TEST(EnergyRegisters, PartialStartStopReset) {
   Feed(m, s, 2.0, 24000);
   const double p = TrueP(s);
   EXPECT_NEAR(at_stop, p * 2.0 / 3.6e6, 0.02 * p * 2.0 / 3.6e6);  // 2 s to within a cycle
-  EXPECT_EQ(r.Kilo(r.state().partial.kwh_imp), at_stop);      // stopped: frozen
+  EXPECT_EQ(r.Kilo(r.state().partial.kwh_imp), at_stop);          // stopped: frozen
   EXPECT_NEAR(r.Seconds(r.state().partial_import_ticks), 2.0, 0.04);
   EXPECT_GT(r.Kilo(r.state().total.kwh_imp), 2.4 * at_stop);  // the total kept counting
   r.ResetPartial();
@@ -298,7 +312,7 @@ TEST(EnergyRegisters, NoLoadAtOneHundredFifteenPercentVoltage) {
   for (auto& i : s.i) i.components.clear();
   const double noise_rms = 18.0 / std::sqrt(2.0) * std::pow(10.0, -101.0 / 20.0);
   const double crosstalk = 0.0002 * 5.0 / (1.15 * un);  // amperes per volt
-  const double fs = 4000.0;  // 4 kSPS keeps 145 minutes of signal quick
+  const double fs = 4000.0;                             // 4 kSPS keeps 145 minutes of signal quick
   const auto run = [&](float anti_creep, double run_minutes) {
     EnergyMeterConfig cfg = DefaultConfig();
     cfg.meter.sample_rate_hz = static_cast<float>(fs);
@@ -375,7 +389,9 @@ TEST(EnergyRegisters, TenYearsWithoutDrift) {
         r.Integrate(c);
       }
       const long double t = static_cast<long double>(steps) * 3600.0L;
-      const auto kwh = [&](float w) { return static_cast<double>(std::fabs(static_cast<long double>(w)) * t / 3.6e6L); };
+      const auto kwh = [&](float w) {
+        return static_cast<double>(std::fabs(static_cast<long double>(w)) * t / 3.6e6L);
+      };
       const EnergyState& st = r.state();
       const auto q = static_cast<std::size_t>(quadrant);
       SCOPED_TRACE(::testing::Message() << "P " << p << " quadrant " << quadrant + 1);
@@ -429,8 +445,8 @@ TEST(EnergyRegisters, AnyRateIntegratesExactly) {
   }
   EnergyRegisters r;
   EnergyConfig cfg;
-  for (const double bad : {0.0, -5760.0, 32000.5, std::numeric_limits<double>::quiet_NaN(),
-                           std::numeric_limits<double>::infinity()}) {
+  for (const double bad :
+       {0.0, -5760.0, 32000.5, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
     cfg.sample_rate_hz = bad;
     EXPECT_EQ(r.Init(cfg), Status::kInvalidArgument) << bad;
   }
@@ -454,7 +470,8 @@ TEST(EnergyRegisters, PipelineAtARecordersRate) {
       before = m.registers().state();
       ticks_before = before.on_ticks;
     }
-    if (m.ProcessFrame(s.FrameAt(static_cast<double>(k) / rate)) & kEventWindow) f.push_back(m.meter().LastWindow().f_hz);
+    if (m.ProcessFrame(s.FrameAt(static_cast<double>(k) / rate)) & kEventWindow)
+      f.push_back(m.meter().LastWindow().f_hz);
   }
   ASSERT_GE(f.size(), 25u);
   for (std::size_t w = 1; w < f.size(); ++w) EXPECT_NEAR(f[w], 50.3, 1e-3) << "window " << w;

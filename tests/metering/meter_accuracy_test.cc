@@ -2,8 +2,8 @@
 // double-precision synthetic input at 8 kHz, sums of harmonics.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -24,17 +24,17 @@ constexpr int kSettlingWindows = 2;
 
 struct Case {
   double f_hz;
-  double phi_deg;      // 0 (PF 1), 60 (0.5 L), -36.87 (0.8 C)
-  bool harmonics;      // 10 % 5th in V, 40 % 5th in I
-  double i_fraction;   // of In
+  double phi_deg;     // 0 (PF 1), 60 (0.5 L), -36.87 (0.8 C)
+  bool harmonics;     // 10 % 5th in V, 40 % 5th in I
+  double i_fraction;  // of In
 };
 
 std::string Name(const ::testing::TestParamInfo<Case>& info) {
   const Case& c = info.param;
   const char* pf = c.phi_deg == 0 ? "pf1" : (c.phi_deg > 0 ? "pf05L" : "pf08C");
   char buf[96];
-  std::snprintf(buf, sizeof buf, "f%d_%s_%s_i%ldpermille", static_cast<int>(c.f_hz), pf,
-                c.harmonics ? "h5" : "pure", std::lround(c.i_fraction * 1000));
+  std::snprintf(buf, sizeof buf, "f%d_%s_%s_i%ldpermille", static_cast<int>(c.f_hz), pf, c.harmonics ? "h5" : "pure",
+                std::lround(c.i_fraction * 1000));
   return buf;
 }
 
@@ -126,7 +126,8 @@ TEST_P(MeterAccuracy, EveryWindowMeetsTheLimits) {
       total_s += e.s;
     }
     for (int l = 0; l < 3; ++l) {
-      const auto ll = Difference(signal.v[static_cast<std::size_t>(l)], signal.v[static_cast<std::size_t>((l + 1) % 3)]);
+      const auto ll =
+          Difference(signal.v[static_cast<std::size_t>(l)], signal.v[static_cast<std::size_t>((l + 1) % 3)]);
       const double expected = testing::Rms(ll);
       EXPECT_NEAR(r.v_ll_rms[static_cast<std::size_t>(l)], expected, 1e-4 * expected);
       EXPECT_NEAR(r.v_ll_rms[static_cast<std::size_t>(l)], expected, kGuard * kPublished.ll * expected);

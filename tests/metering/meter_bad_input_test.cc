@@ -169,8 +169,8 @@ TEST(MeterBadInput, RandomGarbageNeverCrashes) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> any(-1e6f, 1e6f);
   std::uniform_int_distribution<int> kind(0, 20);
-  const float specials[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
-                            -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::max(),
+  const float specials[] = {std::numeric_limits<float>::quiet_NaN(),  std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity(),  std::numeric_limits<float>::max(),
                             std::numeric_limits<float>::denorm_min(), 0.0f};
   const auto s = Balanced(50.0, 230.0, 5.0, 0.0);
   const auto c = Feed(MeterConfig{}, s, 4.0, [&](long k, SampleFrame& fr, Meter& m) {
@@ -206,7 +206,8 @@ TEST(MeterConfigValidation, RejectsBadSettings) {
   EXPECT_EQ(bad([](MeterConfig& c) { c.sample_rate_hz = 32001; }), Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig& c) { c.nominal_hz = 55; }), Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig& c) { c.vt_ratio[2] = 0; }), Status::kInvalidArgument);
-  EXPECT_EQ(bad([](MeterConfig& c) { c.ct_ratio[0] = std::numeric_limits<float>::quiet_NaN(); }), Status::kInvalidArgument);
+  EXPECT_EQ(bad([](MeterConfig& c) { c.ct_ratio[0] = std::numeric_limits<float>::quiet_NaN(); }),
+            Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig& c) { c.current_cal[1].gain = 0; }), Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig& c) { c.max_harmonic_order = 1; }), Status::kInvalidArgument);
   EXPECT_EQ(bad([](MeterConfig& c) { c.max_harmonic_order = dsp::kMaxHarmonicOrder + 1; }), Status::kInvalidArgument);
@@ -249,20 +250,23 @@ TEST(MeterOutliers, LoneSpikeDoesNotMoveWindowEdges) {
                     static_cast<double>(clean.windows[w].end_sample) + clean.windows[w].end_frac, 1e-3)
             << "window " << w;
         worst_f = std::max(worst_f, static_cast<double>(std::fabs(spiked.windows[w].f_hz - clean.windows[w].f_hz)));
-        worst_edge = std::max(worst_edge, std::fabs(static_cast<double>(spiked.windows[w].end_sample) +
-                                                    spiked.windows[w].end_frac - static_cast<double>(clean.windows[w].end_sample) -
-                                                    clean.windows[w].end_frac));
+        worst_edge = std::max(worst_edge,
+                              std::fabs(static_cast<double>(spiked.windows[w].end_sample) + spiked.windows[w].end_frac -
+                                        static_cast<double>(clean.windows[w].end_sample) - clean.windows[w].end_frac));
         EXPECT_EQ((spiked.windows[w].flags & ImpulseFlag(0)) != 0, &spiked.windows[w] == hit) << "window " << w;
       }
       // The sample is data: its energy is in the window's rms.
       const std::size_t h = static_cast<std::size_t>(hit - spiked.windows.data());
       const double extra = spike * spike / (hit->duration_s * kFs);
-      EXPECT_GT(hit->phases[0].v_rms * hit->phases[0].v_rms - clean.windows[h].phases[0].v_rms * clean.windows[h].phases[0].v_rms,
+      EXPECT_GT(hit->phases[0].v_rms * hit->phases[0].v_rms -
+                    clean.windows[h].phases[0].v_rms * clean.windows[h].phases[0].v_rms,
                 0.5 * extra);
     }
   }
-  std::printf("lone 3000 V spikes on 171 V: window frequencies within %.2e Hz, edges within %.2e samples of the clean signal's\n",
-              worst_f, worst_edge);
+  std::printf(
+      "lone 3000 V spikes on 171 V: window frequencies within %.2e Hz, edges within %.2e samples of the clean "
+      "signal's\n",
+      worst_f, worst_edge);
 }
 
 // A sample beyond full scale (a corrupt 1e20 V in a file, against a
@@ -285,7 +289,8 @@ TEST(MeterOutliers, SampleBeyondFullScaleIsClippedAndFlagged) {
     EXPECT_EQ(hit->flags & VoltageMissingFlag(0), 0u);
     EXPECT_TRUE(std::isfinite(hit->phases[0].v_rms));
     // Bounded by the clip: one 1e7 V sample in the window's rms.
-    EXPECT_NEAR(hit->phases[0].v_rms, std::sqrt(171.0 * 171.0 + 1e14 / (hit->duration_s * kFs)), 0.01 * hit->phases[0].v_rms);
+    EXPECT_NEAR(hit->phases[0].v_rms, std::sqrt(171.0 * 171.0 + 1e14 / (hit->duration_s * kFs)),
+                0.01 * hit->phases[0].v_rms);
     for (std::size_t w = 1; w < got.windows.size(); ++w) {
       EXPECT_NEAR(got.windows[w].f_hz, clean.windows[w].f_hz, 1e-4f) << "window " << w;
       if (&got.windows[w] != hit) {
@@ -327,9 +332,9 @@ TEST(MeterOutliers, NominalFrequencyMismatchIsFlagged) {
     float nominal_hz;
     bool mismatch;
   };
-  for (const Case c : {Case{60.0, 50.0f, true}, Case{50.0, 60.0f, true}, Case{50.0, 50.0f, false},
-                       Case{54.9, 50.0f, false}, Case{55.2, 50.0f, true}, Case{65.0, 60.0f, false},
-                       Case{69.4, 50.0f, true}}) {
+  for (const Case c :
+       {Case{60.0, 50.0f, true}, Case{50.0, 60.0f, true}, Case{50.0, 50.0f, false}, Case{54.9, 50.0f, false},
+        Case{55.2, 50.0f, true}, Case{65.0, 60.0f, false}, Case{69.4, 50.0f, true}}) {
     SCOPED_TRACE(::testing::Message() << c.signal_hz << " Hz signal, nominal " << c.nominal_hz);
     MeterConfig cfg;
     cfg.nominal_hz = c.nominal_hz;

@@ -79,7 +79,8 @@ TEST(CycleRecords, CyclesShareTheirWindowsQ) {
     for (const CycleEnergy& c : wc.cycles) {
       EXPECT_FALSE(c.q_estimated);
       ticks += static_cast<double>(c.ticks());
-      for (std::size_t p = 0; p < 3; ++p) q_energy[p] += static_cast<double>(c.q_var[p]) * static_cast<double>(c.ticks());
+      for (std::size_t p = 0; p < 3; ++p)
+        q_energy[p] += static_cast<double>(c.q_var[p]) * static_cast<double>(c.ticks());
       q_total_energy += static_cast<double>(c.q_total_var) * static_cast<double>(c.ticks());
     }
     const double window_ticks = wc.window.duration_s * cfg.sample_rate_hz * kTicksPerSample;
@@ -155,7 +156,8 @@ TEST_P(CycleRecordsStep, ReactiveEnergyFollowsALoadStepInsideAWindow) {
 // Phase A's voltage rises through zero at 50 t = k - 100/360 (the signal's
 // 10-degree offset): k = 56 is inside the sixth window.
 INSTANTIATE_TEST_SUITE_P(Steps, CycleRecordsStep,
-                         ::testing::Values(LoadStep{56.0 / 50.0 - 100.0 / 360.0 / 50.0, true}, LoadStep{1.1234, false}));
+                         ::testing::Values(LoadStep{56.0 / 50.0 - 100.0 / 360.0 / 50.0, true},
+                                           LoadStep{1.1234, false}));
 
 // At every accepted rate, from recordings at 100 samples/s to 32 kSPS, no
 // record is dropped, every record comes out of both Pop functions, and the

@@ -115,8 +115,8 @@ TEST_P(MeterQ31VersusFloat, MatchesWithinTheLimits) {
       EXPECT_NEAR(y.thd_v_pct, x.thd_v_pct, 10 * kPublishedThd);
       EXPECT_NEAR(y.thd_i_pct, x.thd_i_pct, 10 * kPublishedThd);
       g_worst.rms = std::max({g_worst.rms, rel(x.v_rms, y.v_rms), rel(x.i_rms, y.i_rms)});
-      g_worst.pqs = std::max({g_worst.pqs, rel(x.s_va, y.s_va), std::fabs(x.p_w - y.p_w) / s_va,
-                              std::fabs(x.q_var - y.q_var) / s_va});
+      g_worst.pqs = std::max(
+          {g_worst.pqs, rel(x.s_va, y.s_va), std::fabs(x.p_w - y.p_w) / s_va, std::fabs(x.q_var - y.q_var) / s_va});
       g_worst.thd = std::max({g_worst.thd, std::fabs(static_cast<double>(y.thd_v_pct - x.thd_v_pct)),
                               std::fabs(static_cast<double>(y.thd_i_pct - x.thd_i_pct))});
     }
@@ -276,10 +276,11 @@ TEST(MeterQ31, EnergyRegistersAgreeAfterOneHour) {
   EXPECT_EQ(wh(a.total.kvarh_imp), wh(b.total.kvarh_imp));
   EXPECT_EQ(wh(a.total.kvah), wh(b.total.kvah));
   for (std::size_t p = 0; p < 3; ++p) EXPECT_EQ(wh(a.phases[p].kwh_imp), wh(b.phases[p].kwh_imp));
-  std::printf("after %.0f s: kWh import float %.9f, q31 %.9f: %.3f mWh apart\n", seconds, ef.registers().Kilo(a.total.kwh_imp),
-              eq.registers().Kilo(b.total.kwh_imp),
+  std::printf("after %.0f s: kWh import float %.9f, q31 %.9f: %.3f mWh apart\n", seconds,
+              ef.registers().Kilo(a.total.kwh_imp), eq.registers().Kilo(b.total.kwh_imp),
               1e6 * std::fabs(ef.registers().Kilo(a.total.kwh_imp) - eq.registers().Kilo(b.total.kwh_imp)));
-  EXPECT_NEAR(ef.registers().Kilo(a.total.kwh_imp), eq.registers().Kilo(b.total.kwh_imp), 1e-6 * ef.registers().Kilo(a.total.kwh_imp) + 1e-6);
+  EXPECT_NEAR(ef.registers().Kilo(a.total.kwh_imp), eq.registers().Kilo(b.total.kwh_imp),
+              1e-6 * ef.registers().Kilo(a.total.kwh_imp) + 1e-6);
 }
 
 // The Q31 meter sums the samples between cycle edges with a run loop: one
@@ -297,11 +298,10 @@ TEST(MeterQ31, RunLoopsEqualThePerSampleLoopToTheBit) {
     double lag_deg[3];
   };
   const Case cases[] = {
-      {Wiring::k3P4W, 8000.0f, {0.3, -0.4, 1.1}},     // advances 0 and -1: five taps
-      {Wiring::k3P4W, 32000.0f, {2.0, 0.3, -0.4}},    // 3, 0 and -1: eight taps
+      {Wiring::k3P4W, 8000.0f, {0.3, -0.4, 1.1}},        // advances 0 and -1: five taps
+      {Wiring::k3P4W, 32000.0f, {2.0, 0.3, -0.4}},       // 3, 0 and -1: eight taps
       {Wiring::k3P4WHighLeg, 8000.0f, {0.2, 0.2, 0.2}},  // all alike: four taps
-      {Wiring::k1P2W, 8000.0f, {-0.7, 0.0, 0.0}},
-      {Wiring::k2P3W, 16000.0f, {0.5, -1.5, 0.0}},
+      {Wiring::k1P2W, 8000.0f, {-0.7, 0.0, 0.0}},       {Wiring::k2P3W, 16000.0f, {0.5, -1.5, 0.0}},
   };
   // The fastest loop this host has, the phase loop, and the per-sample loop.
   static MeterQ31 fastest, phases, per_sample;

@@ -3,8 +3,8 @@
 // aggregation. Expected values come from the signal definitions.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "meter/metering/meter.h"
@@ -60,8 +60,10 @@ TEST(MeterHarmonics, AnyMixOfOrdersTwoToThirtyOne) {
         EXPECT_NEAR(windows[w].phases[up].thd_v_pct, testing::Thd(s.v[up], 31), 0.05);
         EXPECT_NEAR(windows[w].phases[up].thd_i_pct, testing::Thd(s.i[up], 31), 0.05);
         for (int h = 1; h <= 31; ++h) {
-          EXPECT_NEAR(spectra[w].Magnitude(static_cast<SpectrumChannel>(p), h), std::abs(s.v[up].Phasor(h)), 5e-4 * 230.0);
-          EXPECT_NEAR(spectra[w].Magnitude(static_cast<SpectrumChannel>(3 + p), h), std::abs(s.i[up].Phasor(h)), 5e-4 * 5.0);
+          EXPECT_NEAR(spectra[w].Magnitude(static_cast<SpectrumChannel>(p), h), std::abs(s.v[up].Phasor(h)),
+                      5e-4 * 230.0);
+          EXPECT_NEAR(spectra[w].Magnitude(static_cast<SpectrumChannel>(3 + p), h), std::abs(s.i[up].Phasor(h)),
+                      5e-4 * 5.0);
         }
       }
     }
@@ -253,7 +255,8 @@ TEST(MeterConditioning, PhaseCompensationAtEveryAdvanceSpread) {
     const auto windows = RunWindows(m, s, 6.0);
     ASSERT_GE(windows.size(), 25u);
     double total_p = 0.0;
-    for (int p = 0; p < 3; ++p) total_p += Expect(truth.v[static_cast<std::size_t>(p)], truth.i[static_cast<std::size_t>(p)]).p;
+    for (int p = 0; p < 3; ++p)
+      total_p += Expect(truth.v[static_cast<std::size_t>(p)], truth.i[static_cast<std::size_t>(p)]).p;
     const auto e = Expect(truth.v[0], truth.i[0]);
     for (std::size_t w = 2; w < windows.size(); ++w) {
       EXPECT_NEAR(windows[w].total.p_w, total_p, 3 * 5e-5 * e.s) << "lag " << c.lag[0] << " window " << w;

@@ -105,7 +105,8 @@ TEST(MeterWiring, SplitPhaseThreeWire) {
 TEST(MeterWiring, ThreePhaseThreeWireTwoWattmeter) {
   ThreePhaseSignal s;
   s.f_hz = 50.0;
-  for (int p = 0; p < 3; ++p) s.v[static_cast<std::size_t>(p)] = Sine(230.0, -120.0 * p, {{5, 11.5, -600.0 * p}, {1, 40.0, 77.0}});
+  for (int p = 0; p < 3; ++p)
+    s.v[static_cast<std::size_t>(p)] = Sine(230.0, -120.0 * p, {{5, 11.5, -600.0 * p}, {1, 40.0, 77.0}});
   // Unbalanced three-wire load: ib = -(ia + ic) at every order.
   s.i[0] = Sine(10.0, -30.0, {{5, 2.0, 10.0}});
   s.i[2] = Sine(4.0, 120.0 - 5.0);
@@ -117,7 +118,8 @@ TEST(MeterWiring, ThreePhaseThreeWireTwoWattmeter) {
   double p_true = 0, q_true = 0;
   for (int h = 1; h <= 5; ++h) {
     for (int k = 0; k < 3; ++k) {
-      const auto sv = s.v[static_cast<std::size_t>(k)].Phasor(h) * std::conj(s.i[static_cast<std::size_t>(k)].Phasor(h));
+      const auto sv =
+          s.v[static_cast<std::size_t>(k)].Phasor(h) * std::conj(s.i[static_cast<std::size_t>(k)].Phasor(h));
       p_true += sv.real();
       q_true += sv.imag();
     }

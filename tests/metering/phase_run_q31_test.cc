@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "meter/dsp/numeric.h"
-#include "support/q31_run_samples.h"
 #include "meter/metering/quantity_run_q31.h"
+#include "support/q31_run_samples.h"
 
 namespace meter::detail {
 namespace {
@@ -77,7 +77,7 @@ TEST(PhaseRunQ31, SumsEqualThePerSampleArithmeticToTheBit) {
   std::mt19937 rng(20261204);
   test::Q31RunSamples samples;
   std::uniform_int_distribution<int> advance(-3, 3);
-  constexpr int kMargin = 8;  // frames before and after the run
+  constexpr int kMargin = 8;                 // frames before and after the run
   const int line_to_line_of[3] = {0, 1, 3};  // by phases - 1: 1P2W, 2P3W, three-phase
   int checked = 0;
   for (int round = 0; round < 600; ++round) {
@@ -86,10 +86,12 @@ TEST(PhaseRunQ31, SumsEqualThePerSampleArithmeticToTheBit) {
     s.phases = 1 + (round / 7) % 3;
     s.line_to_line = line_to_line_of[s.phases - 1];
     std::vector<std::int32_t> frames(static_cast<std::size_t>(6 * (count + 2 * kMargin)));
-    for (std::size_t k = 0; k < frames.size(); ++k) frames[k] = (k % 6) < 3 ? samples.voltage(rng) : samples.current(rng);
+    for (std::size_t k = 0; k < frames.size(); ++k)
+      frames[k] = (k % 6) < 3 ? samples.voltage(rng) : samples.current(rng);
     if (round % 5 == 0) {  // the largest products and sums
       for (std::size_t k = 0; k < frames.size(); ++k) {
-        frames[k] = (k % 6) < 3 ? ((k / 6) % 2 ? samples.voltage.max() : samples.voltage.min()) : ((k / 7) % 2 ? samples.current.max() : samples.current.min());
+        frames[k] = (k % 6) < 3 ? ((k / 6) % 2 ? samples.voltage.max() : samples.voltage.min())
+                                : ((k / 7) % 2 ? samples.current.max() : samples.current.min());
       }
     }
     int lowest = 0, highest = 0;

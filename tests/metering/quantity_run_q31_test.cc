@@ -12,8 +12,8 @@
 
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/target.h"
-#include "support/q31_run_samples.h"
 #include "meter/metering/quantity_run_x86.h"
+#include "support/q31_run_samples.h"
 
 namespace meter::detail {
 namespace {
@@ -76,11 +76,13 @@ TEST(QuantityRunQ31, SumsEqualThePerSampleArithmeticToTheBit) {
   for (int round = 0; round < 400; ++round) {
     const int count = 1 + round % 32;
     std::vector<std::int32_t> frames(static_cast<std::size_t>(6 * (count + 2 * kMargin)));
-    for (std::size_t k = 0; k < frames.size(); ++k) frames[k] = (k % 6) < 3 ? samples.voltage(rng) : samples.current(rng);
+    for (std::size_t k = 0; k < frames.size(); ++k)
+      frames[k] = (k % 6) < 3 ? samples.voltage(rng) : samples.current(rng);
     // A run of samples at the extremes: the largest products and sums.
     if (round % 5 == 0) {
       for (std::size_t k = 0; k < frames.size(); ++k) {
-        frames[k] = (k % 6) < 3 ? ((k / 6) % 2 ? samples.voltage.max() : samples.voltage.min()) : ((k / 7) % 2 ? samples.current.max() : samples.current.min());
+        frames[k] = (k % 6) < 3 ? ((k / 6) % 2 ? samples.voltage.max() : samples.voltage.min())
+                                : ((k / 7) % 2 ? samples.current.max() : samples.current.min());
       }
     }
     QuantityRunSetupQ31 setup;
@@ -102,8 +104,10 @@ TEST(QuantityRunQ31, SumsEqualThePerSampleArithmeticToTheBit) {
     const QuantityRunSumsQ31 want = Reference(setup, first, count);
     for (int kind = 0; kind < K::kKinds; ++kind) {
       for (int lane = 0; lane < 8; ++lane) {
-        ASSERT_EQ(got.sum[kind][lane], want.sum[kind][lane]) << "sum kind " << kind << " lane " << lane << " round " << round;
-        ASSERT_EQ(got.last[kind][lane], want.last[kind][lane]) << "last kind " << kind << " lane " << lane << " round " << round;
+        ASSERT_EQ(got.sum[kind][lane], want.sum[kind][lane])
+            << "sum kind " << kind << " lane " << lane << " round " << round;
+        ASSERT_EQ(got.last[kind][lane], want.last[kind][lane])
+            << "last kind " << kind << " lane " << lane << " round " << round;
         ++checked;
       }
     }

@@ -51,8 +51,8 @@ void ExpectExactWithinTolerance() {
     const double tol = ExactTolerance(f, want);
     if (std::isnan(tol)) continue;
     EXPECT_NEAR(got[static_cast<std::size_t>(f)], want, tol) << FieldName(f);
-    std::printf("%-24s %14.9g exact %14.9g: %.2e relative\n", FieldName(f), got[static_cast<std::size_t>(f)],
-                want, std::fabs(got[static_cast<std::size_t>(f)] - want) / std::fabs(want));
+    std::printf("%-24s %14.9g exact %14.9g: %.2e relative\n", FieldName(f), got[static_cast<std::size_t>(f)], want,
+                std::fabs(got[static_cast<std::size_t>(f)] - want) / std::fabs(want));
     ++compared;
   }
   EXPECT_EQ(compared, kRegisteredSeconds);  // every figure and energy register

@@ -21,12 +21,12 @@ inline bool RecordingsRequired() { return std::getenv("METER_REQUIRE_RECORDINGS"
 
 /// Ends the test when ../shared/recordings is absent: skipped, or failed
 /// under METER_REQUIRE_RECORDINGS.
-#define METER_NEED_SHARED_RECORDINGS()                                                                      \
-  do {                                                                                                      \
-    if (!std::filesystem::exists(::meter::testing::SharedRecordingsDir())) {                                \
-      if (::meter::testing::RecordingsRequired()) {                                                         \
+#define METER_NEED_SHARED_RECORDINGS()                                                                         \
+  do {                                                                                                         \
+    if (!std::filesystem::exists(::meter::testing::SharedRecordingsDir())) {                                   \
+      if (::meter::testing::RecordingsRequired()) {                                                            \
         FAIL() << ::meter::testing::SharedRecordingsDir() << " is absent and METER_REQUIRE_RECORDINGS is set"; \
-      }                                                                                                     \
-      GTEST_SKIP() << "../shared/recordings is absent (a user's clone): skipped";                            \
-    }                                                                                                       \
+      }                                                                                                        \
+      GTEST_SKIP() << "../shared/recordings is absent (a user's clone): skipped";                              \
+    }                                                                                                          \
   } while (false)

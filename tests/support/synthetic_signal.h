@@ -130,7 +130,7 @@ inline ThreePhaseSignal Balanced(double f_hz, double v_rms, double i_rms, double
 
 /// Runs `seconds` of the signal through the meter and returns every window.
 inline std::vector<WindowResult> RunWindows(Meter& meter, const ThreePhaseSignal& s, double seconds,
-                                           std::vector<HarmonicSpectrum>* spectra = nullptr) {
+                                            std::vector<HarmonicSpectrum>* spectra = nullptr) {
   std::vector<WindowResult> out;
   const double fs = meter.config().sample_rate_hz;
   const auto n = static_cast<long>(seconds * fs);

@@ -86,8 +86,8 @@ bool Near(double got, double want, double tol) { return std::fabs(got - want) <=
       std::printf("%-16s %16.9g %16.9g %9.3f %16s %9s %s\n", selftest::FieldName(f), got[k], host, host_ratio, "-", "-",
                   host_ok ? "ok" : "FAIL");
     } else {
-      std::printf("%-16s %16.9g %16.9g %9.3f %16.9g %9.3f %s\n", selftest::FieldName(f), got[k], host, host_ratio, exact,
-                  std::fabs(got[k] - exact) / exact_tol, host_ok && exact_ok ? "ok" : "FAIL");
+      std::printf("%-16s %16.9g %16.9g %9.3f %16.9g %9.3f %s\n", selftest::FieldName(f), got[k], host, host_ratio,
+                  exact, std::fabs(got[k] - exact) / exact_tol, host_ok && exact_ok ? "ok" : "FAIL");
     }
     if (!host_ok || !exact_ok) ++g_failures;
   }
@@ -137,9 +137,10 @@ bool Near(double got, double want, double tol) { return std::fabs(got - want) <=
     if (saved_status == Status::kOk) break;
     ++cuts;
   }
-  std::printf("power cut during a save: %d cut points (every byte of erase and program), restart loaded the previous "
-              "record %d times and the new one %d times: %s\n",
-              cuts, old_loaded, new_loaded, old_loaded > 0 && new_loaded > 0 ? "ok" : "FAIL");
+  std::printf(
+      "power cut during a save: %d cut points (every byte of erase and program), restart loaded the previous "
+      "record %d times and the new one %d times: %s\n",
+      cuts, old_loaded, new_loaded, old_loaded > 0 && new_loaded > 0 ? "ok" : "FAIL");
   if (old_loaded == 0 || new_loaded == 0) ++g_failures;
 }
 
@@ -163,12 +164,14 @@ bool Near(double got, double want, double tol) { return std::fabs(got - want) <=
             Near(got[selftest::kFrequency], f_hz, 0.001);
   for (int f : {selftest::kVa, selftest::kIb, selftest::kPc, selftest::kPTotal, selftest::kSTotal}) {
     const auto k = static_cast<std::size_t>(f);
-    ok = ok && Near(got[k], selftest::generated::kExact[k], selftest::ExactTolerance(f, selftest::generated::kExact[k]));
+    ok =
+        ok && Near(got[k], selftest::generated::kExact[k], selftest::ExactTolerance(f, selftest::generated::kExact[k]));
   }
   if (spectrum_expected) {
     for (int f : {selftest::kThdVa, selftest::kThdIa, selftest::kQTotal}) {
       const auto k = static_cast<std::size_t>(f);
-      ok = ok && Near(got[k], selftest::generated::kExact[k], selftest::ExactTolerance(f, selftest::generated::kExact[k]));
+      ok = ok &&
+           Near(got[k], selftest::generated::kExact[k], selftest::ExactTolerance(f, selftest::generated::kExact[k]));
     }
   } else {
     ok = ok && std::isnan(got[selftest::kThdIa]);
@@ -317,7 +320,8 @@ int GridMismatches(int& points) {
     out.fill(-7);
     want.fill(-7);
     const meter::dsp::SincInterpolator::PointGrid grid{c.origin, c.start_frac, c.step, 128};
-    const int done = s.InterpolateSixGridFromStarts(frames[0].data(), c.length, grid, c.first_point, starts, out.data());
+    const int done =
+        s.InterpolateSixGridFromStarts(frames[0].data(), c.length, grid, c.first_point, starts, out.data());
     int want_done = c.first_point;
     for (int j = c.first_point; j < grid.count; ++j) {
       const float rel = grid.start_frac + static_cast<float>(j) * grid.step;
@@ -378,7 +382,8 @@ int CyclePassMismatches(int& passes) {
       // last round at int32's extremes where the shift allows it.
       const int headroom = pre >= 0 ? 27 - pre : 27;
       for (auto& v : x) v = NextTestValue(state) >> (31 - headroom);
-      if (round == 2 && pre <= -2) x[0] = std::numeric_limits<std::int32_t>::max(), x[1] = std::numeric_limits<std::int32_t>::min();
+      if (round == 2 && pre <= -2)
+        x[0] = std::numeric_limits<std::int32_t>::max(), x[1] = std::numeric_limits<std::int32_t>::min();
       for (std::size_t k = 0; k < fold_fast.size(); ++k) fold_fast[k] = fold_portable[k] = NextTestValue(state) >> 4;
       for (std::size_t k = 0; k < sum_fast.size(); ++k) sum_fast[k] = sum_portable[k] = NextTestValue(state) >> 4;
       const std::int32_t tw_re = NextTestValue(state), tw_im = NextTestValue(state);
@@ -413,7 +418,8 @@ int ConditioningMismatches(int& frames) {
       adc.offset_code[ch] = NextTestValue(state) >> (32 - bits + 2);
       adc.gain_q[ch] = static_cast<std::int32_t>((NextTestValue(state) & 0x3FFFFFFF) + (1 << 28));  // to 1.25 in Q30
       codes[ch] = NextTestValue(state) >> (32 - bits);
-      if (round % 5 == 0 && ch == round % 6) codes[ch] = round % 3 == 0 ? adc.code_limit : -adc.code_limit - (round % 4);
+      if (round % 5 == 0 && ch == round % 6)
+        codes[ch] = round % 3 == 0 ? adc.code_limit : -adc.code_limit - (round % 4);
       if (codes[ch] >= adc.code_limit || codes[ch] <= -adc.code_limit) in_range = false;
     }
     const bool taken = meter::detail::ConditionSixChannelsArm(adc, codes, got);
@@ -540,15 +546,16 @@ int PairMismatches(Fast fast, Portable portable, int& pairs) {
               METER_DSP_ARM_SATURATING ? " (SMMULR)" : "", pairs, mul_mismatches, mul_mismatches == 0 ? "ok" : "FAIL");
   if (mul_mismatches != 0) ++g_failures;
 
-  const bool block_add_ok = BlockAddMatchesLoop<meter::dsp::FloatNumeric>() && BlockAddMatchesLoop<meter::dsp::Q31Numeric>();
+  const bool block_add_ok =
+      BlockAddMatchesLoop<meter::dsp::FloatNumeric>() && BlockAddMatchesLoop<meter::dsp::Q31Numeric>();
   std::printf("integrators: the block add equals one add per integrator (float and Q31): %s\n",
               block_add_ok ? "ok" : "FAIL");
   if (!block_add_ok) ++g_failures;
 
   int passes = 0;
   const int pass_mismatches = CyclePassMismatches(passes);
-  ReportLoopCheck("cycle pass: the Q31 sums and folds", " (two points a pass, SMMLAR)", " equal the portable loop", passes,
-                  "cycles", pass_mismatches);
+  ReportLoopCheck("cycle pass: the Q31 sums and folds", " (two points a pass, SMMLAR)", " equal the portable loop",
+                  passes, "cycles", pass_mismatches);
 
   int conditioned_frames = 0;
   const int conditioning_mismatches = ConditioningMismatches(conditioned_frames);
@@ -582,9 +589,10 @@ int PairMismatches(Fast fast, Portable portable, int& pairs) {
   int points = 0;
   const int mismatches =
       ResamplerMismatches<meter::dsp::FloatNumeric>(points) + ResamplerMismatches<meter::dsp::Q31Numeric>(points);
-  std::printf("resampler: the contiguous-run loops%s equal the portable loop (float and Q31) at %d points, %d "
-              "differ: %s\n",
-              METER_DSP_ARM_BLOCK_LOADS ? " (block loads)" : "", points, mismatches, mismatches == 0 ? "ok" : "FAIL");
+  std::printf(
+      "resampler: the contiguous-run loops%s equal the portable loop (float and Q31) at %d points, %d "
+      "differ: %s\n",
+      METER_DSP_ARM_BLOCK_LOADS ? " (block loads)" : "", points, mismatches, mismatches == 0 ? "ok" : "FAIL");
   if (mismatches != 0) ++g_failures;
 }
 
@@ -636,25 +644,26 @@ int main() {
   const double sample_sets = static_cast<double>(selftest::kMeasureFrames);
   const double windows_per_second = selftest::kSignalHz / 10.0;  // 10-cycle windows at 50 Hz nominal
   const double insn_per_set = static_cast<double>(measured_ticks) * kInstructionsPerTick / sample_sets;
-  const double insn_thd_per_window =
-      static_cast<double>(g_region_ticks[0]) * kInstructionsPerTick / (windows_per_second * sample_sets /
-                                                                      selftest::kSampleRateHz);
+  const double insn_thd_per_window = static_cast<double>(g_region_ticks[0]) * kInstructionsPerTick /
+                                     (windows_per_second * sample_sets / selftest::kSampleRateHz);
   for (int r = 0; r < kRegions; ++r) {
     std::printf("  region %-16s %8.0f instructions per sample set\n",
                 meter::dsp::ProfileRegionName(static_cast<meter::dsp::ProfileRegion>(r)),
                 static_cast<double>(g_region_ticks[static_cast<std::size_t>(r)]) * kInstructionsPerTick / sample_sets);
   }
   const std::size_t stack = metering_stack;
-  std::printf("measured: 1 s of 3P4W at 8 kSPS, THD(31) on 9 channels: %lu SysTick ticks, %.0f instructions per "
-              "sample set, %.0f per window in the harmonic path (instruction counts hold under -icount shift=0)\n",
-              static_cast<unsigned long>(measured_ticks), insn_per_set, insn_thd_per_window);
+  std::printf(
+      "measured: 1 s of 3P4W at 8 kSPS, THD(31) on 9 channels: %lu SysTick ticks, %.0f instructions per "
+      "sample set, %.0f per window in the harmonic path (instruction counts hold under -icount shift=0)\n",
+      static_cast<unsigned long>(measured_ticks), insn_per_set, insn_thd_per_window);
   std::printf("stack high-water mark %u bytes after metering, %u at the end (of %u); meter instance %u bytes\n",
               static_cast<unsigned>(stack), static_cast<unsigned>(hal::StackHighWaterBytes()),
               static_cast<unsigned>(hal::StackSizeBytes()), static_cast<unsigned>(sizeof(g_meter)));
-  std::printf("TARGET_REPORT {\"numeric\":\"%s\",\"meter_bytes\":%u,\"stack_bytes\":%u,\"dma_bytes\":%u,"
-              "\"insn_per_sample_set\":%.0f,\"insn_thd_per_window\":%.0f}\n",
-              FirmwareNumeric::kName, static_cast<unsigned>(sizeof(g_meter)), static_cast<unsigned>(stack),
-              static_cast<unsigned>(sizeof(g_dma)), insn_per_set, insn_thd_per_window);
+  std::printf(
+      "TARGET_REPORT {\"numeric\":\"%s\",\"meter_bytes\":%u,\"stack_bytes\":%u,\"dma_bytes\":%u,"
+      "\"insn_per_sample_set\":%.0f,\"insn_thd_per_window\":%.0f}\n",
+      FirmwareNumeric::kName, static_cast<unsigned>(sizeof(g_meter)), static_cast<unsigned>(stack),
+      static_cast<unsigned>(sizeof(g_dma)), insn_per_set, insn_thd_per_window);
   // Last: they re-initialise the meter.
   SlowFundamentalCheck(40.0, true);
   SlowFundamentalCheck(37.0, false);

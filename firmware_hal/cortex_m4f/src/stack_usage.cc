@@ -14,7 +14,8 @@ void PaintStack(std::uint32_t* limit) {
 std::size_t StackHighWaterBytes() {
   const std::uint32_t* p = __stack_limit__;
   while (p < __stack_top__ && *reinterpret_cast<const volatile std::uint32_t*>(p) == kStackPaint) ++p;
-  return static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(__stack_top__) - reinterpret_cast<std::uintptr_t>(p));
+  return static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(__stack_top__) -
+                                  reinterpret_cast<std::uintptr_t>(p));
 }
 
 std::size_t StackSizeBytes() {

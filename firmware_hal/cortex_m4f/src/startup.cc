@@ -47,7 +47,10 @@ __attribute__((section(".vectors"), used)) const Handler kVectorTable[16] = {
     Fault_Handler,  // MemManage
     Fault_Handler,  // BusFault
     Fault_Handler,  // UsageFault
-    nullptr, nullptr, nullptr, nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
     Fault_Handler,  // SVCall
     Fault_Handler,  // DebugMonitor
     nullptr,

@@ -6,10 +6,10 @@
 // and RTU, P1); results are also JSON lines on stdout (the same as
 // `meter-sim replay --json`). The registers persist in the state directory;
 // the pulse output, inputs and power-fail signal are GPIO lines.
-#include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -143,91 +143,124 @@ struct Args {
 
 void BuildApp(CLI::App& app, Args& a) {
   app.option_defaults()->always_capture_default();
-  app.add_option("--config", a.config, "Configuration file (TOML, or JSON if it ends in .json); the command line overrides it");
+  app.add_option("--config", a.config,
+                 "Configuration file (TOML, or JSON if it ends in .json); the command line overrides it");
   app.add_option("--source", a.source, "iio:N (IIO buffer device), file:PATH or PATH (IIO scans), - (stdin, a pipe)");
   app.add_option("--scan-type", a.scan_type, "File or pipe: every element's IIO type, e.g. le:s24/32>>0");
   app.add_option("--elements", a.elements, "File or pipe: elements per scan")->check(CLI::Range(1, 16));
-  app.add_option("--map", a.map, "Meter inputs from scan elements: va=ELEMENT,...,ic=ELEMENT (name or index; default 0..5)");
+  app.add_option("--map", a.map,
+                 "Meter inputs from scan elements: va=ELEMENT,...,ic=ELEMENT (name or index; default 0..5)");
   app.add_option("--iio-sysfs", a.iio_sysfs, "Directory of IIO devices");
   app.add_option("--iio-dev", a.iio_dev, "Directory of IIO device nodes");
-  app.add_option("--rate", a.rate, "Sample rate, Hz (IIO: from sampling_frequency unless given)")->check(CLI::PositiveNumber);
+  app.add_option("--rate", a.rate, "Sample rate, Hz (IIO: from sampling_frequency unless given)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--speed", a.speed, "File sources: 1 = real time, X = X times faster, 0 = as fast as possible")
       ->check(CLI::Range(0.0, 1000.0));
-  app.add_flag("--linger", a.linger, "After the source ends, keep serving the final values and registers until SIGTERM");
+  app.add_flag("--linger", a.linger,
+               "After the source ends, keep serving the final values and registers until SIGTERM");
   app.add_option("--wiring", a.wiring, "Wiring")->check(CLI::IsMember(WiringNames()));
   app.add_option("--nominal-hz", a.nominal_hz, "50 or 60")->check(CLI::IsMember({50, 60}));
   app.add_option("--un", a.un, "Rated L-N voltage, V")->check(CLI::PositiveNumber);
   app.add_option("--in", a.in, "Rated current, A")->check(CLI::PositiveNumber);
-  app.add_option("--voltage-full-scale", a.v_full_scale, "Volts at the full-scale code (0: 1.5 sqrt(2) Un)")->check(CLI::NonNegativeNumber);
-  app.add_option("--current-full-scale", a.i_full_scale, "Amperes at the full-scale code (0: 3.6 In)")->check(CLI::NonNegativeNumber);
+  app.add_option("--voltage-full-scale", a.v_full_scale, "Volts at the full-scale code (0: 1.5 sqrt(2) Un)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--current-full-scale", a.i_full_scale, "Amperes at the full-scale code (0: 3.6 In)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--adc-bits", a.adc_bits, "Significant bits of the codes (16 or 24)")->check(CLI::IsMember({16, 24}));
   app.add_option("--max-order", a.max_order, "Highest harmonic order in THD")->check(CLI::Range(2, 50));
-  app.add_option("--pulse-wh", a.pulse_wh, "Wh per pulse (0: the rating's default)")->check(CLI::IsMember({0, 1, 10, 100, 1000}));
-  app.add_option("--state-dir", a.state_dir, "Everything the service keeps: the register store (registers.store), later databases and keys");
+  app.add_option("--pulse-wh", a.pulse_wh, "Wh per pulse (0: the rating's default)")
+      ->check(CLI::IsMember({0, 1, 10, 100, 1000}));
+  app.add_option("--state-dir", a.state_dir,
+                 "Everything the service keeps: the register store (registers.store), later databases and keys");
   app.add_option("--store", a.store, "Register store file (default: STATE-DIR/registers.store)");
-  app.add_option("--save-period-s", a.save_period_s, "Periodic save of the registers, s (0: only at power fail and at the end)")
+  app.add_option("--save-period-s", a.save_period_s,
+                 "Periodic save of the registers, s (0: only at power fail and at the end)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--serial", a.serial, "Serial number (default: from /etc/machine-id)");
   app.add_option("--gpio-chip", a.gpio_chip, "GPIO character device, e.g. /dev/gpiochip0");
   app.add_option("--pulse-line", a.pulse_line, "GPIO line of the pulse output");
-  app.add_option("--input-lines", a.input_lines, "GPIO lines of tariff, partial run, partial reset")->expected(3)->delimiter(',');
-  app.add_option("--inputs-file", a.inputs_file,
-                 "Tariff, partial run, partial reset from a file instead: one line of three 0/1 levels, e.g. \"0 1 0\"");
+  app.add_option("--input-lines", a.input_lines, "GPIO lines of tariff, partial run, partial reset")
+      ->expected(3)
+      ->delimiter(',');
+  app.add_option(
+      "--inputs-file", a.inputs_file,
+      "Tariff, partial run, partial reset from a file instead: one line of three 0/1 levels, e.g. \"0 1 0\"");
   app.add_option("--power-fail-line", a.power_fail_line, "GPIO line of the supply comparator (low = power failing)");
   app.add_flag("--aggregates", a.aggregates, "Also one JSON object per 150/180-cycle aggregate");
   app.add_flag("--no-json-lines", a.no_json_lines, "No JSON lines on stdout (a service read over its interfaces)");
   app.add_option("--modbus-tcp", a.modbus_tcp, "Modbus TCP server on ADDR:PORT, e.g. 0.0.0.0:502 (off by default)");
-  app.add_option("--modbus-max-clients", a.modbus_max_clients, "Modbus TCP connections at once")->check(CLI::Range(16, 1000));
-  app.add_option("--modbus-idle-timeout-s", a.modbus_idle_timeout_s, "Close a Modbus TCP connection silent this long, s")
+  app.add_option("--modbus-max-clients", a.modbus_max_clients, "Modbus TCP connections at once")
+      ->check(CLI::Range(16, 1000));
+  app.add_option("--modbus-idle-timeout-s", a.modbus_idle_timeout_s,
+                 "Close a Modbus TCP connection silent this long, s")
       ->check(CLI::Range(1.0, 86400.0));
-  app.add_option("--modbus-unit-id", a.modbus_unit_id, "Unit id of the RTU slave (TCP answers it and 0, 1, 255)")->check(CLI::Range(1, 247));
-  app.add_option("--modbus-rtu", a.modbus_rtu, "Modbus RTU slave on DEVICE[:BAUD[:8N1|8E1|8O1|8N2]] (off by default; 9600 8N1)");
+  app.add_option("--modbus-unit-id", a.modbus_unit_id, "Unit id of the RTU slave (TCP answers it and 0, 1, 255)")
+      ->check(CLI::Range(1, 247));
+  app.add_option("--modbus-rtu", a.modbus_rtu,
+                 "Modbus RTU slave on DEVICE[:BAUD[:8N1|8E1|8O1|8N2]] (off by default; 9600 8N1)");
   app.add_option("--p1-tcp", a.p1_tcp, "P1 (DSMR 5) telegrams every second to clients of ADDR:PORT (off by default)");
-  app.add_option("--p1-tty", a.p1_tty, "P1 (DSMR 5) telegrams every second on this serial line, 115200 8N1 (off by default)");
+  app.add_option("--p1-tty", a.p1_tty,
+                 "P1 (DSMR 5) telegrams every second on this serial line, 115200 8N1 (off by default)");
   app.add_option("--mqtt", a.mqtt, "MQTT broker, mqtts://HOST[:PORT] (TLS, default port 8883; off by default)");
   app.add_flag("--mqtt-allow-plaintext", a.mqtt_allow_plaintext, "Allow mqtt:// (no TLS): only on a trusted network");
   app.add_option("--mqtt-client-id", a.mqtt_client_id, "MQTT client id (default meter-core-SERIAL)");
   app.add_option("--mqtt-username", a.mqtt_username, "MQTT user name");
-  app.add_option("--mqtt-password-file", a.mqtt_password_file, "File holding the MQTT password (mode 0600; never on the command line)");
+  app.add_option("--mqtt-password-file", a.mqtt_password_file,
+                 "File holding the MQTT password (mode 0600; never on the command line)");
   app.add_option("--mqtt-ca", a.mqtt_ca, "CA certificate(s) that verify the broker (default: the system's)");
   app.add_option("--mqtt-cert", a.mqtt_cert, "Client certificate (X.509 authentication)");
   app.add_option("--mqtt-key", a.mqtt_key, "Client certificate's private key (mode 0600)");
   app.add_option("--mqtt-keepalive-s", a.mqtt_keepalive_s, "MQTT keep-alive, s")->check(CLI::Range(5, 3600));
-  app.add_option("--mqtt-state-period-s", a.mqtt_state_period_s, "State and energy messages every this many s, changed or not")
+  app.add_option("--mqtt-state-period-s", a.mqtt_state_period_s,
+                 "State and energy messages every this many s, changed or not")
       ->check(CLI::Range(1.0, 86400.0));
-  app.add_option("--mqtt-record-period-s", a.mqtt_record_period_s, "Interval records (store-and-forward) every this many s")
+  app.add_option("--mqtt-record-period-s", a.mqtt_record_period_s,
+                 "Interval records (store-and-forward) every this many s")
       ->check(CLI::Range(1.0, 86400.0));
   app.add_option("--mqtt-state-qos", a.mqtt_state_qos, "QoS of state and energy messages")->check(CLI::Range(0, 1));
-  app.add_option("--mqtt-record-qos", a.mqtt_record_qos, "QoS of interval records (1: removed from the queue on PUBACK)")
+  app.add_option("--mqtt-record-qos", a.mqtt_record_qos,
+                 "QoS of interval records (1: removed from the queue on PUBACK)")
       ->check(CLI::Range(0, 1));
-  app.add_option("--mqtt-topic-prefix", a.mqtt_topic_prefix, "Topics are PREFIX/SERIAL/state, .../energy, .../status, .../records");
+  app.add_option("--mqtt-topic-prefix", a.mqtt_topic_prefix,
+                 "Topics are PREFIX/SERIAL/state, .../energy, .../status, .../records");
   app.add_option("--mqtt-discovery-prefix", a.mqtt_discovery_prefix, "Home Assistant discovery prefix");
   app.add_flag("--mqtt-no-discovery", a.mqtt_no_discovery, "No Home Assistant discovery messages");
   app.add_option("--mqtt-preset", a.mqtt_preset, "Cloud preset: generic, azure-iot-hub or aws-iot-core (docs/MQTT.md)")
       ->check(CLI::IsMember({"generic", "azure-iot-hub", "aws-iot-core"}));
-  app.add_option("--mqtt-queue-records", a.mqtt_queue_records, "Interval records the queue keeps (oldest dropped past it)")
+  app.add_option("--mqtt-queue-records", a.mqtt_queue_records,
+                 "Interval records the queue keeps (oldest dropped past it)")
       ->check(CLI::Range(10L, 10000000L));
-  app.add_option("--http", a.http, "HTTPS API and dashboard on ADDR:PORT, e.g. 0.0.0.0:443 (off by default; implies --load-profile)");
-  app.add_option("--http-redirect", a.http_redirect, "Plain HTTP on ADDR:PORT that only redirects to the HTTPS port (off by default)");
-  app.add_option("--http-cert", a.http_cert, "HTTPS certificate, PEM (default: STATE-DIR/https-cert.pem, self-signed at first start)");
-  app.add_option("--http-key", a.http_key, "HTTPS private key, PEM, mode 0600 (default: STATE-DIR/https-key.pem, made with the certificate)");
-  app.add_option("--http-token-file", a.http_token_file, "API token file, mode 0600 (default: STATE-DIR/api-token, random at first start)");
-  app.add_flag("--load-profile", a.load_profile, "Keep the load profile (STATE-DIR/load-profile.sqlite) without the HTTPS API");
-  app.add_option("--load-profile-period-s", a.load_profile_period_s, "Load-profile interval, s")->check(CLI::Range(60L, 86400L));
+  app.add_option("--http", a.http,
+                 "HTTPS API and dashboard on ADDR:PORT, e.g. 0.0.0.0:443 (off by default; implies --load-profile)");
+  app.add_option("--http-redirect", a.http_redirect,
+                 "Plain HTTP on ADDR:PORT that only redirects to the HTTPS port (off by default)");
+  app.add_option("--http-cert", a.http_cert,
+                 "HTTPS certificate, PEM (default: STATE-DIR/https-cert.pem, self-signed at first start)");
+  app.add_option("--http-key", a.http_key,
+                 "HTTPS private key, PEM, mode 0600 (default: STATE-DIR/https-key.pem, made with the certificate)");
+  app.add_option("--http-token-file", a.http_token_file,
+                 "API token file, mode 0600 (default: STATE-DIR/api-token, random at first start)");
+  app.add_flag("--load-profile", a.load_profile,
+               "Keep the load profile (STATE-DIR/load-profile.sqlite) without the HTTPS API");
+  app.add_option("--load-profile-period-s", a.load_profile_period_s, "Load-profile interval, s")
+      ->check(CLI::Range(60L, 86400L));
   app.add_option("--load-profile-short-period-s", a.load_profile_short_period_s, "The finer load-profile interval, s")
       ->check(CLI::Range(1L, 86400L));
   app.add_option("--load-profile-retention-days", a.load_profile_retention_days, "Days of load-profile records kept")
       ->check(CLI::Range(1.0, 36600.0));
-  app.add_option("--load-profile-short-retention-days", a.load_profile_short_retention_days, "Days of the finer records kept")
+  app.add_option("--load-profile-short-retention-days", a.load_profile_short_retention_days,
+                 "Days of the finer records kept")
       ->check(CLI::Range(1.0, 36600.0));
   app.add_flag("--print-modbus-map", a.print_modbus_map, "Print docs/MODBUS.md's register tables and exit");
-  app.add_flag("--print-config-keys", a.print_config_keys, "Print docs/SERVICE.md's table of configuration keys and exit");
+  app.add_flag("--print-config-keys", a.print_config_keys,
+               "Print docs/SERVICE.md's table of configuration keys and exit");
 }
 
 // The configuration file's entries as command-line arguments, each checked
 // on its own first so that an error names its key and line. Keys given on
 // the command line are left out: the command line wins.
-int ConfigArguments(const std::string& path, const std::vector<std::string>& command_line, std::vector<std::string>& out) {
+int ConfigArguments(const std::string& path, const std::vector<std::string>& command_line,
+                    std::vector<std::string>& out) {
   std::vector<meter_linux::ConfigEntry> entries;
   std::string why;
   if (!meter_linux::ReadConfigFile(path, entries, why)) {
@@ -247,7 +280,8 @@ int ConfigArguments(const std::string& path, const std::vector<std::string>& com
     const bool is_flag = option->get_expected_min() == 0;
     using Kind = meter_linux::ConfigEntry::Kind;
     if (is_flag != (e.kind == Kind::kBoolean)) {
-      std::cerr << "meter-linux: " << where << " must be " << (is_flag ? "true or false" : "a value, not true/false") << "\n";
+      std::cerr << "meter-linux: " << where << " must be " << (is_flag ? "true or false" : "a value, not true/false")
+                << "\n";
       return 2;
     }
     if (e.kind == Kind::kArray && option->get_expected_max() <= 1) {
@@ -365,8 +399,8 @@ bool ReadSecretFile(const std::string& path, std::string& secret, std::string& w
     return false;
   }
   if ((st.st_mode & 077) != 0) {
-    why = path + ": readable by others (mode " + std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7) +
-          std::to_string(st.st_mode & 7) + "): make it 0600";
+    why = path + ": readable by others (mode " + std::to_string((st.st_mode >> 6) & 7) +
+          std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) + "): make it 0600";
     return false;
   }
   std::ifstream file(path);
@@ -467,7 +501,8 @@ int Run(const Args& a) {
 
   // The meter. Full scales default to meter-sim's q31 scaling of --un/--in.
   const meter::Wiring wiring = *meter::WiringFromName(a.wiring);
-  meter::EnergyMeterConfig cfg = meter::ConfigForRatings(wiring, rate, static_cast<float>(a.nominal_hz), a.un, a.in, a.max_order);
+  meter::EnergyMeterConfig cfg =
+      meter::ConfigForRatings(wiring, rate, static_cast<float>(a.nominal_hz), a.un, a.in, a.max_order);
   if (a.v_full_scale > 0) cfg.meter.voltage_full_scale = static_cast<float>(a.v_full_scale);
   if (a.i_full_scale > 0) cfg.meter.current_full_scale = static_cast<float>(a.i_full_scale);
   cfg.meter.adc_bits = a.adc_bits;
@@ -562,7 +597,8 @@ int Run(const Args& a) {
       return 2;
     }
     if (!options.tls && !a.mqtt_allow_plaintext) {
-      std::cerr << "meter-linux: --mqtt " << a.mqtt << ": plaintext MQTT is refused; use mqtts:// or give --mqtt-allow-plaintext\n";
+      std::cerr << "meter-linux: --mqtt " << a.mqtt
+                << ": plaintext MQTT is refused; use mqtts:// or give --mqtt-allow-plaintext\n";
       return 2;
     }
     if (!a.mqtt_password_file.empty() && !ReadSecretFile(a.mqtt_password_file, options.password, why)) {
@@ -664,8 +700,8 @@ int Run(const Args& a) {
     options.key_file = a.http_key.empty() ? a.state_dir + "/https-key.pem" : a.http_key;
     if (a.http_cert.empty()) {
       bool created = false;
-      if (!net::EnsureSelfSignedCertificate(options.cert_file, options.key_file, "meter-core-" + serial, {options.at.host}, created,
-                                            why)) {
+      if (!net::EnsureSelfSignedCertificate(options.cert_file, options.key_file, "meter-core-" + serial,
+                                            {options.at.host}, created, why)) {
         std::cerr << "meter-linux: HTTPS certificate: " << why << "\n";
         return 1;
       }
@@ -691,7 +727,9 @@ int Run(const Args& a) {
       return 1;
     }
     std::cerr << "meter-linux: HTTPS on " << options.at.host << ":" << https.port() << "\n";
-    if (options.redirect_at) std::cerr << "meter-linux: HTTP redirect on " << options.redirect_at->host << ":" << https.redirect_port() << "\n";
+    if (options.redirect_at)
+      std::cerr << "meter-linux: HTTP redirect on " << options.redirect_at->host << ":" << https.redirect_port()
+                << "\n";
   }
 
   board::FileStore store;
@@ -714,7 +752,8 @@ int Run(const Args& a) {
       pulse = &gpio_pulse;
     }
     if (ok && a.input_lines.size() == 3) {
-      ok = gpio_inputs.Open(a.gpio_chip, {a.input_lines[0], a.input_lines[1], a.input_lines[2]}, why) == meter::Status::kOk;
+      ok = gpio_inputs.Open(a.gpio_chip, {a.input_lines[0], a.input_lines[1], a.input_lines[2]}, why) ==
+           meter::Status::kOk;
       inputs = &gpio_inputs;
     }
     if (ok && a.power_fail_line >= 0) {
@@ -747,7 +786,8 @@ int Run(const Args& a) {
   if (!meter_instance->restored() && !store.erased()) {
     // Written before, yet no record is valid: say so; metering goes on from
     // zero (the registers cannot be guessed), and the next save is valid.
-    std::cerr << "meter-linux: " << store_path << ": no valid register record (corrupt store): registers start from zero\n";
+    std::cerr << "meter-linux: " << store_path
+              << ": no valid register record (corrupt store): registers start from zero\n";
   }
   Loop loop(*meter_instance, *dma, inputs, power_fail);
   const auto& m = meter_instance->meter();
@@ -772,8 +812,8 @@ int Run(const Args& a) {
     if (has_window) {
       snapshot.window = m.LastWindow();
       snapshot.spectrum = m.Spectrum();
-      snapshot.t_s = net::Seconds(snapshot.window.end_sample, snapshot.window.end_frac, m.gap_samples(),
-                                              cfg.meter.sample_rate_hz);
+      snapshot.t_s =
+          net::Seconds(snapshot.window.end_sample, snapshot.window.end_frac, m.gap_samples(), cfg.meter.sample_rate_hz);
     }
     snapshot.sample_time_unix_s = live_device ? snapshot.time_unix_s : start_unix_s + snapshot.t_s;
     snapshot.registers = meter_instance->registers().state();
@@ -829,7 +869,8 @@ int Run(const Args& a) {
         // and bridge the gap, as the DMA loop does.
         long skipped = 0;
         while (skipped < behind) {
-          const long n = reader->Read(codes.data(), static_cast<std::size_t>(std::min<long>(behind - skipped, kBlockFrames)));
+          const long n =
+              reader->Read(codes.data(), static_cast<std::size_t>(std::min<long>(behind - skipped, kBlockFrames)));
           if (n <= 0) break;
           skipped += n;
         }
@@ -838,9 +879,9 @@ int Run(const Args& a) {
         meter_instance->MarkGap(static_cast<std::uint64_t>(skipped));
       }
       // Wait until the ADC has produced this block.
-      const auto ready = start + std::chrono::duration_cast<Clock::duration>(
-                                     std::chrono::duration<double>(static_cast<double>(consumed + static_cast<long>(kBlockFrames)) /
-                                                                   frames_per_second));
+      const auto ready =
+          start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                      static_cast<double>(consumed + static_cast<long>(kBlockFrames)) / frames_per_second));
       if (ready > Clock::now()) std::this_thread::sleep_until(ready);
       if (g_stop != 0) break;
     }
@@ -854,8 +895,9 @@ int Run(const Args& a) {
     consumed += n;
     if (static_cast<std::size_t>(n) == kBlockFrames && !reader->stopped()) {
       auto half = dma->half(dma->producer_half());
-      for (std::size_t k = 0; k < kBlockFrames; ++k) half[k] = ToInput<Input>(codes[k], cfg.meter.voltage_full_scale * per_code,
-                                                                     cfg.meter.current_full_scale * per_code);
+      for (std::size_t k = 0; k < kBlockFrames; ++k)
+        half[k] =
+            ToInput<Input>(codes[k], cfg.meter.voltage_full_scale * per_code, cfg.meter.current_full_scale * per_code);
       dma->OnBlockReady();
       report(loop.Poll());
       continue;
@@ -863,8 +905,9 @@ int Run(const Args& a) {
     // The input ended (or a stop signal came) inside a block: the last
     // frames go straight in.
     for (long k = 0; k < n; ++k) {
-      report(meter_instance->ProcessFrame(ToInput<Input>(codes[static_cast<std::size_t>(k)], cfg.meter.voltage_full_scale * per_code,
-                                                  cfg.meter.current_full_scale * per_code)));
+      report(meter_instance->ProcessFrame(ToInput<Input>(codes[static_cast<std::size_t>(k)],
+                                                         cfg.meter.voltage_full_scale * per_code,
+                                                         cfg.meter.current_full_scale * per_code)));
     }
     break;
   }
@@ -896,8 +939,8 @@ int Run(const Args& a) {
   summary.duration_s = static_cast<double>(summary.frames + static_cast<long>(m.gap_samples())) / rate;
   net::FillEnergy(*meter_instance, pulse == &counting_pulse ? &counting_pulse : nullptr, summary);
   if (!a.no_json_lines) sink.OnSummary(summary);
-  std::cerr << "meter-linux: " << summary.frames << " frames, " << summary.windows << " windows, lost_frames " << lost_frames
-            << "\n";
+  std::cerr << "meter-linux: " << summary.frames << " frames, " << summary.windows << " windows, lost_frames "
+            << lost_frames << "\n";
   return status;
 }
 
@@ -935,11 +978,13 @@ int main(int argc, char** argv) {
     std::cout << "| key | default | what |\n|---|---|---|\n";
     for (const CLI::Option* option : app.get_options()) {
       const std::string name = option->get_lnames().empty() ? "" : option->get_lnames().front();
-      if (name.empty() || name == "help" || name == "version" || name == "config" || name.rfind("print-", 0) == 0) continue;
+      if (name.empty() || name == "help" || name == "version" || name == "config" || name.rfind("print-", 0) == 0)
+        continue;
       std::string fallback = option->get_expected_min() == 0 ? "false" : option->get_default_str();
       if (fallback.empty()) fallback = "(none)";
       std::string what = option->get_description();
-      for (std::size_t at = what.find('|'); at != std::string::npos; at = what.find('|', at + 2)) what.replace(at, 1, "\\|");
+      for (std::size_t at = what.find('|'); at != std::string::npos; at = what.find('|', at + 2))
+        what.replace(at, 1, "\\|");
       std::cout << "| `" << name << "` | `" << fallback << "` | " << what << " |\n";
     }
     return 0;

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace meter_linux {
 namespace {
@@ -52,7 +52,8 @@ bool FromToml(const std::string& source, const std::string& path, std::vector<Co
       for (const auto& element : *array) {
         std::string text;
         if (scalar(element, text) == ConfigEntry::Kind::kArray) {
-          why = fmt::format("{}:{}: key '{}': an array of arrays or tables is not an option value", path, entry.line, entry.key);
+          why = fmt::format("{}:{}: key '{}': an array of arrays or tables is not an option value", path, entry.line,
+                            entry.key);
           return false;
         }
         entry.values.push_back(text);
@@ -61,7 +62,8 @@ bool FromToml(const std::string& source, const std::string& path, std::vector<Co
       std::string text;
       entry.kind = scalar(node, text);
       if (entry.kind == ConfigEntry::Kind::kArray) {
-        why = fmt::format("{}:{}: key '{}': a table is not an option (options are top-level keys)", path, entry.line, entry.key);
+        why = fmt::format("{}:{}: key '{}': a table is not an option (options are top-level keys)", path, entry.line,
+                          entry.key);
         return false;
       }
       if (entry.kind == ConfigEntry::Kind::kBoolean) {
@@ -97,7 +99,8 @@ bool FromJson(const std::string& text, const std::string& path, std::vector<Conf
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     const auto upto = std::min<std::size_t>(e.byte, text.size());
-    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n'));
+    const int line =
+        1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n'));
     why = fmt::format("{}:{}: {}", path, line, e.what());
     return false;
   } catch (const nlohmann::json::exception& e) {
@@ -138,7 +141,8 @@ bool FromJson(const std::string& text, const std::string& path, std::vector<Conf
       for (const auto& element : value) {
         std::string t;
         if (scalar(element, t) == ConfigEntry::Kind::kArray) {
-          why = fmt::format("{}:{}: key '{}': an array of arrays or objects is not an option value", path, entry.line, key);
+          why = fmt::format("{}:{}: key '{}': an array of arrays or objects is not an option value", path, entry.line,
+                            key);
           return false;
         }
         entry.values.push_back(t);

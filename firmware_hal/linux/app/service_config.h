@@ -14,7 +14,7 @@ struct ConfigEntry {
   std::string key;
   std::vector<std::string> values;  ///< One per array element; empty for a flag.
   enum class Kind { kText, kNumber, kBoolean, kArray } kind = Kind::kText;
-  bool flag_value = false;          ///< kBoolean.
+  bool flag_value = false;  ///< kBoolean.
   int line = 0;
 };
 

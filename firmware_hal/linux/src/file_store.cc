@@ -93,7 +93,8 @@ Status FileStore::DoErase(int sector) {
 }
 
 Status FileStore::DoProgram(std::uint32_t address, const std::uint32_t* words, std::size_t count) {
-  if (address % 4 != 0 || address > image_.size() || count > (image_.size() - address) / 4) return Status::kInvalidArgument;
+  if (address % 4 != 0 || address > image_.size() || count > (image_.size() - address) / 4)
+    return Status::kInvalidArgument;
   for (std::size_t w = 0; w < count; ++w) {
     std::uint8_t bytes[4];
     std::memcpy(bytes, &words[w], 4);

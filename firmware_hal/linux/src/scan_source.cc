@@ -54,8 +54,9 @@ long ScanReader::Read(AdcFrame* frames, std::size_t count) {
     AdcFrame& f = frames[s];
     for (std::size_t input = 0; input < 6; ++input) {
       const int e = map_[input];
-      const std::int32_t code =
-          e < 0 ? 0 : DecodeScanElement(scan + layout_.offsets[static_cast<std::size_t>(e)], layout_.types[static_cast<std::size_t>(e)]);
+      const std::int32_t code = e < 0 ? 0
+                                      : DecodeScanElement(scan + layout_.offsets[static_cast<std::size_t>(e)],
+                                                          layout_.types[static_cast<std::size_t>(e)]);
       if (input < 3) {
         f.v[input] = code;
       } else {
@@ -140,7 +141,8 @@ Status OpenIioCapture(const std::string& device_dir, const std::string& node, in
     types.push_back(e.type);
     out.channels.push_back(e.name);
   }
-  if (Status s = MakeScanLayout(types.data(), static_cast<int>(types.size()), out.layout, why); s != Status::kOk) return s;
+  if (Status s = MakeScanLayout(types.data(), static_cast<int>(types.size()), out.layout, why); s != Status::kOk)
+    return s;
   std::string rate;
   out.sampling_frequency_hz = 0;
   if (ReadText(dir / "sampling_frequency", rate) || ReadText(dir / "in_voltage_sampling_frequency", rate)) {
@@ -150,7 +152,8 @@ Status OpenIioCapture(const std::string& device_dir, const std::string& node, in
       out.sampling_frequency_hz = 0;
     }
   }
-  if (!WriteText(dir / "buffer" / "length", std::to_string(buffer_length)) || !WriteText(dir / "buffer" / "enable", "1")) {
+  if (!WriteText(dir / "buffer" / "length", std::to_string(buffer_length)) ||
+      !WriteText(dir / "buffer" / "enable", "1")) {
     why = (dir / "buffer").string() + ": cannot set length or enable the buffer";
     return Status::kUnavailable;
   }

@@ -28,7 +28,8 @@ class Biquad {
   /// at `center_hz`. @returns kInvalidArgument unless 0 < center < rate/2 and q > 0.
   Status InitBandPass(float center_hz, float q, float sample_rate_hz) {
     if (!(center_hz > 0.0f) || !(sample_rate_hz > 2.0f * center_hz) || !(q > 0.0f)) return Status::kInvalidArgument;
-    const double w0 = 2.0 * 3.14159265358979323846 * static_cast<double>(center_hz) / static_cast<double>(sample_rate_hz);
+    const double w0 =
+        2.0 * 3.14159265358979323846 * static_cast<double>(center_hz) / static_cast<double>(sample_rate_hz);
     const double alpha = std::sin(w0) / (2.0 * static_cast<double>(q));
     const double a0 = 1.0 + alpha;
     b0_ = Numeric::CoefFromFloat(static_cast<float>(alpha / a0));
@@ -38,7 +39,8 @@ class Biquad {
     // part of the denominator, (1 + a2) cos w + a1, is zero.
     const double a1 = ToDouble(a1_), a2 = ToDouble(a2_);
     const double stored_w0 = std::acos(-a1 / (1.0 + a2));
-    band_centre_hz_ = static_cast<float>(stored_w0 * static_cast<double>(sample_rate_hz) / (2.0 * 3.14159265358979323846));
+    band_centre_hz_ =
+        static_cast<float>(stored_w0 * static_cast<double>(sample_rate_hz) / (2.0 * 3.14159265358979323846));
     rad_per_hz_ = static_cast<float>(2.0 * 3.14159265358979323846 / static_cast<double>(sample_rate_hz));
     one_plus_a2_ = static_cast<float>(1.0 + a2);
     one_minus_a2_ = static_cast<float>(1.0 - a2);

@@ -12,9 +12,7 @@ struct ComplexF {
 
 constexpr ComplexF operator+(ComplexF a, ComplexF b) { return {a.re + b.re, a.im + b.im}; }
 constexpr ComplexF operator-(ComplexF a, ComplexF b) { return {a.re - b.re, a.im - b.im}; }
-constexpr ComplexF operator*(ComplexF a, ComplexF b) {
-  return {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
-}
+constexpr ComplexF operator*(ComplexF a, ComplexF b) { return {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re}; }
 constexpr ComplexF operator*(ComplexF a, float s) { return {a.re * s, a.im * s}; }
 constexpr ComplexF Conj(ComplexF a) { return {a.re, -a.im}; }
 constexpr float Norm(ComplexF a) { return a.re * a.re + a.im * a.im; }

@@ -18,8 +18,8 @@
 
 #include "meter/dsp/complex.h"
 #include "meter/dsp/numeric.h"
-#include "meter/status.h"
 #include "meter/dsp/target.h"
+#include "meter/status.h"
 
 namespace meter::dsp {
 

@@ -27,8 +27,8 @@
 
 #include "meter/dsp/complex.h"
 #include "meter/dsp/cycle_fft.h"
-#include "meter/status.h"
 #include "meter/dsp/target.h"
+#include "meter/status.h"
 
 #ifndef METER_MAX_HARMONIC_ORDER
 #define METER_MAX_HARMONIC_ORDER 50
@@ -165,7 +165,7 @@ class CycleTransform {
 #endif
   int cycles_ = 0;
   using Coef = typename Numeric::Coef;
-  std::array<Coef, kPointsPerCycle> shift_re_{}, shift_im_{};  // exp(-j 2 pi m / N)
+  std::array<Coef, kPointsPerCycle> shift_re_{}, shift_im_{};                      // exp(-j 2 pi m / N)
   std::array<Coef, kMaxCyclesPerWindow> cycle_twiddle_re_{}, cycle_twiddle_im_{};  // exp(-j 2 pi c / C)
 #if METER_DSP_X86_AVX2
   bool x86_avx2_ = false;  // the CPU has AVX2 (checked at Init)

@@ -79,6 +79,7 @@ void AddToEach(std::array<EdgeIntegrator<Numeric>, kCount>& integrators,
                const std::array<typename Numeric::Product, kCount>& f) {
   std::size_t k = 0;
 #if METER_DSP_ARM_BLOCK_LOADS
+  // clang-format off
   if constexpr (std::is_same_v<typename Numeric::Product, float>) {
     static_assert(sizeof(EdgeIntegrator<Numeric>) == sizeof(float) && std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
                   "an integrator must be exactly its float sum");
@@ -138,22 +139,24 @@ void AddToEach(std::array<EdgeIntegrator<Numeric>, kCount>& integrators,
           : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r12", "cc", "memory");
     }
   }
+// clang-format on
 #elif METER_DSP_X86_SSE2
   // x86-64: four float sums or two int64 sums per vector add (GCC does not
   // vectorise the per-integrator loop); element by element, so the same
   // results.
   if constexpr (std::is_same_v<typename Numeric::Product, float>) {
-    static_assert(sizeof(EdgeIntegrator<Numeric>) == sizeof(float) && std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
-                  "an integrator must be exactly its float sum");
+    static_assert(
+        sizeof(EdgeIntegrator<Numeric>) == sizeof(float) && std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
+        "an integrator must be exactly its float sum");
     // Each vector starts at integrator k's sum, its first (only) member.
     for (; k + 4 <= kCount; k += 4) {
       auto* sums = reinterpret_cast<float*>(&integrators[k]);
       _mm_storeu_ps(sums, _mm_add_ps(_mm_loadu_ps(sums), _mm_loadu_ps(&f[k])));
     }
   } else if constexpr (std::is_same_v<typename Numeric::Product, std::int64_t>) {
-    static_assert(sizeof(EdgeIntegrator<Numeric>) == sizeof(std::int64_t) &&
-                      std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
-                  "an integrator must be exactly its int64 sum");
+    static_assert(
+        sizeof(EdgeIntegrator<Numeric>) == sizeof(std::int64_t) && std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
+        "an integrator must be exactly its int64 sum");
     for (; k + 2 <= kCount; k += 2) {
       auto* sums = reinterpret_cast<__m128i*>(&integrators[k]);
       const auto* samples = reinterpret_cast<const __m128i*>(&f[k]);

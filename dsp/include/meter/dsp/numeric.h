@@ -28,7 +28,9 @@
 
 #include "meter/dsp/target.h"
 #if METER_DSP_ARM_SATURATING
+// clang-format off
 #include <arm_acle.h>
+// clang-format on
 #endif
 
 namespace meter::dsp {
@@ -92,7 +94,8 @@ struct Q31Numeric {
   static Sample Saturate(std::int64_t x) {
     constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
     const auto narrow = static_cast<std::int32_t>(x);
-    if (narrow == x && narrow != -kMax - 1) [[likely]] return narrow;
+    if (narrow == x && narrow != -kMax - 1) [[likely]]
+      return narrow;
     return x > 0 ? kMax : -kMax;
   }
   /// From float in units of full scale (1.0 = 2^29).
@@ -108,9 +111,7 @@ struct Q31Numeric {
     const float x = c * static_cast<float>(1 << kCoefBits);
     return static_cast<Coef>(x >= 0.0f ? x + 0.5f : x - 0.5f);
   }
-  static Product Mul(Sample a, Sample b) {
-    return (static_cast<std::int64_t>(a) * b) >> kProductShift;
-  }
+  static Product Mul(Sample a, Sample b) { return (static_cast<std::int64_t>(a) * b) >> kProductShift; }
   /// One Product unit in full-scale-squared units: 2^(16 - 58).
   static constexpr float kProductScale = 1.0f / 4398046511104.0f;  // 2^-42
   static float ProductToFloat(Product p) { return static_cast<float>(p) * kProductScale; }
@@ -132,9 +133,11 @@ struct Q31Numeric {
   /// 64-bit multiply, add and shift (the firmware image checks the two).
   static std::int32_t MulHighRounded(std::int32_t a, std::int32_t b) {
 #if METER_DSP_ARM_SATURATING
+    // clang-format off
     std::int32_t high;
     asm("smmulr %0, %1, %2" : "=r"(high) : "r"(a), "r"(b));
     return high;
+// clang-format on
 #else
     return MulHighRoundedPortable(a, b);
 #endif
@@ -172,17 +175,21 @@ struct Q31Numeric {
   struct Band {
     std::uint32_t bias = 0, span = 0;
   };
-  static Band BandOf(Sample limit) { return {static_cast<std::uint32_t>(limit), static_cast<std::uint32_t>(limit) << 1}; }
+  static Band BandOf(Sample limit) {
+    return {static_cast<std::uint32_t>(limit), static_cast<std::uint32_t>(limit) << 1};
+  }
   static constexpr Band kEverywhereOutside = {0x80000000u, 0};
   static bool OutsideBand(Sample x, Band band) { return static_cast<std::uint32_t>(x) + band.bias > band.span; }
   /// Differences and sums of Q29 samples (at most 1.25 FS each) fit int32
   /// with the guard bits; computed wide and saturated all the same.
   static Sample Sub(Sample a, Sample b) {
 #if METER_DSP_ARM_SATURATING
+    // clang-format off
     // QSUB saturates to [INT32_MIN, INT32_MAX]; Saturate's range is
     // symmetric, so its one extra value moves up by one.
     const std::int32_t d = __qsub(a, b);
     return d == std::numeric_limits<std::int32_t>::min() ? d + 1 : d;
+// clang-format on
 #else
     return SubPortable(a, b);
 #endif

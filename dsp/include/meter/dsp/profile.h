@@ -8,20 +8,25 @@ namespace meter::dsp {
 
 /// Regions may nest: kHarmonics holds the three after it.
 enum class ProfileRegion : int {
-  kHarmonics = 0,      ///< Everything per cycle and window for the spectrum, THD and Budeanu Q.
-  kResample,           ///< Sinc resampling of a cycle to 128 points (6 channels).
-  kCycleAccumulate,    ///< Adding a resampled cycle into the window's sums and folds (6 channels).
-  kWindowSpectrum,     ///< Window spectrum, THD, line-to-line bins, publication.
+  kHarmonics = 0,    ///< Everything per cycle and window for the spectrum, THD and Budeanu Q.
+  kResample,         ///< Sinc resampling of a cycle to 128 points (6 channels).
+  kCycleAccumulate,  ///< Adding a resampled cycle into the window's sums and folds (6 channels).
+  kWindowSpectrum,   ///< Window spectrum, THD, line-to-line bins, publication.
   kCount,
 };
 
 constexpr const char* ProfileRegionName(ProfileRegion r) {
   switch (r) {
-    case ProfileRegion::kHarmonics: return "harmonics";
-    case ProfileRegion::kResample: return "resample";
-    case ProfileRegion::kCycleAccumulate: return "cycle_accumulate";
-    case ProfileRegion::kWindowSpectrum: return "window_spectrum";
-    case ProfileRegion::kCount: break;
+    case ProfileRegion::kHarmonics:
+      return "harmonics";
+    case ProfileRegion::kResample:
+      return "resample";
+    case ProfileRegion::kCycleAccumulate:
+      return "cycle_accumulate";
+    case ProfileRegion::kWindowSpectrum:
+      return "window_spectrum";
+    case ProfileRegion::kCount:
+      break;
   }
   return "?";
 }

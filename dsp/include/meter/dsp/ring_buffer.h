@@ -23,8 +23,7 @@ inline constexpr bool kIsContiguousRun<ContiguousRun<T>> = true;
 
 template <typename T, std::size_t kCapacity>
 class SampleHistory {
-  static_assert(kCapacity >= 4 && (kCapacity & (kCapacity - 1)) == 0,
-                "history capacity must be a power of two");
+  static_assert(kCapacity >= 4 && (kCapacity & (kCapacity - 1)) == 0, "history capacity must be a power of two");
 
  public:
   static constexpr std::size_t capacity() { return kCapacity; }

@@ -18,8 +18,8 @@
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_tables.h"
-#include "meter/status.h"
 #include "meter/dsp/target.h"
+#include "meter/status.h"
 
 // On the Cortex-M4F (METER_DSP_ARM_BLOCK_LOADS, target.h) the six-channel
 // dot products over a contiguous run of frames, float and Q31, are
@@ -30,9 +30,9 @@ namespace meter::dsp {
 
 class SincInterpolator {
  public:
-  static constexpr int kZeroCrossings = kSincZeroCrossings;  ///< Kernel half-width, in sinc zero crossings.
-  static constexpr int kPointsPerZero = kSincPointsPerZero;  ///< Table resolution.
-  static constexpr int kMaxTaps = 128;  ///< Longest kernel, in input samples.
+  static constexpr int kZeroCrossings = kSincZeroCrossings;    ///< Kernel half-width, in sinc zero crossings.
+  static constexpr int kPointsPerZero = kSincPointsPerZero;    ///< Table resolution.
+  static constexpr int kMaxTaps = 128;                         ///< Longest kernel, in input samples.
   static constexpr int kResponsePoints = kSincResponsePoints;  ///< Response table over r in [0, 1].
 
   /// @param cutoff_cycles_per_sample cutoff relative to the input rate, in (0, 0.5].
@@ -291,7 +291,8 @@ class SincInterpolator {
   // (Static, with 2 fc passed in: a member read would be reloaded after
   // every coefficient store, which may alias it.)
   static std::int32_t CoefQ29(const std::int32_t* pair, std::int32_t fraction, std::int32_t two_fc_q31) {
-    const std::int32_t kernel = pair[0] + static_cast<std::int32_t>((static_cast<std::int64_t>(pair[1]) * fraction) >> 16);
+    const std::int32_t kernel =
+        pair[0] + static_cast<std::int32_t>((static_cast<std::int64_t>(pair[1]) * fraction) >> 16);
     return static_cast<std::int32_t>((static_cast<std::int64_t>(kernel) * two_fc_q31 + (std::int64_t{1} << 31)) >> 32);
   }
 
@@ -346,10 +347,10 @@ class SincInterpolator {
   alignas(32) std::int32_t transposed_q30_[2 * (kTransposedPairs + kMaxTaps / 2)] = {};
 #endif
 
-  float two_fc_ = 0.0f;            // steps_per_sample_ / kPointsPerZero, exact
-  int steps_per_sample_ = 0;       // S: kernel-table steps per input sample
-  std::int32_t scale_q15_ = 0;    // S in Q15
-  std::int32_t two_fc_q31_ = 0;   // 2 fc in Q31 (2 fc = 1 is held at 1 - 2^-31)
+  float two_fc_ = 0.0f;          // steps_per_sample_ / kPointsPerZero, exact
+  int steps_per_sample_ = 0;     // S: kernel-table steps per input sample
+  std::int32_t scale_q15_ = 0;   // S in Q15
+  std::int32_t two_fc_q31_ = 0;  // 2 fc in Q31 (2 fc = 1 is held at 1 - 2^-31)
   int half_span_ = 0;
   std::int64_t tap_abs_sum_bound_q29_ = 0;
 };

@@ -13,9 +13,9 @@
 
 namespace meter::dsp {
 
-inline constexpr int kSincZeroCrossings = 8;    ///< Kernel half-width, in sinc zero crossings.
-inline constexpr int kSincPointsPerZero = 64;   ///< Table resolution.
-inline constexpr int kSincResponsePoints = 256; ///< Response table over r in [0, 1].
+inline constexpr int kSincZeroCrossings = 8;     ///< Kernel half-width, in sinc zero crossings.
+inline constexpr int kSincPointsPerZero = 64;    ///< Table resolution.
+inline constexpr int kSincResponsePoints = 256;  ///< Response table over r in [0, 1].
 
 // The kernel's support (kSincZeroCrossings) plus one zero crossing of zeros:
 // a tap walk (at most ceil(Z / 2fc) taps a side, 2fc <= 1) then never reads

@@ -23,6 +23,7 @@
 #endif
 
 #if METER_DSP_ARM_BLOCK_LOADS
+// clang-format off
 // Inline-assembly loop over %[count] (>= 1) passes that runs BODY twice an
 // iteration (half the loop overhead); an odd count enters at the second
 // BODY with one more iteration counted. Uses the local labels 1 and 2.
@@ -52,6 +53,7 @@
   "subs " COUNT ", " COUNT ", #1\n\t"                   \
   "bne 5b\n\t"
 #define METER_DSP_ARM_LOOP_FOUR_AT_A_TIME(BODY) METER_DSP_ARM_LOOP_FOUR_AT_A_TIME_OF("%[count]", BODY)
+// clang-format on
 #endif
 
 // METER_DSP_ARM_SATURATING: ARMv7E-M's DSP extension (QSUB: a saturating

@@ -7,26 +7,33 @@
 
 namespace meter {
 
-enum class [[nodiscard]] Status : std::uint8_t {
-  kOk = 0,
-  kInvalidArgument,   ///< A parameter is outside its documented range.
-  kOutOfRange,        ///< A value does not fit the compile-time capacity.
-  kFailedPrecondition,///< The object is not in a state that allows the call.
-  kResourceExhausted, ///< A static arena is too small (e.g. the FFT arena).
-  kUnavailable,       ///< A device failed part-way (power lost during a write).
-  kDataLoss,          ///< Stored data is missing or corrupt.
+enum class [[nodiscard]] Status : std::uint8_t{
+    kOk = 0,
+    kInvalidArgument,     ///< A parameter is outside its documented range.
+    kOutOfRange,          ///< A value does not fit the compile-time capacity.
+    kFailedPrecondition,  ///< The object is not in a state that allows the call.
+    kResourceExhausted,   ///< A static arena is too small (e.g. the FFT arena).
+    kUnavailable,         ///< A device failed part-way (power lost during a write).
+    kDataLoss,            ///< Stored data is missing or corrupt.
 };
 
 /// Short dotted name for logs and test messages.
 constexpr const char* StatusName(Status s) {
   switch (s) {
-    case Status::kOk: return "ok";
-    case Status::kInvalidArgument: return "invalid_argument";
-    case Status::kOutOfRange: return "out_of_range";
-    case Status::kFailedPrecondition: return "failed_precondition";
-    case Status::kResourceExhausted: return "resource_exhausted";
-    case Status::kUnavailable: return "unavailable";
-    case Status::kDataLoss: return "data_loss";
+    case Status::kOk:
+      return "ok";
+    case Status::kInvalidArgument:
+      return "invalid_argument";
+    case Status::kOutOfRange:
+      return "out_of_range";
+    case Status::kFailedPrecondition:
+      return "failed_precondition";
+    case Status::kResourceExhausted:
+      return "resource_exhausted";
+    case Status::kUnavailable:
+      return "unavailable";
+    case Status::kDataLoss:
+      return "data_loss";
   }
   return "unknown";
 }

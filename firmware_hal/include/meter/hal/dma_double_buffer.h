@@ -45,8 +45,8 @@ class DmaDoubleBuffer {
   void OnBlockReady() { filled_.fetch_add(1, std::memory_order_release); }
 
   struct Block {
-    std::span<const Frame> frames;   ///< empty when no block is ready
-    std::uint64_t lost_frames = 0;   ///< frames overwritten before they were taken
+    std::span<const Frame> frames;  ///< empty when no block is ready
+    std::uint64_t lost_frames = 0;  ///< frames overwritten before they were taken
   };
   /// Thread mode: the oldest block that is still intact. Blocks the DMA has
   /// lapped are skipped and counted in lost_frames.

@@ -25,21 +25,21 @@ struct CampaignOptions {
   FrontEndKind front_end = FrontEndKind::kMv5;
   AccuracyClass accuracy_class = AccuracyClass::k0_5S;
   bool q31 = false;
-  double measure_s = 10.0;        ///< energy measurement time per point
+  double measure_s = 10.0;  ///< energy measurement time per point
   double settle_s = 1.0;
   double no_load_minutes = -1.0;  ///< < 0: the IEC 62053-22 duration
   double starting_s = 60.0;
-  bool calibrate = true;          ///< false: the meter as it leaves assembly (for negative tests)
-  double rated_primary_a = 0;     ///< MV5: the sensor's rated primary current, 1 A .. 10 kA (0: 100 A)
-  double ct_ratio = 0;            ///< AV5: the CT ratio, 1 .. 2000 (0: 20, a 100/5 CT)
+  bool calibrate = true;       ///< false: the meter as it leaves assembly (for negative tests)
+  double rated_primary_a = 0;  ///< MV5: the sensor's rated primary current, 1 A .. 10 kA (0: 100 A)
+  double ct_ratio = 0;         ///< AV5: the CT ratio, 1 .. 2000 (0: 20, a 100/5 CT)
 };
 
 struct CampaignPoint {
-  std::string test;          ///< e.g. "balanced", "element_b", "voltage_+10%", "no_load"
-  std::string quantity;      ///< "active" or "reactive"
-  std::string kind;          ///< "error" (against the true energy) or "variation" (against the reference point)
+  std::string test;      ///< e.g. "balanced", "element_b", "voltage_+10%", "no_load"
+  std::string quantity;  ///< "active" or "reactive"
+  std::string kind;      ///< "error" (against the true energy) or "variation" (against the reference point)
   double i_over_in = 0;
-  std::string pf;            ///< "1", "0.5L", "0.8C"; reactive: "sin1", "sin0.5L", "sin0.5C"
+  std::string pf;  ///< "1", "0.5L", "0.8C"; reactive: "sin1", "sin0.5L", "sin0.5C"
   double f_hz = 50;
   double error_pct = 0;
   /// Limits for 0.1S, 0.2S, 0.5S (active) or class 2 (reactive, all three

@@ -20,11 +20,11 @@
 namespace meter::host_sim {
 
 struct ComtradeAnalog {
-  int index = 0;          ///< An, 1-based
+  int index = 0;  ///< An, 1-based
   std::string id, ph, ccbm, units;
   double a = 1, b = 0, skew = 0, min = 0, max = 0, primary = 1, secondary = 1;
   char ps = 'P';
-  double scale = 1;       ///< to SI primary units: kV/kA x1000, secondary x primary/secondary
+  double scale = 1;  ///< to SI primary units: kV/kA x1000, secondary x primary/secondary
   bool is_voltage() const;
   bool is_current() const;
 };
@@ -37,7 +37,7 @@ struct ComtradeConfig {
   double line_frequency = 0;
   double sample_rate = 0;  ///< from the rate lines, or the time stamps when there are none
   long last_sample = 0;
-  std::string file_type;   ///< ASCII, BINARY, BINARY32, FLOAT32
+  std::string file_type;  ///< ASCII, BINARY, BINARY32, FLOAT32
   double timemult = 1;
 };
 
@@ -81,7 +81,7 @@ class ComtradeSource final : public SampleSource {
   std::vector<char> dat_;  // the data part, whole (recordings are small)
   std::size_t pos_ = 0;
   long record_ = 0;
-  long line_ = 0;          // ASCII: line number in the data part
+  long line_ = 0;  // ASCII: line number in the data part
   std::size_t record_bytes_ = 0;
   std::vector<double> values_;
   bool rate_from_stamps_ = false;

@@ -44,5 +44,4 @@ class CsvSource final : public SampleSource {
   std::string header_names_[64];
 };
 
-
 }  // namespace meter::host_sim

@@ -42,24 +42,24 @@ enum class FrontEndKind { kMv5, kAv5 };
 
 struct AdcModel {
   int bits = 24;
-  double snr_db = 101.0;           ///< full-scale sine to noise
-  double offset_fs = 2e-4;         ///< offset, fraction of full scale
-  double gain_error = 0.0;         ///< relative (set per channel by the front end)
-  double aa_cutoff_hz = 3200.0;    ///< first-order anti-aliasing filter
+  double snr_db = 101.0;         ///< full-scale sine to noise
+  double offset_fs = 2e-4;       ///< offset, fraction of full scale
+  double gain_error = 0.0;       ///< relative (set per channel by the front end)
+  double aa_cutoff_hz = 3200.0;  ///< first-order anti-aliasing filter
 };
 
 struct FrontEndConfig {
   FrontEndKind kind = FrontEndKind::kMv5;
   double sample_rate_hz = 8000.0;
-  double un_v = 230.0;             ///< rated L-N voltage
-  double in_a = 100.0;             ///< rated primary current (MV5: sensor rating; AV5: 5 A x CT ratio)
-  double ct_ratio = 1.0;           ///< AV5: primary A per secondary A (up to 2000)
-  ErrorCurve ratio_error_pct;      ///< sensor or CT ratio error vs I/In
-  ErrorCurve phase_error_deg;      ///< sensor or CT phase error vs I/In
-  double voltage_divider = 1001.0; ///< 1 MOhm : 1 kOhm
-  double sensor_source_ohm = 50.0; ///< MV5 sensor output impedance against the 100 kOhm input
-  double shunt_ohm = 0.002;        ///< AV5 internal shunt
-  double skew_s = 8e-6;            ///< current channels sampled this much after the voltage channels
+  double un_v = 230.0;              ///< rated L-N voltage
+  double in_a = 100.0;              ///< rated primary current (MV5: sensor rating; AV5: 5 A x CT ratio)
+  double ct_ratio = 1.0;            ///< AV5: primary A per secondary A (up to 2000)
+  ErrorCurve ratio_error_pct;       ///< sensor or CT ratio error vs I/In
+  ErrorCurve phase_error_deg;       ///< sensor or CT phase error vs I/In
+  double voltage_divider = 1001.0;  ///< 1 MOhm : 1 kOhm
+  double sensor_source_ohm = 50.0;  ///< MV5 sensor output impedance against the 100 kOhm input
+  double shunt_ohm = 0.002;         ///< AV5 internal shunt
+  double skew_s = 8e-6;             ///< current channels sampled this much after the voltage channels
   AdcModel adc;
   std::array<double, 6> channel_gain_error{0.004, -0.003, 0.002, -0.005, 0.003, 0.006};  ///< va vb vc ia ib ic
   std::uint32_t noise_seed = 1;

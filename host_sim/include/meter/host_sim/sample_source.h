@@ -15,8 +15,8 @@ namespace meter::host_sim {
 /// A located error: "FILE:LINE:COLUMN: message" when line/column are known.
 struct SourceError {
   std::string file;
-  long line = 0;       ///< 1-based; 0 when not tied to a line
-  int column = 0;      ///< 1-based; 0 when not tied to a column
+  long line = 0;   ///< 1-based; 0 when not tied to a line
+  int column = 0;  ///< 1-based; 0 when not tied to a column
   std::string message;
   /// The problem is in an option (--map, --scale), not the file: a usage
   /// error (exit status 2).

@@ -24,8 +24,8 @@ namespace meter::interfaces {
 /// repeated keys, bad values, from >= to, and more than kMaxHistoryRows rows
 /// are errors. @returns false with `why`.
 constexpr std::int64_t kMaxHistoryRows = 20000;
-bool ParseHistoryQuery(std::string_view query, std::int64_t now_unix_s, std::int64_t default_step_s, HistoryRequest& out,
-                       std::string& why);
+bool ParseHistoryQuery(std::string_view query, std::int64_t now_unix_s, std::int64_t default_step_s,
+                       HistoryRequest& out, std::string& why);
 /// Percent-decoding of a query component ('+' is a space). @returns false
 /// for a malformed escape or a NUL.
 bool PercentDecode(std::string_view in, std::string& out);

@@ -26,7 +26,7 @@ struct HttpsOptions {
   std::string cert_file, key_file;      ///< PEM; both exist when Start is called.
   std::string token;                    ///< The API token (from its file).
   bool have_profile = false;
-  LoadProfileOptions profile;           ///< Where history comes from.
+  LoadProfileOptions profile;  ///< Where history comes from.
   int threads = 8;
   double session_lifetime_s = 12 * 3600.0;
 };
@@ -42,8 +42,9 @@ struct HttpsStats {
 /// 127.0.0.1, ::1 and `extra_names`) and its key, both mode 0600, unless
 /// both files exist. @returns false with `why`; `created` says whether it
 /// wrote them.
-bool EnsureSelfSignedCertificate(const std::string& cert_file, const std::string& key_file, const std::string& common_name,
-                                 const std::vector<std::string>& extra_names, bool& created, std::string& why);
+bool EnsureSelfSignedCertificate(const std::string& cert_file, const std::string& key_file,
+                                 const std::string& common_name, const std::vector<std::string>& extra_names,
+                                 bool& created, std::string& why);
 /// Reads the API token from `path`, which must be mode 0600; creates it
 /// with 256 random bits (64 hex digits) when missing.
 bool EnsureApiToken(const std::string& path, std::string& token, bool& created, std::string& why);

@@ -25,11 +25,37 @@
 namespace meter::interfaces {
 
 /// The energy registers a load-profile record keeps deltas of.
-enum class ProfileEnergy : int { kKwhImp, kKwhExp, kKvarhImp, kKvarhExp, kKvah, kKvarhQ1, kKvarhQ2, kKvarhQ3, kKvarhQ4, kCount };
+enum class ProfileEnergy : int {
+  kKwhImp,
+  kKwhExp,
+  kKvarhImp,
+  kKvarhExp,
+  kKvah,
+  kKvarhQ1,
+  kKvarhQ2,
+  kKvarhQ3,
+  kKvarhQ4,
+  kCount
+};
 /// The quantities a record keeps the average, minimum and maximum of.
 enum class ProfileQuantity : int {
-  kP, kQ, kS, kPf, kF,
-  kVa, kVb, kVc, kIa, kIb, kIc, kThdVa, kThdVb, kThdVc, kThdIa, kThdIb, kThdIc,
+  kP,
+  kQ,
+  kS,
+  kPf,
+  kF,
+  kVa,
+  kVb,
+  kVc,
+  kIa,
+  kIb,
+  kIc,
+  kThdVa,
+  kThdVb,
+  kThdVc,
+  kThdIa,
+  kThdIb,
+  kThdIc,
   kCount
 };
 constexpr int kProfileEnergies = static_cast<int>(ProfileEnergy::kCount);
@@ -44,8 +70,8 @@ struct ProfileRecord {
   std::int64_t period_s = 0;
   std::int64_t start_unix_s = 0;  ///< A multiple of period_s.
   std::int64_t windows = 0;
-  std::uint32_t flags = 0;        ///< Every window flag raised in the interval.
-  bool complete = false;          ///< False: the service stopped inside it.
+  std::uint32_t flags = 0;                                   ///< Every window flag raised in the interval.
+  bool complete = false;                                     ///< False: the service stopped inside it.
   std::array<std::int64_t, kProfileEnergies> delta_milli{};  ///< mWh, mvarh, mVAh.
   std::array<ProfileStat, kProfileQuantities> stats{};
 };
@@ -102,16 +128,16 @@ class SpscRing {
 };
 
 struct LoadProfileOptions {
-  std::string path;                        ///< SQLite file.
-  std::int64_t period_s = 900;             ///< The load profile.
-  std::int64_t short_period_s = 60;        ///< The fine one.
-  double retention_days = 365;             ///< Of period_s records.
-  double short_retention_days = 31;        ///< Of short_period_s records.
+  std::string path;                  ///< SQLite file.
+  std::int64_t period_s = 900;       ///< The load profile.
+  std::int64_t short_period_s = 60;  ///< The fine one.
+  double retention_days = 365;       ///< Of period_s records.
+  double short_retention_days = 31;  ///< Of short_period_s records.
 };
 
 struct LoadProfileStats {
   std::atomic<std::uint64_t> written{0};
-  std::atomic<std::uint64_t> dropped{0};   ///< Ring full: the disk fell behind.
+  std::atomic<std::uint64_t> dropped{0};  ///< Ring full: the disk fell behind.
   std::atomic<std::uint64_t> write_errors{0};
 };
 

@@ -25,16 +25,16 @@ enum class MapId : std::uint8_t { kCarloGavazzi, kHighResolution, kSunSpec };
 /// How a point is laid out on the wire. Bytes within a word are big-endian
 /// (Modbus); the word order of 32/64-bit points is part of the type.
 enum class WireType : std::uint8_t {
-  kReserved,          ///< Reads 0.
+  kReserved,  ///< Reads 0.
   kInt16,
   kUint16,
-  kInt32LowWordFirst, ///< Carlo Gavazzi's order: low word at the lower address.
-  kInt32,             ///< High word first.
-  kUint32,            ///< High word first.
-  kUint64,            ///< High word first.
-  kAcc32,             ///< SunSpec accumulator: uint32, high word first, rolls over at 2^32.
-  kScaleFactor,       ///< SunSpec sunssf: int16 power of ten.
-  kString,            ///< Two ASCII characters per register, NUL padded.
+  kInt32LowWordFirst,  ///< Carlo Gavazzi's order: low word at the lower address.
+  kInt32,              ///< High word first.
+  kUint32,             ///< High word first.
+  kUint64,             ///< High word first.
+  kAcc32,              ///< SunSpec accumulator: uint32, high word first, rolls over at 2^32.
+  kScaleFactor,        ///< SunSpec sunssf: int16 power of ten.
+  kString,             ///< Two ASCII characters per register, NUL padded.
 };
 
 int WordsOf(WireType type, int string_registers = 0);
@@ -44,36 +44,118 @@ std::string_view WireTypeName(WireType type);
 /// line pair, the register or the constant.
 enum class Source : std::uint8_t {
   kNone,
-  kPhaseV, kPhaseI, kPhaseP, kPhaseQ, kPhaseS, kPhasePf, kPhaseP1, kPhaseQ1, kPhaseThdV, kPhaseThdI,
-  kLineV, kLineThdV,
-  kAverageVln, kAverageVll, kTotalP, kTotalQ, kTotalS, kTotalPf, kSumI, kNeutralI, kFrequency,
-  kPhaseSequence, kUnbalance,  ///< index: 0 V u2, 1 V u0, 2 I u2, 3 I u0
-  kWindowSequence, kTimeMs, kFlags, kWiringCode, kTariff, kLostFrames, kStatusBits,
-  kEnergy,   ///< index: EnergyId
-  kSeconds,  ///< index: HourId
-  kConstant, ///< index: ConstantId
-  kText,     ///< index: TextId
+  kPhaseV,
+  kPhaseI,
+  kPhaseP,
+  kPhaseQ,
+  kPhaseS,
+  kPhasePf,
+  kPhaseP1,
+  kPhaseQ1,
+  kPhaseThdV,
+  kPhaseThdI,
+  kLineV,
+  kLineThdV,
+  kAverageVln,
+  kAverageVll,
+  kTotalP,
+  kTotalQ,
+  kTotalS,
+  kTotalPf,
+  kSumI,
+  kNeutralI,
+  kFrequency,
+  kPhaseSequence,
+  kUnbalance,  ///< index: 0 V u2, 1 V u0, 2 I u2, 3 I u0
+  kWindowSequence,
+  kTimeMs,
+  kFlags,
+  kWiringCode,
+  kTariff,
+  kLostFrames,
+  kStatusBits,
+  kEnergy,        ///< index: EnergyId
+  kSeconds,       ///< index: HourId
+  kConstant,      ///< index: ConstantId
+  kText,          ///< index: TextId
   kSunSpecScale,  ///< index: ScaleGroup
 };
 
 enum EnergyId : std::uint8_t {
-  kWhImport, kWhExport, kVarhImport, kVarhExport, kVAh,
-  kWhQ1, kWhQ2, kWhQ3, kWhQ4, kVarhQ1, kVarhQ2, kVarhQ3, kVarhQ4, kVAhQ1, kVAhQ2, kVAhQ3, kVAhQ4,
-  kPartialWhImport, kPartialWhExport, kPartialVarhImport, kPartialVarhExport, kPartialVAh,
-  kPartialWhQ1, kPartialWhQ2, kPartialWhQ3, kPartialWhQ4, kPartialVarhQ1, kPartialVarhQ2, kPartialVarhQ3,
-  kPartialVarhQ4, kPartialVAhQ1, kPartialVAhQ2, kPartialVAhQ3, kPartialVAhQ4,
-  kWhImportTariff1, kWhImportTariff2,
-  kWhImportA, kWhImportB, kWhImportC, kWhExportA, kWhExportB, kWhExportC,
-  kVarhImportA, kVarhImportB, kVarhImportC, kVarhExportA, kVarhExportB, kVarhExportC,
+  kWhImport,
+  kWhExport,
+  kVarhImport,
+  kVarhExport,
+  kVAh,
+  kWhQ1,
+  kWhQ2,
+  kWhQ3,
+  kWhQ4,
+  kVarhQ1,
+  kVarhQ2,
+  kVarhQ3,
+  kVarhQ4,
+  kVAhQ1,
+  kVAhQ2,
+  kVAhQ3,
+  kVAhQ4,
+  kPartialWhImport,
+  kPartialWhExport,
+  kPartialVarhImport,
+  kPartialVarhExport,
+  kPartialVAh,
+  kPartialWhQ1,
+  kPartialWhQ2,
+  kPartialWhQ3,
+  kPartialWhQ4,
+  kPartialVarhQ1,
+  kPartialVarhQ2,
+  kPartialVarhQ3,
+  kPartialVarhQ4,
+  kPartialVAhQ1,
+  kPartialVAhQ2,
+  kPartialVAhQ3,
+  kPartialVAhQ4,
+  kWhImportTariff1,
+  kWhImportTariff2,
+  kWhImportA,
+  kWhImportB,
+  kWhImportC,
+  kWhExportA,
+  kWhExportB,
+  kWhExportC,
+  kVarhImportA,
+  kVarhImportB,
+  kVarhImportC,
+  kVarhExportA,
+  kVarhExportB,
+  kVarhExportC,
   kVAhImport,  ///< Quadrants I + IV (P >= 0)
   kVAhExport,  ///< Quadrants II + III
   kEnergyIdCount,
 };
 
-enum HourId : std::uint8_t { kImportSeconds, kExportSeconds, kOnSeconds, kPartialImportSeconds, kPartialExportSeconds, kRunSeconds };
+enum HourId : std::uint8_t {
+  kImportSeconds,
+  kExportSeconds,
+  kOnSeconds,
+  kPartialImportSeconds,
+  kPartialExportSeconds,
+  kRunSeconds
+};
 
-enum ConstantId : std::uint8_t { kSunSpecMarkerHigh, kSunSpecMarkerLow, kModel1Id, kModel1Length, kModel2xxId, kModel2xxLength,
-                                 kEndId, kEndLength, kUnitId, kZero };
+enum ConstantId : std::uint8_t {
+  kSunSpecMarkerHigh,
+  kSunSpecMarkerLow,
+  kModel1Id,
+  kModel1Length,
+  kModel2xxId,
+  kModel2xxLength,
+  kEndId,
+  kEndLength,
+  kUnitId,
+  kZero
+};
 
 enum TextId : std::uint8_t { kManufacturer, kModel, kOptions, kVersion, kSerial };
 
@@ -81,7 +163,7 @@ enum class ScaleGroup : std::uint8_t { kFixed, kA, kV, kHz, kW, kVA, kVar, kPf, 
 
 struct MapPoint {
   MapId map;
-  std::uint16_t address;   ///< 0-based wire address of the first register.
+  std::uint16_t address;  ///< 0-based wire address of the first register.
   WireType type;
   Source source;
   std::uint8_t index;

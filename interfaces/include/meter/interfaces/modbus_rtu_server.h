@@ -25,7 +25,8 @@ bool ParseRtuSpec(const std::string& text, ModbusRtuOptions& out, std::string& w
 
 class ModbusRtuServer {
  public:
-  ModbusRtuServer(const SnapshotChannel& channel, const DeviceIdentity& identity) : channel_(channel), identity_(identity) {}
+  ModbusRtuServer(const SnapshotChannel& channel, const DeviceIdentity& identity)
+      : channel_(channel), identity_(identity) {}
   ~ModbusRtuServer() { Stop(); }
   ModbusRtuServer(const ModbusRtuServer&) = delete;
   ModbusRtuServer& operator=(const ModbusRtuServer&) = delete;

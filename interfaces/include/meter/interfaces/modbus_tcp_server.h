@@ -24,7 +24,7 @@ struct ModbusTcpStats {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> exceptions{0};
   std::atomic<std::uint64_t> accepted{0};
-  std::atomic<std::uint64_t> refused{0};       ///< Over max_clients.
+  std::atomic<std::uint64_t> refused{0};          ///< Over max_clients.
   std::atomic<std::uint64_t> dropped_invalid{0};  ///< Closed for a frame that is not Modbus TCP.
   std::atomic<std::uint64_t> dropped_idle{0};
   std::atomic<int> open_connections{0};  ///< Clients connected now.
@@ -32,7 +32,8 @@ struct ModbusTcpStats {
 
 class ModbusTcpServer {
  public:
-  ModbusTcpServer(const SnapshotChannel& channel, const DeviceIdentity& identity) : channel_(channel), identity_(identity) {}
+  ModbusTcpServer(const SnapshotChannel& channel, const DeviceIdentity& identity)
+      : channel_(channel), identity_(identity) {}
   ~ModbusTcpServer() { Stop(); }
   ModbusTcpServer(const ModbusTcpServer&) = delete;
   ModbusTcpServer& operator=(const ModbusTcpServer&) = delete;

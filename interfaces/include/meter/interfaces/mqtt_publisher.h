@@ -35,7 +35,7 @@ struct MqttOptions {
   /// goes there, marked by a "message" field (state, energy, record, status,
   /// event). Empty: the topics of `naming`.
   std::string telemetry_topic;
-  std::string queue_path;            ///< SQLite file of the record queue.
+  std::string queue_path;  ///< SQLite file of the record queue.
   std::int64_t max_records = 7 * 1440;
   MqttNaming naming;
 };

@@ -16,9 +16,9 @@ namespace meter::interfaces {
 
 struct P1Options {
   std::optional<Endpoint> tcp;
-  std::string tty;          ///< Empty: no serial line.
+  std::string tty;  ///< Empty: no serial line.
   double period_s = 1.0;
-  std::string serial;       ///< Equipment identifier.
+  std::string serial;  ///< Equipment identifier.
 };
 
 class P1Server {

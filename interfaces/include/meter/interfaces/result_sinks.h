@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "meter/hal/pulse_output.h"
+#include "meter/interfaces/result_json.h"
 #include "meter/metering/energy_meter.h"
 #include "meter/metering/meter.h"
-#include "meter/interfaces/result_json.h"
 
 namespace meter::interfaces {
 
@@ -31,12 +31,12 @@ struct ReplaySummary {
   long frames = 0;
   long windows = 0;
   double duration_s = 0;
-  double rate_hz = 0;     ///< The sample rate used, exactly as configured.
+  double rate_hz = 0;  ///< The sample rate used, exactly as configured.
   double nominal_hz = 0;
-  std::vector<ChannelChoice> channels;  ///< Which recording channel fed each input (empty: not known).
+  std::vector<ChannelChoice> channels;     ///< Which recording channel fed each input (empty: not known).
   std::array<long, 32> windows_flagged{};  ///< Windows carrying each flag bit.
   double last_mismatch_f_hz = 0;           ///< Frequency of the last window flagged nominal_frequency_mismatch.
-  std::vector<double> f_hz_10s;  ///< One value per completed 10 s interval (NaN when none).
+  std::vector<double> f_hz_10s;            ///< One value per completed 10 s interval (NaN when none).
   // Registers at the end, in kilo-units (unrounded), and the pulse count.
   struct PhaseEnergy {
     double kwh_imp = 0, kwh_exp = 0, kvarh_imp = 0, kvarh_exp = 0;

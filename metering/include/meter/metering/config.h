@@ -44,22 +44,26 @@ constexpr std::optional<Wiring> WiringFromName(std::string_view name) {
 
 constexpr int PhaseCount(Wiring w) {
   switch (w) {
-    case Wiring::k1P2W: return 1;
-    case Wiring::k2P3W: return 2;
-    default: return 3;
+    case Wiring::k1P2W:
+      return 1;
+    case Wiring::k2P3W:
+      return 2;
+    default:
+      return 3;
   }
 }
 /// Number of line-to-line voltages the wiring defines.
 constexpr int LineToLineCount(Wiring w) {
   switch (w) {
-    case Wiring::k1P2W: return 0;
-    case Wiring::k2P3W: return 1;
-    default: return 3;
+    case Wiring::k1P2W:
+      return 0;
+    case Wiring::k2P3W:
+      return 1;
+    default:
+      return 3;
   }
 }
-constexpr bool HasNeutral(Wiring w) {
-  return w == Wiring::k2P3W || w == Wiring::k3P4W || w == Wiring::k3P4WHighLeg;
-}
+constexpr bool HasNeutral(Wiring w) { return w == Wiring::k2P3W || w == Wiring::k3P4W || w == Wiring::k3P4WHighLeg; }
 constexpr bool HasUnbalance(Wiring w) { return PhaseCount(w) == 3; }
 
 /// The sample rates a meter accepts, per channel: 4-32 kSPS is a meter's
@@ -84,10 +88,10 @@ struct MeterConfig {
   /// exactly as given: double, because the energy registers' time base is
   /// the rate itself (a float would move 5759.9 by 1.7e-8).
   double sample_rate_hz = 8000.0;
-  float nominal_hz = 50.0f;        ///< 50 (10-cycle windows) or 60 (12-cycle windows).
-  float nominal_voltage_v = 230.0f;///< Un, L-N, primary volts (the high leg of a high-leg delta is sqrt(3) Un).
-  float rated_current_a = 5.0f;    ///< In, primary amperes.
-  int high_leg_phase = 1;          ///< 0..2 (A..C): the high leg of a 3P4W high-leg delta.
+  float nominal_hz = 50.0f;          ///< 50 (10-cycle windows) or 60 (12-cycle windows).
+  float nominal_voltage_v = 230.0f;  ///< Un, L-N, primary volts (the high leg of a high-leg delta is sqrt(3) Un).
+  float rated_current_a = 5.0f;      ///< In, primary amperes.
+  int high_leg_phase = 1;            ///< 0..2 (A..C): the high leg of a 3P4W high-leg delta.
 
   std::array<float, 3> vt_ratio{1.0f, 1.0f, 1.0f};  ///< Primary volts per input volt.
   std::array<float, 3> ct_ratio{1.0f, 1.0f, 1.0f};  ///< Primary amperes per input unit (A or V).

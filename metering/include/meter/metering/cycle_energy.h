@@ -26,8 +26,8 @@ struct CycleEnergy {
   std::array<float, 3> s_va{};   ///< Vrms * Irms per phase.
   float p_total_w = 0;           ///< System (3P3W: two-wattmeter).
   float q_total_var = 0;
-  float s_total_va = 0;          ///< Sum of the phases' S.
-  bool q_estimated = false;      ///< Its window had no spectrum (or was flushed): Q follows the last known Q/S.
+  float s_total_va = 0;      ///< Sum of the phases' S.
+  bool q_estimated = false;  ///< Its window had no spectrum (or was flushed): Q follows the last known Q/S.
 
   std::uint64_t ticks() const { return end_tick - start_tick + gap_ticks; }
 };

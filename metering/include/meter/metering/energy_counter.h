@@ -40,7 +40,8 @@ class EnergyCounter {
   std::uint64_t remainder() const { return remainder_; }
   /// Value in kilo-units (kWh, kvarh, kVAh), unrounded.
   double Kilo(std::uint64_t remainder_per_milli) const {
-    return (static_cast<double>(milli_) + static_cast<double>(remainder_) / static_cast<double>(remainder_per_milli)) * 1e-6;
+    return (static_cast<double>(milli_) + static_cast<double>(remainder_) / static_cast<double>(remainder_per_milli)) *
+           1e-6;
   }
   /// Restores a saved value (persistence).
   void Restore(std::uint64_t milli, std::uint64_t remainder) {

@@ -7,13 +7,13 @@
 #include <cstdint>
 #include <span>
 
-#include "meter/status.h"
 #include "meter/hal/nv_store.h"
 #include "meter/hal/pulse_output.h"
 #include "meter/metering/energy_registers.h"
 #include "meter/metering/meter.h"
 #include "meter/metering/pulse_generator.h"
 #include "meter/metering/register_store.h"
+#include "meter/status.h"
 
 namespace meter {
 

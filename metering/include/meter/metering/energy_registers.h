@@ -17,14 +17,14 @@
 #include <cmath>
 #include <cstdint>
 
-#include "meter/status.h"
 #include "meter/metering/cycle_energy.h"
 #include "meter/metering/energy_counter.h"
+#include "meter/status.h"
 
 namespace meter {
 
 struct EnergyConfig {
-  double sample_rate_hz = 8000.0;  ///< Any positive rate, exactly as given.
+  double sample_rate_hz = 8000.0;    ///< Any positive rate, exactly as given.
   float nominal_voltage_v = 230.0f;  ///< Un, primary.
   float rated_current_a = 5.0f;      ///< In, primary.
   /// Anti-creep: a phase whose apparent power is below this fraction of

@@ -5,7 +5,8 @@
 #include "meter/metering/energy_meter.h"
 
 #ifndef METER_FIRMWARE_NUMERIC_Q31
-#error "METER_FIRMWARE_NUMERIC_Q31 comes from linking meter::firmware (METER_FIRMWARE_NUMERIC=float|q31), meter::firmware_float or meter::firmware_q31"
+#error \
+    "METER_FIRMWARE_NUMERIC_Q31 comes from linking meter::firmware (METER_FIRMWARE_NUMERIC=float|q31), meter::firmware_float or meter::firmware_q31"
 #endif
 
 namespace meter {

@@ -14,12 +14,12 @@ namespace meter {
 inline constexpr std::int32_t kUndefined = INT32_MIN;
 
 struct PhaseInterfaceValues {
-  std::int32_t v_dv = 0;     ///< 0.1 V
-  std::int32_t i_ma = 0;     ///< 0.001 A
-  std::int32_t p_dw = 0;     ///< 0.1 W
-  std::int32_t q_dvar = 0;   ///< 0.1 var
-  std::int32_t s_dva = 0;    ///< 0.1 VA
-  std::int32_t pf_milli = 0; ///< 0.001
+  std::int32_t v_dv = 0;      ///< 0.1 V
+  std::int32_t i_ma = 0;      ///< 0.001 A
+  std::int32_t p_dw = 0;      ///< 0.1 W
+  std::int32_t q_dvar = 0;    ///< 0.1 var
+  std::int32_t s_dva = 0;     ///< 0.1 VA
+  std::int32_t pf_milli = 0;  ///< 0.001
 };
 
 struct InterfaceValues {

@@ -35,17 +35,17 @@
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_interpolator.h"
-#include "meter/status.h"
-#include "meter/metering/frame.h"
-#include "meter/dsp/zero_crossing.h"
 #include "meter/dsp/target.h"
+#include "meter/dsp/zero_crossing.h"
 #include "meter/metering/adc_conditioning.h"
 #include "meter/metering/config.h"
 #include "meter/metering/cycle_energy.h"
+#include "meter/metering/frame.h"
 #include "meter/metering/harmonic_spectrum.h"
 #include "meter/metering/quantity_run_q31.h"
 #include "meter/metering/quantity_run_x86.h"
 #include "meter/metering/window_result.h"
+#include "meter/status.h"
 
 #ifndef METER_HISTORY_SAMPLES
 // One cycle at 36 Hz (the slowest cycle accepted) plus the resampling kernel
@@ -78,10 +78,10 @@ struct InputOf<dsp::Q31Numeric> {
 /// What ProcessFrame produced, as bits.
 enum MeterEvent : std::uint8_t {
   kEventNone = 0,
-  kEventWindow = 1,     ///< LastWindow() and Spectrum() hold a new window.
-  kEventAggregate = 2,  ///< LastAggregate() holds a new 150/180-cycle value.
-  kEventFrequency10s = 4,  ///< Frequency10s() holds a new 10 s value.
-  kEventCycle = 8,         ///< One or more CycleEnergy records wait in PopCycle().
+  kEventWindow = 1,          ///< LastWindow() and Spectrum() hold a new window.
+  kEventAggregate = 2,       ///< LastAggregate() holds a new 150/180-cycle value.
+  kEventFrequency10s = 4,    ///< Frequency10s() holds a new 10 s value.
+  kEventCycle = 8,           ///< One or more CycleEnergy records wait in PopCycle().
   kEventCycleReactive = 16,  ///< One or more records wait in PopCycleReactive().
 };
 
@@ -213,7 +213,7 @@ class BasicMeter {
 
   // Integrated quantities, in the order Meter fills them.
   enum Quantity : int {
-    kQvSum = 0,    // per phase, stride kPerPhase
+    kQvSum = 0,  // per phase, stride kPerPhase
     kQiSum,
     kQicSum,
     kQvv,
@@ -239,8 +239,8 @@ class BasicMeter {
     Position start{};
     int cycles = 0;
     std::uint32_t flags = 0;
-    int real_intervals = 0;      // zero-crossing intervals ending in the window
-    float real_interval_sum = 0; // their total length, samples
+    int real_intervals = 0;       // zero-crossing intervals ending in the window
+    float real_interval_sum = 0;  // their total length, samples
     bool spectrum_ok = true;
   };
 
@@ -279,14 +279,14 @@ class BasicMeter {
   // one reads a wrapped window sample by sample.
   static constexpr std::size_t kWrapScratchFrames =
       kHistory / 8 < static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps) ? kHistory / 8
-                                                                              : dsp::SincInterpolator::kMaxTaps;
+                                                                               : dsp::SincInterpolator::kMaxTaps;
   static void CopyFrames(const std::array<Sample, 6>* from, std::size_t count, std::array<Sample, 6>* to);
   void AccumulateCyclePoints(const PendingCycle& cycle);
 #if METER_DSP_X86_AVX2
   void ResampleCycleChannelMajor(const PendingCycle& cycle, float step, const std::array<Sample, 6>& dc);
 #endif
-  void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start, const Position& end,
-                           CycleEnergy& out) const;
+  void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
+                           const Position& end, CycleEnergy& out) const;
   void HoldCycle(const CycleEnergy& cycle);
   // Gives the held records ending by `up_to_tick` their Q: `window`'s, or
   // the last known Q/S for nullptr.
@@ -317,9 +317,10 @@ class BasicMeter {
   std::array<float, 6> channel_offset_{}, channel_gain_{};
   struct NoAdcConditioning {};
   [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, NoAdcConditioning,
-                                           detail::AdcConditioningQ31> adc_{};  // Q31: both forms read it
+                                           detail::AdcConditioningQ31>
+      adc_{};  // Q31: both forms read it
   float v_unit_ = 1.0f, i_unit_ = 1.0f;
-  std::array<float, kQuantityCount> quantity_scale_{};  // integral units to physical units
+  std::array<float, kQuantityCount> quantity_scale_{};       // integral units to physical units
   float min_cycle_ = 0, max_cycle_ = 0, nominal_cycle_ = 0;  // samples
   std::int64_t max_cycle_whole_ = 0;
   float missing_threshold_v_ = 0;
@@ -337,7 +338,7 @@ class BasicMeter {
 
   // Processing point (raw_count_ - 1 - delay_).
   std::array<Sample, 3> dc_v_{}, dc_i_{};
-  std::array<int, 3> comp_whole_{};    // current advance, whole samples
+  std::array<int, 3> comp_whole_{};                        // current advance, whole samples
   std::array<dsp::LagrangeTaps<Numeric>, 3> comp_taps_{};  // and its fraction
   bool pending_gap_ = false;
   std::array<dsp::EdgeIntegrator<Numeric>, kQuantityCount> integrators_{};
@@ -356,7 +357,8 @@ class BasicMeter {
   // with every change of them (UpdateRunSetup), and whether it runs.
   struct NoPhaseRun {};
   [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, NoPhaseRun,
-                                           detail::PhaseRunSetupQ31> phase_run_{};
+                                           detail::PhaseRunSetupQ31>
+      phase_run_{};
   bool phase_run_ready_ = false;
   bool resample_less_offsets_ = false;  // Q31: ResamplingCannotSaturate, kept with every DC change
   // Zero-crossing path, at the newest sample: band-passed reference, its
@@ -375,14 +377,14 @@ class BasicMeter {
   // instead. Otherwise (a real step, a transient) nothing changes. The
   // common path is one step test a sample. Filter domain (ForFilter).
   struct ImpulseGuard {
-    Sample previous{};   // the last reference sample taken
+    Sample previous{};  // the last reference sample taken
     // [-threshold, threshold] for the step test; everywhere-outside while a
     // candidate waits, so that the next sample always reaches GuardImpulse
     // without a second test in the common path.
     typename Numeric::Band step_band{};
     Sample threshold{};
     bool pending = false;
-    Sample before{};     // the sample before the candidate
+    Sample before{};  // the sample before the candidate
     std::array<dsp::Biquad<Numeric>, 2> filters{};
     dsp::ZeroCrossingDetector<Sample> detector{};
     Position last_detected{};
@@ -435,7 +437,7 @@ class BasicMeter {
   int cycle_out_head_ = 0, cycle_out_count_ = 0, cycle_held_count_ = 0, cycle_active_taken_ = 0;
   std::uint32_t dropped_cycles_ = 0;
   std::uint64_t gap_ticks_unassigned_ = 0;
-  std::uint64_t cycle_gap_ticks_ = 0;  // gaps inside the cycle in progress
+  std::uint64_t cycle_gap_ticks_ = 0;     // gaps inside the cycle in progress
   std::array<float, 3> last_q_over_s_{};  // for a window without spectrum
   // Current-channel phase compensation as rotations: order 1 per phase
   // (order h turns h times as far), and the step of 1/C of an order

@@ -8,20 +8,20 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "meter/status.h"
 #include "meter/hal/digital_inputs.h"
 #include "meter/hal/dma_double_buffer.h"
 #include "meter/hal/power_fail.h"
 #include "meter/metering/energy_meter.h"
+#include "meter/status.h"
 
 namespace meter {
 
 struct MeteringLoopStats {
-  std::uint64_t blocks = 0;           ///< blocks processed
-  std::uint64_t lost_frames = 0;      ///< frames the DMA overwrote before they were taken
-  std::uint32_t overrun_blocks = 0;   ///< blocks overwritten while being processed
+  std::uint64_t blocks = 0;          ///< blocks processed
+  std::uint64_t lost_frames = 0;     ///< frames the DMA overwrote before they were taken
+  std::uint32_t overrun_blocks = 0;  ///< blocks overwritten while being processed
   std::uint32_t power_fail_saves = 0;
-  std::uint32_t save_errors = 0;      ///< saves that returned an error (last one in last_save_status)
+  std::uint32_t save_errors = 0;  ///< saves that returned an error (last one in last_save_status)
   Status last_save_status = Status::kOk;
 };
 

@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
-#include "meter/status.h"
 #include "meter/hal/pulse_output.h"
+#include "meter/status.h"
 
 namespace meter {
 

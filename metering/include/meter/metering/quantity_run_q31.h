@@ -35,8 +35,8 @@ struct PhaseRunLayout {
 
 struct PhaseRunSetupQ31 {
   static constexpr int kMaxRun = 32;  ///< the longest run (the meter's kMaxRun)
-  int phases = 0;        ///< 1 to 3
-  int line_to_line = 0;  ///< 0, 1 (ab) or 3
+  int phases = 0;                     ///< 1 to 3
+  int line_to_line = 0;               ///< 0, 1 (ab) or 3
   std::int32_t dc_v[3] = {};
   std::int32_t dc_i[3] = {};
   /// Per phase, the current's compensation: whole samples of advance and

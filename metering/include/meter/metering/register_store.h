@@ -14,9 +14,9 @@
 #include <array>
 #include <cstdint>
 
-#include "meter/status.h"
 #include "meter/hal/nv_store.h"
 #include "meter/metering/energy_registers.h"
+#include "meter/status.h"
 
 namespace meter {
 
@@ -25,7 +25,7 @@ std::uint32_t Crc32(const void* data, std::size_t bytes, std::uint32_t crc = 0);
 
 class RegisterStore {
  public:
-  static constexpr std::uint32_t kMagic = 0x5254454D;   // "METR"
+  static constexpr std::uint32_t kMagic = 0x5254454D;  // "METR"
   static constexpr std::uint32_t kVersion = 1;
   static constexpr std::uint32_t kCommit = 0x600DC0DE;
   static constexpr std::size_t kPayloadWords = 212;
@@ -51,7 +51,7 @@ class RegisterStore {
 
   hal::NonVolatileStore* store_ = nullptr;
   int first_sector_ = 0;
-  int newest_ = -1;          // sector of the newest valid record, -1 if none
+  int newest_ = -1;  // sector of the newest valid record, -1 if none
   std::uint32_t sequence_ = 0;
   std::array<std::uint32_t, kRecordWords> buffer_{};
 };

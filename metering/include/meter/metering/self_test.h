@@ -21,7 +21,7 @@
 namespace meter::selftest {
 
 inline constexpr double kSampleRateHz = 8000.0;
-inline constexpr double kSignalHz = 50.3;       ///< Off nominal (50 Hz).
+inline constexpr double kSignalHz = 50.3;             ///< Off nominal (50 Hz).
 inline constexpr std::uint64_t kTotalFrames = 24000;  ///< 3 s.
 /// The second of signal over which targets measure instructions (steady state).
 inline constexpr std::uint64_t kMeasureFirstFrame = 8000;
@@ -70,15 +70,46 @@ void Fill(Signal& signal, std::span<SampleFrame> block);
 
 /// The figures compared: last window, energy registers.
 enum Field : int {
-  kVa, kVb, kVc, kIa, kIb, kIc,
-  kPa, kPb, kPc, kQa, kQb, kQc, kSa, kSb, kSc,
-  kThdVa, kThdVb, kThdVc, kThdIa, kThdIb, kThdIc,
-  kVab, kVbc, kVca, kIn,
-  kPTotal, kQTotal, kSTotal, kPfTotal, kFrequency,
-  kEnergyImportWh, kEnergyReactiveImportVarh, kEnergyApparentVah,
-  kEnergyImportAWh, kEnergyImportBWh, kEnergyImportCWh,
-  kRegisteredSeconds, kReactiveRegisteredSeconds,  ///< The registers' time bases (on_ticks, reactive_ticks).
-  kWindowSequence, kWindowFlags,
+  kVa,
+  kVb,
+  kVc,
+  kIa,
+  kIb,
+  kIc,
+  kPa,
+  kPb,
+  kPc,
+  kQa,
+  kQb,
+  kQc,
+  kSa,
+  kSb,
+  kSc,
+  kThdVa,
+  kThdVb,
+  kThdVc,
+  kThdIa,
+  kThdIb,
+  kThdIc,
+  kVab,
+  kVbc,
+  kVca,
+  kIn,
+  kPTotal,
+  kQTotal,
+  kSTotal,
+  kPfTotal,
+  kFrequency,
+  kEnergyImportWh,
+  kEnergyReactiveImportVarh,
+  kEnergyApparentVah,
+  kEnergyImportAWh,
+  kEnergyImportBWh,
+  kEnergyImportCWh,
+  kRegisteredSeconds,
+  kReactiveRegisteredSeconds,  ///< The registers' time bases (on_ticks, reactive_ticks).
+  kWindowSequence,
+  kWindowFlags,
   kFieldCount
 };
 using Summary = std::array<double, kFieldCount>;
@@ -117,8 +148,8 @@ Summary Summarise(const BasicEnergyMeter<Numeric>& meter, const RegisterMark& si
 /// the measured second (the caller owns it: a firmware keeps it off the
 /// stack).
 template <typename Numeric, std::size_t kBlock, typename Timed>
-void Run(MeteringLoop<Numeric, kBlock>& loop, typename MeteringLoop<Numeric, kBlock>::Buffer& buffer, RegisterMark& mark,
-         Timed&& timed) {
+void Run(MeteringLoop<Numeric, kBlock>& loop, typename MeteringLoop<Numeric, kBlock>::Buffer& buffer,
+         RegisterMark& mark, Timed&& timed) {
   static_assert(kTotalFrames % kBlock == 0 && kMeasureFirstFrame % kBlock == 0 && kMeasureFrames % kBlock == 0,
                 "the measured second must be whole blocks");
   Signal signal;

@@ -17,7 +17,6 @@ struct SequenceComponents {
 };
 
 /// Phasors in phase order A, B, C.
-SequenceComponents ComputeSequenceComponents(std::complex<float> a, std::complex<float> b,
-                                             std::complex<float> c);
+SequenceComponents ComputeSequenceComponents(std::complex<float> a, std::complex<float> b, std::complex<float> c);
 
 }  // namespace meter

@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <string>
 
-#include "meter/status.h"
 #include "meter/hal/digital_inputs.h"
 #include "meter/hal/power_fail.h"
 #include "meter/hal/pulse_output.h"
+#include "meter/status.h"
 
 namespace meter::hal::linux_board {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "meter/status.h"
 #include "meter/hal/linux/iio_scan.h"
 #include "meter/metering/meter.h"
+#include "meter/status.h"
 
 namespace meter::hal::linux_board {
 
