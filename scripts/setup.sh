@@ -8,7 +8,7 @@ packages=(
   clang libclang-rt-14-dev clang-format
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   qemu-system-arm qemu-user g++-arm-linux-gnueabihf
-  libkissfft-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libkissfft-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libsndfile1-dev debian-archive-keyring gnuplot-nox
   # The meter on the network: libraries, and the real clients the tests start.
   libmodbus-dev libtomlplusplus-dev libmosquitto-dev libsqlite3-dev

@@ -64,6 +64,8 @@ Status EnergyRegisters::Init(const EnergyConfig& config) {
   // every rate a recording or a crystal states; otherwise it is rounded,
   // off by at most 0.5 in 5.76e9 (a 100 Hz rate), 1e-10 of a register.
   ticks_per_second_ = config.sample_rate_hz * kTicksPerSample;
+  // At most 3.6e6 x 16 x 32000 = 1.8e12, far below 2^52, where newlib's
+  // llround goes wrong (tests/metering/energy_registers_test.cc).
   per_milli_ = static_cast<std::uint64_t>(std::llround(3'600'000.0 * ticks_per_second_));
   creep_va_ = config.anti_creep_fraction * config.nominal_voltage_v * config.rated_current_a;
   state_ = EnergyState{};

@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -135,6 +137,10 @@ TEST(SincInterpolator, ContiguousRunLoopAgreesWithThePortableLoop) {
   for (const float cutoff : {0.45f, 0.324f, 0.25f, 0.081f}) {
     SincInterpolator s;
     ASSERT_EQ(s.Init(cutoff), Status::kOk);
+    if (std::strcmp(s.float_frame_loop(), "portable") == 0) {
+      GTEST_SKIP() << "no hand-written six-frame float loop on this target: a contiguous run takes the portable loop "
+                      "(the Cortex-M4F's block-load form is tested on the target: ctest --preset cortex-m4f)";
+    }
     if (cutoff == 0.45f) std::printf("six-frame float loop on this CPU: %s\n", s.float_frame_loop());
     const int n = s.tap_count();
     std::vector<std::array<float, 6>> frames(static_cast<std::size_t>(n));
@@ -152,8 +158,15 @@ TEST(SincInterpolator, ContiguousRunLoopAgreesWithThePortableLoop) {
       s.InterpolateFrames<FloatNumeric, 6>(u, run, fast);
       s.InterpolateFrames<FloatNumeric, 6>(u, portable, reference);
       for (std::size_t ch = 0; ch < 6; ++ch) {
+#if METER_DSP_ARM_BLOCK_LOADS
+        // The block-load form does the portable loop's operations in its
+        // order (fused as the portable loop is contracted): to the bit.
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(fast[ch]), std::bit_cast<std::uint32_t>(reference[ch]))
+            << s.float_frame_loop() << " cutoff " << cutoff << " u " << u << " channel " << ch;
+#else
         ASSERT_NEAR(fast[ch], reference[ch], 1e-6f)
             << s.float_frame_loop() << " cutoff " << cutoff << " u " << u << " channel " << ch;
+#endif
       }
     }
   }
