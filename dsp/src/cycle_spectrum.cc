@@ -46,7 +46,7 @@ void AccumulateScaledCycleQ31(const std::int32_t* x, int pre, std::int32_t tw_re
 // cannot overflow (|x >> (r - 1)| <= 2^30 for r >= 2; r = 1 adds 1 to x
 // itself, which only INT32_MAX could overflow: the caller takes the
 // portable loop then). The same operations, so the same bits; the firmware
-// image checks it against the portable loop.
+// target test (hand_written_forms_test) checks it against the portable loop.
 void AccumulateScaledCycleQ31Arm(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
                                  std::int32_t* fold, std::int32_t* sum) {
   int count = kPointsPerCycle / 2;

@@ -74,7 +74,7 @@ void AddNeutralSquares(const std::int32_t* i, int phases, int count, std::int64_
 // (SMULL, then the low word's top half or-ed with the high word's bottom,
 // ADDS, and the high word's top half with ADC: five instructions where
 // GCC's are six), and no register is moved. The same operations, so the
-// same bits; the firmware image checks each against its portable twin.
+// same bits; hand_written_forms_test checks each against its portable twin on the target.
 
 // SUM += (X X) >> 16 (LOW may be X: SMULL may overwrite its operand).
 #define METER_ADD_PRODUCT_Q42(X, LOW, HIGH, SUM) \

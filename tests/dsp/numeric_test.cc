@@ -28,7 +28,7 @@ TEST(Q31Numeric, SaturateIsSymmetricAndExactInRange) {
 }
 
 // A difference of samples saturates to the same symmetric range (the
-// Cortex-M4F image checks its QSUB form against this one).
+// Cortex-M4F's QSUB form is checked against this one there: hand_written_forms_test).
 TEST(Q31Numeric, SubSaturatesSymmetrically) {
   constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
   constexpr std::int32_t kMin = std::numeric_limits<std::int32_t>::min();

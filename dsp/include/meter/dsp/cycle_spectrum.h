@@ -110,8 +110,8 @@ namespace detail {
 void AccumulateScaledCycleQ31(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
                               std::int32_t* fold, std::int32_t* sum);
 #if METER_DSP_ARM_BLOCK_LOADS
-/// The same on the Cortex-M4F, two points a pass (the image checks it
-/// against the portable loop). @pre pre != -1 or no x[m] is INT32_MAX.
+/// The same on the Cortex-M4F, two points a pass (hand_written_forms_test
+/// checks it against the portable loop on the target). @pre pre != -1 or no x[m] is INT32_MAX.
 void AccumulateScaledCycleQ31Arm(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
                                  std::int32_t* fold, std::int32_t* sum);
 #endif

@@ -130,7 +130,7 @@ struct Q31Numeric {
   }
   /// (a b + 2^31) >> 32: the high word of the product, rounded half up.
   /// SMMULR on ARMv7E-M: one instruction, where the portable form is a
-  /// 64-bit multiply, add and shift (the firmware image checks the two).
+  /// 64-bit multiply, add and shift (hand_written_forms_test checks the two on the target).
   static std::int32_t MulHighRounded(std::int32_t a, std::int32_t b) {
 #if METER_DSP_ARM_SATURATING
     // clang-format off
@@ -194,8 +194,8 @@ struct Q31Numeric {
     return SubPortable(a, b);
 #endif
   }
-  /// Sub's portable form (what the host runs; the firmware image checks Sub
-  /// against it).
+  /// Sub's portable form (what the host runs; hand_written_forms_test checks Sub
+  /// against it on the target).
   static Sample SubPortable(Sample a, Sample b) { return Saturate(static_cast<std::int64_t>(a) - b); }
   static Sample Add3(Sample a, Sample b, Sample c) { return Saturate(static_cast<std::int64_t>(a) + b + c); }
   static Product Widen(Sample x) { return x; }

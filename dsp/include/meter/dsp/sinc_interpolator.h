@@ -185,7 +185,7 @@ class SincInterpolator {
   /// point not done. Point j's channel ch goes to out[ch * kPointsPerCycle +
   /// j] (a cycle's channel-major arrays). One assembly loop over the
   /// points, set up once for the run instead of once a point; the same
-  /// values as one call a point (the firmware image checks it). Other
+  /// values as one call a point (hand_written_forms_test checks it on the target). Other
   /// targets call InterpolateSixFromStarts a point.
   int InterpolateSixGridFromStarts(const std::int32_t* frames, int length, const PointGrid& grid, int first_point,
                                    const std::int64_t* start, std::int32_t* out) const;

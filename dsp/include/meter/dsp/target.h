@@ -1,8 +1,8 @@
 #pragma once
 // Which hand-written inner loops the target can take. Every such loop has a
 // portable C++ twin that computes the same values to the bit; the twin is
-// what the host builds and tests run, and the firmware self-test checks the
-// two agree on the target.
+// what the host builds and tests run, and hand_written_forms_test (run on the
+// Cortex-M4F by tests/target) checks that the two agree on the target.
 //
 // METER_DSP_PORTABLE_ONLY: set by the build when the CMake option
 // METER_HAND_WRITTEN_KERNELS is OFF. Every switch below is then 0: only the

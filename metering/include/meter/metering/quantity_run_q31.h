@@ -57,8 +57,8 @@ struct PhaseRunSetupQ31 {
 void SumPhaseRunQ31(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int count, std::int64_t* sums,
                     std::int64_t* last);
 /// The same in plain C++: what every target but the Cortex-M4F runs, whose
-/// hand-scheduled loops (the same operations) the firmware image checks
-/// against it to the bit.
+/// hand-scheduled loops (the same operations) hand_written_forms_test checks
+/// against it to the bit on the target.
 void SumPhaseRunQ31Portable(const PhaseRunSetupQ31& setup, const std::int32_t* first_frame, int count,
                             std::int64_t* sums, std::int64_t* last);
 
