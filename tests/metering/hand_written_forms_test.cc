@@ -359,7 +359,6 @@ int PairMismatches(Fast fast, Portable portable, int& pairs) {
   return mismatches;
 }
 
-
 }  // namespace
 
 TEST(HandWrittenForms, SaturatingSubtractIsTheDspInstructionsTwin) {
@@ -373,9 +372,8 @@ TEST(HandWrittenForms, SaturatingSubtractIsTheDspInstructionsTwin) {
 TEST(HandWrittenForms, RoundedHighMultiplyIsTheDspInstructionsTwin) {
   if (!METER_DSP_ARM_SATURATING) GTEST_SKIP() << "no SMMULR on this target: MulHighRounded is the portable form";
   int pairs = 0;
-  EXPECT_EQ(PairMismatches(meter::dsp::Q31Numeric::MulHighRounded, meter::dsp::Q31Numeric::MulHighRoundedPortable,
-                           pairs),
-            0)
+  EXPECT_EQ(
+      PairMismatches(meter::dsp::Q31Numeric::MulHighRounded, meter::dsp::Q31Numeric::MulHighRoundedPortable, pairs), 0)
       << "of " << pairs << " pairs";
   EXPECT_EQ(pairs, 1100);
 }
