@@ -4,7 +4,8 @@
 # The generated tables (dsp/src/sinc_tables.inc) keep their own layout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.cc' '*.h')
+# Tracked and new (not ignored) files, so a file not yet added is formatted too.
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 if [ "${1:-}" = "--check" ]; then
   differ=0
   for f in "${files[@]}"; do
