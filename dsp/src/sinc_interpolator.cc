@@ -584,15 +584,21 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
     register GridJob* job_in asm("r0") = &job;
     // N (>= 1) passes of BODY: for N <= 16, straight through the last N of
     // 16 copies (every instruction of BODY is 32-bit, so each copy has a
-    // fixed size and the entry is label 13 less N copies, which
-    // MINUS_N_BYTES subtracts from T); more take the four-a-pass loop.
-    // Labels 3, 5-8 (the loop's) and 12-14.
-#define METER_SINC_STRAIGHT_OR_LOOP(N, T, MINUS_N_BYTES, BODY)                                 \
+    // fixed size, BODY_BYTES, and the entry is label 13 less N copies, which
+    // MINUS_N_BYTES subtracts from T); more take the four-a-pass loop. The
+    // assembler checks the copies' size (.error otherwise), so a 16-bit
+    // instruction slipped into BODY stops the build instead of entering
+    // mid-instruction. Labels 3, 5-8 (the loop's) and 12-15.
+#define METER_SINC_STRAIGHT_OR_LOOP(N, T, MINUS_N_BYTES, BODY_BYTES, BODY)                     \
   "cmp " N ", #16\n\t"                                                                       \
   "bhi 14f\n\t"                                                                              \
   "adr " T ", 13f\n\t" MINUS_N_BYTES "orr " T ", " T ", #1\n\t"                             \
-  "bx " T "\n\t" BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY \
+  "bx " T "\n\t"                                                                             \
+  "15:\n\t" BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY BODY   \
   "13:\n\t"                                                                                 \
+  ".if (13b - 15b) != 16 * " BODY_BYTES "\n\t"                                               \
+  ".error \"METER_SINC_STRAIGHT_OR_LOOP: a copy of BODY is not " BODY_BYTES " bytes\"\n\t"   \
+  ".endif\n\t"                                                                              \
   "b 12f\n\t"                                                                               \
   "14:\n\t" METER_DSP_ARM_LOOP_FOUR_AT_A_TIME_OF(N, BODY) "12:\n\t"
     // A left and a right coefficient (CoefQ29), as CoefsQ29Arm.
@@ -614,7 +620,7 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
   "ldr r8, [r0, %[window_at]]\n\tadd r8, r8, #" CH "\n\tldrd r9, r10, [r0, %[half_at]]\n\t"                   \
   METER_SINC_STRAIGHT_OR_LOOP("r9", "r11",                                                     \
                               "add r12, r9, r9, lsl #1\n\tadd r12, r12, r9, lsl #3\n\tsub r11, r11, r12, lsl #2\n\t", \
-                              "ldrd r11, r12, [r10], #8\n\t" METER_SINC_TAP3("r11") METER_SINC_TAP3("r12")) \
+                              "44", "ldrd r11, r12, [r10], #8\n\t" METER_SINC_TAP3("r11") METER_SINC_TAP3("r12")) \
   "ldr r8, [r0, %[out_at]]\n\t"                                                                    \
   "lsrs r1, r2, #29\n\torr r1, r1, r3, lsl #3\n\tstr r1, [r8, #" O0 "]\n\t"                   \
   "lsrs r1, r4, #29\n\torr r1, r1, r5, lsl #3\n\tstr r1, [r8, #" O1 "]\n\t"                   \
@@ -663,7 +669,7 @@ int SincInterpolator::InterpolateSixGridFromStarts(const std::int32_t* frames, i
         "add r8, r8, r7, lsl #2\n\t"
         "mov r9, r8\n\t"
         METER_SINC_STRAIGHT_OR_LOOP("r7", "r12", "add r10, r7, r7, lsl #2\n\tsub r12, r12, r10, lsl #3\n\t",
-                                    METER_SINC_COEF_PAIR)
+                                    "40", METER_SINC_COEF_PAIR)
         METER_SINC_PASS("0", "8", "16", "0", "0", "512", "1024")
         METER_SINC_PASS("24", "32", "40", "12", "1536", "2048", "2560")
         "ldr r1, [r0, %[point_at]]\n\t"
