@@ -115,8 +115,8 @@ bool EnergyRegisters::IntegrateActive(const CycleEnergy& c) {
   if (!step.any_load) return false;
   AddActiveToSet(state_.total, step.p, step.s, ticks, per_milli_);
   if (step.p > 0.0f || step.p < 0.0f) {
-    // One Add for either direction: on the Cortex-M4F each inlined Add is
-    // about 250 bytes of flash.
+    // One Add for either direction: each inlined Add is flash on the
+    // Cortex-M4F (docs/PERFORMANCE.md, "Measured choices in the code").
     const bool importing = step.p > 0.0f;
     (importing ? state_.kwh_imp_tariff : state_.kwh_exp_tariff)[state_.tariff].Add(ToMicroWatts(step.p), ticks,
                                                                                    per_milli_);

@@ -297,7 +297,7 @@ void BasicMeter<Numeric>::MarkGap(std::uint64_t lost_samples) {
 
 // ConditionInputs and DetectCrossing have one caller, ProcessOneFrame, once
 // per sample: inlined, they save a call and a register save and restore each
-// (22 instructions per sample set on the Cortex-M4F).
+// (docs/PERFORMANCE.md, "Measured choices in the code").
 template <typename Numeric>
 [[gnu::always_inline]] inline std::uint16_t BasicMeter<Numeric>::ConditionInputs(const Input& frame, std::uint64_t n) {
   std::uint16_t flags = pending_gap_ ? kSampleGapBit : 0;

@@ -244,11 +244,10 @@ class BasicMeter {
     bool spectrum_ok = true;
   };
 
-  // The per-frame body. On x86 hosts it is inlined into the block loop
-  // (17 fewer instructions a frame; with the attribute on the definition
-  // alone GCC kept the call). On the Cortex-M4F it stays a call: the Q31
-  // block loop with the body inlined spills more than the call costs
-  // (1915 -> 1932 instructions a sample set).
+  // The per-frame body: inlined into the block loop on x86 hosts (the
+  // attribute must be on the declaration: on the definition alone GCC kept
+  // the call), a call on the Cortex-M4F, where inlined it spills more than
+  // the call costs (docs/PERFORMANCE.md, "Measured choices in the code").
   METER_FRAME_BODY_INLINE std::uint8_t ProcessOneFrame(const Input& frame);
   // Conditions the newest frame into the history; returns its sample flags.
   std::uint16_t ConditionInputs(const Input& frame, std::uint64_t n);
