@@ -975,87 +975,14 @@ void BasicMeter<Numeric>::FillCycleTimeDomain(const std::array<float, kQuantityC
 
 template <typename Numeric>
 void BasicMeter<Numeric>::HoldCycle(const CycleEnergy& cycle) {
-  if (cycle_out_count_ == kCycleQueue) {
-    dropped_cycles_++;  // the caller stopped draining: count it, never block metering
-    return;
-  }
-  cycle_out_[static_cast<std::size_t>((cycle_out_head_ + cycle_out_count_) % kCycleQueue)] = cycle;
-  cycle_out_count_++;
-  cycle_held_count_++;
-  events_ |= kEventCycle;
+  if (cycle_queue_.Hold(cycle)) events_ |= kEventCycle;
 }
 
 template <typename Numeric>
 void BasicMeter<Numeric>::ReleaseHeldCycles(const WindowResult* window, std::uint64_t up_to_tick) {
-  const int first = cycle_out_head_ + cycle_out_count_ - cycle_held_count_;
-  const auto held = [&](int k) -> CycleEnergy& {
-    return cycle_out_[static_cast<std::size_t>((first + k) % kCycleQueue)];
-  };
-  // The window's cycles: the held records (in time order) up to its end.
-  int count = 0;
-  while (count < cycle_held_count_ && held(count).end_tick <= up_to_tick) ++count;
-  // The window's Q shared among its cycles in proportion to their S: the
-  // cycles' reactive energy adds up to the window's Q times its duration
-  // (time-weighted mean S), and follows the load from cycle to cycle.
-  // (Single precision: at most 13 terms, and no emulated double on the
-  // Cortex-M4F.)
-  float ticks = 0;
-  std::array<float, 3> s_ticks{};
-  float s_total_ticks = 0;
-  for (int k = 0; k < count; ++k) {
-    const CycleEnergy& c = held(k);
-    const auto t = static_cast<float>(c.ticks());
-    ticks += t;
-    for (std::size_t p = 0; p < 3; ++p) s_ticks[p] += c.s_va[p] * t;
-    s_total_ticks += c.s_total_va * t;
+  if (cycle_queue_.Release(window, up_to_tick, phases_, config_.wiring == Wiring::k3P3W, last_q_over_s_) > 0) {
+    events_ |= kEventCycleReactive;
   }
-  const auto q_over_s = [&](float q, float s_weighted) {
-    const float s_mean = ticks > 0 ? s_weighted / ticks : 0.0f;
-    return s_mean > 0 ? q / s_mean : 0.0f;
-  };
-  const bool have_q = window != nullptr && IsFiniteFloat(window->total.q_var);
-  std::array<float, 3> ratio = last_q_over_s_;
-  if (have_q) {
-    for (int p = 0; p < phases_; ++p) {
-      const auto up = static_cast<std::size_t>(p);
-      ratio[up] = q_over_s(window->phases[up].q_var, s_ticks[up]);
-      if (s_ticks[up] > 0) last_q_over_s_[up] = ratio[up];
-    }
-  }
-  const float total_ratio = have_q ? q_over_s(window->total.q_var, s_total_ticks) : 0.0f;
-  for (int k = 0; k < count; ++k) {
-    CycleEnergy& c = held(k);
-    c.q_estimated = !have_q;
-    c.q_total_var = 0.0f;
-    for (int p = 0; p < c.phase_count; ++p) {
-      const auto up = static_cast<std::size_t>(p);
-      c.q_var[up] = ratio[up] * c.s_va[up];
-      c.q_total_var += c.q_var[up];
-    }
-    // 3P3W: the two-wattmeter total, not the sum of the artificial-star phases.
-    if (have_q && config_.wiring == Wiring::k3P3W) c.q_total_var = total_ratio * c.s_total_va;
-  }
-  if (count > 0) events_ |= kEventCycleReactive;
-  cycle_held_count_ -= count;
-}
-
-template <typename Numeric>
-bool BasicMeter<Numeric>::PopCycle(CycleEnergy& out) {
-  if (cycle_active_taken_ == cycle_out_count_) return false;
-  out = cycle_out_[static_cast<std::size_t>((cycle_out_head_ + cycle_active_taken_) % kCycleQueue)];
-  cycle_active_taken_++;
-  return true;
-}
-
-template <typename Numeric>
-bool BasicMeter<Numeric>::PopCycleReactive(CycleEnergy& out) {
-  const int released = cycle_out_count_ - cycle_held_count_;
-  if (released == 0 || cycle_active_taken_ == 0) return false;
-  out = cycle_out_[static_cast<std::size_t>(cycle_out_head_)];
-  cycle_out_head_ = (cycle_out_head_ + 1) % kCycleQueue;
-  cycle_out_count_--;
-  cycle_active_taken_--;
-  return true;
 }
 
 template <typename Numeric>

@@ -40,6 +40,7 @@
 #include "meter/metering/adc_conditioning.h"
 #include "meter/metering/config.h"
 #include "meter/metering/cycle_energy.h"
+#include "meter/metering/cycle_energy_queue.h"
 #include "meter/metering/frame.h"
 #include "meter/metering/harmonic_spectrum.h"
 #include "meter/metering/quantity_run_q31.h"
@@ -95,7 +96,7 @@ class BasicMeter {
   static constexpr std::size_t kHistory = METER_HISTORY_SAMPLES;
   static constexpr int kWindowsPerAggregate = 15;
   /// Cycle records the meter keeps for PopCycle and PopCycleReactive.
-  static constexpr int kCycleQueue = 16;
+  static constexpr int kCycleQueue = CycleEnergyQueue::kCapacity;
   /// Most samples whose integration waits for one run (see FlushRun).
   static constexpr int kMaxRun = 32;
 
@@ -163,19 +164,19 @@ class BasicMeter {
   /// apparent registers need); its Q is not known yet. Records wait in a
   /// FIFO of kCycleQueue; a caller draining both Pop functions after every
   /// ProcessFrame never loses one. @returns false when none waits.
-  bool PopCycle(CycleEnergy& out);
+  bool PopCycle(CycleEnergy& out) { return cycle_queue_.PopActive(out); }
   /// Takes the oldest record already taken by PopCycle whose Q is now known,
   /// in the same order: a window's cycles come out together when its
   /// spectrum closes, each with the window's Budeanu Q shared in proportion
   /// to its S (so they add up to the window's Q times its duration).
   /// @returns false when none waits.
-  bool PopCycleReactive(CycleEnergy& out);
+  bool PopCycleReactive(CycleEnergy& out) { return cycle_queue_.PopReactive(out); }
   /// Gives the cycles still waiting for their window's spectrum the last
   /// window's Q/S (q_estimated): at the end of a recording, or before a
   /// power-fail save, so that no reactive energy stays behind.
   void ReleaseWaitingCycles() { ReleaseHeldCycles(nullptr, UINT64_MAX); }
   /// Cycle records dropped because the FIFO was full (a caller bug).
-  std::uint32_t dropped_cycles() const { return dropped_cycles_; }
+  std::uint32_t dropped_cycles() const { return cycle_queue_.dropped(); }
 
   /// The running DC estimates of va vb vc ia ib ic, primary units (what an
   /// offset calibration at no load reads).
@@ -427,17 +428,14 @@ class BasicMeter {
   std::array<std::array<Sample, dsp::kPointsPerCycle>, 6> cycle_points_{};
   bool spectrum_valid_ = true;  // every cycle of the window in progress was transformed
 
-  // Per-cycle energy records awaiting the caller.
-  // From the head: records taken by PopCycle (cycle_active_taken_ of them),
-  // then the rest; the newest cycle_held_count_ wait for their window's Q
-  // (a window's cycles, up to 12, plus the next window's that complete
-  // before its last one is resampled: the kernel's half span later).
-  std::array<CycleEnergy, kCycleQueue> cycle_out_{};
-  int cycle_out_head_ = 0, cycle_out_count_ = 0, cycle_held_count_ = 0, cycle_active_taken_ = 0;
-  std::uint32_t dropped_cycles_ = 0;
+  // Per-cycle energy records awaiting the caller (a stage of its own).
+  CycleEnergyQueue cycle_queue_{};
   std::uint64_t gap_ticks_unassigned_ = 0;
-  std::uint64_t cycle_gap_ticks_ = 0;     // gaps inside the cycle in progress
-  std::array<float, 3> last_q_over_s_{};  // for a window without spectrum
+  std::uint64_t cycle_gap_ticks_ = 0;  // gaps inside the cycle in progress
+  // For a window without spectrum (the queue's Release). A member here, not
+  // in the queue: inside it, the layout change cost the Q31 frame body 23
+  // instructions a sample set (docs/PERFORMANCE.md, "Measured choices").
+  std::array<float, 3> last_q_over_s_{};
   // Current-channel phase compensation as rotations: order 1 per phase
   // (order h turns h times as far), and the step of 1/C of an order
   // (subgroup neighbours). Set by Init.
