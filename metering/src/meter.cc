@@ -1187,13 +1187,13 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
   const int half = interpolator_.half_span();
   const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
   const HistoryFrame dc{dc_v_[0], dc_v_[1], dc_v_[2], dc_i_[0], dc_i_[1], dc_i_[2]};
-#if METER_DSP_X86_AVX2
-  if (interpolator_.channel_major_ready()) {
-    ResampleCycleChannelMajor(c, step, dc);
-    AccumulateCyclePoints(c);
-    return;
+  if constexpr (dsp::kX86Avx2) {
+    if (interpolator_.channel_major_ready()) {
+      ResampleCycleChannelMajor(c, step, dc);
+      AccumulateCyclePoints(c);
+      return;
+    }
   }
-#endif
   {
     METER_PROFILE_SCOPE(dsp::ProfileRegion::kResample);
     // A point's window that wraps around the end of the history's storage
@@ -1214,37 +1214,34 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
       const float u = rel - static_cast<float>(whole);
       const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the storage wraps
       const bool contiguous = span <= to_end;
-#if METER_DSP_ARM_BLOCK_LOADS
-      // clang-format off
-    if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
-      if (resample_less_offsets_ && (contiguous || span <= wrapped.size())) {
-        // Nothing can saturate: the DC shifts go into the sums' start. This
-        // point and the next ones whose windows lie in the same run of
-        // frames in one call: up to the end of the history's storage, or,
-        // where this point's window wraps around it, a copy of the frames
-        // from its window on, as many as the scratch holds.
-        const HistoryFrame* run = &hist_.At(base);
-        std::size_t length = to_end;
-        if (!contiguous) {
-          CopyFrames(run, to_end, wrapped.data());
-          CopyFrames(&hist_.At(base + to_end), wrapped.size() - to_end, wrapped.data() + to_end);
-          run = wrapped.data();
-          length = wrapped.size();
+      // The Cortex-M4F: the point and the next ones in one grid loop.
+      if constexpr (dsp::kArmBlockLoads && !std::is_same_v<Numeric, dsp::FloatNumeric>) {
+        if (resample_less_offsets_ && (contiguous || span <= wrapped.size())) {
+          // Nothing can saturate: the DC shifts go into the sums' start. This
+          // point and the next ones whose windows lie in the same run of
+          // frames in one call: up to the end of the history's storage, or,
+          // where this point's window wraps around it, a copy of the frames
+          // from its window on, as many as the scratch holds.
+          const HistoryFrame* run = &hist_.At(base);
+          std::size_t length = to_end;
+          if (!contiguous) {
+            CopyFrames(run, to_end, wrapped.data());
+            CopyFrames(&hist_.At(base + to_end), wrapped.size() - to_end, wrapped.data() + to_end);
+            run = wrapped.data();
+            length = wrapped.size();
+          }
+          const dsp::SincInterpolator::PointGrid grid{c.start.whole - static_cast<std::int64_t>(base), c.start.frac,
+                                                      step, dsp::kPointsPerCycle};
+          const int done = interpolator_.InterpolateSixGridFromStarts(run->data(), static_cast<int>(length), grid, j,
+                                                                      starts.data(), cycle_points_[0].data());
+          if (done > j) {
+            j = done - 1;
+            continue;
+          }
+          // Cannot happen (this point's window lies in the run); if it did,
+          // the point takes the one-point path below rather than loop.
         }
-        const dsp::SincInterpolator::PointGrid grid{c.start.whole - static_cast<std::int64_t>(base), c.start.frac, step,
-                                                    dsp::kPointsPerCycle};
-        const int done = interpolator_.InterpolateSixGridFromStarts(run->data(), static_cast<int>(length), grid, j,
-                                                                    starts.data(), cycle_points_[0].data());
-        if (done > j) {
-          j = done - 1;
-          continue;
-        }
-        // Cannot happen (this point's window lies in the run); if it did,
-        // the point takes the one-point path below rather than loop.
       }
-    }
-// clang-format on
-#endif
       const HistoryFrame* frames = contiguous ? &hist_.At(base) : nullptr;
       if (frames == nullptr && span <= wrapped.size()) {
         CopyFrames(&hist_.At(base), to_end, wrapped.data());
@@ -1303,56 +1300,62 @@ void BasicMeter<Numeric>::AccumulateCyclePoints(const PendingCycle& c) {
   }
 }
 
-#if METER_DSP_X86_AVX2
 template <typename Numeric>
 void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float step,
                                                     const std::array<Sample, 6>& dc) {
-  // The cycle's samples copied channel-major a chunk at a time (a few
-  // instructions a frame, which saves the resampler far more on every
-  // point). A point's window reaches channel_major_side() samples either
-  // way of it; the taps past half_span() are zero, and the history samples
-  // they meet (older ones, or ones not yet overwritten) are finite.
-  constexpr std::size_t kChunk = dsp::SincInterpolator::kChunkSamples;
-  static_assert(kChunk >= static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps), "a chunk holds a point's window");
-  alignas(32) Sample chunk[dsp::SincInterpolator::kChunkStorage];
-  alignas(32) Sample points[dsp::kPointsPerCycle][6];  // point-major, then copied channel-major
-  const std::int64_t side = interpolator_.channel_major_side();
-  const std::int64_t needed_end = c.end.whole + side + 1;  // past the last point's window
-  int next = 0;
-  while (next < dsp::kPointsPerCycle) {
-    // The chunk starts at the next point's window.
-    const float rel = c.start.frac + static_cast<float>(next) * step;
-    const std::int64_t chunk_first = c.start.whole + static_cast<int>(rel) - side + 1;
-    const std::int64_t length = std::min<std::int64_t>(static_cast<std::int64_t>(kChunk), needed_end - chunk_first);
-    for (std::int64_t copied = 0; copied < length;) {
-      const auto n = static_cast<std::uint64_t>(chunk_first + copied);
-      // Up to the end of the history's storage, then from its start.
-      const auto to_wrap = static_cast<std::int64_t>(kHistory - (n & (kHistory - 1)));
-      const std::int64_t count = std::min(length - copied, to_wrap);
-      const auto at = static_cast<std::size_t>(copied);
-      Sample* const channels[6] = {&chunk[at],
-                                   &chunk[kChunk + at],
-                                   &chunk[2 * kChunk + at],
-                                   &chunk[3 * kChunk + at],
-                                   &chunk[4 * kChunk + at],
-                                   &chunk[5 * kChunk + at]};
-      dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count), channels);
-      copied += count;
+  if constexpr (!dsp::kX86Avx2) {
+    // Not called (ResampleCycle takes it only behind kX86Avx2); the x86
+    // forms it calls are defined only there.
+    return;
+  } else {
+    // The cycle's samples copied channel-major a chunk at a time (a few
+    // instructions a frame, which saves the resampler far more on every
+    // point). A point's window reaches channel_major_side() samples either
+    // way of it; the taps past half_span() are zero, and the history samples
+    // they meet (older ones, or ones not yet overwritten) are finite.
+    constexpr std::size_t kChunk = dsp::SincInterpolator::kChunkSamples;
+    static_assert(kChunk >= static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps),
+                  "a chunk holds a point's window");
+    alignas(32) Sample chunk[dsp::SincInterpolator::kChunkStorage];
+    alignas(32) Sample points[dsp::kPointsPerCycle][6];  // point-major, then copied channel-major
+    const std::int64_t side = interpolator_.channel_major_side();
+    const std::int64_t needed_end = c.end.whole + side + 1;  // past the last point's window
+    int next = 0;
+    while (next < dsp::kPointsPerCycle) {
+      // The chunk starts at the next point's window.
+      const float rel = c.start.frac + static_cast<float>(next) * step;
+      const std::int64_t chunk_first = c.start.whole + static_cast<int>(rel) - side + 1;
+      const std::int64_t length = std::min<std::int64_t>(static_cast<std::int64_t>(kChunk), needed_end - chunk_first);
+      for (std::int64_t copied = 0; copied < length;) {
+        const auto n = static_cast<std::uint64_t>(chunk_first + copied);
+        // Up to the end of the history's storage, then from its start.
+        const auto to_wrap = static_cast<std::int64_t>(kHistory - (n & (kHistory - 1)));
+        const std::int64_t count = std::min(length - copied, to_wrap);
+        const auto at = static_cast<std::size_t>(copied);
+        Sample* const channels[6] = {&chunk[at],
+                                     &chunk[kChunk + at],
+                                     &chunk[2 * kChunk + at],
+                                     &chunk[3 * kChunk + at],
+                                     &chunk[4 * kChunk + at],
+                                     &chunk[5 * kChunk + at]};
+        dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count), channels);
+        copied += count;
+      }
+      const dsp::SincInterpolator::ChannelMajorChunk<Sample> samples{chunk, length};
+      const dsp::SincInterpolator::PointGrid grid{c.start.whole - chunk_first, c.start.frac, step,
+                                                  dsp::kPointsPerCycle};
+      const int done = interpolator_.InterpolateSixChannelMajor(samples, grid, next, dc.data(), &points[0][0]);
+      if (done == next) {  // cannot happen (a chunk holds any point's window); never loop forever
+        spectrum_valid_ = false;
+        return;
+      }
+      next = done;
     }
-    const dsp::SincInterpolator::ChannelMajorChunk<Sample> samples{chunk, length};
-    const dsp::SincInterpolator::PointGrid grid{c.start.whole - chunk_first, c.start.frac, step, dsp::kPointsPerCycle};
-    const int done = interpolator_.InterpolateSixChannelMajor(samples, grid, next, dc.data(), &points[0][0]);
-    if (done == next) {  // cannot happen (a chunk holds any point's window); never loop forever
-      spectrum_valid_ = false;
-      return;
-    }
-    next = done;
+    Sample* const channels[6] = {cycle_points_[0].data(), cycle_points_[1].data(), cycle_points_[2].data(),
+                                 cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
+    dsp::SincInterpolator::CopyFramesChannelMajor(&points[0][0], dsp::kPointsPerCycle, channels);
   }
-  Sample* const channels[6] = {cycle_points_[0].data(), cycle_points_[1].data(), cycle_points_[2].data(),
-                               cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
-  dsp::SincInterpolator::CopyFramesChannelMajor(&points[0][0], dsp::kPointsPerCycle, channels);
 }
-#endif
 
 template <typename Numeric>
 void BasicMeter<Numeric>::FinishSpectrum() {

@@ -21,10 +21,17 @@
 #include "meter/dsp/target.h"
 #include "meter/status.h"
 
-// On the Cortex-M4F (METER_DSP_ARM_BLOCK_LOADS, target.h) the six-channel
-// dot products over a contiguous run of frames, float and Q31, are
-// hand-written loops that load a frame and the table pair with block loads
-// (VLDM, LDRD) instead of one load per value.
+// This header is the same on every target. The hand-written forms live in
+// sibling files, each compiled where target.h says the target has them:
+//   sinc_interpolator_arm.cc  Cortex-M4F (kArmBlockLoads): the six-channel
+//       dot products over a contiguous run of frames, float and Q31, and
+//       the Q31 grid loop, loading a frame and the table pair with block
+//       loads (VLDM, LDRD) instead of one load per value;
+//   sinc_interpolator_x86.cc  x86-64 with AVX2 and FMA (kX86Avx2): the
+//       channel-major resamplers.
+// The functions those files define are declared here on every target and
+// called only behind `if constexpr` on the same switch; each has a portable
+// twin that the tests compare it with.
 
 namespace meter::dsp {
 
@@ -60,7 +67,7 @@ class SincInterpolator {
   /// Which loop interpolates six contiguous float frames on this build and
   /// CPU: "arm-block-loads" or "portable" (an x86 host with AVX2 resamples
   /// channel-major instead: see InterpolateSixChannelMajor).
-  const char* float_frame_loop() const;
+  const char* float_frame_loop() const { return kArmBlockLoads ? "arm-block-loads" : "portable"; }
   /// Kernel-table steps per input sample: the stride between taps.
   int table_steps_per_sample() const { return steps_per_sample_; }
 
@@ -87,8 +94,7 @@ class SincInterpolator {
   template <typename Numeric, std::size_t kChannels, typename FrameAt>
   void InterpolateFrames(float u, FrameAt frame, typename Numeric::Sample* out) const {
     constexpr bool kFloat = std::is_floating_point_v<typename Numeric::Coef>;
-#if METER_DSP_ARM_BLOCK_LOADS
-    if constexpr (kChannels == 6 && kIsContiguousRun<FrameAt>) {
+    if constexpr (kArmBlockLoads && kChannels == 6 && kIsContiguousRun<FrameAt>) {
       static_assert(sizeof(frame(0)) == 6 * sizeof(typename Numeric::Sample), "frames must be six packed samples");
       // An uninitialised interpolator has no taps (the portable loop returns
       // zeros); the assembly loops need at least one tap a side.
@@ -104,7 +110,6 @@ class SincInterpolator {
         return;
       }
     }
-#endif
     // Plain loops over a local array (no lambda holding it by reference), so
     // the accumulators stay in registers on every target.
     // Left side (t > 0): j = half - 1 .. 0, at table position
@@ -130,10 +135,14 @@ class SincInterpolator {
       // The coefficients first, then the dot product with int32 loads (a
       // 32 x 32 -> 64-bit multiply-accumulate each; GCC widens a coefficient
       // computed in the same loop to a full 64 x 64 multiply on 32-bit cores).
+      // The tap count is read before the coefficients are stored: an int32
+      // store may alias the member, so a count read after them could differ
+      // for all GCC knows (it then warns that coefs may be read unset).
+      const int taps = 2 * half_span_;
       std::int32_t coefs[kMaxTaps];
       ComputeCoefsQ29(u, coefs);
       std::int64_t acc[kChannels] = {};
-      for (int j = 0; j < 2 * half_span_; ++j) AddTap(coefs[j], frame(j), acc);
+      for (int j = 0; j < taps; ++j) AddTap(coefs[j], frame(j), acc);
       for (std::size_t ch = 0; ch < kChannels; ++ch) out[ch] = RoundQ29Dot(acc[ch]);
     }
   }
@@ -154,12 +163,12 @@ class SincInterpolator {
   }
   void InterpolateSixFromStarts(float u, const std::int32_t* first, const std::int64_t* start, std::int32_t* out,
                                 std::size_t stride) const {
-#if METER_DSP_ARM_BLOCK_LOADS
-    if (half_span_ > 0) {
-      SixIntegerPasses<true>(u, first, start, out, stride);
-      return;
+    if constexpr (kArmBlockLoads) {
+      if (half_span_ > 0) {
+        SixIntegerPasses<true>(u, first, start, out, stride);
+        return;
+      }
     }
-#endif
     // The definition (the same values where nothing saturates).
     using Frame = std::array<std::int32_t, 6>;
     std::int32_t point[6];
@@ -178,19 +187,27 @@ class SincInterpolator {
     float step;
     int count;
   };
-#if METER_DSP_ARM_BLOCK_LOADS
-  /// Cortex-M4F: InterpolateSixFromStarts for the grid's points from
-  /// `first_point` on, from a contiguous run of `length` six-channel frames,
-  /// for as long as each point's window lies in the run; returns the first
-  /// point not done. Point j's channel ch goes to out[ch * kPointsPerCycle +
-  /// j] (a cycle's channel-major arrays). One assembly loop over the
-  /// points, set up once for the run instead of once a point; the same
-  /// values as one call a point (hand_written_forms_test checks it on the target). Other
-  /// targets call InterpolateSixFromStarts a point.
+  /// InterpolateSixFromStarts for the grid's points from `first_point` on,
+  /// from a contiguous run of `length` six-channel frames, for as long as
+  /// each point's window lies in the run; returns the first point not done.
+  /// Point j's channel ch goes to out[ch * kGridOutStride + j] (a cycle's
+  /// channel-major arrays). The Cortex-M4F runs one assembly loop over the
+  /// points, set up once for the run instead of once a point; elsewhere its
+  /// twin, InterpolateSixGridPointByPoint, runs.
   int InterpolateSixGridFromStarts(const std::int32_t* frames, int length, const PointGrid& grid, int first_point,
-                                   const std::int64_t* start, std::int32_t* out) const;
+                                   const std::int64_t* start, std::int32_t* out) const {
+    if constexpr (kArmBlockLoads) {
+      return SixGridPassesArm(frames, length, grid, first_point, start, out);
+    } else {
+      return InterpolateSixGridPointByPoint(frames, length, grid, first_point, start, out);
+    }
+  }
+  /// The grid loop's portable twin: one InterpolateSixFromStarts a point,
+  /// each point's position computed as the assembly loop computes it.
+  /// hand_written_forms_test compares the two bit for bit on the target.
+  int InterpolateSixGridPointByPoint(const std::int32_t* frames, int length, const PointGrid& grid, int first_point,
+                                     const std::int64_t* start, std::int32_t* out) const;
   static constexpr std::size_t kGridOutStride = static_cast<std::size_t>(kPointsPerCycle);
-#endif
 
   /// A bound of the sum of |tap| over any point's Q29 taps (Q29).
   std::int64_t TapAbsSumBoundQ29() const { return tap_abs_sum_bound_q29_; }
@@ -199,15 +216,16 @@ class SincInterpolator {
   /// symmetric, so it has no phase).
   float Response(float nu) const;
 
-#if METER_DSP_X86_AVX2
-  /// Host, x86 with AVX2 and FMA: six channels stored channel-major, so each
-  /// channel's taps are a few 8-lane multiply-adds over consecutive samples
-  /// (frame-major storage wastes a quarter of every vector and needs one
-  /// broadcast tap per frame). True when this CPU and kernel can use it.
-  bool channel_major_ready() const { return x86_avx2_fma_ && half_span_ > 0; }
+  /// Host, x86 with AVX2 and FMA (sinc_interpolator_x86.cc): six channels
+  /// stored channel-major, so each channel's taps are a few 8-lane
+  /// multiply-adds over consecutive samples (frame-major storage wastes a
+  /// quarter of every vector and needs one broadcast tap per frame). True
+  /// when this build, CPU and kernel can use it; the functions below are
+  /// defined only where kX86Avx2 holds, so call them behind it.
+  bool channel_major_ready() const { return kX86Avx2 && half_span_ > 0 && X86HasAvx2Fma(); }
   /// Samples a point reads on each side: half_span() rounded up to 8 (the
   /// taps beyond half_span() are zero; the samples they meet must be finite).
-  int channel_major_side() const { return transposed_lanes_; }
+  int channel_major_side() const { return (half_span_ + 7) / 8 * 8; }
 
   /// Samples per channel in a channel-major chunk: room for a cycle at 8 kSPS
   /// and its windows; longer cycles take several chunks.
@@ -238,9 +256,7 @@ class SincInterpolator {
   /// Copies `count` frames of six 4-byte samples (float or int32), one after
   /// another, channel-major: channel ch's to channels[ch][0 .. count).
   template <typename Sample>
-  __attribute__((target("avx2,fma"))) static void CopyFramesChannelMajor(const Sample* frames, int count,
-                                                                         Sample* const* channels);
-#endif
+  static void CopyFramesChannelMajor(const Sample* frames, int count, Sample* const* channels);
 
  private:
   // Where a point's two tap walks start: the nearest table entry below the
@@ -303,7 +319,7 @@ class SincInterpolator {
     for (std::size_t ch = 0; ch < kChannels; ++ch) acc[ch] += static_cast<Acc>(tap) * f[ch];
   }
 
-#if METER_DSP_ARM_BLOCK_LOADS
+  // The Cortex-M4F forms (sinc_interpolator_arm.cc).
   // `centre` is the frame of sample k0 + 1 (index half_span() of the run).
   void InterpolateSixFloatsBlockLoads(float u, const float* centre, float* out) const;
   // The integer variant: the coefficients in a first pass, then two passes
@@ -319,33 +335,18 @@ class SincInterpolator {
   template <bool kNarrow>
   void SixIntegerPasses(float u, const std::int32_t* first, const std::int64_t* start, void* out,
                         std::size_t out_stride = 1) const;
-#endif
+  int SixGridPassesArm(const std::int32_t* frames, int length, const PointGrid& grid, int first_point,
+                       const std::int64_t* start, std::int32_t* out) const;
 
-#if METER_DSP_X86_AVX2
-  // InterpolateSixChannelMajor with kVectorsPerSide 8-lane vectors a side
-  // (unrolled), or any number (0).
+  // The x86 forms' loops (sinc_interpolator_x86.cc), 8-lane vectors a
+  // side unrolled (kVectorsPerSide), or any number (0); they read the
+  // kernel pairs regrouped by walk, which that file holds for every S.
   template <int kVectorsPerSide>
-  __attribute__((target("avx2,fma"))) int ChannelMajorLoop(const ChannelMajorChunk<float>& chunk, const PointGrid& grid,
-                                                           int first_point, const float* offset, float* out) const;
-  // The integer form, the same way.
+  int ChannelMajorLoop(const ChannelMajorChunk<float>& chunk, const PointGrid& grid, int first_point,
+                       const float* offset, float* out) const;
   template <int kVectorsPerSide>
-  __attribute__((target("avx2,fma"))) int ChannelMajorLoopQ29(const ChannelMajorChunk<std::int32_t>& chunk,
-                                                              const PointGrid& grid, int first_point,
-                                                              const std::int32_t* offset, std::int32_t* out) const;
-  bool x86_avx2_fma_ = false;  // the CPU has AVX2 and FMA (checked at Init)
-  // The float kernel pairs regrouped by walk (host only, built at Init): for
-  // each start entry e < S, the values of entries e, e + S, e + 2S, ...
-  // (one per tap of a side, zero-padded to a multiple of 8), then their
-  // steps. A side's taps are then a few 8-lane multiply-adds instead of one
-  // strided load pair per tap. Every phase needs S ceil8(half) pairs, and
-  // S half < 512 + S, so 512 + 8 S <= 1024 pairs hold them all.
-  static constexpr int kTransposedPairs = 1024;
-  alignas(32) float transposed_[2 * kTransposedPairs] = {};
-  int transposed_lanes_ = 0;  // ceil8(half_span_): values (and steps) per walk
-  // The Q30 pairs regrouped alike. The integer walk's right side can start
-  // at entry S (its left starting at a whole entry), so it has S + 1 walks.
-  alignas(32) std::int32_t transposed_q30_[2 * (kTransposedPairs + kMaxTaps / 2)] = {};
-#endif
+  int ChannelMajorLoopQ29(const ChannelMajorChunk<std::int32_t>& chunk, const PointGrid& grid, int first_point,
+                          const std::int32_t* offset, std::int32_t* out) const;
 
   float two_fc_ = 0.0f;          // steps_per_sample_ / kPointsPerZero, exact
   int steps_per_sample_ = 0;     // S: kernel-table steps per input sample

@@ -282,9 +282,8 @@ class BasicMeter {
                                                                                : dsp::SincInterpolator::kMaxTaps;
   static void CopyFrames(const std::array<Sample, 6>* from, std::size_t count, std::array<Sample, 6>* to);
   void AccumulateCyclePoints(const PendingCycle& cycle);
-#if METER_DSP_X86_AVX2
+  // x86 with AVX2 (dsp::kX86Avx2): the channel-major resampler.
   void ResampleCycleChannelMajor(const PendingCycle& cycle, float step, const std::array<Sample, 6>& dc);
-#endif
   void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
                            const Position& end, CycleEnergy& out) const;
   void HoldCycle(const CycleEnergy& cycle);
