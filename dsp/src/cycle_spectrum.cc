@@ -5,10 +5,6 @@
 #include <limits>
 #include <type_traits>
 
-#if METER_DSP_X86_AVX2
-#include <immintrin.h>
-#endif
-
 namespace meter::dsp {
 namespace {
 
@@ -37,69 +33,6 @@ void AccumulateScaledCycleQ31(const std::int32_t* x, int pre, std::int32_t tw_re
   }
 }
 
-#if METER_DSP_ARM_BLOCK_LOADS
-// clang-format off
-// The Q31 pass on the Cortex-M4F, two points a pass: each fold term is one
-// SMMLAR (fold + the rounded high word of xs tw: MulHighRounded added), the
-// pairs move with LDRD/STRD, and xs for pre < 0 is (x >> (r - 1) + 1) >> 1
-// with r = -pre, which equals ShiftRounded's (x >> r) + bit r - 1 of x and
-// cannot overflow (|x >> (r - 1)| <= 2^30 for r >= 2; r = 1 adds 1 to x
-// itself, which only INT32_MAX could overflow: the caller takes the
-// portable loop then). The same operations, so the same bits; the firmware
-// target test (hand_written_forms_test) checks it against the portable loop.
-void AccumulateScaledCycleQ31Arm(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
-                                 std::int32_t* fold, std::int32_t* sum) {
-  int count = kPointsPerCycle / 2;
-  std::int32_t x0, x1, re0, im0, re1, im1;
-#define METER_FOLD_AND_SUM_TWO_POINTS                                   \
-  "ldrd %[re0], %[im0], [%[fold]]\n\t"                               \
-  "ldrd %[re1], %[im1], [%[fold], #8]\n\t"                           \
-  "smmlar %[re0], %[x0], %[tw_re], %[re0]\n\t"                       \
-  "smmlar %[im0], %[x0], %[tw_im], %[im0]\n\t"                       \
-  "smmlar %[re1], %[x1], %[tw_re], %[re1]\n\t"                       \
-  "smmlar %[im1], %[x1], %[tw_im], %[im1]\n\t"                       \
-  "strd %[re1], %[im1], [%[fold], #8]\n\t"                           \
-  "strd %[re0], %[im0], [%[fold]], #16\n\t"                          \
-  "ldrd %[re0], %[im0], [%[sum]]\n\t" /* the sum pair */             \
-  "add %[x0], %[x0], #2\n\t"                                         \
-  "add %[re0], %[re0], %[x0], asr #2\n\t"                            \
-  "add %[x1], %[x1], #2\n\t"                                         \
-  "add %[im0], %[im0], %[x1], asr #2\n\t"                            \
-  "strd %[re0], %[im0], [%[sum]], #8\n\t"                            \
-  "subs %[count], %[count], #1\n\t"                                  \
-  "bne 1b\n\t"
-#define METER_FOLD_OUTPUTS                                                                                    \
-  : [x] "+r"(x), [fold] "+r"(fold), [sum] "+r"(sum), [count] "+r"(count), [x0] "=&r"(x0), [x1] "=&r"(x1), \
-    [re0] "=&r"(re0), [im0] "=&r"(im0), [re1] "=&r"(re1), [im1] "=&r"(im1)
-  if (pre >= 0) {
-    asm volatile(
-        "1:\n\t"
-        "ldrd %[x0], %[x1], [%[x]], #8\n\t"
-        "lsl %[x0], %[x0], %[shift]\n\t"
-        "lsl %[x1], %[x1], %[shift]\n\t" METER_FOLD_AND_SUM_TWO_POINTS
-        METER_FOLD_OUTPUTS
-        : [shift] "r"(pre), [tw_re] "r"(tw_re), [tw_im] "r"(tw_im)
-        : "cc", "memory");
-  } else {
-    asm volatile(
-        "1:\n\t"
-        "ldrd %[x0], %[x1], [%[x]], #8\n\t"
-        "asr %[x0], %[x0], %[shift]\n\t"
-        "add %[x0], %[x0], #1\n\t"
-        "asr %[x0], %[x0], #1\n\t"
-        "asr %[x1], %[x1], %[shift]\n\t"
-        "add %[x1], %[x1], #1\n\t"
-        "asr %[x1], %[x1], #1\n\t" METER_FOLD_AND_SUM_TWO_POINTS
-        METER_FOLD_OUTPUTS
-        : [shift] "r"(-pre - 1), [tw_re] "r"(tw_re), [tw_im] "r"(tw_im)
-        : "cc", "memory");
-  }
-#undef METER_FOLD_AND_SUM_TWO_POINTS
-#undef METER_FOLD_OUTPUTS
-}
-// clang-format on
-#endif
-
 void AccumulateCycleFloat(const float* x, float tw_re, float tw_im, float* fold, float* sum) {
   for (int m = 0; m < kPointsPerCycle; ++m) {
     fold[2 * m] += tw_re * x[m];
@@ -108,79 +41,12 @@ void AccumulateCycleFloat(const float* x, float tw_re, float tw_im, float* fold,
   }
 }
 
-#if METER_DSP_X86_AVX2
-namespace {
-
-// Four points' fold terms, interleaved (re, im) as the fold stores them:
-// `pairs` holds each point's xs twice, so the even lanes, which
-// _mm256_mul_epi32 takes, hold the four points. MulHighRounded is the high
-// word of the 64-bit product plus 2^31: for re moved down to the even
-// lanes, for im already in the odd ones.
-__attribute__((target("avx2"), always_inline)) inline void AddFourFoldTerms(__m256i pairs, __m256i tw_re, __m256i tw_im,
-                                                                            std::int32_t* fold) {
-  const __m256i half = _mm256_set1_epi64x(std::int64_t{1} << 31);
-  const __m256i re = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(pairs, tw_re), half), 32);
-  const __m256i im = _mm256_add_epi64(_mm256_mul_epi32(pairs, tw_im), half);
-  __m256i* out = reinterpret_cast<__m256i*>(fold);
-  _mm256_storeu_si256(out, _mm256_add_epi32(_mm256_loadu_si256(out), _mm256_blend_epi32(re, im, 0b10101010)));
-}
-
-}  // namespace
-
-__attribute__((target("avx2"))) void AccumulateScaledCycleQ31Avx2(const std::int32_t* x, int pre, std::int32_t tw_re,
-                                                                  std::int32_t tw_im, std::int32_t* fold,
-                                                                  std::int32_t* sum) {
-  // ShiftRounded: a left shift, or for pre < 0 the shift right plus the
-  // last bit shifted out (rounded half up).
-  const __m128i left = _mm_cvtsi32_si128(pre >= 0 ? pre : 0);
-  const __m128i right = _mm_cvtsi32_si128(pre >= 0 ? 0 : -pre);
-  const __m128i right_less_one = _mm_cvtsi32_si128(pre >= 0 ? 0 : -pre - 1);
-  const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
-  const __m256i tw_re_lanes = _mm256_set1_epi64x(tw_re), tw_im_lanes = _mm256_set1_epi64x(tw_im);
-  const __m256i low_four_twice = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
-  const __m256i high_four_twice = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
-  for (int m = 0; m < kPointsPerCycle; m += 8) {
-    const __m256i xm = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + m));
-    const __m256i xs = pre >= 0 ? _mm256_sll_epi32(xm, left)
-                                : _mm256_add_epi32(_mm256_sra_epi32(xm, right),
-                                                   _mm256_and_si256(_mm256_sra_epi32(xm, right_less_one), one));
-    AddFourFoldTerms(_mm256_permutevar8x32_epi32(xs, low_four_twice), tw_re_lanes, tw_im_lanes, fold + 2 * m);
-    AddFourFoldTerms(_mm256_permutevar8x32_epi32(xs, high_four_twice), tw_re_lanes, tw_im_lanes, fold + 2 * m + 8);
-    __m256i* s = reinterpret_cast<__m256i*>(sum + m);
-    _mm256_storeu_si256(s, _mm256_add_epi32(_mm256_loadu_si256(s), _mm256_srai_epi32(_mm256_add_epi32(xs, two), 2)));
-  }
-}
-
-__attribute__((target("avx2"))) void AccumulateCycleFloatAvx2(const float* x, float tw_re, float tw_im, float* fold,
-                                                              float* sum) {
-  // Each point twice, against (tw_re, tw_im): the fold's interleaved order.
-  // A multiply and an add apart (no fused multiply-add), as the portable
-  // loop rounds.
-  const __m256 twiddles = _mm256_setr_ps(tw_re, tw_im, tw_re, tw_im, tw_re, tw_im, tw_re, tw_im);
-  const __m256i low_four_twice = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
-  const __m256i high_four_twice = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
-  for (int m = 0; m < kPointsPerCycle; m += 8) {
-    const __m256 xm = _mm256_loadu_ps(x + m);
-    float* const low = fold + 2 * m;
-    float* const high = fold + 2 * m + 8;
-    _mm256_storeu_ps(low, _mm256_add_ps(_mm256_loadu_ps(low),
-                                        _mm256_mul_ps(twiddles, _mm256_permutevar8x32_ps(xm, low_four_twice))));
-    _mm256_storeu_ps(high, _mm256_add_ps(_mm256_loadu_ps(high),
-                                         _mm256_mul_ps(twiddles, _mm256_permutevar8x32_ps(xm, high_four_twice))));
-    _mm256_storeu_ps(sum + m, _mm256_add_ps(_mm256_loadu_ps(sum + m), xm));
-  }
-}
-#endif
-
 }  // namespace detail
 
 template <typename Numeric>
 Status CycleTransform<Numeric>::Init(int cycles_per_window) {
   if (cycles_per_window < 1 || cycles_per_window > kMaxCyclesPerWindow) return Status::kInvalidArgument;
   cycles_ = cycles_per_window;
-#if METER_DSP_X86_AVX2
-  x86_avx2_ = X86HasAvx2Fma();
-#endif
   if (Status s = fft_.Init(); s != Status::kOk) return s;
 #if METER_DSP_X86_FFT_BATCH
   if constexpr (std::is_same_v<Numeric, FloatNumeric>) {
@@ -234,21 +100,19 @@ void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, 
     // shift >= -2, xs is exact and both terms are the exact products
     // rounded once; below, the rounding of xs adds at most 1/8 of a unit.
     const int pre = bins.block_shift_ + 2;
-#if METER_DSP_X86_AVX2
-    if (x86_avx2_) return detail::AccumulateScaledCycleQ31Avx2(x, pre, tw_re, tw_im, fold, sum);
-#endif
-#if METER_DSP_ARM_BLOCK_LOADS
-    // clang-format off
-    if (pre != -1 || peak < static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max())) {
-      return detail::AccumulateScaledCycleQ31Arm(x, pre, tw_re, tw_im, fold, sum);
+    if constexpr (kX86Avx2) {
+      if (X86HasAvx2Fma()) return detail::AccumulateScaledCycleQ31Avx2(x, pre, tw_re, tw_im, fold, sum);
     }
-// clang-format on
-#endif
+    if constexpr (kArmBlockLoads) {
+      if (pre != -1 || peak < static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max())) {
+        return detail::AccumulateScaledCycleQ31Arm(x, pre, tw_re, tw_im, fold, sum);
+      }
+    }
     detail::AccumulateScaledCycleQ31(x, pre, tw_re, tw_im, fold, sum);
   } else {
-#if METER_DSP_X86_AVX2
-    if (x86_avx2_) return detail::AccumulateCycleFloatAvx2(x, tw_re, tw_im, fold, sum);
-#endif
+    if constexpr (kX86Avx2) {
+      if (X86HasAvx2Fma()) return detail::AccumulateCycleFloatAvx2(x, tw_re, tw_im, fold, sum);
+    }
     detail::AccumulateCycleFloat(x, tw_re, tw_im, fold, sum);
   }
 }

@@ -109,22 +109,20 @@ namespace detail {
 ///   sum[m] += (xs + 2) >> 2.
 void AccumulateScaledCycleQ31(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
                               std::int32_t* fold, std::int32_t* sum);
-#if METER_DSP_ARM_BLOCK_LOADS
-/// The same on the Cortex-M4F, two points a pass (hand_written_forms_test
-/// checks it against the portable loop on the target). @pre pre != -1 or no x[m] is INT32_MAX.
+/// The same on the Cortex-M4F, two points a pass (cycle_spectrum_arm.cc;
+/// defined where kArmBlockLoads; hand_written_forms_test checks it against
+/// the portable loop on the target). @pre pre != -1 or no x[m] is INT32_MAX.
 void AccumulateScaledCycleQ31Arm(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
                                  std::int32_t* fold, std::int32_t* sum);
-#endif
 /// The float pass: fold[2m] += tw_re x[m], fold[2m+1] += tw_im x[m], sum[m] += x[m].
 void AccumulateCycleFloat(const float* x, float tw_re, float tw_im, float* fold, float* sum);
-#if METER_DSP_X86_AVX2
 /// The same operations eight points at a time, on a CPU with AVX2
-/// (X86HasAvx2Fma): the same sums to the bit (float products and sums
+/// (cycle_spectrum_x86.cc; defined where kX86Avx2, taken where
+/// X86HasAvx2Fma): the same sums to the bit (float products and sums
 /// rounded one at a time, as in the portable loops).
 void AccumulateScaledCycleQ31Avx2(const std::int32_t* x, int pre, std::int32_t tw_re, std::int32_t tw_im,
                                   std::int32_t* fold, std::int32_t* sum);
 void AccumulateCycleFloatAvx2(const float* x, float tw_re, float tw_im, float* fold, float* sum);
-#endif
 }  // namespace detail
 
 template <typename Numeric>
@@ -167,9 +165,6 @@ class CycleTransform {
   using Coef = typename Numeric::Coef;
   std::array<Coef, kPointsPerCycle> shift_re_{}, shift_im_{};                      // exp(-j 2 pi m / N)
   std::array<Coef, kMaxCyclesPerWindow> cycle_twiddle_re_{}, cycle_twiddle_im_{};  // exp(-j 2 pi c / C)
-#if METER_DSP_X86_AVX2
-  bool x86_avx2_ = false;  // the CPU has AVX2 (checked at Init)
-#endif
 };
 
 }  // namespace meter::dsp
