@@ -8,10 +8,6 @@
 #include "meter/dsp/cycle_fft.h"
 #include "meter/dsp/target.h"
 
-#if METER_DSP_X86_AVX2
-#include <immintrin.h>
-#endif
-
 static_assert(sizeof(kiss_fft_cpx) == 8, "int32 complex expected");
 
 namespace meter::dsp {
@@ -37,79 +33,12 @@ int Headroom(std::uint32_t peak, int top) {
 
 }  // namespace
 
-#if METER_DSP_X86_AVX2
-namespace {
-// Eight magnitudes at a time: _mm256_abs_epi32 leaves INT32_MIN as 2^31,
-// its unsigned magnitude, so the OR is the scalar loop's to the bit.
-__attribute__((target("avx2"))) std::uint32_t MagnitudeBoundAvx2(const std::int32_t* x, int n, int& done) {
-  __m256i bound = _mm256_setzero_si256();
-  int m = 0;
-  for (; m + 8 <= n; m += 8) {
-    bound = _mm256_or_si256(bound, _mm256_abs_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + m))));
-  }
-  const __m128i four = _mm_or_si128(_mm256_castsi256_si128(bound), _mm256_extracti128_si256(bound, 1));
-  const __m128i two = _mm_or_si128(four, _mm_unpackhi_epi64(four, four));
-  done = m;
-  return static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm_or_si128(two, _mm_srli_epi64(two, 32))));
-}
-}  // namespace
-#endif
-
-#if METER_DSP_ARM_BLOCK_LOADS
-// clang-format off
-namespace {
-// Four magnitudes a pass from one block load: |v| as (v ^ s) - s with s
-// the sign mask (INT32_MIN gives 2^31, as the portable form), three
-// instructions a value where GCC's compare and branch take about seven.
-std::uint32_t MagnitudeBoundArm(const std::int32_t* x, int n, int& done) {
-  std::uint32_t bound = 0;
-  int count = n / 4;
-  done = 4 * count;
-  if (count == 0) return 0;
-  // The block load's registers in ascending order (the order of the four
-  // values does not matter to an OR).
-  register std::int32_t v0 asm("r2");
-  register std::int32_t v1 asm("r3");
-  register std::int32_t v2 asm("r4");
-  register std::int32_t v3 asm("r5");
-  std::int32_t t;
-#define METER_MAGNITUDE_OR(V)                        \
-  "eor %[t], %[" V "], %[" V "], asr #31\n\t"         \
-  "sub %[t], %[t], %[" V "], asr #31\n\t"             \
-  "orr %[bound], %[bound], %[t]\n\t"
-  asm volatile(
-      "1:\n\t"
-      "ldmia %[x]!, {%[v0], %[v1], %[v2], %[v3]}\n\t" METER_MAGNITUDE_OR("v0") METER_MAGNITUDE_OR("v1")
-          METER_MAGNITUDE_OR("v2") METER_MAGNITUDE_OR("v3")
-      "subs %[count], %[count], #1\n\t"
-      "bne 1b\n\t"
-      : [bound] "+r"(bound), [x] "+r"(x), [count] "+r"(count), [v0] "=&r"(v0), [v1] "=&r"(v1), [v2] "=&r"(v2),
-        [v3] "=&r"(v3), [t] "=&r"(t)
-      :
-      : "cc", "memory");
-#undef METER_MAGNITUDE_OR
-  return bound;
-}
-}  // namespace
-// clang-format on
-#endif
-
 std::uint32_t MagnitudeBound(const std::int32_t* x, int n) {
-  std::uint32_t bound = 0;  // an OR of magnitudes: at least the largest, below twice it
-  int m = 0;
-#if METER_DSP_X86_AVX2
-  if (X86HasAvx2Fma()) bound = MagnitudeBoundAvx2(x, n, m);
-#endif
-#if METER_DSP_ARM_BLOCK_LOADS
-  // clang-format off
-  bound = MagnitudeBoundArm(x, n, m);
-// clang-format on
-#endif
-  for (; m < n; ++m) {
-    bound |=
-        x[m] < 0 ? static_cast<std::uint32_t>(-(static_cast<std::int64_t>(x[m]))) : static_cast<std::uint32_t>(x[m]);
+  if constexpr (kX86Avx2) {
+    if (X86HasAvx2Fma()) return detail::MagnitudeBoundAvx2(x, n);
   }
-  return bound;
+  if constexpr (kArmBlockLoads) return detail::MagnitudeBoundArm(x, n);
+  return detail::OrMagnitudes(x, 0, n, 0);
 }
 
 template <>

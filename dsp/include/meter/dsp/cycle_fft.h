@@ -106,4 +106,24 @@ class CycleFftBatch {
 /// twice it); 0 when every value is 0. For block floating point.
 std::uint32_t MagnitudeBound(const std::int32_t* x, int n);
 
+namespace detail {
+/// bound | |x[m]| for m in from..n: MagnitudeBound's loop (an OR of
+/// magnitudes: at least the largest, below twice it), and the tail of its
+/// hand-written forms.
+inline std::uint32_t OrMagnitudes(const std::int32_t* x, int from, int n, std::uint32_t bound) {
+  for (int m = from; m < n; ++m) {
+    bound |=
+        x[m] < 0 ? static_cast<std::uint32_t>(-(static_cast<std::int64_t>(x[m]))) : static_cast<std::uint32_t>(x[m]);
+  }
+  return bound;
+}
+/// MagnitudeBound's hand-written forms, each whole (its step's multiple,
+/// then OrMagnitudes for the rest). Defined where target.h's switch is on:
+/// the Cortex-M4F form (four values a block load) in cycle_fft_arm.cc
+/// (kArmBlockLoads), the AVX2 one in cycle_fft_x86.cc (kX86Avx2, for a CPU
+/// with AVX2).
+std::uint32_t MagnitudeBoundArm(const std::int32_t* x, int n);
+std::uint32_t MagnitudeBoundAvx2(const std::int32_t* x, int n);
+}  // namespace detail
+
 }  // namespace meter::dsp
