@@ -18,15 +18,14 @@ execute_process(COMMAND ${CMAKE_COMMAND} --build ${BINARY} RESULT_VARIABLE statu
 if(NOT status EQUAL 0)
   message(FATAL_ERROR "building the portable core for ${CPU} failed")
 endif()
-# The Cortex-M4F forms' symbols (sinc_interpolator_arm.cc, cycle_spectrum_arm.cc,
-# cycle_fft_arm.cc): absent from the portable core, present in the
+# The Cortex-M4F forms' symbols (dsp/src/*_arm.cc, metering/src/*_arm.cc): absent from the portable core, present in the
 # Cortex-M4F build's libraries (FORMS_BINARY), so the names cannot go stale
 # and the check pass by proving nothing.
 set(arm_forms SixGridPassesArm InterpolateSixFloatsBlockLoads SixIntegerPasses AccumulateScaledCycleQ31Arm
-              MagnitudeBoundArm)
+              MagnitudeBoundArm SumPhaseRunQ31Arm ConditionSixChannelsArm)
 function(library_symbols binary out)
   set(all "")
-  foreach(library dsp/libmeter_dsp.a dsp/libmeter_kissfft_q31.a)
+  foreach(library dsp/libmeter_dsp.a dsp/libmeter_kissfft_q31.a metering/libmeter_metering.a)
     execute_process(COMMAND ${NM} -C ${binary}/${library} OUTPUT_VARIABLE symbols RESULT_VARIABLE status)
     if(NOT status EQUAL 0)
       message(FATAL_ERROR "${NM} failed on ${binary}/${library}")

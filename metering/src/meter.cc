@@ -337,13 +337,9 @@ template <typename Numeric>
     conditioned = adc_vector_ && detail::ConditionFrameQ31Avx2(adc_, frame.v.data(), last_frame_.data());
   }
 #endif
-#if METER_DSP_ARM_BLOCK_LOADS
-  // clang-format off
-  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+  if constexpr (dsp::kArmBlockLoads && !std::is_same_v<Numeric, dsp::FloatNumeric>) {
     conditioned = phases_ == 3 && detail::ConditionSixChannelsArm(adc_, frame.v.data(), last_frame_.data());
   }
-// clang-format on
-#endif
   // Per sample, at most three phases: unrolled, no loop overhead.
   const int scalar_phases = conditioned ? 0 : phases_;
 #pragma GCC unroll 3

@@ -42,6 +42,7 @@ static_assert(offsetof(AdcConditioningQ31, gain_q) == 32 && offsetof(AdcConditio
 /// moved by LDRD/STRD: writes out[0..5] and returns true, or returns false
 /// as soon as a code needs clipping (the scalar loop then clips, flags and
 /// writes every channel). For the three-phase wirings (every channel used).
+/// Defined where dsp::kArmBlockLoads (adc_conditioning_arm.cc).
 bool ConditionSixChannelsArm(const AdcConditioningQ31& adc, const std::int32_t* codes, std::int32_t* out);
 
 }  // namespace meter::detail

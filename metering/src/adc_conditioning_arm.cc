@@ -1,13 +1,19 @@
+// The Cortex-M4F form of a three-phase frame's Q31 conditioning (LDRD
+// pairs, SMULL). Compiled on every target; its body only where target.h
+// sets kArmBlockLoads. Its twin is the meter's scalar loop
+// (BasicMeter::ConditionInputs); hand_written_forms_test compares them on
+// the target.
 #include "meter/metering/adc_conditioning.h"
 
 #include "meter/dsp/target.h"
 
+#if METER_DSP_ARM_BLOCK_LOADS
+
+// Assembly throughout: formatted by hand.
+// clang-format off
 namespace meter::detail {
 
-bool ConditionSixChannelsArm([[maybe_unused]] const AdcConditioningQ31& adc, [[maybe_unused]] const std::int32_t* codes,
-                             [[maybe_unused]] std::int32_t* out) {
-#if METER_DSP_ARM_BLOCK_LOADS
-// clang-format off
+bool ConditionSixChannelsArm(const AdcConditioningQ31& adc, const std::int32_t* codes, std::int32_t* out) {
   // Per pair of channels: in range exactly when code + limit - 1 <= 2 limit
   // - 2 (unsigned), then ((code - offset) << shift) times the Q30 gain,
   // >> 30.
@@ -48,10 +54,9 @@ bool ConditionSixChannelsArm([[maybe_unused]] const AdcConditioningQ31& adc, [[m
       : "cc", "memory");
 #undef METER_CONDITION_PAIR
   return ok != 0;
-// clang-format on
-#else
-  return false;  // other targets take the scalar loop (x86 hosts: their vector form)
-#endif
 }
 
 }  // namespace meter::detail
+// clang-format on
+
+#endif  // METER_DSP_ARM_BLOCK_LOADS
