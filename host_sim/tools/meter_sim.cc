@@ -27,17 +27,11 @@
 #include "meter/host_sim/replay_file.h"
 #include "meter/host_sim/target_vectors.h"
 #include "meter/host_sim/wav_source.h"
+#include "meter/interfaces/command_line.h"
 
 namespace {
 
 using meter::host_sim::SourceError;
-
-// The names --wiring takes: metering/config.h's table.
-std::vector<std::string> WiringNames() {
-  std::vector<std::string> names;
-  for (const auto& entry : meter::kWiringNames) names.emplace_back(entry.second);
-  return names;
-}
 
 void ShowProgress(double fraction) {
   std::fprintf(stderr, "\rreplay: %3d%%", static_cast<int>(fraction * 100.0));
@@ -215,7 +209,9 @@ int main(int argc, char** argv) {
       "Channels for the meter inputs: va=ID,vb=ID,...,ia=ID (COMTRADE: id or 1-based index, vn and in too; "
       "WAV: 1-based channel)");
   replay->add_option("--scale", r.scale, "WAV: primary units at full scale per input, e.g. va=400,ia=50 (default 1)");
-  replay->add_option("--wiring", r.wiring, "Wiring")->required()->check(CLI::IsMember(WiringNames()));
+  replay->add_option("--wiring", r.wiring, "Wiring")
+      ->required()
+      ->check(CLI::IsMember(meter::interfaces::WiringNameList()));
   auto* nominal = replay
                       ->add_option("--nominal-hz", r.nominal_hz,
                                    "Nominal frequency: 50 (10-cycle windows) or 60 (12-cycle); COMTRADE: from the file")

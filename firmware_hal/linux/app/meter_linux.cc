@@ -29,6 +29,7 @@
 #include "meter/hal/linux/file_store.h"
 #include "meter/hal/linux/gpio.h"
 #include "meter/hal/linux/scan_source.h"
+#include "meter/interfaces/command_line.h"
 #include "meter/interfaces/https_server.h"
 #include "meter/interfaces/load_profile.h"
 #include "meter/interfaces/modbus_map.h"
@@ -70,13 +71,6 @@ using Loop = meter::MeteringLoop<Numeric, kBlockFrames>;
 // length meter-linux asks the kernel for. A paced file source drops frames
 // (and counts them lost) only when the loop falls this far behind.
 constexpr long kAcquisitionFrames = 4096;
-
-// The names --wiring takes: metering/config.h's table.
-std::vector<std::string> WiringNames() {
-  std::vector<std::string> names;
-  for (const auto& entry : meter::kWiringNames) names.emplace_back(entry.second);
-  return names;
-}
 
 struct Args {
   std::string config;
@@ -158,7 +152,7 @@ void BuildApp(CLI::App& app, Args& a) {
       ->check(CLI::Range(0.0, 1000.0));
   app.add_flag("--linger", a.linger,
                "After the source ends, keep serving the final values and registers until SIGTERM");
-  app.add_option("--wiring", a.wiring, "Wiring")->check(CLI::IsMember(WiringNames()));
+  app.add_option("--wiring", a.wiring, "Wiring")->check(CLI::IsMember(meter::interfaces::WiringNameList()));
   app.add_option("--nominal-hz", a.nominal_hz, "50 or 60")->check(CLI::IsMember({50, 60}));
   app.add_option("--un", a.un, "Rated L-N voltage, V")->check(CLI::PositiveNumber);
   app.add_option("--in", a.in, "Rated current, A")->check(CLI::PositiveNumber);

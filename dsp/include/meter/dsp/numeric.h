@@ -28,9 +28,7 @@
 
 #include "meter/dsp/target.h"
 #if METER_DSP_ARM_SATURATING
-// clang-format off
 #include <arm_acle.h>
-// clang-format on
 #endif
 
 namespace meter::dsp {
@@ -133,11 +131,9 @@ struct Q31Numeric {
   /// 64-bit multiply, add and shift (hand_written_forms_test checks the two on the target).
   static std::int32_t MulHighRounded(std::int32_t a, std::int32_t b) {
 #if METER_DSP_ARM_SATURATING
-    // clang-format off
     std::int32_t high;
     asm("smmulr %0, %1, %2" : "=r"(high) : "r"(a), "r"(b));
     return high;
-// clang-format on
 #else
     return MulHighRoundedPortable(a, b);
 #endif
@@ -184,12 +180,10 @@ struct Q31Numeric {
   /// with the guard bits; computed wide and saturated all the same.
   static Sample Sub(Sample a, Sample b) {
 #if METER_DSP_ARM_SATURATING
-    // clang-format off
     // QSUB saturates to [INT32_MIN, INT32_MAX]; Saturate's range is
     // symmetric, so its one extra value moves up by one.
     const std::int32_t d = __qsub(a, b);
     return d == std::numeric_limits<std::int32_t>::min() ? d + 1 : d;
-// clang-format on
 #else
     return SubPortable(a, b);
 #endif
