@@ -60,13 +60,11 @@ void Regroup(const auto& pairs, int steps, int half, int walks, auto* out) {
   }
 }
 
-// `steps` is an initialised interpolator's S, in [1, kMaxStepsPerSample].
-const RegroupedPairs& RegroupedPairsFor(int steps) {
+// `steps` and `half` are an initialised interpolator's S and taps a side
+// (which S alone decides).
+const RegroupedPairs& RegroupedPairsFor(int steps, int half) {
   const auto s = static_cast<std::size_t>(steps);
-  std::call_once(regrouped_once[s], [steps, s] {
-    // Init's taps a side for this S: ceil(Z P / S).
-    constexpr int kSpan = SincInterpolator::kZeroCrossings * SincInterpolator::kPointsPerZero;
-    const int half = (kSpan + steps - 1) / steps;
+  std::call_once(regrouped_once[s], [steps, half, s] {
     Regroup(kSincKernelPairs, steps, half, steps, regrouped_by_steps[s].pairs);
     Regroup(kSincKernelPairsQ30, steps, half, steps + 1, regrouped_by_steps[s].pairs_q30);
   });
@@ -178,7 +176,7 @@ __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoop(const
   const auto side =
       kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(channel_major_side());
   constexpr std::size_t stride = kChunkSamples;
-  const float* walks = RegroupedPairsFor(steps_per_sample_).pairs;
+  const float* walks = RegroupedPairsFor(steps_per_sample_, half_span_).pairs;
   const __m128 two_fc = _mm_set1_ps(two_fc_);
   const __m128 offset_first4 = _mm_loadu_ps(offset);
   const __m128 offset_last2 = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(offset + 4)));
@@ -289,7 +287,7 @@ __attribute__((target("avx2,fma"))) int SincInterpolator::ChannelMajorLoopQ29(
     std::int32_t* out) const {
   const auto side =
       kVectorsPerSide > 0 ? std::size_t{8} * kVectorsPerSide : static_cast<std::size_t>(channel_major_side());
-  const std::int32_t* walks = RegroupedPairsFor(steps_per_sample_).pairs_q30;
+  const std::int32_t* walks = RegroupedPairsFor(steps_per_sample_, half_span_).pairs_q30;
   const __m256i two_fc = _mm256_set1_epi32(two_fc_q31_);
   // The left walk runs outwards; its coefficients are reversed into sample
   // order, as in the float loop.
