@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <complex>
 #include <cstddef>
 #include <limits>
 #include <new>
@@ -14,7 +13,6 @@
 #endif
 
 #include "meter/dsp/profile.h"
-#include "meter/metering/symmetrical_components.h"
 
 namespace meter {
 namespace {
@@ -56,8 +54,6 @@ float SafeSqrt(float x) {
 }
 
 float Ratio(float num, float den) { return den > 0.0f ? num / den : kNaN; }
-
-std::complex<float> ToStd(dsp::ComplexF c) { return {c.re, c.im}; }
 
 }  // namespace
 
@@ -150,16 +146,7 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
       kHistory) {
     return Status::kOutOfRange;
   }
-  if (Status s = transform_.Init(cycles_per_window_); s != Status::kOk) return s;
-  // Phase compensation in the spectrum: a rotation by h * phi at order h,
-  // the h-th power of the first order's (a running product over the orders:
-  // after 50 products its angle is off by about 1e-6 rad).
-  for (std::size_t p = 0; p < 3; ++p) {
-    const double phi = static_cast<double>(config.phase_comp_deg[p]) * 3.14159265358979323846 / 180.0;
-    comp_rotation_[p] = {static_cast<float>(std::cos(phi)), static_cast<float>(std::sin(phi))};
-    const double sub = phi / cycles_per_window_;
-    comp_rotation_subgroup_[p] = {static_cast<float>(std::cos(sub)), static_cast<float>(std::sin(sub))};
-  }
+  if (Status s = analysis_.Init(config, cycles_per_window_, v_unit_, i_unit_); s != Status::kOk) return s;
 
   missing_threshold_v_ = config.missing_voltage_fraction * config.nominal_voltage_v;
   SetCrossingHysteresis(0.01f * kSqrt2 * config.nominal_voltage_v);
@@ -982,18 +969,6 @@ void BasicMeter<Numeric>::ReleaseHeldCycles(const WindowResult* window, std::uin
 }
 
 template <typename Numeric>
-int BasicMeter<Numeric>::UsableOrder(float f1) const {
-  // Highest order whose subgroup lies inside the interpolator's passband.
-  const int cycles = cycles_per_window_;
-  int usable = 0;
-  for (int h = 1; h <= dsp::kMaxHarmonicOrder; ++h) {
-    const float f_top = (static_cast<float>(h) + 1.0f / static_cast<float>(cycles)) * f1;
-    if (f_top < interpolator_.cutoff() * rate_) usable = h;
-  }
-  return usable;
-}
-
-template <typename Numeric>
 void BasicMeter<Numeric>::OnCycleBoundary(const Position& at, bool real,
                                           const std::array<float, kQuantityCount>& cycle_integral) {
   if (real) {
@@ -1186,7 +1161,8 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
   if constexpr (dsp::kX86Avx2) {
     if (interpolator_.channel_major_ready()) {
       ResampleCycleChannelMajor(c, step, dc);
-      AccumulateCyclePoints(c);
+      METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleAccumulate);
+      analysis_.AccumulateCycle(c.index_in_window);
       return;
     }
   }
@@ -1228,8 +1204,8 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
           }
           const dsp::SincInterpolator::PointGrid grid{c.start.whole - static_cast<std::int64_t>(base), c.start.frac,
                                                       step, dsp::kPointsPerCycle};
-          const int done = interpolator_.InterpolateSixGridFromStarts(run->data(), static_cast<int>(length), grid, j,
-                                                                      starts.data(), cycle_points_[0].data());
+          const int done = interpolator_.InterpolateSixGridFromStarts(
+              run->data(), static_cast<int>(length), grid, j, starts.data(), analysis_.cycle_points()[0].data());
           if (done > j) {
             j = done - 1;
             continue;
@@ -1248,7 +1224,8 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
         if (frames != nullptr && resample_less_offsets_) {
           // Nothing can saturate: the DC shifts go into the sums' start.
           interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(),
-                                                 &cycle_points_[0][static_cast<std::size_t>(j)], dsp::kPointsPerCycle);
+                                                 &analysis_.cycle_points()[0][static_cast<std::size_t>(j)],
+                                                 dsp::kPointsPerCycle);
           continue;
         }
       }
@@ -1260,10 +1237,11 @@ void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
       // Every channel, used or not (an unused one is all zeros, and its
       // points are never transformed): straight-line code, no loop.
       for (std::size_t ch = 0; ch < 6; ++ch)
-        cycle_points_[ch][static_cast<std::size_t>(j)] = Numeric::Sub(point[ch], dc[ch]);
+        analysis_.cycle_points()[ch][static_cast<std::size_t>(j)] = Numeric::Sub(point[ch], dc[ch]);
     }
   }
-  AccumulateCyclePoints(c);
+  METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleAccumulate);
+  analysis_.AccumulateCycle(c.index_in_window);
 }
 
 template <typename Numeric>
@@ -1285,15 +1263,6 @@ void BasicMeter<Numeric>::CopyFrames(const HistoryFrame* from, std::size_t count
 #else
   for (std::size_t k = 0; k < count; ++k) to[k] = from[k];
 #endif
-}
-
-template <typename Numeric>
-void BasicMeter<Numeric>::AccumulateCyclePoints(const PendingCycle& c) {
-  METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleAccumulate);
-  for (std::size_t ch = 0; ch < cycle_points_.size(); ++ch) {
-    if (ch % 3 < static_cast<std::size_t>(phases_))
-      transform_.AccumulateCycle(cycle_points_[ch].data(), c.index_in_window, bins_[ch]);
-  }
 }
 
 template <typename Numeric>
@@ -1347,8 +1316,9 @@ void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float
       }
       next = done;
     }
-    Sample* const channels[6] = {cycle_points_[0].data(), cycle_points_[1].data(), cycle_points_[2].data(),
-                                 cycle_points_[3].data(), cycle_points_[4].data(), cycle_points_[5].data()};
+    auto& cycle_points = analysis_.cycle_points();
+    Sample* const channels[6] = {cycle_points[0].data(), cycle_points[1].data(), cycle_points[2].data(),
+                                 cycle_points[3].data(), cycle_points[4].data(), cycle_points[5].data()};
     dsp::SincInterpolator::CopyFramesChannelMajor(&points[0][0], dsp::kPointsPerCycle, channels);
   }
 }
@@ -1357,172 +1327,7 @@ template <typename Numeric>
 void BasicMeter<Numeric>::FinishSpectrum() {
   WindowResult r = pending_window_;
   window_pending_ = false;
-  const int cycles = cycles_per_window_;
-  const float f1 = IsFiniteFloat(r.f_hz) ? r.f_hz : config_.nominal_hz;
-
-  const int usable = UsableOrder(f1);
-  int thd_order = config_.max_harmonic_order;
-  if (thd_order > usable) {
-    thd_order = usable;
-    r.flags |= kFlagThdOrderLimited;
-  }
-  r.thd_max_order = thd_order;
-
-  if (!spectrum_valid_ || usable < 2) {
-    r.flags |= kFlagSpectrumIncomplete;
-    for (int p = 0; p < phases_; ++p) {
-      PhaseValues& ph = r.phases[static_cast<std::size_t>(p)];
-      ph.q_var = ph.p1_w = ph.q1_var = ph.thd_v_pct = ph.thd_i_pct = kNaN;
-    }
-    r.total.q_var = kNaN;
-    for (auto& x : r.thd_v_ll_pct) x = kNaN;
-    r.unbalance_v_pct = r.unbalance_v0_pct = r.unbalance_i_pct = r.unbalance_i0_pct = kNaN;
-    spectrum_.max_order = 0;
-  } else {
-    {
-      // The phases' voltages, then their currents.
-      std::array<float, 6> units{};
-      std::array<dsp::SubgroupBins<Numeric>*, 6> channels{};
-      for (int p = 0; p < phases_; ++p) {
-        const auto up = static_cast<std::size_t>(p);
-        units[up] = v_unit_;
-        units[up + static_cast<std::size_t>(phases_)] = i_unit_;
-        channels[up] = &bins_[up];
-        channels[up + static_cast<std::size_t>(phases_)] = &bins_[3 + up];
-      }
-      transform_.FinishWindows(units.data(), channels.data(), 2 * phases_);
-    }
-    // Scale DFT sums to rms phasors, undo the interpolator's response and
-    // apply each current channel's phase compensation as an exact rotation.
-    const float scale = kSqrt2 / static_cast<float>(dsp::kPointsPerCycle * cycles);
-    std::array<dsp::ComplexF, 3> rotation_h{};
-    rotation_h.fill({1.0f, 0.0f});
-    for (int h = 1; h <= usable; ++h) {
-      for (std::size_t p = 0; p < 3; ++p) rotation_h[p] = rotation_h[p] * comp_rotation_[p];
-      for (int d = -1; d <= 1; ++d) {
-        const float order = static_cast<float>(h) + static_cast<float>(d) / static_cast<float>(cycles);
-        const float gain = scale / interpolator_.Response(order * f1 / rate_);
-        for (int p = 0; p < phases_; ++p) {
-          const auto up = static_cast<std::size_t>(p);
-          bins_[up].at(h, d) = bins_[up].at(h, d) * gain;
-          // The rotation of order h + d/C: that of h, turned by +-1/C of the angle.
-          dsp::ComplexF rot = rotation_h[up];
-          if (d != 0) rot = rot * (d > 0 ? comp_rotation_subgroup_[up] : dsp::Conj(comp_rotation_subgroup_[up]));
-          bins_[3 + up].at(h, d) = bins_[3 + up].at(h, d) * gain * rot;
-        }
-        if (config_.wiring == Wiring::k3P3W) {
-          const dsp::ComplexF star = (bins_[0].at(h, d) + bins_[1].at(h, d) + bins_[2].at(h, d)) * (1.0f / 3.0f);
-          for (int p = 0; p < 3; ++p)
-            bins_[static_cast<std::size_t>(p)].at(h, d) = bins_[static_cast<std::size_t>(p)].at(h, d) - star;
-        }
-      }
-    }
-
-    const auto subgroup_sq = [&](const auto& b, int h) {
-      return dsp::Norm(b.at(h, -1)) + dsp::Norm(b.at(h, 0)) + dsp::Norm(b.at(h, 1));
-    };
-    const auto thd_pct = [&](const auto& b, float min_fundamental) {
-      const float g1 = std::sqrt(subgroup_sq(b, 1));
-      if (!(g1 > min_fundamental)) return kNaN;
-      float sum = 0.0f;
-      for (int h = 2; h <= thd_order; ++h) sum += subgroup_sq(b, h);
-      return 100.0f * std::sqrt(sum) / g1;
-    };
-    const float min_v = 1e-4f * config_.nominal_voltage_v;
-    const float min_i = 1e-5f * config_.rated_current_a;
-
-    r.total.q_var = 0.0f;
-    for (int p = 0; p < phases_; ++p) {
-      const auto up = static_cast<std::size_t>(p);
-      const auto& vb = bins_[up];
-      const auto& ib = bins_[3 + up];
-      PhaseValues& ph = r.phases[up];
-      // Budeanu Q: the voltage shifted by 90 degrees at every frequency, i.e.
-      // Im(V conj(I)) summed over every analysed bin.
-      float q = 0.0f;
-      for (int h = 1; h <= usable; ++h) {
-        for (int d = -1; d <= 1; ++d) q += dsp::CrossIm(vb.at(h, d), ib.at(h, d));
-      }
-      ph.q_var = q;
-      ph.p1_w = dsp::CrossRe(vb.at(1, 0), ib.at(1, 0));
-      ph.q1_var = dsp::CrossIm(vb.at(1, 0), ib.at(1, 0));
-      ph.thd_v_pct = thd_pct(vb, min_v);
-      ph.thd_i_pct = thd_pct(ib, min_i);
-      r.total.q_var += q;
-    }
-    if (config_.wiring == Wiring::k3P3W) {
-      float q = 0.0f;
-      for (int h = 1; h <= usable; ++h) {
-        for (int d = -1; d <= 1; ++d) {
-          q += dsp::CrossIm(bins_[0].at(h, d) - bins_[1].at(h, d), bins_[3].at(h, d)) +
-               dsp::CrossIm(bins_[2].at(h, d) - bins_[1].at(h, d), bins_[5].at(h, d));
-        }
-      }
-      r.total.q_var = q;
-    }
-
-    // Spectrum for the API: subgroup magnitudes, phases relative to the
-    // reference voltage's fundamental: order h turned back by h times its
-    // angle, as a rotation (powers of its unit phasor), so each phase is the
-    // direction of one complex number, with no angle arithmetic to wrap.
-    std::array<dsp::ComplexF, dsp::kMaxHarmonicOrder + 1> turn_back{};
-    {
-      const dsp::ComplexF ref = bins_[static_cast<std::size_t>(reference_phase_)].at(1, 0);
-      const float ref_abs = std::sqrt(dsp::Norm(ref));
-      const dsp::ComplexF unit = ref_abs > 0.0f ? dsp::Conj(ref) * (1.0f / ref_abs) : dsp::ComplexF{1.0f, 0.0f};
-      turn_back[0] = {1.0f, 0.0f};
-      for (int h = 1; h <= thd_order; ++h)
-        turn_back[static_cast<std::size_t>(h)] = turn_back[static_cast<std::size_t>(h - 1)] * unit;
-    }
-    spectrum_.max_order = thd_order;
-    const auto fill = [&](SpectrumChannel ch, const auto& b) {
-      const auto uc = static_cast<std::size_t>(ch);
-      for (int h = 1; h <= thd_order; ++h) {
-        const auto uh = static_cast<std::size_t>(h);
-        spectrum_.magnitude[uc][uh] = std::sqrt(subgroup_sq(b, h));
-        const dsp::ComplexF relative = b.at(h, 0) * turn_back[uh];
-        spectrum_.phase_code[uc][uh] = HarmonicSpectrum::PhaseCode(relative.re, relative.im);
-      }
-    };
-    for (int p = 0; p < phases_; ++p) {
-      fill(static_cast<SpectrumChannel>(p), bins_[static_cast<std::size_t>(p)]);
-      fill(static_cast<SpectrumChannel>(3 + p), bins_[static_cast<std::size_t>(3 + p)]);
-    }
-    // Line-to-line spectra are differences of phase spectra, built one at a
-    // time (only their fundamentals are kept, for the unbalance).
-    std::array<dsp::ComplexF, 3> ll_fundamental{};
-    {
-      dsp::HarmonicBins ll;
-      for (int l = 0; l < ll_count_; ++l) {
-        const auto a = static_cast<std::size_t>(l), b = static_cast<std::size_t>((l + 1) % 3);
-        for (int h = 1; h <= usable; ++h) {
-          for (int d = -1; d <= 1; ++d) ll.at(h, d) = bins_[a].at(h, d) - bins_[ll_count_ == 1 ? 1 : b].at(h, d);
-        }
-        r.thd_v_ll_pct[a] = thd_pct(ll, min_v);
-        ll_fundamental[a] = ll.at(1, 0);
-        fill(static_cast<SpectrumChannel>(6 + l), ll);
-      }
-    }
-
-    if (r.has_unbalance) {
-      const auto fundamental = [&](const auto& b) { return ToStd(b.at(1, 0)); };
-      SequenceComponents vs;
-      if (config_.wiring == Wiring::k3P4W) {
-        vs = ComputeSequenceComponents(fundamental(bins_[0]), fundamental(bins_[1]), fundamental(bins_[2]));
-        r.unbalance_v0_pct = vs.ZeroRatioPct();
-      } else {
-        // 3P3W and high-leg delta: the L-L set, which carries no zero
-        // sequence (the high leg makes the L-N set unbalanced by design).
-        vs = ComputeSequenceComponents(ToStd(ll_fundamental[0]), ToStd(ll_fundamental[1]), ToStd(ll_fundamental[2]));
-        r.unbalance_v0_pct = kNaN;
-      }
-      r.unbalance_v_pct = vs.NegativeRatioPct();
-      const SequenceComponents is =
-          ComputeSequenceComponents(fundamental(bins_[3]), fundamental(bins_[4]), fundamental(bins_[5]));
-      r.unbalance_i_pct = is.NegativeRatioPct();
-      r.unbalance_i0_pct = is.ZeroRatioPct();
-    }
-  }
+  analysis_.FinishWindow(r, spectrum_valid_, reference_phase_, interpolator_);
 
   for (int p = 0; p < phases_; ++p) {
     PhaseValues& ph = r.phases[static_cast<std::size_t>(p)];
@@ -1530,65 +1335,10 @@ void BasicMeter<Numeric>::FinishSpectrum() {
   }
   r.total.pf = Ratio(r.total.p_w, r.total.s_va);
 
-  for (auto& b : bins_) b.Reset();
   spectrum_valid_ = true;
   published_ = r;
   events_ |= kEventWindow;
-  UpdateAggregate();
-}
-
-template <typename Numeric>
-void BasicMeter<Numeric>::UpdateAggregate() {
-  const WindowResult& w = published_;
-  AggregateResult& a = aggregate_acc_;
-  const float dt = w.duration_s;
-  a.flags |= w.flags;
-  a.duration_s += dt;
-  a.phase_count = w.phase_count;
-  a.line_to_line_count = w.line_to_line_count;
-  for (int p = 0; p < w.phase_count; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    a.phases[up].v_rms += w.phases[up].v_rms * w.phases[up].v_rms;
-    a.phases[up].i_rms += w.phases[up].i_rms * w.phases[up].i_rms;
-    a.phases[up].p_w += w.phases[up].p_w * dt;
-    a.phases[up].q_var += w.phases[up].q_var * dt;
-    a.phases[up].s_va += w.phases[up].s_va * dt;
-  }
-  for (int l = 0; l < w.line_to_line_count; ++l) {
-    const auto ul = static_cast<std::size_t>(l);
-    a.v_ll_rms[ul] += w.v_ll_rms[ul] * w.v_ll_rms[ul];
-  }
-  a.i_n_rms += w.i_n_rms * w.i_n_rms;
-  a.total.p_w += w.total.p_w * dt;
-  a.total.q_var += w.total.q_var * dt;
-  a.total.s_va += w.total.s_va * dt;
-  if (++aggregate_windows_ < kWindowsPerAggregate) return;
-
-  const float n = static_cast<float>(aggregate_windows_);
-  AggregateResult out = a;
-  out.sequence = aggregate_sequence_++;
-  out.end_sample = w.end_sample;
-  out.end_frac = w.end_frac;
-  for (int p = 0; p < out.phase_count; ++p) {
-    PhaseValues& ph = out.phases[static_cast<std::size_t>(p)];
-    ph.v_rms = std::sqrt(ph.v_rms / n);
-    ph.i_rms = std::sqrt(ph.i_rms / n);
-    ph.p_w /= a.duration_s;
-    ph.q_var /= a.duration_s;
-    ph.s_va /= a.duration_s;
-    ph.pf = Ratio(ph.p_w, ph.s_va);
-    ph.p1_w = ph.q1_var = ph.thd_v_pct = ph.thd_i_pct = kNaN;
-  }
-  for (auto& x : out.v_ll_rms) x = std::sqrt(x / n);
-  out.i_n_rms = std::sqrt(out.i_n_rms / n);
-  out.total.p_w /= a.duration_s;
-  out.total.q_var /= a.duration_s;
-  out.total.s_va /= a.duration_s;
-  out.total.pf = Ratio(out.total.p_w, out.total.s_va);
-  aggregate_ = out;
-  events_ |= kEventAggregate;
-  aggregate_acc_ = AggregateResult{};
-  aggregate_windows_ = 0;
+  if (aggregator_.Add(published_)) events_ |= kEventAggregate;
 }
 
 template class BasicMeter<dsp::FloatNumeric>;

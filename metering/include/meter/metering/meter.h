@@ -42,9 +42,11 @@
 #include "meter/metering/cycle_energy.h"
 #include "meter/metering/cycle_energy_queue.h"
 #include "meter/metering/frame.h"
+#include "meter/metering/harmonic_analysis.h"
 #include "meter/metering/harmonic_spectrum.h"
 #include "meter/metering/quantity_run_q31.h"
 #include "meter/metering/quantity_run_x86.h"
+#include "meter/metering/window_aggregator.h"
 #include "meter/metering/window_result.h"
 #include "meter/status.h"
 
@@ -94,7 +96,7 @@ class BasicMeter {
   using Input = typename InputOf<Numeric>::Type;
 
   static constexpr std::size_t kHistory = METER_HISTORY_SAMPLES;
-  static constexpr int kWindowsPerAggregate = 15;
+  static constexpr int kWindowsPerAggregate = WindowAggregator::kWindowsPerAggregate;
   /// Cycle records the meter keeps for PopCycle and PopCycleReactive.
   static constexpr int kCycleQueue = CycleEnergyQueue::kCapacity;
   /// Most samples whose integration waits for one run (see FlushRun).
@@ -153,8 +155,8 @@ class BasicMeter {
   void MarkGap(std::uint64_t lost_samples);
 
   const WindowResult& LastWindow() const { return published_; }
-  const HarmonicSpectrum& Spectrum() const { return spectrum_; }
-  const AggregateResult& LastAggregate() const { return aggregate_; }
+  const HarmonicSpectrum& Spectrum() const { return analysis_.spectrum(); }
+  const AggregateResult& LastAggregate() const { return aggregator_.last(); }
   /// The last IEC 61000-4-30 10 s frequency (whole cycles in the 10 s
   /// interval over their duration); NaN if no cycle was counted.
   float Frequency10s() const { return frequency_10s_; }
@@ -281,7 +283,6 @@ class BasicMeter {
       kHistory / 8 < static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps) ? kHistory / 8
                                                                                : dsp::SincInterpolator::kMaxTaps;
   static void CopyFrames(const std::array<Sample, 6>* from, std::size_t count, std::array<Sample, 6>* to);
-  void AccumulateCyclePoints(const PendingCycle& cycle);
   // x86 with AVX2 (dsp::kX86Avx2): the channel-major resampler.
   void ResampleCycleChannelMajor(const PendingCycle& cycle, float step, const std::array<Sample, 6>& dc);
   void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
@@ -290,11 +291,8 @@ class BasicMeter {
   // Gives the held records ending by `up_to_tick` their Q: `window`'s, or
   // the last known Q/S for nullptr.
   void ReleaseHeldCycles(const WindowResult* window, std::uint64_t up_to_tick);
-  int UsableOrder(float f1) const;
   static std::uint64_t Tick(const Position& p);
   void FinishSpectrum();
-  void Publish();
-  void UpdateAggregate();
   void UpdatePhaseCompensation(float f_hz);
   Status InitConditioning(const MeterConfig& config);
   void SetCrossingHysteresis(float volts);
@@ -418,13 +416,12 @@ class BasicMeter {
   dsp::SampleHistory<HistoryFrame, kHistory> hist_{};
   dsp::SampleHistory<std::uint16_t, kHistory> flag_hist_{};
 
-  // Harmonic path.
+  // Harmonic path: the cycles waiting for their resampling, and the
+  // analysis of the resampled cycles (a stage of its own).
   dsp::SincInterpolator interpolator_{};
-  dsp::CycleTransform<Numeric> transform_{};
-  std::array<dsp::SubgroupBins<Numeric>, 6> bins_{};  // va vb vc ia ib ic
   std::array<PendingCycle, 4> pending_{};
   int pending_head_ = 0, pending_count_ = 0;
-  std::array<std::array<Sample, dsp::kPointsPerCycle>, 6> cycle_points_{};
+  HarmonicAnalysis<Numeric> analysis_{};
   bool spectrum_valid_ = true;  // every cycle of the window in progress was transformed
 
   // Per-cycle energy records awaiting the caller (a stage of its own).
@@ -435,11 +432,6 @@ class BasicMeter {
   // in the queue: inside it, the layout change cost the Q31 frame body 23
   // instructions a sample set (docs/PERFORMANCE.md, "Measured choices").
   std::array<float, 3> last_q_over_s_{};
-  // Current-channel phase compensation as rotations: order 1 per phase
-  // (order h turns h times as far), and the step of 1/C of an order
-  // (subgroup neighbours). Set by Init.
-  std::array<dsp::ComplexF, 3> comp_rotation_{};
-  std::array<dsp::ComplexF, 3> comp_rotation_subgroup_{};
 #if METER_DSP_X86_SSE2
   // Float conditioning as two four-lane vectors over a frame's six channels
   // (x86 hosts), with channel_offset_ and channel_gain_: per channel full
@@ -459,15 +451,11 @@ class BasicMeter {
   WindowResult pending_window_{};
   bool window_pending_ = false;
   WindowResult published_{};
-  HarmonicSpectrum spectrum_{};
   std::uint32_t window_sequence_ = 0;
   std::uint8_t events_ = 0;
 
-  // Aggregation.
-  AggregateResult aggregate_{};
-  AggregateResult aggregate_acc_{};
-  int aggregate_windows_ = 0;
-  std::uint32_t aggregate_sequence_ = 0;
+  // Aggregation (a stage of its own).
+  WindowAggregator aggregator_{};
 };
 
 #undef METER_FRAME_BODY_INLINE  // the class's own: not for its users
