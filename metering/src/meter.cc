@@ -18,7 +18,6 @@ namespace meter {
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr float kPi = 3.14159265358979f;
 constexpr float kSqrt2 = 1.41421356237f;
 constexpr float kSqrt3 = 1.73205080757f;
 
@@ -101,18 +100,14 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   cycles_per_window_ = config.nominal_hz == 50.0f ? 10 : 12;
   if (Status s = InitConditioning(config); s != Status::kOk) return s;
 
-  crossing_enabled_ = rate_ > 2.5f * config.nominal_hz;
-  for (auto& f : crossing_filter_) {
-    if (!crossing_enabled_) break;
-    if (Status s = f.InitBandPass(config.nominal_hz, kCrossingFilterQ, rate_); s != Status::kOk) return s;
-  }
+  if (Status s = crossings_.Init(config.nominal_hz, kCrossingFilterQ, rate_); s != Status::kOk) return s;
   // The processing point lags the newest sample far enough for the largest
   // phase advance (5 degrees at 40 Hz) plus the Lagrange taps after it, and
   // for the latest corrected zero crossing (the band-pass delays crossings
   // above its centre).
   float crossing_lag = 0.0f;
   for (float f = kMinCycleHz; f <= kMaxCycleHz; f += 0.25f)
-    crossing_lag = std::fmax(crossing_lag, -CrossingFilterDelay(f));
+    crossing_lag = std::fmax(crossing_lag, -crossings_.FilterDelay(f, rate_));
   delay_ = static_cast<int>(std::ceil(kMaxPhaseCompDeg / 360.0f * rate_ / 40.0f)) + 3 +
            static_cast<int>(std::ceil(crossing_lag)) + 2;
   min_cycle_ = rate_ / kMaxCycleHz;
@@ -244,7 +239,7 @@ Status BasicMeter<Numeric>::InitConditioning(const MeterConfig& config) {
 
 template <typename Numeric>
 void BasicMeter<Numeric>::SetCrossingHysteresis(float volts) {
-  crossing_.SetHysteresis(Numeric::ForFilter(Numeric::FromFloat(volts / v_unit_)));
+  crossings_.SetHysteresis(Numeric::ForFilter(Numeric::FromFloat(volts / v_unit_)));
 }
 
 // A power-system voltage sampled with an anti-aliasing filter never moves a
@@ -255,8 +250,7 @@ void BasicMeter<Numeric>::SetCrossingHysteresis(float volts) {
 template <typename Numeric>
 void BasicMeter<Numeric>::SetImpulseThreshold(float volts) {
   if (!IsFiniteFloat(volts)) return;
-  impulse_.threshold = Numeric::ForFilter(Numeric::FromFloat(volts / v_unit_));
-  if (!impulse_.pending) impulse_.step_band = Numeric::BandOf(impulse_.threshold);
+  crossings_.SetImpulseThreshold(Numeric::ForFilter(Numeric::FromFloat(volts / v_unit_)));
 }
 
 template <typename Numeric>
@@ -474,10 +468,7 @@ inline std::uint8_t BasicMeter<Numeric>::ProcessOneFrame(const Input& frame) {
   bool boundary = false;
   bool real = false;
   Position at{};
-  if (crossing_count_ > 0 && crossing_queue_[static_cast<std::size_t>(crossing_head_)].whole <= m_signed - 1) {
-    at = crossing_queue_[static_cast<std::size_t>(crossing_head_)];
-    crossing_head_ = (crossing_head_ + 1) % static_cast<int>(crossing_queue_.size());
-    crossing_count_--;
+  if (crossings_.PopUpTo(m_signed - 1, at)) {
     if (at.whole < m_signed - 1) at = {m_signed - 1, 0.0f};  // only after a reference switch
     // After start-up or a gap any crossing is the first; later ones must
     // follow the previous crossing by a plausible cycle.
@@ -788,14 +779,6 @@ void BasicMeter<Numeric>::UpdateRunSetup() {
 }
 
 template <typename Numeric>
-float BasicMeter<Numeric>::CrossingFilterDelay(float f_hz) const {
-  // Positive: the filtered signal leads, so the true crossing is later.
-  float phase = 0.0f;
-  for (const auto& f : crossing_filter_) phase += f.BandPassPhaseAtHz(f_hz);
-  return phase / (2.0f * kPi * f_hz / rate_);
-}
-
-template <typename Numeric>
 inline typename BasicMeter<Numeric>::Sample BasicMeter<Numeric>::FilterReference(const HistoryFrame& frame) const {
   Sample ref = frame[static_cast<std::size_t>(reference_phase_)];
   if (config_.wiring == Wiring::k3P3W) ref = Numeric::Sub(ref, Numeric::Mean3(frame[0], frame[1], frame[2]));
@@ -803,107 +786,20 @@ inline typename BasicMeter<Numeric>::Sample BasicMeter<Numeric>::FilterReference
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::RestartCrossingPath(Sample newest) {
-  for (auto& f : crossing_filter_) f.Reset();
-  crossing_.Reset();
-  have_detected_ = false;
-  impulse_.previous = newest;
-  impulse_.pending = false;
-  impulse_.step_band = Numeric::BandOf(impulse_.threshold);
-}
-
-template <typename Numeric>
 [[gnu::always_inline]] inline void BasicMeter<Numeric>::DetectCrossing(std::uint64_t n, bool gap) {
-  if (!crossing_enabled_) return;
-  const Sample newest = FilterReference(hist_.At(n));
-  if (gap) RestartCrossingPath(newest);
+  if (!crossings_.enabled()) return;
   // A lone spike would ring through the band-pass and move the next
-  // crossings (3000 V on 171 V moved window edges by 0.29 samples): see
-  // GuardImpulse.
-  if (Numeric::OutsideBand(newest - impulse_.previous, impulse_.step_band)) [[unlikely]] {
-    GuardImpulse(n, newest, Numeric::OutsideBand(newest - impulse_.previous, Numeric::BandOf(impulse_.threshold)));
-  }
-  impulse_.previous = newest;
-  FeedCrossing(n, newest);
-}
-
-template <typename Numeric>
-[[gnu::noinline]] void BasicMeter<Numeric>::GuardImpulse(std::uint64_t n, Sample newest, bool stepped) {
-  if (impulse_.pending) {
-    impulse_.pending = false;
-    const Sample candidate = impulse_.previous;
-    const Sample bridge = Numeric::FilterMidpoint(impulse_.before, newest);
-    const auto band = Numeric::BandOf(impulse_.threshold);
-    if (stepped && !Numeric::OutsideBand(impulse_.before - newest, band) &&
-        Numeric::OutsideBand(candidate - bridge, band)) {
-      // The path as it was before the candidate, then the bridge in its
-      // place. The hysteresis may have changed since (a window closed).
-      const Sample hysteresis = crossing_.hysteresis();
-      crossing_filter_ = impulse_.filters;
-      crossing_ = impulse_.detector;
-      crossing_.SetHysteresis(hysteresis);
-      last_detected_ = impulse_.last_detected;
-      have_detected_ = impulse_.have_detected;
-      // Crossings it queued are withdrawn (the processing point lags too
-      // far to have taken them).
-      const auto queued = static_cast<int>(impulse_.pushes - impulse_.pushes_at_candidate);
-      crossing_count_ = std::max(0, crossing_count_ - queued);
-      FeedCrossing(n - 1, bridge);
-      flag_hist_.Put(
-          n - 1, static_cast<std::uint16_t>(flag_hist_.At(n - 1) | (1u << (kSampleImpulseShift + reference_phase_))));
-      impulse_.previous = bridge;
-      stepped = Numeric::OutsideBand(newest - bridge, band);
-    }
-  }
-  if (stepped) {
-    // The newest sample is the next candidate.
-    impulse_.pending = true;
-    impulse_.before = impulse_.previous;
-    impulse_.filters = crossing_filter_;
-    impulse_.detector = crossing_;
-    impulse_.last_detected = last_detected_;
-    impulse_.have_detected = have_detected_;
-    impulse_.pushes_at_candidate = impulse_.pushes;
-  }
-  impulse_.step_band = impulse_.pending ? Numeric::kEverywhereOutside : Numeric::BandOf(impulse_.threshold);
-}
-
-template <typename Numeric>
-[[gnu::always_inline]] inline void BasicMeter<Numeric>::FeedCrossing(std::uint64_t n, Sample ref) {
-  for (auto& f : crossing_filter_) ref = f.Process(ref);
-  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    if (!IsFiniteFloat(ref)) {
-      // Overflowing input (a full-scale float): restart the filters rather
-      // than let an infinite state silence every later crossing. (Q31
-      // saturates instead.)
-      for (auto& f : crossing_filter_) f.Reset();
-      crossing_.Reset();
-      return;
-    }
-  }
-  float frac = 0.0f;
-  if (!crossing_.Process(ref, frac)) return;
-
-  const Position detected{static_cast<std::int64_t>(n) - 1, frac};
-  float f_est = config_.nominal_hz;
-  if (have_detected_) {
-    const float interval = Span(last_detected_, detected);
-    if (interval >= min_cycle_ && interval <= max_cycle_) f_est = rate_ / interval;
-  }
-  last_detected_ = detected;
-  have_detected_ = true;
-
-  const float corrected = frac + CrossingFilterDelay(f_est);
-  const float whole = std::floor(corrected);
-  const Position at{detected.whole + static_cast<std::int64_t>(whole), corrected - whole};
-  if (crossing_count_ == static_cast<int>(crossing_queue_.size())) {
-    crossing_head_ = (crossing_head_ + 1) % static_cast<int>(crossing_queue_.size());
-    crossing_count_--;
-  }
-  crossing_queue_[static_cast<std::size_t>((crossing_head_ + crossing_count_) %
-                                           static_cast<int>(crossing_queue_.size()))] = at;
-  crossing_count_++;
-  impulse_.pushes++;
+  // crossings (3000 V on 171 V moved window edges by 0.29 samples): the
+  // tracker's impulse guard replaces it, and the sample is flagged here.
+  crossings_.Take(
+      n, FilterReference(hist_.At(n)), gap,
+      [this] {
+        return CrossingTiming{rate_, config_.nominal_hz, min_cycle_, max_cycle_};
+      },
+      [this](std::uint64_t impulse) {
+        flag_hist_.Put(impulse, static_cast<std::uint16_t>(flag_hist_.At(impulse) |
+                                                           (1u << (kSampleImpulseShift + reference_phase_))));
+      });
 }
 
 template <typename Numeric>
@@ -1083,9 +979,9 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
   const bool reference_ok = (r.flags & VoltageMissingFlag(reference_phase_)) == 0;
   if (!reference_ok && new_reference >= 0) {
     reference_phase_ = new_reference;
-    RestartCrossingPath(raw_count_ > 0 ? FilterReference(hist_.At(raw_count_ - 1)) : Sample{});
+    crossings_.Restart(raw_count_ > 0 ? FilterReference(hist_.At(raw_count_ - 1)) : Sample{});
+    crossings_.DropQueued();
     have_real_crossing_ = false;
-    crossing_count_ = 0;
   }
   // The crossing path's levels follow the reference's rms, but not from a
   // window whose reference held a spike, a clipped or a non-finite sample:

@@ -74,6 +74,9 @@ struct FloatNumeric {
   static Sample Sub(Sample a, Sample b) { return a - b; }
   static Sample Add3(Sample a, Sample b, Sample c) { return a + b + c; }
   static Product Widen(Sample x) { return x; }
+  /// Whether a filter's output left the representable range (infinite or
+  /// NaN: a full-scale float input overflowed its state).
+  static bool Overflowed(Sample x) { return !std::isfinite(x); }
 };
 
 struct Q31Numeric {
@@ -193,6 +196,8 @@ struct Q31Numeric {
   static Sample SubPortable(Sample a, Sample b) { return Saturate(static_cast<std::int64_t>(a) - b); }
   static Sample Add3(Sample a, Sample b, Sample c) { return Saturate(static_cast<std::int64_t>(a) + b + c); }
   static Product Widen(Sample x) { return x; }
+  /// Never: integer filters saturate rather than overflow.
+  static constexpr bool Overflowed(Sample) { return false; }
 };
 
 }  // namespace meter::dsp

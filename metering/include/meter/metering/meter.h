@@ -39,6 +39,7 @@
 #include "meter/dsp/zero_crossing.h"
 #include "meter/metering/adc_conditioning.h"
 #include "meter/metering/config.h"
+#include "meter/metering/crossing_tracker.h"
 #include "meter/metering/cycle_energy.h"
 #include "meter/metering/cycle_energy_queue.h"
 #include "meter/metering/frame.h"
@@ -46,6 +47,7 @@
 #include "meter/metering/harmonic_spectrum.h"
 #include "meter/metering/quantity_run_q31.h"
 #include "meter/metering/quantity_run_x86.h"
+#include "meter/metering/sample_position.h"
 #include "meter/metering/window_aggregator.h"
 #include "meter/metering/window_result.h"
 #include "meter/status.h"
@@ -205,14 +207,7 @@ class BasicMeter {
   /// (no x86 vector form): the targets' path.
   void LimitRunLoop(RunLoop fastest);
 
-  // Position on the sample axis: whole sample number plus fraction.
-  struct Position {
-    std::int64_t whole = 0;
-    float frac = 0.0f;
-  };
-  static float Span(const Position& a, const Position& b) {
-    return static_cast<float>(b.whole - a.whole) + (b.frac - a.frac);
-  }
+  using Position = SamplePosition;
 
   // Integrated quantities, in the order Meter fills them.
   enum Quantity : int {
@@ -272,7 +267,6 @@ class BasicMeter {
   // `gap`: samples were lost just before sample n.
   void DetectCrossing(std::uint64_t n, bool gap);
   void OnRealCrossing(const Position& at);
-  float CrossingFilterDelay(float f_hz) const;
   void CloseWindow(const Position& end);
   void ServicePendingCycles(std::uint64_t newest);
   void ResampleCycle(const PendingCycle& cycle);
@@ -297,9 +291,6 @@ class BasicMeter {
   Status InitConditioning(const MeterConfig& config);
   void SetCrossingHysteresis(float volts);
   void SetImpulseThreshold(float volts);
-  void RestartCrossingPath(Sample newest);
-  void FeedCrossing(std::uint64_t n, Sample ref);
-  void GuardImpulse(std::uint64_t n, Sample newest, bool stepped);
 
   MeterConfig config_{};
   int phases_ = 3;
@@ -358,39 +349,8 @@ class BasicMeter {
       phase_run_{};
   bool phase_run_ready_ = false;
   bool resample_less_offsets_ = false;  // Q31: ResamplingCannotSaturate, kept with every DC change
-  // Zero-crossing path, at the newest sample: band-passed reference, its
-  // crossings corrected by the filter's phase and queued for the
-  // processing point, which lags far enough to receive them in time.
-  std::array<dsp::Biquad<Numeric>, 2> crossing_filter_{};
-  dsp::ZeroCrossingDetector<Sample> crossing_{};
-  bool crossing_enabled_ = true;  // false below 2.5 samples per nominal cycle
-  Position last_detected_{};
-  bool have_detected_ = false;
-  // Impulse guard: a reference sample that steps further than the
-  // threshold from the one before is held as a candidate with the crossing
-  // path's state before it. If the next sample steps back as far, to within
-  // the threshold of the sample before the candidate, the candidate was an
-  // isolated impulse: the path is restored and fed the neighbours' mean
-  // instead. Otherwise (a real step, a transient) nothing changes. The
-  // common path is one step test a sample. Filter domain (ForFilter).
-  struct ImpulseGuard {
-    Sample previous{};  // the last reference sample taken
-    // [-threshold, threshold] for the step test; everywhere-outside while a
-    // candidate waits, so that the next sample always reaches GuardImpulse
-    // without a second test in the common path.
-    typename Numeric::Band step_band{};
-    Sample threshold{};
-    bool pending = false;
-    Sample before{};  // the sample before the candidate
-    std::array<dsp::Biquad<Numeric>, 2> filters{};
-    dsp::ZeroCrossingDetector<Sample> detector{};
-    Position last_detected{};
-    bool have_detected = false;
-    std::uint32_t pushes = 0;  // crossings queued so far (wraps)
-    std::uint32_t pushes_at_candidate = 0;
-  } impulse_{};
-  std::array<Position, 4> crossing_queue_{};
-  int crossing_head_ = 0, crossing_count_ = 0;
+  // Zero-crossing path, at the newest sample (a stage of its own).
+  CrossingTracker<Numeric> crossings_{};
   int reference_phase_ = 0;
   Position last_boundary_{};
   Position last_real_crossing_{};
