@@ -128,7 +128,7 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   // docs/PERFORMANCE.md): accuracy first.)
   const float cutoff = dsp::SincInterpolator::CutoffWithFewerTaps(
       0.45f * std::fmin(rate_, static_cast<float>(dsp::kPointsPerCycle) * kRangeLowHz) / rate_, 0.05f);
-  if (Status s = interpolator_.Init(cutoff); s != Status::kOk) return s;
+  if (Status s = resampler_.Init(cutoff); s != Status::kOk) return s;
   // The history must hold every in-range cycle (down to 45 Hz) with the
   // kernel's span and the processing delay, so that its spectrum is
   // complete. Slower cycles (36-45 Hz, flagged out of range) are still
@@ -136,8 +136,7 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   // 8 kSPS holds cycles down to about 38 Hz) a cycle that does not fit loses
   // only its spectrum (flagged spectrum_incomplete, Q from the last Q/S).
   const float longest_in_range = rate_ / kRangeLowHz;
-  if (static_cast<std::size_t>(longest_in_range) +
-          static_cast<std::size_t>(2 * interpolator_.half_span() + delay_ + 8) >
+  if (static_cast<std::size_t>(longest_in_range) + static_cast<std::size_t>(2 * resampler_.half_span() + delay_ + 8) >
       kHistory) {
     return Status::kOutOfRange;
   }
@@ -694,7 +693,7 @@ bool BasicMeter<Numeric>::ResamplingCannotSaturate() const {
     constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
     const std::array<Sample, 6> dc{dc_v_[0], dc_v_[1], dc_v_[2], dc_i_[0], dc_i_[1], dc_i_[2]};
     for (std::size_t ch = 0; ch < 6; ++ch) {
-      const std::int64_t point = ((SampleBound(ch) * interpolator_.TapAbsSumBoundQ29()) >> 29) + 2;
+      const std::int64_t point = ((SampleBound(ch) * resampler_.interpolator().TapAbsSumBoundQ29()) >> 29) + 2;
       if (point + std::abs(std::int64_t{dc[ch]}) >= kLimit) return false;
     }
     return true;
@@ -1019,7 +1018,7 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
 
 template <typename Numeric>
 void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
-  const int half = interpolator_.half_span();
+  const int half = resampler_.half_span();
   while (pending_count_ > 0) {
     PendingCycle& c = pending_[static_cast<std::size_t>(pending_head_)];
     const std::int64_t last_needed = c.end.whole + half + 1;
@@ -1051,179 +1050,19 @@ void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
 
 template <typename Numeric>
 void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
-  const int half = interpolator_.half_span();
-  const float step = Span(c.start, c.end) / static_cast<float>(dsp::kPointsPerCycle);
   const HistoryFrame dc{dc_v_[0], dc_v_[1], dc_v_[2], dc_i_[0], dc_i_[1], dc_i_[2]};
-  if constexpr (dsp::kX86Avx2) {
-    if (interpolator_.channel_major_ready()) {
-      ResampleCycleChannelMajor(c, step, dc);
-      METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleAccumulate);
-      analysis_.AccumulateCycle(c.index_in_window);
-      return;
-    }
-  }
-  {
-    METER_PROFILE_SCOPE(dsp::ProfileRegion::kResample);
-    // A point's window that wraps around the end of the history's storage
-    // (about one point in ten at 8 kSPS) is copied into one piece, so that
-    // every point takes the contiguous loop (block loads on the Cortex-M4F;
-    // the same values, so the same results).
-    const auto span = static_cast<std::size_t>(2 * half);
-    std::array<HistoryFrame, kWrapScratchFrames> wrapped;
-    std::array<std::int64_t, 6> starts{};  // Q31: the DC shifts as the sums' start
-    if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>)
-      dsp::SincInterpolator::OffsetStarts(dc.data(), starts.data());
-    for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
-      // rel >= 0, so the conversion is the floor (no libm call per point).
-      const float rel = c.start.frac + static_cast<float>(j) * step;
-      const int whole = static_cast<int>(rel);
-      const auto base = static_cast<std::uint64_t>(c.start.whole + static_cast<std::int64_t>(whole) - half + 1);
-      Sample point[6];
-      const float u = rel - static_cast<float>(whole);
-      const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the storage wraps
-      const bool contiguous = span <= to_end;
-      // The Cortex-M4F: the point and the next ones in one grid loop.
-      if constexpr (dsp::kArmBlockLoads && !std::is_same_v<Numeric, dsp::FloatNumeric>) {
-        if (resample_less_offsets_ && (contiguous || span <= wrapped.size())) {
-          // Nothing can saturate: the DC shifts go into the sums' start. This
-          // point and the next ones whose windows lie in the same run of
-          // frames in one call: up to the end of the history's storage, or,
-          // where this point's window wraps around it, a copy of the frames
-          // from its window on, as many as the scratch holds.
-          const HistoryFrame* run = &hist_.At(base);
-          std::size_t length = to_end;
-          if (!contiguous) {
-            CopyFrames(run, to_end, wrapped.data());
-            CopyFrames(&hist_.At(base + to_end), wrapped.size() - to_end, wrapped.data() + to_end);
-            run = wrapped.data();
-            length = wrapped.size();
-          }
-          const dsp::SincInterpolator::PointGrid grid{c.start.whole - static_cast<std::int64_t>(base), c.start.frac,
-                                                      step, dsp::kPointsPerCycle};
-          const int done = interpolator_.InterpolateSixGridFromStarts(
-              run->data(), static_cast<int>(length), grid, j, starts.data(), analysis_.cycle_points()[0].data());
-          if (done > j) {
-            j = done - 1;
-            continue;
-          }
-          // Cannot happen (this point's window lies in the run); if it did,
-          // the point takes the one-point path below rather than loop.
-        }
-      }
-      const HistoryFrame* frames = contiguous ? &hist_.At(base) : nullptr;
-      if (frames == nullptr && span <= wrapped.size()) {
-        CopyFrames(&hist_.At(base), to_end, wrapped.data());
-        CopyFrames(&hist_.At(base + to_end), span - to_end, wrapped.data() + to_end);
-        frames = wrapped.data();
-      }
-      if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
-        if (frames != nullptr && resample_less_offsets_) {
-          // Nothing can saturate: the DC shifts go into the sums' start.
-          interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(),
-                                                 &analysis_.cycle_points()[0][static_cast<std::size_t>(j)],
-                                                 dsp::kPointsPerCycle);
-          continue;
-        }
-      }
-      if (frames != nullptr) {
-        interpolator_.InterpolateFrames<Numeric, 6>(u, dsp::ContiguousRun<HistoryFrame>{frames}, point);
-      } else {
-        hist_.ReadRun(base, span, [&](auto frame) { interpolator_.InterpolateFrames<Numeric, 6>(u, frame, point); });
-      }
-      // Every channel, used or not (an unused one is all zeros, and its
-      // points are never transformed): straight-line code, no loop.
-      for (std::size_t ch = 0; ch < 6; ++ch)
-        analysis_.cycle_points()[ch][static_cast<std::size_t>(j)] = Numeric::Sub(point[ch], dc[ch]);
-    }
+  if (!resampler_.Resample(hist_, c.start, c.end, dc, resample_less_offsets_, analysis_.cycle_points())) {
+    spectrum_valid_ = false;
   }
   METER_PROFILE_SCOPE(dsp::ProfileRegion::kCycleAccumulate);
   analysis_.AccumulateCycle(c.index_in_window);
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::CopyFrames(const HistoryFrame* from, std::size_t count, HistoryFrame* to) {
-#if METER_DSP_ARM_BLOCK_LOADS
-  // clang-format off
-  // A frame a pass with one block load and one block store (GCC copies
-  // word by word, or calls newlib-nano's memcpy).
-  static_assert(sizeof(HistoryFrame) == 24, "a frame is six words");
-  for (; count > 0; --count) {
-    asm volatile(
-        "ldmia %[from]!, {r0-r5}\n\t"
-        "stmia %[to]!, {r0-r5}\n\t"
-        : [from] "+r"(from), [to] "+r"(to)
-        :
-        : "r0", "r1", "r2", "r3", "r4", "r5", "memory");
-  }
-// clang-format on
-#else
-  for (std::size_t k = 0; k < count; ++k) to[k] = from[k];
-#endif
-}
-
-template <typename Numeric>
-void BasicMeter<Numeric>::ResampleCycleChannelMajor(const PendingCycle& c, float step,
-                                                    const std::array<Sample, 6>& dc) {
-  if constexpr (!dsp::kX86Avx2) {
-    // Not called (ResampleCycle takes it only behind kX86Avx2); the x86
-    // forms it calls are defined only there.
-    return;
-  } else {
-    // The cycle's samples copied channel-major a chunk at a time (a few
-    // instructions a frame, which saves the resampler far more on every
-    // point). A point's window reaches channel_major_side() samples either
-    // way of it; the taps past half_span() are zero, and the history samples
-    // they meet (older ones, or ones not yet overwritten) are finite.
-    constexpr std::size_t kChunk = dsp::SincInterpolator::kChunkSamples;
-    static_assert(kChunk >= static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps),
-                  "a chunk holds a point's window");
-    alignas(32) Sample chunk[dsp::SincInterpolator::kChunkStorage];
-    alignas(32) Sample points[dsp::kPointsPerCycle][6];  // point-major, then copied channel-major
-    const std::int64_t side = interpolator_.channel_major_side();
-    const std::int64_t needed_end = c.end.whole + side + 1;  // past the last point's window
-    int next = 0;
-    while (next < dsp::kPointsPerCycle) {
-      // The chunk starts at the next point's window.
-      const float rel = c.start.frac + static_cast<float>(next) * step;
-      const std::int64_t chunk_first = c.start.whole + static_cast<int>(rel) - side + 1;
-      const std::int64_t length = std::min<std::int64_t>(static_cast<std::int64_t>(kChunk), needed_end - chunk_first);
-      for (std::int64_t copied = 0; copied < length;) {
-        const auto n = static_cast<std::uint64_t>(chunk_first + copied);
-        // Up to the end of the history's storage, then from its start.
-        const auto to_wrap = static_cast<std::int64_t>(kHistory - (n & (kHistory - 1)));
-        const std::int64_t count = std::min(length - copied, to_wrap);
-        const auto at = static_cast<std::size_t>(copied);
-        Sample* const channels[6] = {&chunk[at],
-                                     &chunk[kChunk + at],
-                                     &chunk[2 * kChunk + at],
-                                     &chunk[3 * kChunk + at],
-                                     &chunk[4 * kChunk + at],
-                                     &chunk[5 * kChunk + at]};
-        dsp::SincInterpolator::CopyFramesChannelMajor(hist_.At(n).data(), static_cast<int>(count), channels);
-        copied += count;
-      }
-      const dsp::SincInterpolator::ChannelMajorChunk<Sample> samples{chunk, length};
-      const dsp::SincInterpolator::PointGrid grid{c.start.whole - chunk_first, c.start.frac, step,
-                                                  dsp::kPointsPerCycle};
-      const int done = interpolator_.InterpolateSixChannelMajor(samples, grid, next, dc.data(), &points[0][0]);
-      if (done == next) {  // cannot happen (a chunk holds any point's window); never loop forever
-        spectrum_valid_ = false;
-        return;
-      }
-      next = done;
-    }
-    auto& cycle_points = analysis_.cycle_points();
-    Sample* const channels[6] = {cycle_points[0].data(), cycle_points[1].data(), cycle_points[2].data(),
-                                 cycle_points[3].data(), cycle_points[4].data(), cycle_points[5].data()};
-    dsp::SincInterpolator::CopyFramesChannelMajor(&points[0][0], dsp::kPointsPerCycle, channels);
-  }
-}
-
-template <typename Numeric>
 void BasicMeter<Numeric>::FinishSpectrum() {
   WindowResult r = pending_window_;
   window_pending_ = false;
-  analysis_.FinishWindow(r, spectrum_valid_, reference_phase_, interpolator_);
+  analysis_.FinishWindow(r, spectrum_valid_, reference_phase_, resampler_.interpolator());
 
   for (int p = 0; p < phases_; ++p) {
     PhaseValues& ph = r.phases[static_cast<std::size_t>(p)];

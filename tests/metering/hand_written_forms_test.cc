@@ -20,6 +20,7 @@
 #include "meter/dsp/sinc_interpolator.h"
 #include "meter/dsp/target.h"
 #include "meter/metering/adc_conditioning.h"
+#include "meter/metering/cycle_resampler.h"
 #include "meter/metering/quantity_run_q31.h"
 
 namespace {
@@ -453,4 +454,39 @@ TEST(HandWrittenForms, ResamplerContiguousRunLoopsAreThePortableLoop) {
   EXPECT_EQ(ResamplerMismatches<meter::dsp::FloatNumeric>(points), 0);
   EXPECT_EQ(ResamplerMismatches<meter::dsp::Q31Numeric>(points), 0);
   EXPECT_EQ(points, 512);
+}
+
+namespace {
+
+// The resampler's frame copy (LDM/STM) against the portable loop: every
+// length up to 40 frames, from and to every offset in a buffer of random
+// words, and nothing written past the last frame.
+int FrameCopyMismatches(int& copies) {
+  using Frame = std::array<std::int32_t, 6>;
+  std::array<Frame, 48> source{};
+  std::uint32_t state = 7;
+  for (Frame& f : source)
+    for (std::int32_t& w : f) w = NextTestValue(state);
+  int mismatches = 0;
+  for (std::size_t count = 0; count <= 40; ++count) {
+    for (std::size_t from = 0; from + count <= source.size(); from += 7) {
+      std::array<Frame, 48> got{}, want{};
+      for (Frame& f : got) f.fill(-1);
+      want = got;
+      meter::detail::CopySixWordFramesArm(&source[from], count, &got[1]);
+      for (std::size_t k = 0; k < count; ++k) want[1 + k] = source[from + k];
+      if (got != want) ++mismatches;
+      ++copies;
+    }
+  }
+  return mismatches;
+}
+
+}  // namespace
+
+TEST(HandWrittenForms, ResamplerFrameCopyIsTheFrameLoop) {
+  if (!meter::dsp::kArmBlockLoads) GTEST_SKIP() << kNoArmForm;
+  int copies = 0;
+  EXPECT_EQ(FrameCopyMismatches(copies), 0) << "of " << copies << " copies";
+  EXPECT_EQ(copies, 187);
 }

@@ -42,6 +42,7 @@
 #include "meter/metering/crossing_tracker.h"
 #include "meter/metering/cycle_energy.h"
 #include "meter/metering/cycle_energy_queue.h"
+#include "meter/metering/cycle_resampler.h"
 #include "meter/metering/frame.h"
 #include "meter/metering/harmonic_analysis.h"
 #include "meter/metering/harmonic_spectrum.h"
@@ -51,14 +52,6 @@
 #include "meter/metering/window_aggregator.h"
 #include "meter/metering/window_result.h"
 #include "meter/status.h"
-
-#ifndef METER_HISTORY_SAMPLES
-// One cycle at 36 Hz (the slowest cycle accepted) plus the resampling kernel
-// and the processing delay at 32 kHz. Firmware fixed at 8 kHz can set 256:
-// every in-range cycle (45-65 Hz) and cycles down to about 38 Hz keep their
-// spectrum (Init checks the in-range bound).
-#define METER_HISTORY_SAMPLES 2048
-#endif
 
 #if METER_DSP_X86_AVX2
 #define METER_FRAME_BODY_INLINE [[gnu::always_inline]]
@@ -97,7 +90,7 @@ class BasicMeter {
   using Sample = typename Numeric::Sample;
   using Input = typename InputOf<Numeric>::Type;
 
-  static constexpr std::size_t kHistory = METER_HISTORY_SAMPLES;
+  static constexpr std::size_t kHistory = CycleResampler<Numeric>::kHistory;
   static constexpr int kWindowsPerAggregate = WindowAggregator::kWindowsPerAggregate;
   /// Cycle records the meter keeps for PopCycle and PopCycleReactive.
   static constexpr int kCycleQueue = CycleEnergyQueue::kCapacity;
@@ -270,15 +263,6 @@ class BasicMeter {
   void CloseWindow(const Position& end);
   void ServicePendingCycles(std::uint64_t newest);
   void ResampleCycle(const PendingCycle& cycle);
-  // Frames of a resampled point's window that wraps around the history's
-  // end, copied into one piece (stack): a kernel up to this long; a longer
-  // one reads a wrapped window sample by sample.
-  static constexpr std::size_t kWrapScratchFrames =
-      kHistory / 8 < static_cast<std::size_t>(dsp::SincInterpolator::kMaxTaps) ? kHistory / 8
-                                                                               : dsp::SincInterpolator::kMaxTaps;
-  static void CopyFrames(const std::array<Sample, 6>* from, std::size_t count, std::array<Sample, 6>* to);
-  // x86 with AVX2 (dsp::kX86Avx2): the channel-major resampler.
-  void ResampleCycleChannelMajor(const PendingCycle& cycle, float step, const std::array<Sample, 6>& dc);
   void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
                            const Position& end, CycleEnergy& out) const;
   void HoldCycle(const CycleEnergy& cycle);
@@ -373,12 +357,12 @@ class BasicMeter {
   // One frame per sample, channels va vb vc ia ib ic side by side: the
   // resampler reads a whole frame per tap (contiguous, vectorised; an x86
   // host with AVX2 copies a cycle's frames channel-major first).
-  dsp::SampleHistory<HistoryFrame, kHistory> hist_{};
+  typename CycleResampler<Numeric>::History hist_{};
   dsp::SampleHistory<std::uint16_t, kHistory> flag_hist_{};
 
-  // Harmonic path: the cycles waiting for their resampling, and the
-  // analysis of the resampled cycles (a stage of its own).
-  dsp::SincInterpolator interpolator_{};
+  // Harmonic path: the resampling of a cycle, the cycles waiting for it,
+  // and the analysis of the resampled cycles (stages of their own).
+  CycleResampler<Numeric> resampler_{};
   std::array<PendingCycle, 4> pending_{};
   int pending_head_ = 0, pending_count_ = 0;
   HarmonicAnalysis<Numeric> analysis_{};
