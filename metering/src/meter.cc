@@ -45,13 +45,6 @@ constexpr float kCrossingFilterQ = 1.0f;
 
 bool IsFiniteFloat(float x) { return std::isfinite(x); }
 
-// Root of a variance: rounding may leave a tiny negative value (read as 0);
-// a non-finite one (overflowing input) stays NaN rather than a plausible 0.
-float SafeSqrt(float x) {
-  if (!std::isfinite(x)) return std::numeric_limits<float>::quiet_NaN();
-  return x > 0.0f ? std::sqrt(x) : 0.0f;
-}
-
 float Ratio(float num, float den) { return den > 0.0f ? num / den : kNaN; }
 
 }  // namespace
@@ -828,30 +821,6 @@ std::uint64_t BasicMeter<Numeric>::Tick(const Position& p) {
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
-                                              const Position& end, CycleEnergy& out) const {
-  const float inv = 1.0f / Span(start, end);
-  out.start_tick = Tick(start);
-  out.end_tick = Tick(end);
-  out.phase_count = phases_;
-  std::array<float, 3> mv{}, mic{};
-  for (int p = 0; p < phases_; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    const float* ip = &integral[static_cast<std::size_t>(p * kPerPhase)];
-    mv[up] = ip[kQvSum] * inv;
-    const float mi = ip[kQiSum] * inv;
-    mic[up] = ip[kQicSum] * inv;
-    out.p_w[up] = ip[kQvic] * inv - mv[up] * mic[up];
-    out.s_va[up] = SafeSqrt(ip[kQvv] * inv - mv[up] * mv[up]) * SafeSqrt(ip[kQii] * inv - mi * mi);
-    out.p_total_w += out.p_w[up];
-    out.s_total_va += out.s_va[up];
-  }
-  if (config_.wiring == Wiring::k3P3W) {
-    out.p_total_w = integral[kQTwoWattmeter] * inv - ((mv[0] - mv[1]) * mic[0] + (mv[2] - mv[1]) * mic[2]);
-  }
-}
-
-template <typename Numeric>
 void BasicMeter<Numeric>::HoldCycle(const CycleEnergy& cycle) {
   if (cycle_queue_.Hold(cycle)) events_ |= kEventCycle;
 }
@@ -879,7 +848,9 @@ void BasicMeter<Numeric>::OnCycleBoundary(const Position& at, bool real,
   // P and S are known now: the record goes out at once; its Q follows
   // when its window's spectrum closes.
   CycleEnergy energy;
-  FillCycleTimeDomain(cycle_integral, last_boundary_, at, energy);
+  energy.start_tick = Tick(last_boundary_);
+  energy.end_tick = Tick(at);
+  FillCyclePowers(cycle_integral, Span(last_boundary_, at), config_.wiring, energy);
   energy.gap_ticks = cycle_gap_ticks_;
   cycle_gap_ticks_ = 0;
   HoldCycle(energy);
@@ -900,10 +871,6 @@ void BasicMeter<Numeric>::OnCycleBoundary(const Position& at, bool real,
 template <typename Numeric>
 void BasicMeter<Numeric>::CloseWindow(const Position& end) {
   const float span = Span(window_.start, end);
-  const float inv = 1.0f / span;
-  std::array<float, kQuantityCount> mean{};
-  for (int k = 0; k < kQuantityCount; ++k)
-    mean[static_cast<std::size_t>(k)] = window_.integral[static_cast<std::size_t>(k)] * inv;
 
   WindowResult r;
   r.sequence = window_sequence_++;
@@ -918,39 +885,7 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
   r.has_neutral = HasNeutral(config_.wiring);
   r.has_unbalance = HasUnbalance(config_.wiring);
 
-  std::array<float, 3> mv{}, mi{}, mic{};
-  for (int p = 0; p < phases_; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    const float* mp = &mean[static_cast<std::size_t>(p * kPerPhase)];
-    mv[up] = mp[kQvSum];
-    mi[up] = mp[kQiSum];
-    mic[up] = mp[kQicSum];
-    PhaseValues& ph = r.phases[up];
-    // Covariances over the window: any DC left after the running shift is
-    // removed exactly, whatever the waveform.
-    ph.v_rms = SafeSqrt(mp[kQvv] - mv[up] * mv[up]);
-    ph.i_rms = SafeSqrt(mp[kQii] - mi[up] * mi[up]);
-    ph.p_w = mp[kQvic] - mv[up] * mic[up];
-    ph.s_va = ph.v_rms * ph.i_rms;
-    r.total.p_w += ph.p_w;
-    r.total.s_va += ph.s_va;
-  }
-  if (ll_count_ == 1) {
-    const float d = mv[0] - mv[1];
-    r.v_ll_rms[0] = SafeSqrt(mean[kQLineToLine] - d * d);
-  } else if (ll_count_ == 3) {
-    for (int l = 0; l < 3; ++l) {
-      const float d = mv[static_cast<std::size_t>(l)] - mv[static_cast<std::size_t>((l + 1) % 3)];
-      r.v_ll_rms[static_cast<std::size_t>(l)] = SafeSqrt(mean[static_cast<std::size_t>(kQLineToLine + l)] - d * d);
-    }
-  }
-  if (r.has_neutral) {
-    const float d = mi[0] + mi[1] + mi[2];
-    r.i_n_rms = SafeSqrt(mean[kQNeutral] - d * d);
-  }
-  if (config_.wiring == Wiring::k3P3W) {
-    r.total.p_w = mean[kQTwoWattmeter] - ((mv[0] - mv[1]) * mic[0] + (mv[2] - mv[1]) * mic[2]);
-  }
+  const IntervalMeans means = FillWindowTimeDomain(window_.integral, span, config_.wiring, r);
 
   // Frequency from the whole zero-crossing intervals that ended in the window.
   r.f_hz = window_.real_intervals > 0 ? static_cast<float>(window_.real_intervals) / window_.real_interval_sum * rate_
@@ -1000,9 +935,9 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
   if (!first_window_ && (r.flags & unclean) == 0) {
     for (int p = 0; p < phases_; ++p) {
       const auto up = static_cast<std::size_t>(p);
-      if (IsFiniteFloat(mv[up]) && IsFiniteFloat(mi[up])) {
-        dc_v_[up] = Numeric::Sub(dc_v_[up], Numeric::FromFloat(-mv[up] / v_unit_));
-        dc_i_[up] = Numeric::Sub(dc_i_[up], Numeric::FromFloat(-mi[up] / i_unit_));
+      if (IsFiniteFloat(means.v[up]) && IsFiniteFloat(means.i[up])) {
+        dc_v_[up] = Numeric::Sub(dc_v_[up], Numeric::FromFloat(-means.v[up] / v_unit_));
+        dc_i_[up] = Numeric::Sub(dc_i_[up], Numeric::FromFloat(-means.i[up] / i_unit_));
       }
     }
   }

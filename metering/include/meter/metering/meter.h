@@ -46,6 +46,7 @@
 #include "meter/metering/frame.h"
 #include "meter/metering/harmonic_analysis.h"
 #include "meter/metering/harmonic_spectrum.h"
+#include "meter/metering/interval_figures.h"
 #include "meter/metering/quantity_run_q31.h"
 #include "meter/metering/quantity_run_x86.h"
 #include "meter/metering/sample_position.h"
@@ -202,21 +203,6 @@ class BasicMeter {
 
   using Position = SamplePosition;
 
-  // Integrated quantities, in the order Meter fills them.
-  enum Quantity : int {
-    kQvSum = 0,  // per phase, stride kPerPhase
-    kQiSum,
-    kQicSum,
-    kQvv,
-    kQii,
-    kQvic,
-    kPerPhase,
-    kQLineToLine = 3 * kPerPhase,  // three slots
-    kQNeutral = kQLineToLine + 3,
-    kQTwoWattmeter,
-    kQuantityCount,
-  };
-
   // A cycle waiting for the samples its resampling needs (its record is
   // in cycle_out_ already).
   struct PendingCycle {
@@ -263,8 +249,6 @@ class BasicMeter {
   void CloseWindow(const Position& end);
   void ServicePendingCycles(std::uint64_t newest);
   void ResampleCycle(const PendingCycle& cycle);
-  void FillCycleTimeDomain(const std::array<float, kQuantityCount>& integral, const Position& start,
-                           const Position& end, CycleEnergy& out) const;
   void HoldCycle(const CycleEnergy& cycle);
   // Gives the held records ending by `up_to_tick` their Q: `window`'s, or
   // the last known Q/S for nullptr.
