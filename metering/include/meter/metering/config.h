@@ -1,12 +1,14 @@
 #pragma once
-// What a meter is told at set-up. Everything here is validated once by
-// Meter::Init; processing never re-checks it.
+// What a meter is told at set-up. Everything here is validated once
+// (ValidateConfig, which Meter::Init calls); processing never re-checks it.
 
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 #include <utility>
+
+#include "meter/status.h"
 
 namespace meter {
 
@@ -122,5 +124,19 @@ struct MeterConfig {
 /// factor 3 at Imax = 1.2 In for the current inputs.
 inline float VoltageFullScaleForRating(double un_v) { return static_cast<float>(1.5 * 1.4142135623730950488 * un_v); }
 inline float CurrentFullScaleForRating(double in_a) { return static_cast<float>(3.0 * 1.2 * in_a); }
+
+/// The largest phase compensation a current channel takes, degrees.
+inline constexpr int kMaxPhaseCompDeg = 5;
+
+/// Checks what every meter needs of a configuration, before any state
+/// changes: a caller (a service reading its configuration file) can ask
+/// without a meter. @returns kInvalidArgument for a rate outside
+/// kMinSampleRateHz..kMaxSampleRateHz, a nominal frequency other than
+/// 50/60, non-positive or non-finite ratings, ratios, full scales or
+/// gains, a non-finite offset, a high-leg phase outside 0..2, a harmonic
+/// order outside 2..METER_MAX_HARMONIC_ORDER, a missing-voltage fraction
+/// outside [0, 1) or a phase compensation beyond kMaxPhaseCompDeg; else
+/// kOk. (The fixed-point meter's Init checks its ADC ranges on top.)
+[[nodiscard]] Status ValidateConfig(const MeterConfig& config);
 
 }  // namespace meter
