@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "float_ratio.h"
 #include "meter/dsp/profile.h"
 
 namespace meter {
@@ -43,8 +44,6 @@ constexpr int kSampleImpulseShift = 13;  // phases 0..2 at bits 13..15
 constexpr float kCrossingFilterQ = 1.0f;
 
 bool IsFiniteFloat(float x) { return std::isfinite(x); }
-
-float Ratio(float num, float den) { return den > 0.0f ? num / den : kNaN; }
 
 }  // namespace
 
@@ -971,9 +970,9 @@ void BasicMeter<Numeric>::FinishSpectrum() {
 
   for (int p = 0; p < phases_; ++p) {
     PhaseValues& ph = r.phases[static_cast<std::size_t>(p)];
-    ph.pf = Ratio(ph.p_w, ph.s_va);
+    ph.pf = detail::Ratio(ph.p_w, ph.s_va);
   }
-  r.total.pf = Ratio(r.total.p_w, r.total.s_va);
+  r.total.pf = detail::Ratio(r.total.p_w, r.total.s_va);
 
   spectrum_valid_ = true;
   published_ = r;

@@ -4,12 +4,10 @@
 #include <cstddef>
 #include <limits>
 
+#include "float_ratio.h"
+
 namespace meter {
-namespace {
-
-float Ratio(float num, float den) { return den > 0.0f ? num / den : std::numeric_limits<float>::quiet_NaN(); }
-
-}  // namespace
+using detail::Ratio;
 
 bool WindowAggregator::Add(const WindowResult& w) {
   AggregateResult& a = sums_;

@@ -18,6 +18,7 @@
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/ring_buffer.h"
 #include "meter/dsp/sinc_interpolator.h"
+#include "meter/metering/harmonic_analysis.h"
 #include "meter/metering/sample_position.h"
 #include "meter/status.h"
 
@@ -46,8 +47,8 @@ class CycleResampler {
   using Frame = std::array<Sample, 6>;
   static constexpr std::size_t kHistory = METER_HISTORY_SAMPLES;
   using History = dsp::SampleHistory<Frame, kHistory>;
-  /// One cycle's points per channel.
-  using CyclePoints = std::array<std::array<Sample, dsp::kPointsPerCycle>, 6>;
+  /// One cycle's points per channel: what the harmonic analysis takes.
+  using CyclePoints = typename HarmonicAnalysis<Numeric>::CyclePoints;
 
   /// @returns the interpolator's status for `cutoff` (cycles per sample).
   Status Init(float cutoff_cycles_per_sample) { return interpolator_.Init(cutoff_cycles_per_sample); }
