@@ -1,7 +1,7 @@
 // The Cortex-M4F form of a three-phase frame's Q31 conditioning (LDRD
 // pairs, SMULL). Compiled on every target; its body only where target.h
-// sets kArmBlockLoads. Its twin is the meter's scalar loop
-// (BasicMeter::ConditionInputs); hand_written_forms_test compares them on
+// sets kArmBlockLoads. Its twin is InputConditioner's portable loop;
+// hand_written_forms_test and input_conditioner_test compare them on
 // the target.
 #include "meter/metering/adc_conditioning.h"
 

@@ -1,7 +1,8 @@
 #pragma once
 // The Q31 meter's input conditioning state: ADC codes to Q29 samples. One
-// state, read by the scalar loop on every target and, on x86-64 hosts with
-// AVX2, by its vector form (quantity_run_x86.h).
+// state, read by InputConditioner's portable loop on every target and by
+// the hand-written whole-frame forms declared below (each defined only where
+// target.h enables it, and called only there).
 
 #include <cstddef>
 #include <cstdint>
@@ -38,11 +39,17 @@ static_assert(offsetof(AdcConditioningQ31, gain_q) == 32 && offsetof(AdcConditio
               "the Cortex-M4F conditioning reads the state at these offsets");
 
 /// The scalar conditioning of a frame's six channels (va vb vc ia ib ic) on
-/// the Cortex-M4F, the same formula with pairs of codes, offsets and gains
+/// the Cortex-M4F, InputConditioner's formula with pairs of codes, offsets and gains
 /// moved by LDRD/STRD: writes out[0..5] and returns true, or returns false
 /// as soon as a code needs clipping (the scalar loop then clips, flags and
 /// writes every channel). For the three-phase wirings (every channel used).
 /// Defined where dsp::kArmBlockLoads (adc_conditioning_arm.cc).
 bool ConditionSixChannelsArm(const AdcConditioningQ31& adc, const std::int32_t* codes, std::int32_t* out);
+
+/// The same on an x86-64 host whose CPU has AVX2, for any wiring: writes
+/// out[0..5] (zero for unused channels) and returns true, or returns false,
+/// writing nothing, when a used channel's code needs clipping. Defined where
+/// dsp::kX86Avx2 (quantity_run_x86.cc).
+bool ConditionFrameQ31Avx2(const AdcConditioningQ31& adc, const std::int32_t* codes, std::int32_t* out);
 
 }  // namespace meter::detail

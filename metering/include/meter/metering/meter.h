@@ -37,7 +37,6 @@
 #include "meter/dsp/sinc_interpolator.h"
 #include "meter/dsp/target.h"
 #include "meter/dsp/zero_crossing.h"
-#include "meter/metering/adc_conditioning.h"
 #include "meter/metering/config.h"
 #include "meter/metering/crossing_tracker.h"
 #include "meter/metering/cycle_energy.h"
@@ -46,6 +45,7 @@
 #include "meter/metering/frame.h"
 #include "meter/metering/harmonic_analysis.h"
 #include "meter/metering/harmonic_spectrum.h"
+#include "meter/metering/input_conditioner.h"
 #include "meter/metering/interval_figures.h"
 #include "meter/metering/quantity_run_q31.h"
 #include "meter/metering/quantity_run_x86.h"
@@ -181,8 +181,8 @@ class BasicMeter {
   std::array<float, 6> ChannelOffsets() const {
     std::array<float, 6> out{};
     for (std::size_t p = 0; p < 3; ++p) {
-      out[p] = Numeric::ToFloat(dc_v_[p]) * v_unit_;
-      out[3 + p] = Numeric::ToFloat(dc_i_[p]) * i_unit_;
+      out[p] = Numeric::ToFloat(dc_v_[p]) * conditioner_.v_unit();
+      out[3 + p] = Numeric::ToFloat(dc_i_[p]) * conditioner_.i_unit();
     }
     return out;
   }
@@ -197,8 +197,8 @@ class BasicMeter {
   // an integration needs to choose one, so the switch is not public.
   friend struct MeterTestAccess;
   /// The fastest loop the meter may take, from the next sample on; Init
-  /// allows every one. kPerSample also takes the portable Q31 conditioning
-  /// (no x86 vector form): the targets' path.
+  /// allows every one. kPerSample also takes the portable conditioning (no
+  /// whole-frame form).
   void LimitRunLoop(RunLoop fastest);
 
   using Position = SamplePosition;
@@ -226,8 +226,6 @@ class BasicMeter {
   // the call), a call on the Cortex-M4F, where inlined it spills more than
   // the call costs (docs/PERFORMANCE.md, "Measured choices in the code").
   METER_FRAME_BODY_INLINE std::uint8_t ProcessOneFrame(const Input& frame);
-  // Conditions the newest frame into the history; returns its sample flags.
-  std::uint16_t ConditionInputs(const Input& frame, std::uint64_t n);
   void ComputeQuantities(std::uint64_t m, std::array<typename Numeric::Product, kQuantityCount>& q) const;
   // Adds the waiting run's quantities to the integrators.
   void FlushRun();
@@ -237,9 +235,7 @@ class BasicMeter {
   // Q31: whether the conditioning's sample bounds and the window's DC shifts
   // rule out saturation in every run loop's difference, sum and rounding.
   bool RunsCannotSaturate() const;
-  // Q31: the largest |conditioned sample| of a channel (ADC range, offset,
-  // gain), and whether no resampled point or its DC shift can saturate.
-  std::int64_t SampleBound(std::size_t channel) const;
+  // Q31: whether no resampled point or its DC shift can saturate.
   bool ResamplingCannotSaturate() const;
   void UpdateRunSetup();
   void OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral);
@@ -256,7 +252,7 @@ class BasicMeter {
   static std::uint64_t Tick(const Position& p);
   void FinishSpectrum();
   void UpdatePhaseCompensation(float f_hz);
-  Status InitConditioning(const MeterConfig& config);
+  void SetQuantityScales();
   void SetCrossingHysteresis(float volts);
   void SetImpulseThreshold(float volts);
 
@@ -266,16 +262,8 @@ class BasicMeter {
   int cycles_per_window_ = 10;
   int delay_ = 0;
   float rate_ = 8000.0f;
-  // Conditioning: x = (input - offset) * gain. Float: input units to
-  // primary units, per channel (va vb vc ia ib ic). Q31: codes to Q29 with
-  // every channel of a kind on one scale; v_unit_/i_unit_ are the primary
-  // value of one Sample unit (1.0 / 2^29).
-  std::array<float, 6> channel_offset_{}, channel_gain_{};
-  struct NoAdcConditioning {};
-  [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, NoAdcConditioning,
-                                           detail::AdcConditioningQ31>
-      adc_{};  // Q31: both forms read it
-  float v_unit_ = 1.0f, i_unit_ = 1.0f;
+  // The first stage: raw frames to conditioned samples (its own header).
+  InputConditioner<Numeric> conditioner_{};
   std::array<float, kQuantityCount> quantity_scale_{};       // integral units to physical units
   float min_cycle_ = 0, max_cycle_ = 0, nominal_cycle_ = 0;  // samples
   std::int64_t max_cycle_whole_ = 0;
@@ -284,12 +272,10 @@ class BasicMeter {
   // (The per-sample path's small members come first, within the reach of
   // an immediate load offset from `this` on a Cortex-M (1020 bytes for
   // VLDR); the sample history and the harmonic path follow them.)
-  // The last conditioned frame: a non-finite input holds its channel's
-  // previous value. Channels va vb vc ia ib ic, as in the history.
+  // A conditioned frame: channels va vb vc ia ib ic, as in the history.
   using HistoryFrame = std::array<Sample, 6>;
   // The zero-crossing reference of a frame, in the band-pass's domain.
   Sample FilterReference(const HistoryFrame& frame) const;
-  HistoryFrame last_frame_{};
   std::uint64_t raw_count_ = 0;
 
   // Processing point (raw_count_ - 1 - delay_).
@@ -360,19 +346,11 @@ class BasicMeter {
   // in the queue: inside it, the layout change cost the Q31 frame body 23
   // instructions a sample set (docs/PERFORMANCE.md, "Measured choices").
   std::array<float, 3> last_q_over_s_{};
-#if METER_DSP_X86_SSE2
-  // Float conditioning as two four-lane vectors over a frame's six channels
-  // (x86 hosts), with channel_offset_ and channel_gain_: per channel full
-  // scale and use mask (an unused channel: infinite full scale, zero mask).
-  std::array<float, 6> lane_full_scale_{};
-  std::array<std::int32_t, 6> lane_used_{};
-#endif
 #if METER_DSP_X86_AVX2
   // The x86 run loop's DC shifts and compensation taps (host builds only).
   std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, detail::QuantityRunSetup, detail::QuantityRunSetupQ31>
       run_setup_{};
   bool run_vector_ = false;  // the wiring, CPU, limit and (Q31) the sample bounds suit the loop
-  bool adc_vector_ = false;  // Q31: this CPU conditions a frame as one vector
 #endif
 
   // Window awaiting its spectrum, and what is published.

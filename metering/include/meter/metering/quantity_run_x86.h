@@ -95,13 +95,6 @@ struct QuantityRunSumsQ31 {
   alignas(32) std::int64_t last[kKinds][8];
 };
 
-/// Conditions one frame of six ADC codes as the meter's scalar loop does
-/// (AdcConditioningQ31), on a CPU with AVX2: writes the six samples to
-/// out[0..5] (zero for unused channels) and returns true; returns false,
-/// writing nothing, when a used channel's code needs clipping (the scalar
-/// loop clips and flags it).
-bool ConditionFrameQ31Avx2(const AdcConditioningQ31& adc, const std::int32_t* codes, std::int32_t* out);
-
 /// Sums a Q31 run of `count` >= 1 samples (frames of six int32), on a CPU
 /// with AVX2; the frames it reads are those of SumQuantityRunAvx2.
 void SumQuantityRunQ31Avx2(const QuantityRunSetupQ31& setup, const std::int32_t* first_frame, int count,
