@@ -59,6 +59,7 @@ Status BasicMeter<Numeric>::Init(const MeterConfig& config) {
   cycles_per_window_ = config.nominal_hz == 50.0f ? 10 : 12;
   if (Status s = conditioner_.Init(config); s != Status::kOk) return s;
   SetQuantityScales();
+  integrator_.Init(config.wiring);
 
   if (Status s = crossings_.Init(config.nominal_hz, kCrossingFilterQ, rate_); s != Status::kOk) return s;
   // The processing point lags the newest sample far enough for the largest
@@ -159,16 +160,12 @@ void BasicMeter<Numeric>::SetImpulseThreshold(float volts) {
 template <typename Numeric>
 void BasicMeter<Numeric>::UpdatePhaseCompensation(float f_hz) {
   const float f = std::fmin(std::fmax(f_hz, 40.0f), 70.0f);
-  for (int p = 0; p < 3; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    const float shift = config_.phase_comp_deg[up] / 360.0f * rate_ / f;
-    const float whole = std::floor(shift);
-    comp_whole_[up] = static_cast<int>(whole);
-    comp_taps_[up] = dsp::LagrangeTaps<Numeric>::ForFraction(shift - whole);
-  }
+  std::array<float, 3> advance{};
+  for (std::size_t p = 0; p < 3; ++p) advance[p] = config_.phase_comp_deg[p] / 360.0f * rate_ / f;
   // (No run waits here: Init starts without one, and a window closes at a
-  // boundary, after FlushRun.)
-  UpdateRunSetup();
+  // boundary, after the integrator's flush.)
+  integrator_.SetCompensation(advance, conditioner_);
+  resample_less_offsets_ = ResamplingCannotSaturate();
 }
 
 template <typename Numeric>
@@ -177,62 +174,6 @@ void BasicMeter<Numeric>::MarkGap(std::uint64_t lost_samples) {
   gap_samples_ += lost_samples;
   gap_ticks_unassigned_ += lost_samples * kTicksPerSample;
   pending_gap_ = true;
-}
-
-template <typename Numeric>
-void BasicMeter<Numeric>::ComputeQuantities(std::uint64_t m,
-                                            std::array<typename Numeric::Product, kQuantityCount>& q) const {
-  // Samples at the processing point, DC-shifted; the current for power is
-  // read at the phase-compensated position.
-  using N = Numeric;
-  std::array<Sample, 3> v{}, i{}, ic{};
-  const HistoryFrame& now = hist_.At(m);
-  // Per sample, at most three phases: unrolled, no loop overhead.
-#pragma GCC unroll 3
-  for (int p = 0; p < phases_; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    v[up] = N::Sub(now[up], dc_v_[up]);
-    i[up] = N::Sub(now[3 + up], dc_i_[up]);
-    const std::uint64_t k = m + static_cast<std::uint64_t>(static_cast<std::int64_t>(comp_whole_[up]));
-    const std::size_t ch = 3 + up;
-    const Sample shifted =
-        hist_.ReadRun(k - 1, 4, [&](auto f) { return comp_taps_[up].Apply(f(0)[ch], f(1)[ch], f(2)[ch], f(3)[ch]); });
-    ic[up] = N::Sub(shifted, dc_i_[up]);
-  }
-  if (config_.wiring == Wiring::k3P3W) {
-    // No neutral: phase voltages are taken to the virtual star point.
-    const Sample star = N::Mean3(v[0], v[1], v[2]);
-    for (auto& x : v) x = N::Sub(x, star);
-  }
-
-  // Per sample, at most three phases: unrolled, no loop overhead.
-#pragma GCC unroll 3
-  for (int p = 0; p < phases_; ++p) {
-    const auto up = static_cast<std::size_t>(p);
-    auto* qp = &q[static_cast<std::size_t>(p * kPerPhase)];
-    qp[kQvSum] = N::Widen(v[up]);
-    qp[kQiSum] = N::Widen(i[up]);
-    qp[kQicSum] = N::Widen(ic[up]);
-    qp[kQvv] = N::Mul(v[up], v[up]);
-    qp[kQii] = N::Mul(i[up], i[up]);
-    qp[kQvic] = N::Mul(v[up], ic[up]);
-  }
-  if (ll_count_ == 1) {
-    const Sample d = N::Sub(v[0], v[1]);
-    q[kQLineToLine] = N::Mul(d, d);
-  } else if (ll_count_ == 3) {
-    const Sample ab = N::Sub(v[0], v[1]), bc = N::Sub(v[1], v[2]), ca = N::Sub(v[2], v[0]);
-    q[kQLineToLine] = N::Mul(ab, ab);
-    q[kQLineToLine + 1] = N::Mul(bc, bc);
-    q[kQLineToLine + 2] = N::Mul(ca, ca);
-  }
-  {
-    const Sample in = N::Add3(i[0], i[1], i[2]);
-    q[kQNeutral] = N::Mul(in, in);
-  }
-  if (config_.wiring == Wiring::k3P3W) {
-    q[kQTwoWattmeter] = N::Mul(N::Sub(v[0], v[1]), ic[0]) + N::Mul(N::Sub(v[2], v[1]), ic[2]);
-  }
 }
 
 // One frame; ProcessFrames' loop is its only caller (where it is inlined:
@@ -267,10 +208,7 @@ inline std::uint8_t BasicMeter<Numeric>::ProcessOneFrame(const Input& frame) {
   }
 
   if (m == 0) {
-    ComputeQuantities(0, last_quantities_);
-    for (int k = 0; k < kQuantityCount; ++k) {
-      integrators_[static_cast<std::size_t>(k)].Start(last_quantities_[static_cast<std::size_t>(k)]);
-    }
+    integrator_.Start(hist_, 0);
     return events_;
   }
 
@@ -308,37 +246,17 @@ inline std::uint8_t BasicMeter<Numeric>::ProcessOneFrame(const Input& frame) {
   }
 
   if (boundary) {
-    // The edge needs every sample before it integrated, and this sample's
-    // quantities as shifted now (a window closing below moves the shift on).
-    FlushRun();
-    std::array<typename Numeric::Product, kQuantityCount> q{};
-    ComputeQuantities(m, q);
     std::array<float, kQuantityCount> cycle_integral{};
-    for (int k = 0; k < kQuantityCount; ++k) {
-      const auto uk = static_cast<std::size_t>(k);
-      // Cycle integrals leave the numeric type here: physical units, float.
-      cycle_integral[uk] =
-          static_cast<float>(integrators_[uk].SplitAndAdd(last_quantities_[uk], q[uk], at.frac)) * quantity_scale_[uk];
-      window_.integral[uk] += cycle_integral[uk];
-    }
+    integrator_.CloseAt(hist_, m, at.frac, quantity_scale_, cycle_integral);
+    for (std::size_t k = 0; k < static_cast<std::size_t>(kQuantityCount); ++k) window_.integral[k] += cycle_integral[k];
     const std::uint32_t windows_before = window_sequence_;
     OnCycleBoundary(at, real, cycle_integral);
-    if (window_sequence_ != windows_before) {
-      // A window closed and its DC shift (and phase compensation) moved on:
-      // the new window must see one shift on every sample, the two around its
-      // first edge included, or the covariance would not remove it exactly.
-      std::array<typename Numeric::Product, kQuantityCount> q_prev{};
-      ComputeQuantities(m - 1, q_prev);
-      ComputeQuantities(m, q);
-      for (int k = 0; k < kQuantityCount; ++k) {
-        const auto uk = static_cast<std::size_t>(k);
-        integrators_[uk].Reopen(q_prev[uk], q[uk], at.frac);
-      }
-    }
-    last_quantities_ = q;  // the next edge interpolates from this sample as shifted now
+    // A window closed and its DC shift (and phase compensation) moved on:
+    // the new window must see one shift on every sample, the two around its
+    // first edge included, or the covariance would not remove it exactly.
+    if (window_sequence_ != windows_before) integrator_.ReopenAt(hist_, m, at.frac);
   } else {
-    if (run_length_ == 0) run_first_ = m;
-    if (++run_length_ == kMaxRun) FlushRun();
+    integrator_.Defer(hist_, m);
   }
 
   if (m_signed >= f10_interval_end_) {
@@ -370,125 +288,23 @@ typename BasicMeter<Numeric>::BlockResult BasicMeter<Numeric>::ProcessFrames(std
 }
 
 template <typename Numeric>
-void BasicMeter<Numeric>::FlushRun() {
-  if (run_length_ == 0) return;
-  const std::uint64_t first = run_first_;
-  const int count = run_length_;
-  run_length_ = 0;
-  if (FlushRunVector(first, count)) return;
-  if (phase_run_ready_) {
-    FlushRunPhases(first, count);
-    return;
-  }
-  for (int k = 0; k < count; ++k) AddSampleQuantities(first + static_cast<std::uint64_t>(k));
-}
-
-template <typename Numeric>
-void BasicMeter<Numeric>::AddSampleQuantities(std::uint64_t m) {
-  ComputeQuantities(m, last_quantities_);
-  dsp::AddToEach(integrators_, last_quantities_);
-}
-
-template <typename Numeric>
-void BasicMeter<Numeric>::FlushRunPhases([[maybe_unused]] std::uint64_t first, [[maybe_unused]] int count) {
-  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    using Layout = detail::PhaseRunLayout;
-    static_assert(Layout::kCount <= kQuantityCount && Layout::kNeutral == kQNeutral &&
-                      Layout::kLineToLine == kQLineToLine && Layout::kPhaseStride == kPerPhase &&
-                      Layout::kV == kQvSum && Layout::kI == kQiSum && Layout::kIc == kQicSum && Layout::kVv == kQvv &&
-                      Layout::kIi == kQii && Layout::kVic == kQvic,
-                  "the phase run loop writes the meter's quantity layout");
-    static_assert(kMaxRun <= detail::PhaseRunSetupQ31::kMaxRun, "a run fits the phase loop's buffers");
-    // Samples whose frames (their compensation windows included) lie in one
-    // piece of the history go to the loop; the few whose windows wrap
-    // around the history's end are added one at a time (integer sums: the
-    // order of the adds does not matter).
-    const int reach = phase_run_.reach_last - phase_run_.reach_first;
-    std::array<std::int64_t, kQuantityCount> sums{};
-    while (count > 0) {
-      const std::uint64_t window_first = first - static_cast<std::uint64_t>(-phase_run_.reach_first);
-      const auto room =
-          static_cast<int>(kHistory - (window_first & (kHistory - 1))) - reach;  // samples before the wrap
-      if (room <= 0) {
-        AddSampleQuantities(first);
-        ++first;
-        --count;
-        continue;
-      }
-      const int take = room < count ? room : count;
-      detail::SumPhaseRunQ31(phase_run_, hist_.At(first).data(), take, sums.data(), last_quantities_.data());
-      first += static_cast<std::uint64_t>(take);
-      count -= take;
-    }
-    dsp::AddToEach(integrators_, sums);
-  }
-}
-
-template <typename Numeric>
-bool BasicMeter<Numeric>::FlushRunVector([[maybe_unused]] std::uint64_t first, [[maybe_unused]] int count) {
-#if METER_DSP_X86_AVX2
-  if (!run_vector_) return false;
-  // Every frame the run and its compensation window reach, unwrapped: the
-  // window starts before the run's first sample or after it (every current
-  // advanced by two samples or more).
-  const int lowest = std::min(0, run_setup_.lagrange_first);
-  const int highest = std::max(0, run_setup_.lagrange_first + run_setup_.lagrange_taps - 1);
-  const HistoryFrame* frames =
-      hist_.Contiguous(first - static_cast<std::uint64_t>(-lowest), static_cast<std::size_t>(count + highest - lowest));
-  if (frames == nullptr) return false;
-  // Both sums structs name their kinds and lanes alike: the run's sums go
-  // to the integrators, its last sample's values to last_quantities_.
-  const auto take = [&](const auto& sums) {
-    using K = std::remove_cvref_t<decltype(sums)>;
-    const auto store = [&](const auto& v, const auto& use) {
-      for (std::size_t p = 0; p < 3; ++p) {
-        const std::size_t base = p * kPerPhase;
-        use(base + kQvSum, v[K::kX][p]);
-        use(base + kQiSum, v[K::kX][3 + p]);
-        use(base + kQicSum, v[K::kIc][K::kCurrentLane + p]);
-        use(base + kQvv, v[K::kSquares][K::kSquareLane[p]]);
-        use(base + kQii, v[K::kSquares][K::kSquareLane[3 + p]]);
-        use(base + kQvic, v[K::kVIc][K::kCurrentLane + p]);
-      }
-      for (std::size_t l = 0; l < static_cast<std::size_t>(ll_count_); ++l) use(kQLineToLine + l, v[K::kLln][l]);
-      use(std::size_t{kQNeutral}, v[K::kLln][3]);
-    };
-    store(sums.sum, [&](std::size_t k, auto x) { integrators_[k].Add(x); });
-    store(sums.last, [&](std::size_t k, auto x) { last_quantities_[k] = x; });
-  };
-  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    detail::QuantityRunSums sums;
-    detail::SumQuantityRunAvx2(run_setup_, frames[-lowest].data(), count, sums);
-    take(sums);
-  } else {
-    detail::QuantityRunSumsQ31 sums;
-    detail::SumQuantityRunQ31Avx2(run_setup_, frames[-lowest].data(), count, sums);
-    take(sums);
-  }
-  return true;
-#else
-  return false;
-#endif
-}
-
-template <typename Numeric>
 void BasicMeter<Numeric>::LimitRunLoop(RunLoop fastest) {
-  FlushRun();  // the samples waiting go the way they were meant to
-  run_loop_limit_ = fastest;
+  integrator_.LimitRunLoop(fastest, hist_, conditioner_);
   // The per-sample loop is the portable path throughout: its conditioning too.
   conditioner_.UseWholeFrameForm(fastest != RunLoop::kPerSample);
-  UpdateRunSetup();
 }
 
 template <typename Numeric>
 bool BasicMeter<Numeric>::ResamplingCannotSaturate() const {
-  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
+  if constexpr (!Numeric::kSaturates) {
     return false;  // (float does not saturate; nothing asks)
   } else {
     // A point is at most the largest sample times the taps' absolute sum,
     // plus its rounding; less the DC shift it must stay inside int32.
     constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
-    const std::array<Sample, 6> dc{dc_v_[0], dc_v_[1], dc_v_[2], dc_i_[0], dc_i_[1], dc_i_[2]};
+    const auto& dc_v = integrator_.dc_v();
+    const auto& dc_i = integrator_.dc_i();
+    const std::array<Sample, 6> dc{dc_v[0], dc_v[1], dc_v[2], dc_i[0], dc_i[1], dc_i[2]};
     for (std::size_t ch = 0; ch < 6; ++ch) {
       const std::int64_t point =
           ((conditioner_.SampleBound(ch) * resampler_.interpolator().TapAbsSumBoundQ29()) >> 29) + 2;
@@ -496,83 +312,6 @@ bool BasicMeter<Numeric>::ResamplingCannotSaturate() const {
     }
     return true;
   }
-}
-
-template <typename Numeric>
-bool BasicMeter<Numeric>::RunsCannotSaturate() const {
-  if constexpr (std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    return true;
-  } else {
-    // With each channel's conditioned samples bounded by its ADC range,
-    // offset and gain, no DC-shifted sample, line-to-line difference,
-    // neutral sum or compensated current may reach the limit.
-    constexpr std::int64_t kLimit = std::numeric_limits<std::int32_t>::max();
-    std::int64_t v_max = 0, i_max = 0;
-    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
-      const std::int64_t i_bound = conditioner_.SampleBound(3 + p);
-      const std::int64_t i_dc = std::abs(std::int64_t{dc_i_[p]});
-      v_max = std::max(v_max, conditioner_.SampleBound(p) + std::abs(std::int64_t{dc_v_[p]}));
-      i_max = std::max(i_max, i_bound + i_dc);
-      std::int64_t tap_sum = 0;  // Q30
-      for (const std::int32_t c : comp_taps_[p].c) tap_sum += std::abs(std::int64_t{c});
-      if (((tap_sum * i_bound) >> dsp::Q31Numeric::kCoefBits) + 1 + i_dc > kLimit) return false;
-    }
-    return 2 * v_max <= kLimit && 3 * i_max <= kLimit;
-  }
-}
-
-template <typename Numeric>
-void BasicMeter<Numeric>::UpdateRunSetup() {
-  // Both run loops cover the wirings with a neutral or one phase (3P3W's
-  // star point and two-wattmeter products stay on the per-sample loop); in
-  // Q31 they have no saturation, so they run only where none can occur.
-  phase_run_ready_ = false;
-#if METER_DSP_X86_AVX2
-  run_vector_ = false;
-#endif
-  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) resample_less_offsets_ = ResamplingCannotSaturate();
-  if (config_.wiring == Wiring::k3P3W || run_loop_limit_ == RunLoop::kPerSample || !RunsCannotSaturate()) return;
-  int lowest = comp_whole_[0], highest = comp_whole_[0];
-  for (std::size_t p = 1; p < static_cast<std::size_t>(phases_); ++p) {
-    lowest = std::min(lowest, comp_whole_[p]);
-    highest = std::max(highest, comp_whole_[p]);
-  }
-  if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
-    phase_run_.phases = phases_;
-    phase_run_.line_to_line = ll_count_;
-    for (std::size_t p = 0; p < 3; ++p) {
-      phase_run_.dc_v[p] = dc_v_[p];
-      phase_run_.dc_i[p] = dc_i_[p];
-      phase_run_.advance[p] = comp_whole_[p];
-      for (std::size_t t = 0; t < 4; ++t) phase_run_.taps[p][t] = comp_taps_[p].c[t];
-    }
-    phase_run_.reach_first = std::min(0, lowest - 1);  // Lagrange reads k - 1 .. k + 2
-    phase_run_.reach_last = std::max(0, highest + 2);
-    phase_run_ready_ = true;
-  }
-#if METER_DSP_X86_AVX2
-  // The vector loop: compensation advances within kMaxLagrangeTaps - 3
-  // samples of each other.
-  if (!dsp::X86HasAvx2Fma() || run_loop_limit_ != RunLoop::kVector) return;
-  const int taps = highest - lowest + 4;
-  if (taps > detail::QuantityRunSetup::kMaxLagrangeTaps) return;
-  run_setup_ = {};  // zero taps outside each lane's four
-  run_setup_.lagrange_taps = taps;
-  run_setup_.lagrange_first = lowest - 1;  // Lagrange reads k - 1 .. k + 2
-  // The window's DC shifts too: this runs after every change of them. A
-  // phase's current sits in its sums' current lane (float 3 + p, Q31 p).
-  using RunSums = std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, detail::QuantityRunSums,
-                                     detail::QuantityRunSumsQ31>;
-  constexpr auto kCurrentLane = static_cast<std::size_t>(RunSums::kCurrentLane);
-  for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
-    const auto offset = static_cast<std::size_t>(comp_whole_[p] - lowest);
-    for (std::size_t t = 0; t < 4; ++t) run_setup_.lagrange[offset + t][kCurrentLane + p] = comp_taps_[p].c[t];
-    run_setup_.dc[p] = dc_v_[p];
-    run_setup_.dc[3 + p] = dc_i_[p];
-    run_setup_.dc_current[kCurrentLane + p] = dc_i_[p];
-  }
-  run_vector_ = true;
-#endif
 }
 
 template <typename Numeric>
@@ -741,15 +480,16 @@ void BasicMeter<Numeric>::CloseWindow(const Position& end) {
   // and a clipped, non-finite or spliced window's mean is not the offset.
   const std::uint32_t unclean = kFlagGap | (0x3Fu << 8) | (0x3Fu << 16);
   if (!first_window_ && (r.flags & unclean) == 0) {
-    for (int p = 0; p < phases_; ++p) {
-      const auto up = static_cast<std::size_t>(p);
-      if (IsFiniteFloat(means.v[up]) && IsFiniteFloat(means.i[up])) {
-        dc_v_[up] = Numeric::Sub(dc_v_[up], Numeric::FromFloat(-means.v[up] / conditioner_.v_unit()));
-        dc_i_[up] = Numeric::Sub(dc_i_[up], Numeric::FromFloat(-means.i[up] / conditioner_.i_unit()));
+    std::array<Sample, 3> dc_v = integrator_.dc_v(), dc_i = integrator_.dc_i();
+    for (std::size_t p = 0; p < static_cast<std::size_t>(phases_); ++p) {
+      if (IsFiniteFloat(means.v[p]) && IsFiniteFloat(means.i[p])) {
+        dc_v[p] = Numeric::Sub(dc_v[p], Numeric::FromFloat(-means.v[p] / conditioner_.v_unit()));
+        dc_i[p] = Numeric::Sub(dc_i[p], Numeric::FromFloat(-means.i[p] / conditioner_.i_unit()));
       }
     }
+    integrator_.SetDcShifts(dc_v, dc_i, conditioner_);
   }
-  // (It also hands the new DC shifts to the x86 run loop: UpdateRunSetup.)
+  // The compensation follows the measured frequency.
   UpdatePhaseCompensation(IsFiniteFloat(r.f_hz) ? r.f_hz : config_.nominal_hz);
 
   pending_window_ = r;
@@ -793,7 +533,9 @@ void BasicMeter<Numeric>::ServicePendingCycles(std::uint64_t newest) {
 
 template <typename Numeric>
 void BasicMeter<Numeric>::ResampleCycle(const PendingCycle& c) {
-  const HistoryFrame dc{dc_v_[0], dc_v_[1], dc_v_[2], dc_i_[0], dc_i_[1], dc_i_[2]};
+  const auto& dc_v = integrator_.dc_v();
+  const auto& dc_i = integrator_.dc_i();
+  const HistoryFrame dc{dc_v[0], dc_v[1], dc_v[2], dc_i[0], dc_i[1], dc_i[2]};
   if (!resampler_.Resample(hist_, c.start, c.end, dc, resample_less_offsets_, analysis_.cycle_points())) {
     spectrum_valid_ = false;
   }

@@ -1,5 +1,8 @@
 #include "meter/metering/quantity_run_x86.h"
 
+#include "meter/dsp/target.h"
+#include "meter/metering/adc_conditioning.h"
+
 #if METER_DSP_X86_AVX2
 #include <immintrin.h>
 

@@ -12,6 +12,7 @@
 
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/target.h"
+#include "meter/metering/adc_conditioning.h"
 #include "meter/metering/quantity_run_x86.h"
 #include "support/q31_run_samples.h"
 

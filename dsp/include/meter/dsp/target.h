@@ -97,6 +97,18 @@
 #define METER_DSP_X86_FFT_BATCH 0
 #endif
 
+// METER_DSP_INLINE_ON_VECTOR_HOSTS: on a declaration, always inlined on x86-64
+// hosts, a call elsewhere: the meter's frame body, inlined into its block
+// loop on a host (17 instructions a frame fewer), a call on the Cortex-M4F,
+// where inlined it spills more than the call costs (docs/PERFORMANCE.md,
+// "Measured choices in the code"). (The attribute must be on the
+// declaration: on the definition alone GCC kept the call.)
+#if METER_DSP_X86_AVX2
+#define METER_DSP_INLINE_ON_VECTOR_HOSTS [[gnu::always_inline]]
+#else
+#define METER_DSP_INLINE_ON_VECTOR_HOSTS
+#endif
+
 namespace meter::dsp {
 // The same switches as constants, for `if constexpr` in code that is the
 // same on every target (the headers): a form's call sits in a discarded

@@ -47,18 +47,11 @@
 #include "meter/metering/harmonic_spectrum.h"
 #include "meter/metering/input_conditioner.h"
 #include "meter/metering/interval_figures.h"
-#include "meter/metering/quantity_run_q31.h"
-#include "meter/metering/quantity_run_x86.h"
+#include "meter/metering/quantity_integrator.h"
 #include "meter/metering/sample_position.h"
 #include "meter/metering/window_aggregator.h"
 #include "meter/metering/window_result.h"
 #include "meter/status.h"
-
-#if METER_DSP_X86_AVX2
-#define METER_FRAME_BODY_INLINE [[gnu::always_inline]]
-#else
-#define METER_FRAME_BODY_INLINE
-#endif
 
 namespace meter {
 
@@ -95,8 +88,8 @@ class BasicMeter {
   static constexpr int kWindowsPerAggregate = WindowAggregator::kWindowsPerAggregate;
   /// Cycle records the meter keeps for PopCycle and PopCycleReactive.
   static constexpr int kCycleQueue = CycleEnergyQueue::kCapacity;
-  /// Most samples whose integration waits for one run (see FlushRun).
-  static constexpr int kMaxRun = 32;
+  /// Most samples whose integration waits for one run.
+  static constexpr int kMaxRun = QuantityIntegrator<Numeric>::kMaxRun;
 
   /// Validates the configuration and resets all state.
   /// Sample rates of 4000..32000 Hz meet the accuracy figures; 100..4000 Hz
@@ -128,22 +121,14 @@ class BasicMeter {
   BlockResult ProcessFrames(std::span<const Input> frames, std::uint8_t stop = 0);
 
   /// The loops that sum the runs of samples between cycle edges, slowest
-  /// first. Each gives the per-sample loop's sums: to the bit in Q31 (the
-  /// same integer operations), to rounding in float (the vector loop fuses
-  /// and sums a run before it reaches the integrators).
-  enum class RunLoop : std::uint8_t {
-    kPerSample,  ///< one sample's quantities at a time: every wiring, every bound
-    kPhases,     ///< Q31, every target: one phase at a time over a run, where nothing can saturate; not 3P3W
-    kVector,     ///< x86-64 hosts with AVX2: one vector per frame (Q31: where nothing can saturate); not 3P3W
-  };
+  /// first (quantity_integrator.h). Each gives the per-sample loop's sums:
+  /// to the bit in Q31 (the same integer operations), to rounding in float
+  /// (the vector loop fuses and sums a run before it reaches the
+  /// integrators).
+  using RunLoop = typename QuantityIntegrator<Numeric>::RunLoop;
   /// The loop that sums the runs now (the CPU, the wiring, the
   /// compensation's spread and, for Q31, the sample bounds decide).
-  RunLoop ActiveRunLoop() const {
-#if METER_DSP_X86_AVX2
-    if (run_vector_) return RunLoop::kVector;
-#endif
-    return phase_run_ready_ ? RunLoop::kPhases : RunLoop::kPerSample;
-  }
+  RunLoop ActiveRunLoop() const { return integrator_.ActiveRunLoop(); }
 
   /// Tells the meter that `lost_samples` frames are missing before the next
   /// frame (a DMA overrun, a gap in a file). The window is flagged and the
@@ -181,8 +166,8 @@ class BasicMeter {
   std::array<float, 6> ChannelOffsets() const {
     std::array<float, 6> out{};
     for (std::size_t p = 0; p < 3; ++p) {
-      out[p] = Numeric::ToFloat(dc_v_[p]) * conditioner_.v_unit();
-      out[3 + p] = Numeric::ToFloat(dc_i_[p]) * conditioner_.i_unit();
+      out[p] = Numeric::ToFloat(integrator_.dc_v()[p]) * conditioner_.v_unit();
+      out[3 + p] = Numeric::ToFloat(integrator_.dc_i()[p]) * conditioner_.i_unit();
     }
     return out;
   }
@@ -221,23 +206,11 @@ class BasicMeter {
     bool spectrum_ok = true;
   };
 
-  // The per-frame body: inlined into the block loop on x86 hosts (the
-  // attribute must be on the declaration: on the definition alone GCC kept
-  // the call), a call on the Cortex-M4F, where inlined it spills more than
-  // the call costs (docs/PERFORMANCE.md, "Measured choices in the code").
-  METER_FRAME_BODY_INLINE std::uint8_t ProcessOneFrame(const Input& frame);
-  void ComputeQuantities(std::uint64_t m, std::array<typename Numeric::Product, kQuantityCount>& q) const;
-  // Adds the waiting run's quantities to the integrators.
-  void FlushRun();
-  bool FlushRunVector(std::uint64_t first, int count);
-  void FlushRunPhases(std::uint64_t first, int count);
-  void AddSampleQuantities(std::uint64_t m);
-  // Q31: whether the conditioning's sample bounds and the window's DC shifts
-  // rule out saturation in every run loop's difference, sum and rounding.
-  bool RunsCannotSaturate() const;
+  // The per-frame body: inlined into the block loop on x86 hosts only
+  // (target.h says why).
+  METER_DSP_INLINE_ON_VECTOR_HOSTS std::uint8_t ProcessOneFrame(const Input& frame);
   // Q31: whether no resampled point or its DC shift can saturate.
   bool ResamplingCannotSaturate() const;
-  void UpdateRunSetup();
   void OnCycleBoundary(const Position& at, bool real, const std::array<float, kQuantityCount>& cycle_integral);
   // `gap`: samples were lost just before sample n.
   void DetectCrossing(std::uint64_t n, bool gap);
@@ -278,30 +251,10 @@ class BasicMeter {
   Sample FilterReference(const HistoryFrame& frame) const;
   std::uint64_t raw_count_ = 0;
 
-  // Processing point (raw_count_ - 1 - delay_).
-  std::array<Sample, 3> dc_v_{}, dc_i_{};
-  std::array<int, 3> comp_whole_{};                        // current advance, whole samples
-  std::array<dsp::LagrangeTaps<Numeric>, 3> comp_taps_{};  // and its fraction
   bool pending_gap_ = false;
-  std::array<dsp::EdgeIntegrator<Numeric>, kQuantityCount> integrators_{};
-  // The quantities of the last sample the integrators hold (a cycle edge
-  // interpolates from them). Zeroed at Init: those the wiring does not use
-  // stay zero.
-  std::array<typename Numeric::Product, kQuantityCount> last_quantities_{};
-  // Samples past the last one integrated with no cycle boundary among them:
-  // their quantities are computed and added as one run (FlushRun), at the
-  // next boundary or when kMaxRun wait, so a vector loop can take several
-  // samples at once. Only the adds wait; every decision stays per sample.
-  std::uint64_t run_first_ = 0;
-  int run_length_ = 0;
-  RunLoop run_loop_limit_ = RunLoop::kVector;
-  // Q31: the phase-at-a-time run loop's DC shifts and compensation, set
-  // with every change of them (UpdateRunSetup), and whether it runs.
-  struct NoPhaseRun {};
-  [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, NoPhaseRun,
-                                           detail::PhaseRunSetupQ31>
-      phase_run_{};
-  bool phase_run_ready_ = false;
+  // Processing point (raw_count_ - 1 - delay_): the quantities and their
+  // integrals (a stage of its own).
+  QuantityIntegrator<Numeric> integrator_{};
   bool resample_less_offsets_ = false;  // Q31: ResamplingCannotSaturate, kept with every DC change
   // Zero-crossing path, at the newest sample (a stage of its own).
   CrossingTracker<Numeric> crossings_{};
@@ -346,13 +299,6 @@ class BasicMeter {
   // in the queue: inside it, the layout change cost the Q31 frame body 23
   // instructions a sample set (docs/PERFORMANCE.md, "Measured choices").
   std::array<float, 3> last_q_over_s_{};
-#if METER_DSP_X86_AVX2
-  // The x86 run loop's DC shifts and compensation taps (host builds only).
-  std::conditional_t<std::is_same_v<Numeric, dsp::FloatNumeric>, detail::QuantityRunSetup, detail::QuantityRunSetupQ31>
-      run_setup_{};
-  bool run_vector_ = false;  // the wiring, CPU, limit and (Q31) the sample bounds suit the loop
-#endif
-
   // Window awaiting its spectrum, and what is published.
   WindowResult pending_window_{};
   bool window_pending_ = false;
@@ -363,8 +309,6 @@ class BasicMeter {
   // Aggregation (a stage of its own).
   WindowAggregator aggregator_{};
 };
-
-#undef METER_FRAME_BODY_INLINE  // the class's own: not for its users
 
 using Meter = BasicMeter<dsp::FloatNumeric>;
 using MeterQ31 = BasicMeter<dsp::Q31Numeric>;

@@ -9,15 +9,14 @@
 // not to the bit (fused multiply-adds, and the run's values are summed
 // before they reach the integrators); the host tests compare the two.
 // Q31: the same integer operations, so the same sums to the bit.
+//
+// The same on every target: the set-ups and sums are plain structs, and
+// the functions are declared everywhere but defined (quantity_run_x86.cc)
+// and called only where dsp::kX86Avx2.
 
 #include <cstdint>
 
-#include "meter/dsp/target.h"
-#include "meter/metering/adc_conditioning.h"
-
 namespace meter::detail {
-
-#if METER_DSP_X86_AVX2
 
 /// The vectors' lanes are a frame's: 0-2 the phase voltages, 3-5 the phase
 /// currents, 6-7 unused (always zero).
@@ -99,7 +98,5 @@ struct QuantityRunSumsQ31 {
 /// with AVX2; the frames it reads are those of SumQuantityRunAvx2.
 void SumQuantityRunQ31Avx2(const QuantityRunSetupQ31& setup, const std::int32_t* first_frame, int count,
                            QuantityRunSumsQ31& out);
-
-#endif
 
 }  // namespace meter::detail
