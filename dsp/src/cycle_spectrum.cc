@@ -48,11 +48,9 @@ Status CycleTransform<Numeric>::Init(int cycles_per_window) {
   if (cycles_per_window < 1 || cycles_per_window > kMaxCyclesPerWindow) return Status::kInvalidArgument;
   cycles_ = cycles_per_window;
   if (Status s = fft_.Init(); s != Status::kOk) return s;
-#if METER_DSP_X86_FFT_BATCH
-  if constexpr (std::is_same_v<Numeric, FloatNumeric>) {
+  if constexpr (kBatch) {
     if (Status s = batch_.Init(); s != Status::kOk) return s;
   }
-#endif
   const double two_pi = 6.28318530717958647692;
   const double n_window = static_cast<double>(kPointsPerCycle) * cycles_;
   for (int m = 0; m < kPointsPerCycle; ++m) {
@@ -74,7 +72,7 @@ void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, 
   const Coef tw_re = cycle_twiddle_re_[c], tw_im = cycle_twiddle_im_[c];
   Sample* fold = bins.storage_.running.fold.data();
   Sample* sum = bins.storage_.running.sum.data();
-  if constexpr (std::is_same_v<Numeric, Q31Numeric>) {
+  if constexpr (Numeric::kFixedPoint) {
     const std::uint32_t peak = MagnitudeBound(x, kPointsPerCycle);
     if (peak == 0) return;  // a silent cycle adds nothing
     // Lower the block scale until this cycle fits under the bound; halving
@@ -120,13 +118,13 @@ void CycleTransform<Numeric>::AccumulateCycle(const Sample* x, int cycle_index, 
 template <typename Numeric>
 void CycleTransform<Numeric>::FinishWindow(float scale, SubgroupBins<Numeric>& bins) {
   float unit = scale;  // of one stored unit
-  if constexpr (std::is_same_v<Numeric, Q31Numeric>) unit = std::ldexp(scale, -bins.block_shift_);
+  if constexpr (Numeric::kFixedPoint) unit = std::ldexp(scale, -bins.block_shift_);
   // The centre bins first, kept aside while the fold's transform reuses the
   // transform's output; then both are written over the consumed sums.
   std::array<ComplexF, kMaxHarmonicOrder + 1> centre;
   fft_.Real(bins.storage_.running.sum.data(), unit);
   for (int h = 1; h <= kMaxHarmonicOrder; ++h) centre[static_cast<std::size_t>(h)] = fft_.Bin(h);
-  if constexpr (std::is_same_v<Numeric, Q31Numeric>) unit = std::ldexp(unit, -Q31Numeric::kSampleBits);
+  if constexpr (Numeric::kFixedPoint) unit = std::ldexp(unit, -Q31Numeric::kSampleBits);
   fft_.ShiftedComplexInPlace(bins.storage_.running.fold.data(), shift_re_.data(), shift_im_.data(), unit);
   StoreBins(bins, centre, [&](int k) { return fft_.Bin(k); });
 }
@@ -146,8 +144,7 @@ void CycleTransform<Numeric>::StoreBins(SubgroupBins<Numeric>& bins,
 
 template <typename Numeric>
 void CycleTransform<Numeric>::FinishWindows(const float* scale, SubgroupBins<Numeric>* const* bins, int count) {
-#if METER_DSP_X86_FFT_BATCH
-  if constexpr (std::is_same_v<Numeric, FloatNumeric>) {
+  if constexpr (kBatch) {
     // FinishWindow's steps, a lane per channel.
     constexpr int kLanes = CycleFftBatch::kLanes;
     for (int first = 0; first < count; first += kLanes) {
@@ -172,7 +169,6 @@ void CycleTransform<Numeric>::FinishWindows(const float* scale, SubgroupBins<Num
     }
     return;
   }
-#endif
   for (int c = 0; c < count; ++c) FinishWindow(scale[c], *bins[c]);
 }
 

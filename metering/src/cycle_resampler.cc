@@ -29,8 +29,7 @@ bool CycleResampler<Numeric>::Resample(const History& hist, const SamplePosition
     const auto span = static_cast<std::size_t>(2 * half);
     std::array<Frame, kWrapScratchFrames> wrapped;
     std::array<std::int64_t, 6> starts{};  // Q31: the DC shifts as the sums' start
-    if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>)
-      dsp::SincInterpolator::OffsetStarts(dc.data(), starts.data());
+    if constexpr (Numeric::kFixedPoint) dsp::SincInterpolator::OffsetStarts(dc.data(), starts.data());
     for (int j = 0; j < dsp::kPointsPerCycle; ++j) {
       // rel >= 0, so the conversion is the floor (no libm call per point).
       const float rel = start.frac + static_cast<float>(j) * step;
@@ -41,7 +40,7 @@ bool CycleResampler<Numeric>::Resample(const History& hist, const SamplePosition
       const std::size_t to_end = kHistory - (base & (kHistory - 1));  // frames before the storage wraps
       const bool contiguous = span <= to_end;
       // The Cortex-M4F: the point and the next ones in one grid loop.
-      if constexpr (dsp::kArmBlockLoads && !std::is_same_v<Numeric, dsp::FloatNumeric>) {
+      if constexpr (dsp::kArmBlockLoads && Numeric::kFixedPoint) {
         if (dc_in_sums && (contiguous || span <= wrapped.size())) {
           // Nothing can saturate: the DC shifts go into the sums' start. This
           // point and the next ones whose windows lie in the same run of
@@ -74,7 +73,7 @@ bool CycleResampler<Numeric>::Resample(const History& hist, const SamplePosition
         CopyFrames(&hist.At(base + to_end), span - to_end, wrapped.data() + to_end);
         frames = wrapped.data();
       }
-      if constexpr (!std::is_same_v<Numeric, dsp::FloatNumeric>) {
+      if constexpr (Numeric::kFixedPoint) {
         if (frames != nullptr && dc_in_sums) {
           // Nothing can saturate: the DC shifts go into the sums' start.
           interpolator_.InterpolateSixFromStarts(u, frames->data(), starts.data(), &out[0][static_cast<std::size_t>(j)],

@@ -296,7 +296,7 @@ void BasicMeter<Numeric>::LimitRunLoop(RunLoop fastest) {
 
 template <typename Numeric>
 bool BasicMeter<Numeric>::ResamplingCannotSaturate() const {
-  if constexpr (!Numeric::kSaturates) {
+  if constexpr (!Numeric::kFixedPoint) {
     return false;  // (float does not saturate; nothing asks)
   } else {
     // A point is at most the largest sample times the taps' absolute sum,

@@ -227,7 +227,7 @@ void QuantityIntegrator<Numeric>::LimitRunLoop(RunLoop fastest, const History& h
 template <typename Numeric>
 bool QuantityIntegrator<Numeric>::RunsCannotSaturate(
     [[maybe_unused]] const InputConditioner<Numeric>& conditioner) const {
-  if constexpr (!Numeric::kSaturates) {
+  if constexpr (!Numeric::kFixedPoint) {
     return true;
   } else {
     // With each channel's conditioned samples bounded by its ADC range,

@@ -58,8 +58,8 @@ class CycleFft {
   float out_scale_ = 1.0f;  // float value of one output unit
 };
 
-#if METER_DSP_X86_FFT_BATCH
-/// Float, x86-64 hosts: CycleFft<FloatNumeric>'s two transforms for up to
+/// Float, x86-64 hosts (declared on every target; defined in
+/// cycle_fft_batch.cc, built and used only where dsp::kX86FftBatch): CycleFft<FloatNumeric>'s two transforms for up to
 /// four channels at once, one per lane of KissFFT's own SSE build (the same
 /// source and arithmetic, kiss_fft_scalar = __m128), so a window's six
 /// channels cost two transforms of each kind instead of six. Each lane's
@@ -100,7 +100,6 @@ class CycleFftBatch {
   alignas(16) std::array<float, 2 * kLanes * kPointsPerCycle> out_{};
   std::array<float, kLanes> out_scale_{};
 };
-#endif
 
 /// A bound on |x[m]|, m in 0..n (at least the largest magnitude, below
 /// twice it); 0 when every value is 0. For block floating point.

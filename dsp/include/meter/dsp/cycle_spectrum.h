@@ -157,10 +157,11 @@ class CycleTransform {
                         FoldBin fold_bin);
 
   CycleFft<Numeric> fft_{};
-#if METER_DSP_X86_FFT_BATCH
+  // The float transforms four channels at a time where the build has the
+  // four-lane KissFFT (nothing elsewhere).
+  static constexpr bool kBatch = kX86FftBatch && !Numeric::kFixedPoint;
   struct NoBatch {};
-  [[no_unique_address]] std::conditional_t<std::is_same_v<Numeric, FloatNumeric>, CycleFftBatch, NoBatch> batch_{};
-#endif
+  [[no_unique_address]] std::conditional_t<kBatch, CycleFftBatch, NoBatch> batch_{};
   int cycles_ = 0;
   using Coef = typename Numeric::Coef;
   std::array<Coef, kPointsPerCycle> shift_re_{}, shift_im_{};                      // exp(-j 2 pi m / N)

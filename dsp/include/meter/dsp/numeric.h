@@ -77,8 +77,9 @@ struct FloatNumeric {
   /// Whether a filter's output left the representable range (infinite or
   /// NaN: a full-scale float input overflowed its state).
   static bool Overflowed(Sample x) { return !std::isfinite(x); }
-  /// Float arithmetic does not saturate: no bound need rule it out.
-  static constexpr bool kSaturates = false;
+  /// Floating point: nothing saturates, sums round (their order matters),
+  /// no block scaling.
+  static constexpr bool kFixedPoint = false;
 };
 
 struct Q31Numeric {
@@ -200,9 +201,10 @@ struct Q31Numeric {
   static Product Widen(Sample x) { return x; }
   /// Never: integer filters saturate rather than overflow.
   static constexpr bool Overflowed(Sample) { return false; }
-  /// Sub, Add3 and the roundings saturate at the int32 limits: a loop
-  /// without saturation may run only where bounds rule it out.
-  static constexpr bool kSaturates = true;
+  /// Fixed point: Sub, Add3 and the roundings saturate at the int32 limits
+  /// (a loop without saturation may run only where bounds rule it out);
+  /// integer sums are exact in any order; transforms take block scaling.
+  static constexpr bool kFixedPoint = true;
 };
 
 }  // namespace meter::dsp

@@ -116,6 +116,7 @@ namespace meter::dsp {
 inline constexpr bool kArmBlockLoads = METER_DSP_ARM_BLOCK_LOADS != 0;
 inline constexpr bool kX86Avx2 = METER_DSP_X86_AVX2 != 0;
 inline constexpr bool kX86Sse2 = METER_DSP_X86_SSE2 != 0;
+inline constexpr bool kX86FftBatch = METER_DSP_X86_FFT_BATCH != 0;
 
 /// Whether this CPU runs the AVX2 + FMA loops (cheap: it reads what the
 /// runtime found at start-up); false on every other target.
