@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <limits>
 
+#include "integrator_block_add.h"
+
 namespace meter {
 
 template <typename Numeric>
@@ -119,7 +121,7 @@ void QuantityIntegrator<Numeric>::Flush(const History& history) {
 template <typename Numeric>
 void QuantityIntegrator<Numeric>::AddSampleQuantities(const History& history, std::uint64_t m) {
   ComputeQuantities(history, m, last_quantities_);
-  dsp::AddToEach(integrators_, last_quantities_);
+  dsp::AddToEach(integrators_, last_quantities_, detail::IntegratorBlockAdd{});
 }
 
 template <typename Numeric>
@@ -155,7 +157,7 @@ void QuantityIntegrator<Numeric>::FlushPhases([[maybe_unused]] const History& hi
       first += static_cast<std::uint64_t>(take);
       count -= take;
     }
-    dsp::AddToEach(integrators_, sums);
+    dsp::AddToEach(integrators_, sums, detail::IntegratorBlockAdd{});
   }
 }
 

@@ -23,6 +23,8 @@
 #include "meter/metering/cycle_resampler.h"
 #include "meter/metering/quantity_run_q31.h"
 
+#include "integrator_block_add.h"  // metering/src: the block add the integrator takes
+
 namespace {
 
 constexpr const char* kNoArmForm =
@@ -324,7 +326,7 @@ bool BlockAddMatchesLoop() {
         v = static_cast<std::int64_t>(r) << 15;  // carries into the high word
       }
     }
-    meter::dsp::AddToEach(block, f);
+    meter::dsp::AddToEach(block, f, meter::detail::IntegratorBlockAdd{});
     for (std::size_t k = 0; k < kCount; ++k) loop[k].Add(f[k]);
   }
   bool same = true;

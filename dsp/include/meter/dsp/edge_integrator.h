@@ -19,11 +19,6 @@
 #include <type_traits>
 
 #include "meter/dsp/numeric.h"
-#include "meter/dsp/target.h"
-
-#if METER_DSP_X86_SSE2
-#include <emmintrin.h>
-#endif
 
 namespace meter::dsp {
 
@@ -69,101 +64,24 @@ class EdgeIntegrator {
   Acc sum_{};
 };
 
+/// A block form that adds none (AddToEach's default).
+struct NoBlockAdd {
+  template <typename Integrators, typename Values>
+  std::size_t operator()(Integrators&, const Values&) const {
+    return 0;
+  }
+};
+
 /// integrators[k].Add(f[k]) for every k: a meter's per-sample step over all
-/// its quantities. On x86-64 the adds are SSE2 vector adds; on the Cortex-M4F the sums and the samples are each read
-/// and written as one contiguous run with block loads and stores (float:
-/// eight, then four at a time; Q31: two int64 at a time), with the same adds
-/// as the loop, so the same results.
-template <typename Numeric, std::size_t kCount>
+/// its quantities. `block_add(integrators, f)` may first add a leading part
+/// with a hand-written block form (the meter's, for its target:
+/// metering/src/integrator_block_add.h, private because it is assembly and
+/// intrinsics) and returns how many it added, with the same adds as the
+/// loop, so the same results; the loop adds the rest.
+template <typename Numeric, std::size_t kCount, typename BlockAdd = NoBlockAdd>
 void AddToEach(std::array<EdgeIntegrator<Numeric>, kCount>& integrators,
-               const std::array<typename Numeric::Product, kCount>& f) {
-  std::size_t k = 0;
-#if METER_DSP_ARM_BLOCK_LOADS
-  // clang-format off
-  if constexpr (std::is_same_v<typename Numeric::Product, float>) {
-    static_assert(sizeof(EdgeIntegrator<Numeric>) == sizeof(float) && std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
-                  "an integrator must be exactly its float sum");
-    void* sums = integrators.data();
-    const float* samples = f.data();
-    for (; k + 8 <= kCount; k += 8) {
-      asm volatile(
-          "vldmia %[sums], {s0-s7}\n\t"
-          "vldmia %[samples]!, {s8-s15}\n\t"
-          "vadd.f32 s0, s0, s8\n\t"
-          "vadd.f32 s1, s1, s9\n\t"
-          "vadd.f32 s2, s2, s10\n\t"
-          "vadd.f32 s3, s3, s11\n\t"
-          "vadd.f32 s4, s4, s12\n\t"
-          "vadd.f32 s5, s5, s13\n\t"
-          "vadd.f32 s6, s6, s14\n\t"
-          "vadd.f32 s7, s7, s15\n\t"
-          "vstmia %[sums]!, {s0-s7}\n\t"
-          : [sums] "+r"(sums), [samples] "+r"(samples)
-          :
-          : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
-            "memory");
-    }
-    if constexpr (kCount % 8 >= 4) {
-      asm volatile(
-          "vldmia %[sums], {s0-s3}\n\t"
-          "vldmia %[samples]!, {s4-s7}\n\t"
-          "vadd.f32 s0, s0, s4\n\t"
-          "vadd.f32 s1, s1, s5\n\t"
-          "vadd.f32 s2, s2, s6\n\t"
-          "vadd.f32 s3, s3, s7\n\t"
-          "vstmia %[sums]!, {s0-s3}\n\t"
-          : [sums] "+r"(sums), [samples] "+r"(samples)
-          :
-          : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "memory");
-      k += 4;
-    }
-  } else if constexpr (std::is_same_v<typename Numeric::Product, std::int64_t>) {
-    // Two sums at a time: LDM/STM move both as four words; each 64-bit add
-    // is ADDS + ADC, as the compiler's.
-    static_assert(sizeof(EdgeIntegrator<Numeric>) == sizeof(std::int64_t) &&
-                      std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
-                  "an integrator must be exactly its int64 sum");
-    void* sums = integrators.data();
-    const std::int64_t* samples = f.data();
-    for (; k + 2 <= kCount; k += 2) {
-      asm volatile(
-          "ldmia %[sums], {r0-r3}\n\t"
-          "ldmia %[samples]!, {r4-r6, r12}\n\t"
-          "adds r0, r0, r4\n\t"
-          "adc r1, r1, r5\n\t"
-          "adds r2, r2, r6\n\t"
-          "adc r3, r3, r12\n\t"
-          "stmia %[sums]!, {r0-r3}\n\t"
-          : [sums] "+r"(sums), [samples] "+r"(samples)
-          :
-          : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r12", "cc", "memory");
-    }
-  }
-// clang-format on
-#elif METER_DSP_X86_SSE2
-  // x86-64: four float sums or two int64 sums per vector add (GCC does not
-  // vectorise the per-integrator loop); element by element, so the same
-  // results.
-  if constexpr (std::is_same_v<typename Numeric::Product, float>) {
-    static_assert(
-        sizeof(EdgeIntegrator<Numeric>) == sizeof(float) && std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
-        "an integrator must be exactly its float sum");
-    // Each vector starts at integrator k's sum, its first (only) member.
-    for (; k + 4 <= kCount; k += 4) {
-      auto* sums = reinterpret_cast<float*>(&integrators[k]);
-      _mm_storeu_ps(sums, _mm_add_ps(_mm_loadu_ps(sums), _mm_loadu_ps(&f[k])));
-    }
-  } else if constexpr (std::is_same_v<typename Numeric::Product, std::int64_t>) {
-    static_assert(
-        sizeof(EdgeIntegrator<Numeric>) == sizeof(std::int64_t) && std::is_standard_layout_v<EdgeIntegrator<Numeric>>,
-        "an integrator must be exactly its int64 sum");
-    for (; k + 2 <= kCount; k += 2) {
-      auto* sums = reinterpret_cast<__m128i*>(&integrators[k]);
-      const auto* samples = reinterpret_cast<const __m128i*>(&f[k]);
-      _mm_storeu_si128(sums, _mm_add_epi64(_mm_loadu_si128(sums), _mm_loadu_si128(samples)));
-    }
-  }
-#endif
+               const std::array<typename Numeric::Product, kCount>& f, BlockAdd block_add = {}) {
+  std::size_t k = block_add(integrators, f);
 #pragma GCC unroll 32
   for (; k < kCount; ++k) integrators[k].Add(f[k]);
 }

@@ -27,9 +27,6 @@
 #include <limits>
 
 #include "meter/dsp/target.h"
-#if METER_DSP_ARM_SATURATING
-#include <arm_acle.h>
-#endif
 
 namespace meter::dsp {
 
@@ -136,13 +133,8 @@ struct Q31Numeric {
   /// SMMULR on ARMv7E-M: one instruction, where the portable form is a
   /// 64-bit multiply, add and shift (hand_written_forms_test checks the two on the target).
   static std::int32_t MulHighRounded(std::int32_t a, std::int32_t b) {
-#if METER_DSP_ARM_SATURATING
-    std::int32_t high;
-    asm("smmulr %0, %1, %2" : "=r"(high) : "r"(a), "r"(b));
-    return high;
-#else
+    if constexpr (kArmSaturating) return arm::RoundedHighMultiply(a, b);
     return MulHighRoundedPortable(a, b);
-#endif
   }
   static std::int32_t MulHighRoundedPortable(std::int32_t a, std::int32_t b) {
     return static_cast<std::int32_t>((static_cast<std::int64_t>(a) * b + (std::int64_t{1} << 31)) >> 32);
@@ -185,14 +177,13 @@ struct Q31Numeric {
   /// Differences and sums of Q29 samples (at most 1.25 FS each) fit int32
   /// with the guard bits; computed wide and saturated all the same.
   static Sample Sub(Sample a, Sample b) {
-#if METER_DSP_ARM_SATURATING
-    // QSUB saturates to [INT32_MIN, INT32_MAX]; Saturate's range is
-    // symmetric, so its one extra value moves up by one.
-    const std::int32_t d = __qsub(a, b);
-    return d == std::numeric_limits<std::int32_t>::min() ? d + 1 : d;
-#else
+    if constexpr (kArmSaturating) {
+      // QSUB saturates to [INT32_MIN, INT32_MAX]; Saturate's range is
+      // symmetric, so its one extra value moves up by one.
+      const std::int32_t d = arm::SaturatingSubtract(a, b);
+      return d == std::numeric_limits<std::int32_t>::min() ? d + 1 : d;
+    }
     return SubPortable(a, b);
-#endif
   }
   /// Sub's portable form (what the host runs; hand_written_forms_test checks Sub
   /// against it on the target).

@@ -65,6 +65,30 @@
 #define METER_DSP_ARM_SATURATING 0
 #endif
 
+#include <cstdint>
+#if METER_DSP_ARM_SATURATING
+#include <arm_acle.h>
+#endif
+
+namespace meter::dsp::arm {
+// ARMv7E-M's one-instruction forms of two Q31 operations (numeric.h takes
+// them where kArmSaturating; declared everywhere so that the call compiles
+// in a discarded branch, defined only where the instructions exist).
+#if METER_DSP_ARM_SATURATING
+/// QSUB: a - b saturated to the int32 range.
+inline std::int32_t SaturatingSubtract(std::int32_t a, std::int32_t b) { return __qsub(a, b); }
+/// SMMULR: (a b + 2^31) >> 32.
+inline std::int32_t RoundedHighMultiply(std::int32_t a, std::int32_t b) {
+  std::int32_t high;
+  asm("smmulr %0, %1, %2" : "=r"(high) : "r"(a), "r"(b));
+  return high;
+}
+#else
+std::int32_t SaturatingSubtract(std::int32_t a, std::int32_t b);
+std::int32_t RoundedHighMultiply(std::int32_t a, std::int32_t b);
+#endif
+}  // namespace meter::dsp::arm
+
 // METER_DSP_X86_AVX2: an x86-64 host. The meter's run loops, both
 // channel-major resamplers, the cycle passes, the Q31 conditioning and the
 // Q31 block bound have AVX2 (+ FMA) forms, compiled for those instructions
@@ -114,6 +138,7 @@ namespace meter::dsp {
 // same on every target (the headers): a form's call sits in a discarded
 // branch where the target lacks it, so it need not be defined there.
 inline constexpr bool kArmBlockLoads = METER_DSP_ARM_BLOCK_LOADS != 0;
+inline constexpr bool kArmSaturating = METER_DSP_ARM_SATURATING != 0;
 inline constexpr bool kX86Avx2 = METER_DSP_X86_AVX2 != 0;
 inline constexpr bool kX86Sse2 = METER_DSP_X86_SSE2 != 0;
 inline constexpr bool kX86FftBatch = METER_DSP_X86_FFT_BATCH != 0;
