@@ -290,8 +290,11 @@ typename BasicMeter<Numeric>::BlockResult BasicMeter<Numeric>::ProcessFrames(std
 template <typename Numeric>
 void BasicMeter<Numeric>::LimitRunLoop(RunLoop fastest) {
   integrator_.LimitRunLoop(fastest, hist_, conditioner_);
-  // The per-sample loop is the portable path throughout: its conditioning too.
-  conditioner_.UseWholeFrameForm(fastest != RunLoop::kPerSample);
+  // The per-sample loop is the portable path throughout: its Q31
+  // conditioning too. (The float form, SSE2 on x86 hosts, is the portable
+  // arithmetic element by element and stays: input_conditioner_test compares
+  // the two.)
+  if constexpr (Numeric::kFixedPoint) conditioner_.UseWholeFrameForm(fastest != RunLoop::kPerSample);
 }
 
 template <typename Numeric>

@@ -69,6 +69,8 @@ template <>
 struct WholeFrameForm<dsp::Q31Numeric> {
   [[gnu::always_inline]] bool operator()(const AdcConditioningQ31& state, const std::int32_t* codes,
                                          std::int32_t* out) const {
+    static_assert(sizeof(AdcFrame) == 6 * sizeof(std::int32_t) && offsetof(AdcFrame, i) == 3 * sizeof(std::int32_t),
+                  "an ADC frame must be six packed channels");
     if constexpr (dsp::kArmBlockLoads) return ConditionSixChannelsArm(state, codes, out);
     if constexpr (dsp::kX86Avx2) return ConditionFrameQ31Avx2(state, codes, out);
     return false;

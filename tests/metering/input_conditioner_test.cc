@@ -83,8 +83,7 @@ TEST(InputConditionerFloat, WholeFrameFormIsThePortableLoop) {
     const MeterConfig c = Calibrated(wiring);
     InputConditioner<dsp::FloatNumeric> with_form, portable;
     ASSERT_EQ(with_form.Init(c), Status::kOk);
-    ASSERT_EQ(portable.Init(c), Status::kOk);
-    portable.UseWholeFrameForm(false);
+    ASSERT_EQ(portable.Init(c), Status::kOk);  // given no form: the portable loop
     for (int round = 0; round < 2000; ++round) {
       SampleFrame in;
       for (std::size_t p = 0; p < 3; ++p) {

@@ -78,16 +78,14 @@ class InputConditioner<dsp::FloatNumeric> {
   /// configuration is validated by the caller (ValidateConfig).
   Status Init(const MeterConfig& config);
 
-  /// Whether Condition may take the whole-frame form it is given (on by
-  /// default): the meter's portable path turns it off, so that the tests
-  /// compare the two.
-  void UseWholeFrameForm(bool allowed) { whole_frame_allowed_ = allowed; }
-
   /// Conditions `in` into frame(): a non-finite channel keeps its previous
   /// value, one at or beyond full scale is clipped to it; channels the
   /// wiring does not use stay zero. @returns the frame's conditioning flags.
   /// `whole_frame(state, in, out)` may condition all six channels at once
   /// and return true; returning false leaves the frame to the portable loop.
+  /// (Whoever wants the portable loop alone passes no form: the float form
+  /// has no switch, because a test of one would cost the x86 host's frame
+  /// body 3 instructions a sample set, docs/PERFORMANCE.md.)
   template <typename WholeFrameForm = NoWholeFrameForm>
   [[gnu::always_inline]] std::uint16_t Condition(const Input& in, WholeFrameForm whole_frame = {}) {
     if (whole_frame(state_, in.v.data(), last_.data())) [[likely]]
@@ -130,7 +128,6 @@ class InputConditioner<dsp::FloatNumeric> {
   FloatConditioning state_{};
   Frame last_{};
   int phases_ = 0;
-  bool whole_frame_allowed_ = true;
 };
 
 template <>

@@ -106,9 +106,10 @@ class QuantityIntegrator {
   /// both samples around it, so that one shift holds over the whole window.
   void ReopenAt(const History& history, std::uint64_t m, float frac);
 
-  /// The window's DC shifts, per phase. Set with every window (the waiting
-  /// run is flushed first by CloseAt); `conditioner` gives the sample
-  /// bounds the Q31 run loops need.
+  /// The window's DC shifts, per phase; `conditioner` gives the sample
+  /// bounds the Q31 run loops need. Set, like the compensation, only while
+  /// no run waits (at a cycle edge, after CloseAt, or before the first
+  /// sample): a waiting run would take the new values.
   void SetDcShifts(const std::array<Sample, 3>& v, const std::array<Sample, 3>& i,
                    const InputConditioner<Numeric>& conditioner);
   const std::array<Sample, 3>& dc_v() const { return dc_v_; }
@@ -123,7 +124,7 @@ class QuantityIntegrator {
     return phase_run_ready_ ? RunLoop::kPhases : RunLoop::kPerSample;
   }
 
-  /// One sample's quantities (public for the tests' reference).
+  /// The quantities of sample m as the per-sample loop computes them.
   void ComputeQuantities(const History& history, std::uint64_t m, Quantities& q) const;
 
  private:
