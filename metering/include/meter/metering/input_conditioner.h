@@ -122,7 +122,6 @@ class InputConditioner<dsp::FloatNumeric> {
   /// The primary value of one sample unit, voltage and current.
   float v_unit() const { return 1.0f; }
   float i_unit() const { return 1.0f; }
-  const FloatConditioning& state() const { return state_; }
 
  private:
   FloatConditioning state_{};
@@ -192,7 +191,6 @@ class InputConditioner<dsp::Q31Numeric> {
   /// The primary value of one sample unit (1.0 / 2^29 of it is one LSB).
   float v_unit() const { return v_unit_; }
   float i_unit() const { return i_unit_; }
-  const detail::AdcConditioningQ31& state() const { return adc_; }
 
  private:
   bool TargetFormRuns() const;

@@ -26,17 +26,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <type_traits>
 
-#include "meter/dsp/biquad.h"
-#include "meter/dsp/cycle_spectrum.h"
-#include "meter/dsp/edge_integrator.h"
-#include "meter/dsp/fractional_delay.h"
 #include "meter/dsp/numeric.h"
 #include "meter/dsp/ring_buffer.h"
-#include "meter/dsp/sinc_interpolator.h"
 #include "meter/dsp/target.h"
-#include "meter/dsp/zero_crossing.h"
 #include "meter/metering/config.h"
 #include "meter/metering/crossing_tracker.h"
 #include "meter/metering/cycle_energy.h"
